@@ -1,0 +1,66 @@
+import helmet from '@fastify/helmet';
+import type { IncomingMessage } from 'node:http';
+import { Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule, type AppOptions } from './app.module';
+import { requestIdFor } from './common/logging';
+import { ProblemDetailsFilter, sendProblem, toProblem } from './common/problem-details';
+import { createValidationPipe } from './common/validation';
+import type { AppConfig } from './config/app-config';
+
+export function openApiDocument(app: NestFastifyApplication) {
+  const config = new DocumentBuilder()
+    .setTitle('Lead-intake CRM')
+    .setDescription('Where every inquiry lands: intake channels, screening, leads with their legal basis and consent, and the staff API.')
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'From POST /api/auth/login.' })
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'A machine client key, scoped to one intake channel.' }, 'apiKey')
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** The whole HTTP application, configured but not listening (main.ts listens; tests inject). */
+export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    genReqId: (req: IncomingMessage) => {
+      const id = requestIdFor(req);
+      (req as typeof req & { id?: string }).id = id; // pino-http reuses it
+      return id;
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('X-Request-Id', request.id);
+    done();
+  });
+  // Errors raised by Fastify itself before a route runs (bad JSON, body too large, bad media type).
+  const errorLogger = new NestLogger('Errors');
+  fastify.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error, request.url.split('?')[0]), errorLogger, error));
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: [`'self'`],
+        styleSrc: [`'self'`, `'unsafe-inline'`],
+        imgSrc: [`'self'`, 'data:'],
+        scriptSrc: [`'self'`, `'unsafe-inline'`],
+      },
+    },
+  });
+  app.setGlobalPrefix('api', { exclude: ['health', 'health/ready'] });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(createValidationPipe());
+
+  SwaggerModule.setup('api/docs', app, openApiDocument(app), { jsonDocumentUrl: 'api/docs-json', useGlobalPrefix: false });
+  return app;
+}

@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { AuditEntry } from './entities/audit-entry.entity';
+
+export interface AuditFilter {
+  entityType?: string;
+  entityId?: string;
+  actorId?: string;
+  action?: string;
+  from?: Date;
+  to?: Date;
+  beforeId?: string;
+  limit: number;
+}
+
+@Injectable()
+export class AuditRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Inside the caller's transaction when given one, so the audit line commits with the change. */
+  async insert(entry: Omit<AuditEntry, 'id' | 'occurredAt'>, manager?: EntityManager): Promise<void> {
+    await (manager ?? this.dataSource.manager).insert(AuditEntry, entry as QueryDeepPartialEntity<AuditEntry>);
+  }
+
+  async find(filter: AuditFilter): Promise<AuditEntry[]> {
+    const qb = this.dataSource.getRepository(AuditEntry).createQueryBuilder('a').orderBy('a.id', 'DESC').limit(filter.limit);
+    if (filter.entityType) qb.andWhere('a.entityType = :entityType', { entityType: filter.entityType });
+    if (filter.entityId) qb.andWhere('a.entityId = :entityId', { entityId: filter.entityId });
+    if (filter.actorId) qb.andWhere('a.actorId = :actorId', { actorId: filter.actorId });
+    if (filter.action) qb.andWhere('a.action = :action', { action: filter.action });
+    if (filter.from) qb.andWhere('a.occurredAt >= :from', { from: filter.from });
+    if (filter.to) qb.andWhere('a.occurredAt < :to', { to: filter.to });
+    if (filter.beforeId) qb.andWhere('a.id < :beforeId', { beforeId: filter.beforeId });
+    return qb.getMany();
+  }
+}

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { Actor } from '../common/actor';
+import { decodeCursor, toPage, type Page } from '../common/pagination';
+import { isPersonalField } from '../common/personal-data';
+import { ProblemException } from '../common/problem-details';
+import { AuditRepository } from './audit.repository';
+import type { AuditQuery } from './dto/audit.dto';
+import type { AuditEntry } from './entities/audit-entry.entity';
+
+export const MASKED = '[personal data]';
+
+type Snapshot = Record<string, unknown> | null | undefined;
+
+const comparable = (v: unknown) => JSON.stringify(v instanceof Date ? v.toISOString() : v ?? null);
+
+/**
+ * The fields that differ between two snapshots of an entity, as `{field: {before, after}}`.
+ * Values of fields in the personal-data registry are masked: the log says *that* they changed.
+ */
+export function diffChanges(entityType: string, before: Snapshot, after: Snapshot): Record<string, { before: unknown; after: unknown }> {
+  const changes: Record<string, { before: unknown; after: unknown }> = {};
+  const fields = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  for (const field of fields) {
+    const b = before?.[field];
+    const a = after?.[field];
+    if (comparable(b) === comparable(a)) continue;
+    const mask = (v: unknown) => (v === undefined || v === null ? null : isPersonalField(entityType, field) ? MASKED : v);
+    changes[field] = { before: mask(b), after: mask(a) };
+  }
+  return changes;
+}
+
+export interface AuditRecord {
+  action: string;
+  entityType: string;
+  entityId?: string | null;
+  before?: Snapshot;
+  after?: Snapshot;
+}
+
+@Injectable()
+export class AuditService {
+  constructor(private readonly audit: AuditRepository) {}
+
+  async record(actor: Actor, record: AuditRecord, manager?: EntityManager): Promise<void> {
+    const changes = record.before || record.after ? diffChanges(record.entityType, record.before, record.after) : null;
+    await this.audit.insert(
+      {
+        actorType: actor.type,
+        actorId: actor.id,
+        action: record.action,
+        entityType: record.entityType,
+        entityId: record.entityId ?? null,
+        changes,
+        requestId: actor.requestId,
+        ip: actor.ip,
+      },
+      manager,
+    );
+  }
+
+  async query(query: AuditQuery): Promise<Page<AuditEntry>> {
+    if (query.from && query.to && query.from >= query.to) {
+      throw new ProblemException(422, '`from` must be before `to`.', { errors: [{ field: 'to', message: 'must be after from' }] });
+    }
+    const [beforeId] = (decodeCursor(query.cursor) ?? []) as [string?];
+    const rows = await this.audit.find({ ...query, beforeId, limit: query.limit + 1 });
+    return toPage(rows, query.limit, (row) => [row.id]);
+  }
+}

@@ -1,0 +1,26 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { ROLES, type Role } from '../roles';
+
+export class LoginDto {
+  @ApiProperty({ example: 'kari.nordmann@example.com' })
+  @IsString() @MinLength(1) @MaxLength(254)
+  email: string;
+
+  @ApiProperty({ format: 'password' })
+  @IsString() @MinLength(1) @MaxLength(256)
+  password: string;
+}
+
+export class TokenView {
+  @ApiProperty({ description: 'A JWT to send as `Authorization: Bearer <token>`.' }) accessToken: string;
+  @ApiProperty({ example: 'Bearer' }) tokenType: 'Bearer';
+  @ApiProperty({ description: 'Seconds until the token expires.' }) expiresIn: number;
+}
+
+export class MeView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() email: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: ROLES, isArray: true }) roles: Role[];
+}

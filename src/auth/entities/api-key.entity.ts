@@ -1,0 +1,36 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { ApiKeyChannel } from '../roles';
+
+/** A machine client's key (the website, the chatbot, the mail relay), scoped to one intake channel. */
+@Entity('api_key')
+export class ApiKey {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column('text')
+  name: string;
+
+  @Column('text')
+  channel: ApiKeyChannel;
+
+  /** The public part of the key, used to find it; the secret part is kept only as a hash. */
+  @Index('api_key_prefix_key', { unique: true })
+  @Column('text')
+  prefix: string;
+
+  /** SHA-256 of the whole key (keys are 256-bit random, so a slow hash adds nothing). */
+  @Column('text', { select: false })
+  secretHash: string;
+
+  @Column('uuid', { nullable: true })
+  createdBy: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column('timestamptz', { nullable: true })
+  revokedAt: Date | null;
+
+  @Column('timestamptz', { nullable: true })
+  lastUsedAt: Date | null;
+}

@@ -1,0 +1,28 @@
+/**
+ * The personal-data registry: every field that holds personal data, by entity, with its
+ * category. Audit masking and log redaction read it (and export, erasure and anonymisation
+ * will), so a new personal field is registered once and handled everywhere.
+ */
+export type PersonalDataCategory = 'identity' | 'contact' | 'free_text' | 'secret' | 'online_identifier';
+
+export const PERSONAL_DATA: Record<string, Record<string, PersonalDataCategory>> = {
+  staff_user: { email: 'contact', name: 'identity', passwordHash: 'secret', password: 'secret' },
+  audit_log: { ip: 'online_identifier' },
+};
+
+/**
+ * Field names that must never reach a log line whatever object they sit in: the registry's
+ * fields plus the names request bodies, headers and third parties use for the same things.
+ */
+export const REDACTED_FIELD_NAMES: readonly string[] = [
+  ...new Set([
+    ...Object.values(PERSONAL_DATA).flatMap((fields) => Object.keys(fields)),
+    'firstName', 'lastName', 'first_name', 'last_name', 'fullName', 'surname',
+    'phone', 'mobile', 'telephone', 'message', 'comment', 'request', 'text', 'body',
+    'token', 'accessToken', 'access_token', 'apiKey', 'secret', 'authorization', 'cookie', 'x-api-key',
+  ]),
+];
+
+export function isPersonalField(entityType: string, field: string): boolean {
+  return Boolean(PERSONAL_DATA[entityType]?.[field]);
+}

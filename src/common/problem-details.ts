@@ -1,0 +1,96 @@
+import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** RFC 9457 problem details, the body of every error this service sends. */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** An HttpException whose body is already a problem document (field errors, extensions). */
+export class ProblemException extends HttpException {
+  constructor(status: number, detail: string, extras: Partial<ProblemDocument> = {}) {
+    super({ title: STATUS_CODES[status] ?? 'Error', detail, ...extras }, status);
+  }
+}
+
+export function problemFor(status: number, body: Partial<ProblemDocument>, instance?: string): ProblemDocument {
+  return {
+    type: body.type ?? 'about:blank',
+    title: body.title ?? STATUS_CODES[status] ?? 'Error',
+    status,
+    ...(body.detail ? { detail: body.detail } : {}),
+    ...(instance ? { instance } : {}),
+    ...body,
+  } as ProblemDocument;
+}
+
+/** Fastify's own errors (body parsing, limits) carry a statusCode and a code like FST_ERR_CTP_INVALID_JSON_BODY. */
+function fastifyErrorDetail(err: { code?: string; message?: string; statusCode?: number }): { status: number; detail: string } | undefined {
+  if (typeof err.statusCode !== 'number' || err.statusCode < 400 || err.statusCode >= 500) return undefined;
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, detail: 'The request body is not valid JSON.' };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, detail: 'The request body is larger than this service accepts (see BODY_LIMIT_BYTES).' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, detail: 'This content type is not accepted here; send application/json.' };
+    default:
+      return { status: err.statusCode, detail: 'The request could not be processed as sent.' };
+  }
+}
+
+/**
+ * Turns every error into a problem document. Details of unexpected errors never reach the
+ * client, and only the error's class and code reach the log (their messages may carry personal data).
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    sendProblem(reply, toProblem(exception, request.url?.split('?')[0]), this.logger, exception);
+  }
+}
+
+export function toProblem(exception: unknown, instance?: string): ProblemDocument {
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    if (typeof response === 'object' && response !== null && ('detail' in response || 'errors' in response)) {
+      return problemFor(status, response as Partial<ProblemDocument>, instance);
+    }
+    const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const detail = status === HttpStatus.NOT_FOUND && /^Cannot \w+ /.test(String(message)) ? 'There is no such resource.' : Array.isArray(message) ? message.join('; ') : String(message ?? '');
+    return problemFor(status, { detail }, instance);
+  }
+  const fastify = fastifyErrorDetail((exception ?? {}) as never);
+  if (fastify) return problemFor(fastify.status, { detail: fastify.detail }, instance);
+  return problemFor(500, { detail: 'Something went wrong on our side. The error was logged; please try again.' }, instance);
+}
+
+export function sendProblem(reply: FastifyReply, problem: ProblemDocument, logger: Logger, exception: unknown): void {
+  if (problem.status >= 500) {
+    const err = exception as { name?: string; code?: string; stack?: string };
+    // The stack lists code locations only; messages are left out because they can echo input.
+    logger.error({ err: { type: err?.name, code: err?.code, stack: err?.stack?.split('\n').slice(1).join('\n') } }, 'Unhandled error');
+  }
+  if (problem.status === 429 && typeof problem.retryAfterSeconds === 'number') reply.header('Retry-After', String(problem.retryAfterSeconds));
+  void reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}

@@ -1,0 +1,22 @@
+import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ProblemException, type FieldError } from './problem-details';
+
+function flatten(errors: ValidationError[], parent = ''): FieldError[] {
+  return errors.flatMap((e) => {
+    const field = parent ? `${parent}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((message) => ({ field, message }));
+    return [...own, ...flatten(e.children ?? [], field)];
+  });
+}
+
+/** DTOs are validated at the edge: unknown fields are refused, every bad field is named. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) =>
+      new ProblemException(422, 'Some fields are missing or invalid; see errors.', { errors: flatten(errors) }),
+  });
+}

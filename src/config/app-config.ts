@@ -1,0 +1,97 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+/**
+ * Every environment variable the service reads, with its default. The README's configuration
+ * table lists the same names; a test keeps the two in step.
+ */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: string = 'development';
+
+  @IsInt() @Min(0) @Max(65535)
+  @Type(() => Number)
+  PORT: number = 3000;
+
+  @IsString()
+  HOST: string = '0.0.0.0';
+
+  /** Set: use this PostgreSQL server. Unset: start the embedded one under DATA_DIR. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// connection URL' })
+  DATABASE_URL?: string;
+
+  @IsString()
+  DATA_DIR: string = './.data';
+
+  @IsInt() @Min(1024) @Max(65535)
+  @Type(() => Number)
+  EMBEDDED_PG_PORT: number = 54329;
+
+  /** Required in production; in development a random secret is generated and kept in DATA_DIR. */
+  @IsOptional() @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters long' })
+  JWT_SECRET?: string;
+
+  @IsInt() @Min(60) @Max(86400)
+  @Type(() => Number)
+  JWT_TTL_SECONDS: number = 900;
+
+  @IsInt() @Min(1024) @Max(100 * 1024 * 1024)
+  @Type(() => Number)
+  BODY_LIMIT_BYTES: number = 1024 * 1024;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: string = 'info';
+
+  @IsInt() @Min(1)
+  @Type(() => Number)
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: number = 5;
+
+  @IsInt() @Min(1)
+  @Type(() => Number)
+  LOGIN_MAX_FAILURES_PER_IP: number = 50;
+
+  @IsInt() @Min(1)
+  @Type(() => Number)
+  LOGIN_FAILURE_WINDOW_SECONDS: number = 900;
+
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'PUBLIC_BASE_URL must be an http(s) URL' })
+  PUBLIC_BASE_URL?: string;
+
+  /** Behind a load balancer: take the client IP from X-Forwarded-For. */
+  @Transform(({ value }) => (typeof value === 'string' ? ['1', 'true', 'yes'].includes(value.toLowerCase()) : value))
+  @IsBoolean()
+  TRUST_PROXY: boolean = false;
+}
+
+export type AppConfig = Readonly<EnvironmentVariables> & {
+  /** The database the app actually uses: DATABASE_URL, or the embedded server's URL. */
+  readonly databaseUrl: string;
+  readonly jwtSecret: string;
+};
+
+export class ConfigurationError extends Error {}
+
+/** Validates the environment; throws one error naming every bad variable and what it expects. */
+export function loadEnvironment(env: Record<string, string | undefined>): EnvironmentVariables {
+  const known = Object.keys(new EnvironmentVariables());
+  const relevant: Record<string, string> = {};
+  for (const key of [...known, 'DATABASE_URL', 'JWT_SECRET', 'PUBLIC_BASE_URL']) {
+    const value = env[key];
+    if (value !== undefined && value !== '') relevant[key] = value;
+  }
+  const parsed = plainToInstance(EnvironmentVariables, relevant, { enableImplicitConversion: false });
+  const errors = validateSync(parsed, { skipMissingProperties: false });
+  const problems = errors.map((e) => {
+    const got = e.property === 'JWT_SECRET' || e.property === 'DATABASE_URL' ? '' : ` (got ${JSON.stringify(relevant[e.property])})`;
+    return `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}${got}`;
+  });
+  if (parsed.NODE_ENV === 'production' && !parsed.JWT_SECRET) {
+    problems.push('JWT_SECRET: must be set in production (at least 32 random characters)');
+  }
+  if (problems.length > 0) {
+    throw new ConfigurationError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return parsed;
+}

@@ -1,0 +1,15 @@
+import type { EnvironmentVariables } from '../config/app-config';
+import { startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres';
+
+/**
+ * The PostgreSQL server to use: DATABASE_URL when set (nothing is started), otherwise the
+ * embedded server under DATA_DIR. `attach` lets CLI commands share a server the app runs.
+ */
+export async function openDatabase(
+  env: EnvironmentVariables,
+  ifRunning: 'fail' | 'attach',
+  onLog?: (line: string) => void,
+): Promise<EmbeddedServer> {
+  if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => undefined };
+  return startEmbeddedPostgres({ dataDir: env.DATA_DIR, port: env.EMBEDDED_PG_PORT, ifRunning, onLog });
+}

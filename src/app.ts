@@ -1,13 +1,12 @@
 import helmet from '@fastify/helmet';
 import type { IncomingMessage } from 'node:http';
-import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module';
 import { requestIdFor } from './common/logging';
-import { ProblemDetailsFilter, sendProblem, toProblem } from './common/problem-details';
+import { ProblemDetailsFilter } from './common/problem-details';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
 
@@ -43,9 +42,6 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     void reply.header('X-Request-Id', request.id);
     done();
   });
-  // Errors raised by Fastify itself before a route runs (bad JSON, body too large, bad media type).
-  const errorLogger = new NestLogger('Errors');
-  fastify.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error, request.url.split('?')[0]), errorLogger, error));
 
   await app.register(helmet, {
     contentSecurityPolicy: {

@@ -1,0 +1,12 @@
+/** Unit specs beside the code (src/**\/*.spec.ts), integration and e2e suites in test/. */
+module.exports = {
+  testEnvironment: 'node',
+  rootDir: '.',
+  transform: { '^.+\\.(ts|js|mjs)$': '<rootDir>/test/esm-transformer.js' },
+  transformIgnorePatterns: [],
+  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+  // One embedded PostgreSQL for the run, a migrated template database, one database per test file.
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  testTimeout: 60_000,
+};

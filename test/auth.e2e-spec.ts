@@ -1,0 +1,125 @@
+import { DataSource } from 'typeorm';
+import { startTestApp, TEST_PASSWORD, type TestApp } from './helpers/app';
+
+describe('[SEC-ACCESS] staff sign-in, accounts and machine clients', () => {
+  let t: TestApp;
+  let admin: { id: string; email: string; token: string };
+  const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', LOGIN_MAX_FAILURES_PER_IP: '8' } });
+    admin = await t.userWith('admin');
+  });
+  afterAll(() => t.close());
+
+  describe('login', () => {
+    it('returns a short-lived bearer token that identifies the user', async () => {
+      const res = await t.http().post('/api/auth/login').send({ email: admin.email.toUpperCase(), password: TEST_PASSWORD }).expect(200);
+      expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
+      const me = await t.http().get('/api/auth/me').set(as(res.body.accessToken)).expect(200);
+      expect(me.body).toMatchObject({ id: admin.id, email: admin.email, roles: ['admin'] });
+    });
+
+    it('answers the same for an unknown e-mail and a wrong password', async () => {
+      const unknown = await t.http().post('/api/auth/login').send({ email: 'nobody@example.test', password: 'whatever-password' });
+      const wrong = await t.http().post('/api/auth/login').send({ email: admin.email, password: 'wrong-password-123' });
+      expect(unknown.status).toBe(401);
+      expect(wrong.status).toBe(401);
+      const { instance: _a, ...a } = unknown.body;
+      const { instance: _b, ...b } = wrong.body;
+      expect(a).toEqual(b);
+    });
+
+    it('is rate-limited per account: after too many failures even the right password waits, with Retry-After', async () => {
+      const victim = await t.userWith('sales');
+      for (let i = 0; i < 3; i++) await t.http().post('/api/auth/login').send({ email: victim.email, password: 'guess-number-' + i }).expect(401);
+      const res = await t.http().post('/api/auth/login').send({ email: victim.email, password: TEST_PASSWORD });
+      expect(res.status).toBe(429);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+    });
+
+    it('is rate-limited per IP across accounts, and the counters live in PostgreSQL, not in the e-mail', async () => {
+      let status = 0;
+      for (let i = 0; i < 12 && status !== 429; i++) {
+        status = (await t.http().post('/api/auth/login').send({ email: `spray${i}@example.test`, password: 'spray-password' })).status;
+      }
+      expect(status).toBe(429);
+      const rows = await t.app.get(DataSource).query(`SELECT key FROM rate_limit`);
+      expect(rows.length).toBeGreaterThan(0);
+      expect(JSON.stringify(rows)).not.toMatch(/example\.test|127\.0\.0\.1/);
+      await t.app.get(DataSource).query(`DELETE FROM rate_limit`); // this address must sign in again below
+    });
+  });
+
+  describe('users (admins only)', () => {
+    it('an admin creates a user who can sign in; the password is stored as an argon2id hash', async () => {
+      const res = await t.http().post('/api/users').set(as(admin.token)).send({ email: ' Ola.Nordmann@Example.test ', name: 'Ola Nordmann', roles: ['sales', 'event_staff'], password: 'a-long-enough-password' }).expect(201);
+      expect(res.body).toMatchObject({ email: 'ola.nordmann@example.test', roles: ['sales', 'event_staff'], active: true });
+      expect(res.body).not.toHaveProperty('passwordHash');
+      const [row] = await t.app.get(DataSource).query(`SELECT password_hash FROM staff_user WHERE id = $1`, [res.body.id]);
+      expect(row.password_hash).toMatch(/^\$argon2id\$/);
+      // A second account with the same address, in any case, is a conflict.
+      await t.http().post('/api/users').set(as(admin.token)).send({ email: 'OLA.nordmann@example.test', name: 'Twin', roles: ['sales'], password: 'a-long-enough-password' }).expect(409);
+    });
+
+    it('a deactivated user is refused at once, even with a token issued before', async () => {
+      const user = await t.userWith('sales');
+      await t.http().get('/api/auth/me').set(as(user.token)).expect(200);
+      await t.http().patch(`/api/users/${user.id}`).set(as(admin.token)).send({ active: false }).expect(200);
+      await t.http().get('/api/auth/me').set(as(user.token)).expect(401);
+      await t.http().post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD }).expect(401);
+    });
+
+    it('a role change takes effect on the next request', async () => {
+      const user = await t.userWith('sales');
+      await t.http().get('/api/users').set(as(user.token)).expect(403);
+      await t.http().patch(`/api/users/${user.id}`).set(as(admin.token)).send({ roles: ['admin'] }).expect(200);
+      await t.http().get('/api/users').set(as(user.token)).expect(200);
+    });
+
+    it('refuses to remove the last active admin', async () => {
+      const db = t.app.get(DataSource);
+      await db.query(`UPDATE staff_user SET deactivated_at = now() WHERE 'admin' = ANY(roles) AND id <> $1`, [admin.id]);
+      const res = await t.http().patch(`/api/users/${admin.id}`).set(as(admin.token)).send({ roles: ['sales'] });
+      expect(res.status).toBe(409);
+      const [row] = await db.query(`SELECT roles FROM staff_user WHERE id = $1`, [admin.id]);
+      expect(row.roles).toEqual(['admin']);
+    });
+
+    it('lists users a page at a time', async () => {
+      const first = await t.http().get('/api/users?limit=2').set(as(admin.token)).expect(200);
+      expect(first.body.items).toHaveLength(2);
+      const second = await t.http().get(`/api/users?limit=2&cursor=${first.body.nextCursor}`).set(as(admin.token)).expect(200);
+      expect(second.body.items[0].email > first.body.items[1].email).toBe(true);
+    });
+  });
+
+  describe('API keys for machine clients', () => {
+    it('are shown once, stored only as a hash, scoped to a channel, revocable, with last-used time', async () => {
+      const created = await t.http().post('/api/api-keys').set(as(admin.token)).send({ name: 'Website forms', channel: 'web_form' }).expect(201);
+      const key: string = created.body.key;
+      expect(key).toMatch(/^crm_[a-f0-9]{12}_/);
+
+      const listed = await t.http().get('/api/api-keys').set(as(admin.token)).expect(200);
+      expect(JSON.stringify(listed.body)).not.toContain(key);
+      const [row] = await t.app.get(DataSource).query(`SELECT * FROM api_key WHERE id = $1`, [created.body.id]);
+      expect(JSON.stringify(row)).not.toContain(key.split('_')[2]);
+      expect(row.last_used_at).toBeNull();
+
+      const service = t.app.get((await import('../src/auth/api-keys.service')).ApiKeysService);
+      expect((await service.authenticate(key))?.channel).toBe('web_form');
+      expect(await service.authenticate(key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A'))).toBeNull();
+      const [used] = await t.app.get(DataSource).query(`SELECT last_used_at FROM api_key WHERE id = $1`, [created.body.id]);
+      expect(used.last_used_at).not.toBeNull();
+
+      await t.http().delete(`/api/api-keys/${created.body.id}`).set(as(admin.token)).expect(200);
+      expect(await service.authenticate(key)).toBeNull();
+    });
+
+    it('refuse an unknown channel with a clear message', async () => {
+      const res = await t.http().post('/api/api-keys').set(as(admin.token)).send({ name: 'x', channel: 'fax' }).expect(422);
+      expect(res.body.errors[0]).toMatchObject({ field: 'channel', message: expect.stringContaining('web_form') });
+    });
+  });
+});

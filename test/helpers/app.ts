@@ -1,0 +1,58 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { createApp } from '../../src/app';
+import type { AppOptions } from '../../src/app.module';
+import { UsersService } from '../../src/auth/users.service';
+import type { Role } from '../../src/auth/roles';
+import { SYSTEM_ACTOR } from '../../src/common/actor';
+import { loadEnvironment, type AppConfig } from '../../src/config/app-config';
+import { createTestDatabase, type TestDatabase } from './database';
+
+export const TEST_PASSWORD = 'test-password-1234';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  db: TestDatabase;
+  http(): TestAgent;
+  /** A new staff user with these roles, and a bearer token for them. */
+  userWith(...roles: Role[]): Promise<{ id: string; email: string; token: string }>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions extends AppOptions {
+  env?: Record<string, string>;
+  /** Runs on the configured app before init(), e.g. to watch routes being registered. */
+  beforeInit?: (app: NestFastifyApplication) => void;
+}
+
+let userCounter = 0;
+
+/** The real application on this test file's own database, ready for supertest. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const env = loadEnvironment({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
+  const config: AppConfig = { ...env, databaseUrl: db.url, jwtSecret: 'test-only-jwt-secret-of-at-least-32-chars' };
+  const app = await createApp(config, options);
+  options.beforeInit?.(app);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  const http = () => request(app.getHttpServer());
+  return {
+    app,
+    config,
+    db,
+    http,
+    async userWith(...roles) {
+      const email = `staff${++userCounter}-${roles.join('-')}-${process.pid}@example.test`;
+      const user = await app.get(UsersService).create(SYSTEM_ACTOR, { email, name: `Test ${roles.join(' ')}`, roles, password: TEST_PASSWORD });
+      const res = await http().post('/api/auth/login').send({ email, password: TEST_PASSWORD }).expect(200);
+      return { id: user.id, email, token: res.body.accessToken as string };
+    },
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+}

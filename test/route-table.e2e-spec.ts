@@ -1,0 +1,122 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer, Reflector } from '@nestjs/core';
+import { API_KEY_ROUTE, PUBLIC_ROUTE, ROLES_ALLOWED } from '../src/auth/decorators';
+import { ROLES, type Role } from '../src/auth/roles';
+import { startTestApp, type TestApp } from './helpers/app';
+
+/** Routes anyone may call. Adding one here is a decision a reviewer sees. */
+const PUBLIC_ROUTES = new Set(['GET /health', 'GET /health/ready', 'POST /api/auth/login']);
+/** The API documentation is public by design (served by SwaggerModule, not by a controller). */
+const isDocsRoute = (key: string) => / \/api\/docs/.test(key);
+
+interface ControllerRoute {
+  key: string;
+  roles?: Role[];
+  isPublic: boolean;
+  apiKeyChannel?: string;
+}
+
+/** Every controller route with the access metadata the global guard reads. */
+function controllerRoutes(t: TestApp): ControllerRoute[] {
+  const reflector = new Reflector();
+  const routes: ControllerRoute[] = [];
+  for (const module of t.app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const cls = wrapper.metatype as Function;
+      const base = String(Reflect.getMetadata(PATH_METADATA, cls) ?? '');
+      for (const name of Object.getOwnPropertyNames(cls.prototype)) {
+        const handler = cls.prototype[name];
+        if (typeof handler !== 'function' || Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
+        const path = ['/api', base, String(Reflect.getMetadata(PATH_METADATA, handler))].join('/').replace(/\/+/g, '/').replace(/\/$/, '');
+        const key = `${method} ${path.startsWith('/api/health') ? path.slice(4) : path}`;
+        const targets = [handler, cls];
+        routes.push({
+          key,
+          roles: reflector.getAllAndOverride(ROLES_ALLOWED, targets),
+          isPublic: Boolean(reflector.getAllAndOverride(PUBLIC_ROUTE, targets)),
+          apiKeyChannel: reflector.getAllAndOverride(API_KEY_ROUTE, targets),
+        });
+      }
+    }
+  }
+  return routes;
+}
+
+const concrete = (path: string) => path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
+
+describe('[SEC-ACCESS] the route table: one guard for everything', () => {
+  let t: TestApp;
+  const served: string[] = [];
+  const tokens = {} as Record<Role, string>;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      beforeInit: (app) =>
+        app.getHttpAdapter().getInstance().addHook('onRoute', (route) => {
+          for (const method of [route.method].flat()) if (method !== 'HEAD') served.push(`${method} ${route.url}`);
+        }),
+    });
+    for (const role of ROLES) tokens[role] = (await t.userWith(role)).token;
+  });
+  afterAll(() => t.close());
+
+  it('finds the routes the server serves, and knows the access rule of every controller route', () => {
+    const declared = controllerRoutes(t).map((r) => r.key);
+    expect(declared.length).toBeGreaterThan(5);
+    const servedByControllers = served.filter((k) => !isDocsRoute(k));
+    expect(new Set(servedByControllers)).toEqual(new Set(declared));
+  });
+
+  it('every route not marked public answers 401 without credentials', async () => {
+    const unexpected: string[] = [];
+    for (const key of new Set(served)) {
+      const [method, path] = key.split(' ');
+      const res = await t.http()[method.toLowerCase() as 'get'](concrete(path));
+      const isPublic = PUBLIC_ROUTES.has(key) || isDocsRoute(key);
+      if (isPublic === (res.status === 401)) unexpected.push(`${key} -> ${res.status}`);
+    }
+    expect(unexpected).toEqual([]);
+  });
+
+  it('routes marked public are exactly the reviewed list', () => {
+    expect(new Set(controllerRoutes(t).filter((r) => r.isPublic).map((r) => r.key))).toEqual(PUBLIC_ROUTES);
+  });
+
+  it('every staff route names its roles (a route without them would be closed to all)', () => {
+    const missing = controllerRoutes(t).filter((r) => !r.isPublic && !r.apiKeyChannel && !r.roles?.length);
+    expect(missing.map((r) => r.key)).toEqual([]);
+  });
+
+  it('every staff route answers 403 to each role that lacks access, and lets each allowed role through the guard', async () => {
+    const wrong: string[] = [];
+    let denials = 0;
+    for (const route of controllerRoutes(t).filter((r) => r.roles)) {
+      const [method, path] = route.key.split(' ');
+      for (const role of ROLES) {
+        const res = await t.http()[method.toLowerCase() as 'get'](concrete(path)).set('Authorization', `Bearer ${tokens[role]}`);
+        const allowed = route.roles!.includes(role);
+        if (!allowed) denials++;
+        if (allowed ? [401, 403].includes(res.status) : res.status !== 403) wrong.push(`${route.key} as ${role} -> ${res.status}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(denials).toBeGreaterThan(0);
+  });
+
+  it('API-key routes refuse staff tokens and keys of another channel', async () => {
+    const wrong: string[] = [];
+    const key = await t.http().post('/api/api-keys').set('Authorization', `Bearer ${tokens.admin}`).send({ name: 'probe', channel: 'event' }).expect(201);
+    for (const route of controllerRoutes(t).filter((r) => r.apiKeyChannel)) {
+      const [method, path] = route.key.split(' ');
+      const asStaff = await t.http()[method.toLowerCase() as 'get'](concrete(path)).set('Authorization', `Bearer ${tokens.admin}`);
+      if (asStaff.status !== 401) wrong.push(`${route.key} with a staff token -> ${asStaff.status}`);
+      if (route.apiKeyChannel !== 'event') {
+        const otherChannel = await t.http()[method.toLowerCase() as 'get'](concrete(path)).set('X-Api-Key', key.body.key);
+        if (otherChannel.status !== 403) wrong.push(`${route.key} with an event key -> ${otherChannel.status}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});

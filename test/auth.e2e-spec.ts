@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { ApiKeysService } from '../src/auth/api-keys.service';
 import { startTestApp, TEST_PASSWORD, type TestApp } from './helpers/app';
 
 describe('[SEC-ACCESS] staff sign-in, accounts and machine clients', () => {
@@ -107,7 +108,7 @@ describe('[SEC-ACCESS] staff sign-in, accounts and machine clients', () => {
       expect(JSON.stringify(row)).not.toContain(key.split('_')[2]);
       expect(row.last_used_at).toBeNull();
 
-      const service = t.app.get((await import('../src/auth/api-keys.service')).ApiKeysService);
+      const service = t.app.get(ApiKeysService);
       expect((await service.authenticate(key))?.channel).toBe('web_form');
       expect(await service.authenticate(key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A'))).toBeNull();
       const [used] = await t.app.get(DataSource).query(`SELECT last_used_at FROM api_key WHERE id = $1`, [created.body.id]);

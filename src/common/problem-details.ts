@@ -76,9 +76,10 @@ export function toProblem(exception: unknown, instance?: string): ProblemDocumen
     if (typeof response === 'object' && response !== null && ('detail' in response || 'errors' in response)) {
       return problemFor(status, response as Partial<ProblemDocument>, instance);
     }
-    const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const { message, statusCode: _s, error: _e, status: _st, ...extensions } = (typeof response === 'string' ? { message: response } : response) as Record<string, unknown>;
     const detail = status === HttpStatus.NOT_FOUND && /^Cannot \w+ /.test(String(message)) ? 'There is no such resource.' : Array.isArray(message) ? message.join('; ') : String(message ?? '');
-    return problemFor(status, { detail }, instance);
+    // Extensions (e.g. the health checks' details) stay beside the standard members.
+    return problemFor(status, { ...extensions, detail }, instance);
   }
   const fastify = fastifyErrorDetail((exception ?? {}) as never);
   if (fastify) return problemFor(fastify.status, { detail: fastify.detail }, instance);

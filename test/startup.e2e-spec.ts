@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './global-setup';
+
+const root = join(__dirname, '..');
+const main = join(root, 'dist', 'src', 'main.js');
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(script: string, args: string[], env: Record<string, string>): Run {
+  // Only what the service needs: no DATABASE_URL, nothing from the test run.
+  const child = spawn(process.execPath, [script, ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env } });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitUntilReady(port: number, service: Run): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let exited = false;
+  void service.exited.then(() => (exited = true));
+  while (Date.now() < deadline && !exited) {
+    const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
+    if (res?.status === 200) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`not ready: ${service.output()}`);
+}
+
+const login = (port: number) =>
+  fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: 'first.admin@example.test', password: 'first-admin-password' }),
+  }).then((r) => r.status);
+
+describe('npm start: the service on its own embedded PostgreSQL', () => {
+  let dataDir: string;
+  const running: Run[] = [];
+
+  beforeAll(() => {
+    if (!existsSync(main)) throw new Error('dist/ is missing: run the tests with `npm test` (it builds first).');
+    dataDir = mkdtempSync(join(tmpdir(), 'crm-start-'));
+    chmodSync(dataDir, 0o755);
+  });
+  afterAll(async () => {
+    for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGINT');
+    await Promise.all(running.map((r) => r.exited));
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts with no settings, refuses a second instance on the same data, stops cleanly, and keeps every row across a restart', async () => {
+    const [port, pgPort] = [await freePort(), await freePort()];
+    const env = { DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn' };
+
+    const first = run(main, [], env);
+    running.push(first);
+    await waitUntilReady(port, first);
+
+    const second = run(main, [], { ...env, PORT: String(await freePort()) });
+    running.push(second);
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toMatch(/already running .*another instance of the service is using this data directory/);
+
+    // The first admin, made with the CLI while the service runs (it attaches to the same server).
+    const cli = run(join(root, 'dist', 'src', 'cli.js'), ['users:create', '--email', 'first.admin@example.test', '--role', 'admin'], { ...env, CRM_USER_PASSWORD: 'first-admin-password' });
+    expect(await cli.exited).toBe(0);
+    expect(await login(port)).toBe(200);
+
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).not.toMatch(/error/i);
+    expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+
+    const again = run(main, [], env);
+    running.push(again);
+    await waitUntilReady(port, again);
+    expect(await login(port)).toBe(200);
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  });
+});

@@ -59,11 +59,25 @@ export class EnvironmentVariables {
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'PUBLIC_BASE_URL must be an http(s) URL' })
   PUBLIC_BASE_URL?: string;
 
+  /** Outgoing mail for notifications, e.g. smtp://user:pass@smtp.example.com:587. Unset: notifications are skipped. */
+  @IsOptional() @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @IsString()
+  NOTIFY_FROM: string = 'CRM <crm@localhost>';
+
+  /** Where new-lead notifications go when the lead has no owner. */
+  @IsOptional() @IsString()
+  SALES_INBOX?: string;
+
   /** Behind a load balancer: take the client IP from X-Forwarded-For. */
   @Transform(({ value }) => (typeof value === 'string' ? ['1', 'true', 'yes'].includes(value.toLowerCase()) : value))
   @IsBoolean()
   TRUST_PROXY: boolean = false;
 }
+
+/** Variables without a default (class fields without an initialiser are not enumerable on an instance). */
+export const OPTIONAL_VARIABLES = ['DATABASE_URL', 'JWT_SECRET', 'PUBLIC_BASE_URL', 'SMTP_URL', 'SALES_INBOX'];
 
 export type AppConfig = Readonly<EnvironmentVariables> & {
   /** The database the app actually uses: DATABASE_URL, or the embedded server's URL. */
@@ -77,14 +91,14 @@ export class ConfigurationError extends Error {}
 export function loadEnvironment(env: Record<string, string | undefined>): EnvironmentVariables {
   const known = Object.keys(new EnvironmentVariables());
   const relevant: Record<string, string> = {};
-  for (const key of [...known, 'DATABASE_URL', 'JWT_SECRET', 'PUBLIC_BASE_URL']) {
+  for (const key of [...known, ...OPTIONAL_VARIABLES]) {
     const value = env[key];
     if (value !== undefined && value !== '') relevant[key] = value;
   }
   const parsed = plainToInstance(EnvironmentVariables, relevant, { enableImplicitConversion: false });
   const errors = validateSync(parsed, { skipMissingProperties: false });
   const problems = errors.map((e) => {
-    const got = e.property === 'JWT_SECRET' || e.property === 'DATABASE_URL' ? '' : ` (got ${JSON.stringify(relevant[e.property])})`;
+    const got = ['JWT_SECRET', 'DATABASE_URL', 'SMTP_URL'].includes(e.property) ? '' : ` (got ${JSON.stringify(relevant[e.property])})`;
     return `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}${got}`;
   });
   if (parsed.NODE_ENV === 'production' && !parsed.JWT_SECRET) {

@@ -8,6 +8,7 @@ import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
 import { HealthModule } from './health/health.module';
+import { PolicyModule } from './policy/policy.module';
 
 export interface AppOptions {
   /** Where JSON log lines go (stdout by default); tests capture them. */
@@ -23,6 +24,7 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         LoggerModule.forRoot(loggingParams(config.LOG_LEVEL, options.logDestination)),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl), migrationsRun: false }),
+        PolicyModule,
         AuditModule,
         AuthModule,
         HealthModule,

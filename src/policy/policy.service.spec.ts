@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Test } from '@nestjs/testing';
 import { PolicyModule } from './policy.module';
@@ -21,7 +21,9 @@ import { POLICY_VERSIONS } from './versions';
  * a policy text changed without a new version, fails the suite. The text is a PDF extraction:
  * words are separated by runs of spaces and line breaks, so it is compared with whitespace collapsed.
  */
-const POLICY_TEXT_PATH = path.join(__dirname, '..', '..', '..', 'shared', 'policy', 'privacy-policy.en.txt');
+/** Each version's text is kept in the repository beside its data; the firm publishes the current one in ../shared. */
+const POLICY_TEXT_PATH = path.join(__dirname, 'texts', 'en-1.txt');
+const PUBLISHED_TEXT_PATH = path.join(__dirname, '..', '..', '..', 'shared', 'policy', 'privacy-policy.en.txt');
 const rawText = readFileSync(POLICY_TEXT_PATH, 'utf8');
 const lines = rawText.split('\n');
 const flat = (s: string) => s.replace(/\s+/g, ' ').trim();
@@ -107,8 +109,13 @@ describe('PolicyService', () => {
   describe('versions', () => {
     it('the current version is en-1 and encodes exactly privacy-policy.en.txt (a changed text needs a new version file)', () => {
       expect(current.id).toBe('en-1');
-      expect(current.source.file).toBe(path.basename(POLICY_TEXT_PATH));
+      expect(current.source.file).toBe('privacy-policy.en.txt');
       expect(createHash('sha256').update(rawText).digest('hex')).toBe(current.source.sha256);
+    });
+
+    it('the policy the firm publishes (../shared/policy) is the one the current version encodes', () => {
+      expect(existsSync(PUBLISHED_TEXT_PATH)).toBe(true);
+      expect(createHash('sha256').update(readFileSync(PUBLISHED_TEXT_PATH)).digest('hex')).toBe(current.source.sha256);
     });
 
     it('an unknown version id throws, naming the id, wherever a version id is accepted', () => {

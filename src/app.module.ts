@@ -8,6 +8,9 @@ import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
 import { HealthModule } from './health/health.module';
+import { IntakeModule } from './intake/intake.module';
+import { LeadsModule } from './leads/leads.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { PolicyModule } from './policy/policy.module';
 
 export interface AppOptions {
@@ -28,6 +31,9 @@ export class AppModule {
         AuditModule,
         AuthModule,
         HealthModule,
+        NotificationsModule,
+        LeadsModule,
+        IntakeModule,
       ],
     };
   }

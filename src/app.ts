@@ -1,4 +1,7 @@
+import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -8,6 +11,7 @@ import { AppModule, type AppOptions } from './app.module';
 import { requestIdFor } from './common/logging';
 import { ProblemDetailsFilter } from './common/problem-details';
 import { createValidationPipe } from './common/validation';
+import { IntakeFormsService } from './intake/forms/intake-forms.service';
 import type { AppConfig } from './config/app-config';
 
 export function openApiDocument(app: NestFastifyApplication) {
@@ -34,7 +38,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, { bufferLogs: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, { bufferLogs: true, rawBody: true });
   app.useLogger(app.get(Logger));
 
   const fastify = app.getHttpAdapter().getInstance();
@@ -51,6 +55,17 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
         imgSrc: [`'self'`, 'data:'],
         scriptSrc: [`'self'`, `'unsafe-inline'`],
       },
+    },
+  });
+  // Multipart form posts become plain fields; a form that sends files is refused (413), not silently stripped.
+  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { files: 0, fields: 200, fieldSize: config.BODY_LIMIT_BYTES } });
+  // CORS only where browsers post: each web form's own registered origins.
+  const forms = app.get(IntakeFormsService);
+  await app.register(cors, {
+    delegator: async (req: FastifyRequest) => {
+      const key = /^\/api\/intake\/forms\/([^/?]+)/.exec(req.url ?? '')?.[1];
+      const origins = key ? await forms.allowedOrigins(decodeURIComponent(key)) : [];
+      return { origin: origins.length ? origins : false, methods: ['POST'], allowedHeaders: ['Content-Type', 'X-Signature'], maxAge: 600 };
     },
   });
   app.setGlobalPrefix('api', { exclude: ['health', 'health/ready'] });

@@ -7,6 +7,20 @@ export type PersonalDataCategory = 'identity' | 'contact' | 'free_text' | 'secre
 
 export const PERSONAL_DATA: Record<string, Record<string, PersonalDataCategory>> = {
   staff_user: { email: 'contact', name: 'identity', passwordHash: 'secret', password: 'secret' },
+  person: {
+    firstName: 'identity',
+    lastName: 'identity',
+    position: 'identity',
+    email: 'contact',
+    phone: 'contact',
+    skypeId: 'online_identifier',
+    linkedinUrl: 'online_identifier',
+    location: 'contact',
+    companyName: 'identity',
+  },
+  capture: { rawBody: 'free_text', payload: 'free_text', mapped: 'free_text', request: 'free_text' },
+  activity: { body: 'free_text', details: 'contact' },
+  company: { address: 'contact' },
   audit_log: { ip: 'online_identifier' },
 };
 

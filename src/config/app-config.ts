@@ -59,6 +59,10 @@ export class EnvironmentVariables {
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'PUBLIC_BASE_URL must be an http(s) URL' })
   PUBLIC_BASE_URL?: string;
 
+  /** Phone numbers given without a country code are read as this region's (ISO 3166 code). */
+  @Matches(/^[A-Z]{2}$/, { message: 'DEFAULT_PHONE_REGION must be a two-letter country code, e.g. NO' })
+  DEFAULT_PHONE_REGION: string = 'NO';
+
   /** Outgoing mail for notifications, e.g. smtp://user:pass@smtp.example.com:587. Unset: notifications are skipped. */
   @IsOptional() @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
   SMTP_URL?: string;

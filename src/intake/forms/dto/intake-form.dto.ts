@@ -1,0 +1,69 @@
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { INQUIRY_TYPES, type ConsentPurpose, type InquiryType } from '../../../policy/policy.types';
+import { FORM_TARGETS, type FormTarget } from '../entities/intake-form.entity';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class CreateIntakeFormDto {
+  @ApiProperty({ example: 'contact-us', description: 'The URL key: lower-case letters, digits and dashes.' })
+  @Matches(/^[a-z0-9][a-z0-9-]{1,62}$/, { message: 'key must be 2-63 lower-case letters, digits or dashes' })
+  key: string;
+
+  @ApiProperty({ example: 'Contact us (website)' })
+  @Transform(trim) @IsString() @Length(1, 200)
+  name: string;
+
+  @ApiPropertyOptional({ type: [String], example: ['https://www.example.com'], description: 'Browser origins allowed to post (scheme, host and port; no path).' })
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @Matches(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/, { each: true, message: 'each allowed origin must look like https://www.example.com (no path, no trailing slash)' })
+  allowedOrigins?: string[];
+
+  @ApiProperty({ type: Object, example: { 'your-name': 'name', 'your-email': 'email', 'your-message': 'request' }, description: `The form's field name -> one of: ${FORM_TARGETS.join(', ')}.` })
+  @IsObject()
+  fieldMapping: Record<string, FormTarget>;
+
+  @ApiProperty({ enum: INQUIRY_TYPES })
+  @IsIn(INQUIRY_TYPES)
+  defaultInquiryType: InquiryType;
+
+  @ApiPropertyOptional({ type: Object, example: { 'Get a quote': 'services' }, description: 'Values of the field mapped to inquiryType -> inquiry type.' })
+  @IsOptional() @IsObject()
+  inquiryTypeValues?: Record<string, InquiryType>;
+
+  @ApiPropertyOptional({ type: Object, example: { 'consent-updates': 'service_updates' }, description: 'Checkbox field -> the consent purpose it grants.' })
+  @IsOptional() @IsObject()
+  consentFields?: Record<string, ConsentPurpose>;
+
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Where notifications of this form’s unowned leads go (else SALES_INBOX).' })
+  @IsOptional() @IsEmail()
+  notifyEmail?: string | null;
+}
+
+export class UpdateIntakeFormDto extends PartialType(OmitType(CreateIntakeFormDto, ['key'] as const)) {}
+
+export class IntakeFormView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() key: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ description: 'Where the website posts.' }) submitPath: string;
+  @ApiProperty({ type: [String] }) allowedOrigins: string[];
+  @ApiProperty({ type: Object }) fieldMapping: Record<string, string>;
+  @ApiProperty({ enum: INQUIRY_TYPES }) defaultInquiryType: string;
+  @ApiProperty({ type: Object }) inquiryTypeValues: Record<string, string>;
+  @ApiProperty({ type: Object }) consentFields: Record<string, string>;
+  @ApiProperty({ nullable: true, type: String }) notifyEmail: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) archivedAt: Date | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: Date;
+  @ApiProperty({ format: 'date-time' }) updatedAt: Date;
+}
+
+export class CreatedIntakeFormView extends IntakeFormView {
+  @ApiProperty({ description: 'HMAC-SHA256 key for a server-side relay (header X-Signature: hex of the raw body). Shown once.' })
+  signingSecret: string;
+}
+
+export class SubmissionAcceptedView {
+  @ApiProperty({ format: 'uuid', description: 'Quote this when asking about the submission.' }) reference: string;
+  @ApiProperty({ example: 'accepted' }) status: string;
+}

@@ -1,0 +1,73 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Req, type RawBodyRequest } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Public, Roles } from '../../auth/decorators';
+import { CurrentActor, type Actor } from '../../common/actor';
+import { CreatedIntakeFormView, CreateIntakeFormDto, IntakeFormView, SubmissionAcceptedView, UpdateIntakeFormDto } from './dto/intake-form.dto';
+import { IntakeFormsService } from './intake-forms.service';
+
+@ApiTags('intake-forms')
+@Controller('intake-forms')
+@Roles('admin')
+export class IntakeFormsAdminController {
+  constructor(private readonly forms: IntakeFormsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List registered web forms' })
+  @ApiOkResponse({ type: [IntakeFormView] })
+  list(): Promise<IntakeFormView[]> {
+    return this.forms.list();
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Register a web form: key, origins, field mapping, inquiry type, consent checkboxes' })
+  @ApiCreatedResponse({ type: CreatedIntakeFormView })
+  @ApiConflictResponse({ description: 'The key is taken.' })
+  create(@CurrentActor() actor: Actor, @Body() dto: CreateIntakeFormDto): Promise<CreatedIntakeFormView> {
+    return this.forms.create(actor, dto);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One web form' })
+  @ApiOkResponse({ type: IntakeFormView })
+  @ApiNotFoundResponse({ description: 'No such form.' })
+  get(@Param('id', ParseUUIDPipe) id: string): Promise<IntakeFormView> {
+    return this.forms.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change a web form' })
+  @ApiOkResponse({ type: IntakeFormView })
+  @ApiNotFoundResponse({ description: 'No such form.' })
+  update(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateIntakeFormDto): Promise<IntakeFormView> {
+    return this.forms.update(actor, id, dto);
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Archive a web form: it stops accepting submissions' })
+  @ApiOkResponse({ type: IntakeFormView })
+  @ApiNotFoundResponse({ description: 'No such form.' })
+  archive(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<IntakeFormView> {
+    return this.forms.archive(actor, id);
+  }
+}
+
+@ApiTags('intake')
+@Controller('intake/forms')
+export class FormSubmissionController {
+  constructor(private readonly forms: IntakeFormsService) {}
+
+  @Post(':formKey')
+  @Public()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'A website form submission (url-encoded, multipart or JSON); stored before the answer' })
+  @ApiAcceptedResponse({ type: SubmissionAcceptedView })
+  @ApiUnauthorizedResponse({ description: 'X-Signature present but wrong.' })
+  @ApiForbiddenResponse({ description: 'Neither a registered origin nor a signature.' })
+  @ApiNotFoundResponse({ description: 'No such form.' })
+  @ApiUnprocessableEntityResponse({ description: 'Missing or invalid fields, named as the form names them; nothing stored.' })
+  submit(@CurrentActor() actor: Actor, @Param('formKey') formKey: string, @Req() req: RawBodyRequest<FastifyRequest>): Promise<SubmissionAcceptedView> {
+    const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : null);
+    return this.forms.submit(actor, formKey, { contentType: header('content-type'), rawBody: req.rawBody ?? null, body: req.body ?? {}, origin: header('origin'), signature: header('x-signature') });
+  }
+}

@@ -1,0 +1,213 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { PageQuery } from '../../common/pagination';
+import { CONSENT_PURPOSES, INTAKE_SOURCES, LEGAL_BASES, type ConsentPurpose, type IntakeSource, type LegalBasis } from '../../policy/policy.types';
+import { CALL_DIRECTIONS, LIFECYCLE_STATUSES, type CallDirection, type LifecycleStatus } from '../lifecycle';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+const list = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').map((v) => v.trim()).filter(Boolean) : value);
+
+export class PersonQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'One or more statuses, comma-separated.', enum: LIFECYCLE_STATUSES, isArray: true })
+  @IsOptional() @Transform(list) @IsIn(LIFECYCLE_STATUSES, { each: true })
+  status?: LifecycleStatus[];
+
+  @ApiPropertyOptional({ description: 'People with at least one capture from this channel.', enum: INTAKE_SOURCES })
+  @IsOptional() @IsIn(INTAKE_SOURCES)
+  source?: IntakeSource;
+
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID()
+  ownerId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID()
+  companyId?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @Type(() => Date) @IsDate()
+  createdFrom?: Date;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive.' }) @IsOptional() @Type(() => Date) @IsDate()
+  createdTo?: Date;
+
+  @ApiPropertyOptional({ description: 'People whose current consent for this purpose is granted.', enum: CONSENT_PURPOSES })
+  @IsOptional() @IsIn(CONSENT_PURPOSES)
+  consentPurpose?: ConsentPurpose;
+
+  @ApiPropertyOptional({ description: 'People with a capture processed on this legal basis.', enum: LEGAL_BASES })
+  @IsOptional() @IsIn(LEGAL_BASES)
+  legalBasis?: LegalBasis;
+
+  @ApiPropertyOptional({ description: 'Free text over name, e-mail and company (at least 2 characters).' })
+  @IsOptional() @Transform(trim) @IsString() @Length(2, 200)
+  q?: string;
+
+  @ApiPropertyOptional({ enum: ['createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'name', '-name'], default: '-createdAt' })
+  @IsOptional() @IsIn(['createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'name', '-name'])
+  sort: string = '-createdAt';
+}
+
+export class RectifyPersonDto {
+  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(200) firstName?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(200) lastName?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(200) position?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(254) email?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(40) phone?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(200) skypeId?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(500) linkedinUrl?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(200) location?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(200) companyName?: string;
+}
+
+export class AssignOwnerDto {
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'A staff user in sales, account management or admin; null to unassign.' })
+  @IsOptional() @IsUUID()
+  ownerId: string | null;
+}
+
+export class ChangeStatusDto {
+  @ApiProperty({ enum: LIFECYCLE_STATUSES.filter((s) => s !== 'customer'), description: 'Use the convert action to make a customer.' })
+  @IsIn(LIFECYCLE_STATUSES.filter((s) => s !== 'customer'), { message: 'status must be one of: new, contacted, qualified, disqualified (use convert for customer)' })
+  status: LifecycleStatus;
+
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000)
+  comment?: string;
+}
+
+export class NewCompanyDto {
+  @ApiProperty() @Transform(trim) @IsString() @Length(1, 200) name: string;
+  @ApiPropertyOptional({ example: 'example.no' }) @IsOptional() @Transform(trim) @IsString() @MaxLength(253) domain?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(500) address?: string;
+}
+
+export class ConvertDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'An existing company; or give `company` to create one.' })
+  @IsOptional() @IsUUID()
+  companyId?: string;
+
+  @ApiPropertyOptional({ type: NewCompanyDto })
+  @IsOptional() @ValidateNested() @Type(() => NewCompanyDto)
+  company?: NewCompanyDto;
+}
+
+export class NoteDto {
+  @ApiProperty() @IsString() @Length(1, 20000) text: string;
+}
+
+export class CallDto {
+  @ApiProperty({ description: 'The number called or calling.' }) @IsString() @MaxLength(40) phone: string;
+  @ApiProperty({ enum: CALL_DIRECTIONS }) @IsIn(CALL_DIRECTIONS) direction: CallDirection;
+  @ApiProperty({ minimum: 0 }) @Type(() => Number) @IsInt() @Min(0) @Max(86400) durationSeconds: number;
+  @ApiPropertyOptional({ description: 'Where the full recording is kept.' }) @IsOptional() @IsString() @MaxLength(1000) recordingRef?: string;
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @Type(() => Date) @IsDate() occurredAt?: Date;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(20000) summary?: string;
+}
+
+export class ChatDto {
+  @ApiProperty({ example: 'whatsapp' }) @Transform(trim) @IsString() @Length(1, 50) service: string;
+  @ApiProperty({ description: 'The person’s handle on that service.' }) @Transform(trim) @IsString() @Length(1, 200) handle: string;
+  @ApiProperty() @IsString() @Length(1, 200000) transcript: string;
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @Type(() => Date) @IsDate() occurredAt?: Date;
+}
+
+export class MergeDto {
+  @ApiProperty({ format: 'uuid', description: 'Survives, and inherits everything.' }) @IsUUID() winnerId: string;
+  @ApiProperty({ format: 'uuid', description: 'Is removed after the move.' }) @IsUUID() loserId: string;
+  @ApiPropertyOptional({ default: true, description: 'Show what would happen without changing anything.' })
+  @IsOptional() @IsBoolean()
+  dryRun: boolean = true;
+}
+
+export class PersonView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ nullable: true, type: String }) firstName: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastName: string | null;
+  @ApiProperty({ nullable: true, type: String }) position: string | null;
+  @ApiProperty({ nullable: true, type: String }) email: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'E.164' }) phone: string | null;
+  @ApiProperty({ nullable: true, type: String }) skypeId: string | null;
+  @ApiProperty({ nullable: true, type: String }) linkedinUrl: string | null;
+  @ApiProperty({ nullable: true, type: String }) location: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) companyId: string | null;
+  @ApiProperty({ nullable: true, type: String }) companyName: string | null;
+  @ApiProperty({ enum: LIFECYCLE_STATUSES }) status: LifecycleStatus;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) ownerId: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) restrictedAt: Date | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) marketingObjectionAt: Date | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: Date;
+  @ApiProperty({ format: 'date-time' }) updatedAt: Date;
+}
+
+export class PersonPage {
+  @ApiProperty({ type: [PersonView] }) items: PersonView[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class CaptureView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: INTAKE_SOURCES }) source: IntakeSource;
+  @ApiProperty({ nullable: true, type: String }) sourceRef: string | null;
+  @ApiProperty({ format: 'date-time' }) receivedAt: Date;
+  @ApiProperty({ nullable: true, type: String }) inquiryType: string | null;
+  @ApiProperty({ nullable: true, type: String }) request: string | null;
+  @ApiProperty({ type: Object, description: 'The submitted fields as received.' }) payload: Record<string, unknown>;
+  @ApiProperty({ type: Object, description: 'Purpose -> legal basis.' }) legalBases: Record<string, string>;
+  @ApiProperty({ enum: CONSENT_PURPOSES, isArray: true }) consentsGiven: string[];
+  @ApiProperty() policyVersion: string;
+  @ApiProperty({ description: 'What the retention clock counts from.' }) retentionAnchor: string;
+  @ApiProperty({ format: 'date-time' }) retentionAnchorAt: Date;
+  @ApiProperty({ format: 'date-time' }) retentionDueAt: Date;
+}
+
+export class ConsentEventView {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: CONSENT_PURPOSES }) purpose: string;
+  @ApiProperty({ enum: ['granted', 'withdrawn'] }) action: string;
+  @ApiProperty({ format: 'date-time' }) occurredAt: Date;
+  @ApiProperty({ enum: INTAKE_SOURCES }) source: string;
+  @ApiProperty({ nullable: true, type: String }) captureId: string | null;
+  @ApiProperty() policyVersion: string;
+  @ApiProperty({ description: 'The exact words the person was shown.' }) wording: string;
+}
+
+export class ConsentStateView {
+  @ApiProperty({ enum: CONSENT_PURPOSES }) purpose: string;
+  @ApiProperty({ enum: ['granted', 'withdrawn'] }) state: string;
+  @ApiProperty({ format: 'date-time' }) since: Date;
+}
+
+export class ActivityView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() type: string;
+  @ApiProperty({ format: 'date-time' }) occurredAt: Date;
+  @ApiProperty({ nullable: true, type: String }) body: string | null;
+  @ApiProperty({ nullable: true, type: Object }) details: Record<string, unknown> | null;
+  @ApiProperty({ nullable: true, type: String }) captureId: string | null;
+  @ApiProperty() actorType: string;
+  @ApiProperty({ nullable: true, type: String }) actorId: string | null;
+}
+
+export class RetentionView {
+  @ApiProperty({ format: 'date-time', description: 'The person is kept while any capture’s clock runs: the latest due date.' }) keptUntil: Date;
+}
+
+export class PersonDetailView extends PersonView {
+  @ApiProperty({ type: [CaptureView] }) captures: CaptureView[];
+  @ApiProperty({ type: [ConsentStateView], description: 'The current state per purpose (the latest event).' }) consents: ConsentStateView[];
+  @ApiProperty({ type: [ConsentEventView] }) consentEvents: ConsentEventView[];
+  @ApiProperty({ type: Object, description: 'Purpose -> the legal bases it is processed on, over all captures.' }) legalBases: Record<string, string[]>;
+  @ApiProperty({ type: [ActivityView] }) timeline: ActivityView[];
+  @ApiProperty({ type: RetentionView }) retention: RetentionView;
+}
+
+export class MergeResultView {
+  @ApiProperty() applied: boolean;
+  @ApiProperty({ format: 'uuid' }) winnerId: string;
+  @ApiProperty({ format: 'uuid' }) loserId: string;
+  @ApiProperty({ type: Object, description: 'How many captures, consent events and activities move.' }) moves: { captures: number; consentEvents: number; activities: number };
+  @ApiProperty({ type: [String], description: 'Fields blank on the winner that the loser fills.' }) fieldsFilled: string[];
+  @ApiProperty({ type: [String], description: 'Fields both have with different values; the winner’s value stays.' }) conflicts: string[];
+}
+
+export class CreatedView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+}

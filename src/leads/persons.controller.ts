@@ -1,0 +1,91 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/decorators';
+import { CurrentActor, type Actor } from '../common/actor';
+import {
+  AssignOwnerDto, CallDto, CreatedView, ChangeStatusDto, ChatDto, ConvertDto, MergeDto, MergeResultView, NoteDto, PersonDetailView, PersonPage, PersonQuery, PersonView, RectifyPersonDto,
+} from './dto/person.dto';
+import { PersonsService } from './persons.service';
+
+@ApiTags('persons')
+@Controller('persons')
+@Roles('sales', 'account_manager', 'admin')
+@ApiNotFoundResponse({ description: 'No such person.' })
+export class PersonsController {
+  constructor(private readonly persons: PersonsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List and search people, with filters, sorting and cursor pagination' })
+  @ApiOkResponse({ type: PersonPage })
+  list(@Query() query: PersonQuery): Promise<PersonPage> {
+    return this.persons.list(query);
+  }
+
+  @Post('merge')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Merge two records of one person (a dry run unless dryRun is false)' })
+  @ApiOkResponse({ type: MergeResultView })
+  merge(@CurrentActor() actor: Actor, @Body() dto: MergeDto): Promise<MergeResultView> {
+    return this.persons.merge(actor, dto);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One person with captures, consents, legal bases, timeline and retention (the read is audited)' })
+  @ApiOkResponse({ type: PersonDetailView })
+  get(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<PersonDetailView> {
+    return this.persons.get(actor, id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rectify fields (audited with before and after)' })
+  @ApiOkResponse({ type: PersonView })
+  @ApiConflictResponse({ description: 'The e-mail belongs to another person: merge instead.' })
+  rectify(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RectifyPersonDto): Promise<PersonView> {
+    return this.persons.rectify(actor, id, dto);
+  }
+
+  @Post(':id/owner')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Assign (or clear) the owner' })
+  @ApiOkResponse({ type: PersonView })
+  assignOwner(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: AssignOwnerDto): Promise<PersonView> {
+    return this.persons.assignOwner(actor, id, dto);
+  }
+
+  @Post(':id/status')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Move through the lifecycle: new, contacted, qualified, disqualified' })
+  @ApiOkResponse({ type: PersonView })
+  changeStatus(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ChangeStatusDto): Promise<PersonView> {
+    return this.persons.changeStatus(actor, id, dto);
+  }
+
+  @Post(':id/convert')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Convert to a customer of a company (existing, or created here)' })
+  @ApiOkResponse({ type: PersonView })
+  convert(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ConvertDto): Promise<PersonView> {
+    return this.persons.convert(actor, id, dto);
+  }
+
+  @Post(':id/notes')
+  @ApiOperation({ summary: 'Add a note to the timeline' })
+  @ApiCreatedResponse({ type: CreatedView })
+  addNote(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: NoteDto): Promise<{ id: string }> {
+    return this.persons.addNote(actor, id, dto.text);
+  }
+
+  @Post(':id/calls')
+  @ApiOperation({ summary: 'Log a call: number, direction, duration, recording reference' })
+  @ApiCreatedResponse({ type: CreatedView })
+  logCall(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: CallDto): Promise<{ id: string }> {
+    return this.persons.logCall(actor, id, dto);
+  }
+
+  @Post(':id/chats')
+  @ApiOperation({ summary: 'Log a messenger chat: service, handle, transcript' })
+  @ApiCreatedResponse({ type: CreatedView })
+  logChat(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ChatDto): Promise<{ id: string }> {
+    return this.persons.logChat(actor, id, dto);
+  }
+}

@@ -1,0 +1,256 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { UsersService } from '../auth/users.service';
+import type { Actor } from '../common/actor';
+import { decodeCursor, encodeCursor, type Page } from '../common/pagination';
+import { ProblemException } from '../common/problem-details';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import type { AssignOwnerDto, CallDto, ChangeStatusDto, ChatDto, ConvertDto, MergeDto, MergeResultView, PersonDetailView, PersonQuery, PersonView, RectifyPersonDto } from './dto/person.dto';
+import type { Company } from './entities/company.entity';
+import type { Person } from './entities/person.entity';
+import { normaliseEmail, normalisePhone } from './identity';
+import { LeadsRepository, PERSON_FIELDS, type PersonSort } from './leads.repository';
+import { LeadsService } from './leads.service';
+
+export function toPersonView(p: Person): PersonView {
+  const { id, firstName, lastName, position, email, phone, skypeId, linkedinUrl, location, companyId, companyName, status, ownerId, restrictedAt, marketingObjectionAt, createdAt, updatedAt } = p;
+  return { id, firstName, lastName, position, email, phone, skypeId, linkedinUrl, location, companyId, companyName, status, ownerId, restrictedAt, marketingObjectionAt, createdAt, updatedAt };
+}
+
+const invalid = (field: string, message: string) => new ProblemException(422, `${field} is invalid.`, { errors: [{ field, message }] });
+
+/** What staff do with a lead: find, read, correct, assign, move along, convert, log contact, merge. */
+@Injectable()
+export class PersonsService {
+  constructor(
+    private readonly leads: LeadsRepository,
+    private readonly intake: LeadsService,
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async list(query: PersonQuery): Promise<Page<PersonView>> {
+    const descending = query.sort.startsWith('-');
+    const sort = query.sort.replace(/^-/, '') as PersonSort;
+    const after = decodeCursor(query.cursor) as [string, string] | undefined;
+    const rows = await this.leads.list({
+      statuses: query.status,
+      source: query.source,
+      ownerId: query.ownerId,
+      companyId: query.companyId,
+      createdFrom: query.createdFrom,
+      createdTo: query.createdTo,
+      consentPurpose: query.consentPurpose,
+      legalBasis: query.legalBasis,
+      q: query.q,
+      sort,
+      descending,
+      after,
+      limit: query.limit + 1,
+    });
+    const items = rows.slice(0, query.limit);
+    const last = items[items.length - 1];
+    return { items: items.map(toPersonView), nextCursor: rows.length > query.limit ? encodeCursor([last.sortKey, last.id]) : null };
+  }
+
+  /** The whole record; opening it is a read of personal data, so it is audited. */
+  async get(actor: Actor, id: string): Promise<PersonDetailView> {
+    const person = await this.leads.findById(id);
+    if (!person) throw new NotFoundException('There is no such person.');
+    const [captures, consentEvents, timeline] = await Promise.all([this.leads.captures(id), this.leads.consentEvents(id), this.leads.activities(id)]);
+    await this.audit.record(actor, { action: 'person.read', entityType: 'person', entityId: id });
+
+    const current = new Map<string, { purpose: string; state: string; since: Date }>();
+    for (const e of consentEvents) current.set(e.purpose, { purpose: e.purpose, state: e.action, since: e.occurredAt });
+    const legalBases: Record<string, string[]> = {};
+    for (const c of captures) for (const [purpose, basis] of Object.entries(c.legalBases)) legalBases[purpose] = [...new Set([...(legalBases[purpose] ?? []), basis as string])];
+    const keptUntil = new Date(Math.max(...captures.map((c) => c.retentionDueAt.getTime()), person.createdAt.getTime()));
+
+    return {
+      ...toPersonView(person),
+      captures: captures.map((c) => ({
+        id: c.id, source: c.source, sourceRef: c.sourceRef, receivedAt: c.receivedAt, inquiryType: c.inquiryType, request: c.request, payload: c.payload,
+        legalBases: c.legalBases as Record<string, string>, consentsGiven: c.consentsGiven, policyVersion: c.policyVersion,
+        retentionAnchor: c.retentionAnchor, retentionAnchorAt: c.retentionAnchorAt, retentionDueAt: c.retentionDueAt,
+      })),
+      consents: [...current.values()],
+      consentEvents: consentEvents.map(({ id: eventId, purpose, action, occurredAt, source, captureId, policyVersion, wording }) => ({ id: eventId, purpose, action, occurredAt, source, captureId, policyVersion, wording })),
+      legalBases,
+      timeline: timeline.map(({ id: activityId, type, occurredAt, body, details, captureId, actorType, actorId }) => ({ id: activityId, type, occurredAt, body, details, captureId, actorType, actorId })),
+      retention: { keptUntil },
+    };
+  }
+
+  /** Corrects or completes the record (rectification, policy 9.2), audited field by field. */
+  async rectify(actor: Actor, id: string, dto: RectifyPersonDto): Promise<PersonView> {
+    const changes: Partial<Person> = {};
+    for (const field of PERSON_FIELDS) {
+      const value = dto[field];
+      if (value === undefined) continue;
+      if (value === '') changes[field] = null;
+      else if (field === 'email') changes.email = normaliseEmail(value) ?? (() => { throw invalid('email', 'must be an e-mail address'); })();
+      else if (field === 'phone') changes.phone = normalisePhone(value, this.config.DEFAULT_PHONE_REGION) ?? (() => { throw invalid('phone', 'must be a phone number'); })();
+      else changes[field] = value;
+    }
+    return this.leads.transaction(async (tx) => {
+      const before = await this.mustFind(tx, id);
+      if (changes.email && changes.email !== before.email && (await this.leads.findByEmailForUpdate(tx, changes.email))) {
+        throw new ProblemException(409, 'Another person has this e-mail address; merge the two instead.', { errors: [{ field: 'email', message: 'belongs to another person' }] });
+      }
+      const effective = Object.fromEntries(Object.entries(changes).filter(([k, v]) => before[k as keyof Person] !== v)) as Partial<Person>;
+      if (Object.keys(effective).length === 0) return toPersonView(before);
+      if (!(effective.email ?? before.email) && !(effective.phone ?? before.phone)) throw invalid('email', 'a person needs an e-mail address or a phone number');
+      await this.leads.updatePerson(tx, id, effective);
+      const after = (await this.leads.findById(id, tx))!;
+      await this.intake.addActivity(tx, actor, id, { type: 'rectification', details: { fields: Object.keys(effective) } });
+      await this.audit.record(actor, { action: 'person.rectified', entityType: 'person', entityId: id, before: pick(before, effective), after: pick(after, effective) }, tx);
+      return toPersonView(after);
+    });
+  }
+
+  async assignOwner(actor: Actor, id: string, dto: AssignOwnerDto): Promise<PersonView> {
+    if (dto.ownerId) {
+      const owner = await this.users.get(dto.ownerId).catch(() => null);
+      if (!owner || !owner.active || !owner.roles.some((r) => ['sales', 'account_manager', 'admin'].includes(r))) {
+        throw invalid('ownerId', 'must be an active user in sales, account management or admin');
+      }
+    }
+    return this.change(actor, id, { ownerId: dto.ownerId ?? null }, 'owner_change', 'person.owner_assigned');
+  }
+
+  async changeStatus(actor: Actor, id: string, dto: ChangeStatusDto): Promise<PersonView> {
+    return this.change(actor, id, { status: dto.status }, 'status_change', 'person.status_changed', dto.comment);
+  }
+
+  /** Makes the lead a customer of a company: a `customer` capture starts the customer clock (6.4). */
+  async convert(actor: Actor, id: string, dto: ConvertDto): Promise<PersonView> {
+    if (!dto.companyId === !dto.company) throw invalid('companyId', 'give either companyId or company');
+    return this.leads.transaction(async (tx) => {
+      const before = await this.mustFind(tx, id);
+      const company = await this.companyFor(tx, actor, dto);
+      if (!company.isCustomer) {
+        await this.leads.updateCompany(tx, company.id, { isCustomer: true });
+        await this.audit.record(actor, { action: 'company.became_customer', entityType: 'company', entityId: company.id, before: { isCustomer: false }, after: { isCustomer: true } }, tx);
+      }
+      const changes: Partial<Person> = { status: 'customer', companyId: company.id, companyName: company.name };
+      await this.leads.updatePerson(tx, id, changes);
+      await this.intake.capture(actor, {
+        source: 'customer', sourceRef: company.id, personId: id, receivedAt: new Date(), payload: { companyId: company.id }, person: {}, consents: [],
+        retentionAnchorAt: company.lastServiceDeliveryAt ?? new Date(),
+        activity: { type: 'conversion', details: { from: before.status, to: 'customer', companyId: company.id } },
+      }, tx);
+      const after = (await this.leads.findById(id, tx))!;
+      await this.audit.record(actor, { action: 'person.converted', entityType: 'person', entityId: id, before: pick(before, changes), after: pick(after, changes) }, tx);
+      return toPersonView(after);
+    });
+  }
+
+  async addNote(actor: Actor, id: string, text: string): Promise<{ id: string }> {
+    return this.leads.transaction(async (tx) => {
+      await this.mustFind(tx, id);
+      const activityId = await this.intake.addActivity(tx, actor, id, { type: 'note', body: text });
+      await this.audit.record(actor, { action: 'person.note_added', entityType: 'person', entityId: id, after: { activityId } }, tx);
+      return { id: activityId };
+    });
+  }
+
+  /** A call is data collected through the phone channel (5.1): its own capture, clock and timeline entry. */
+  async logCall(actor: Actor, id: string, dto: CallDto): Promise<{ id: string }> {
+    const phone = normalisePhone(dto.phone, this.config.DEFAULT_PHONE_REGION);
+    if (!phone) throw invalid('phone', 'must be a phone number');
+    const details = { phone, direction: dto.direction, durationSeconds: dto.durationSeconds, recordingRef: dto.recordingRef ?? null };
+    const result = await this.intake.capture(actor, {
+      source: 'phone', personId: id, receivedAt: dto.occurredAt ?? new Date(), payload: { ...details, summary: dto.summary ?? null }, person: { phone }, request: dto.summary ?? null, consents: [],
+      activity: { type: 'call', body: dto.summary ?? null, details },
+    });
+    return { id: result.captureId };
+  }
+
+  async logChat(actor: Actor, id: string, dto: ChatDto): Promise<{ id: string }> {
+    const details = { service: dto.service, handle: dto.handle };
+    const result = await this.intake.capture(actor, {
+      source: 'messenger', personId: id, receivedAt: dto.occurredAt ?? new Date(), payload: { ...details, transcript: dto.transcript }, person: {}, consents: [],
+      activity: { type: 'chat', body: dto.transcript, details },
+    });
+    return { id: result.captureId };
+  }
+
+  /**
+   * Two records of one person become one: the winner inherits every capture, consent event
+   * and activity, and fills its blank fields from the loser, which is then removed. A dry run
+   * (the default) reports the same without changing anything.
+   */
+  async merge(actor: Actor, dto: MergeDto): Promise<MergeResultView> {
+    if (dto.winnerId === dto.loserId) throw invalid('loserId', 'must differ from winnerId');
+    return this.leads.transaction(async (tx) => {
+      const [first, second] = [dto.winnerId, dto.loserId].sort();
+      const locked = new Map<string, Person>();
+      for (const pid of [first, second]) locked.set(pid, await this.mustFind(tx, pid)); // lock in id order: no deadlock between crossed merges
+      const winner = locked.get(dto.winnerId)!;
+      const loser = locked.get(dto.loserId)!;
+      const [counts] = await this.leads.countAttached(loser.id, tx);
+      const fill: Partial<Person> = {};
+      const conflicts: string[] = [];
+      for (const field of PERSON_FIELDS) {
+        if (loser[field] && !winner[field]) fill[field] = loser[field];
+        else if (loser[field] && winner[field] && loser[field] !== winner[field]) conflicts.push(field);
+      }
+      if (loser.ownerId && !winner.ownerId) fill.ownerId = loser.ownerId;
+      if (loser.companyId && !winner.companyId) fill.companyId = loser.companyId;
+      const result: MergeResultView = {
+        applied: !dto.dryRun, winnerId: winner.id, loserId: loser.id,
+        moves: { captures: counts.captures, consentEvents: counts.consent_events, activities: counts.activities },
+        fieldsFilled: Object.keys(fill).filter((f) => (PERSON_FIELDS as readonly string[]).includes(f)), conflicts,
+      };
+      if (dto.dryRun) return result;
+
+      await this.leads.moveAttached(tx, loser.id, winner.id);
+      await this.leads.deletePerson(tx, loser.id); // before the fill: the loser's e-mail must be free for the winner
+      await this.leads.updatePerson(tx, winner.id, fill);
+      await this.intake.addActivity(tx, actor, winner.id, { type: 'merge', details: { mergedPersonId: loser.id, ...result.moves, fieldsFilled: result.fieldsFilled } });
+      await this.audit.record(actor, { action: 'person.merged', entityType: 'person', entityId: winner.id, before: { ...pick(winner, fill), mergedPersonId: null }, after: { ...fill, mergedPersonId: loser.id } }, tx);
+      await this.audit.record(actor, { action: 'person.merged_away', entityType: 'person', entityId: loser.id, before: { mergedInto: null }, after: { mergedInto: winner.id } }, tx);
+      return result;
+    });
+  }
+
+  private async change(actor: Actor, id: string, changes: Partial<Person>, activity: 'owner_change' | 'status_change', action: string, comment?: string): Promise<PersonView> {
+    return this.leads.transaction(async (tx) => {
+      const before = await this.mustFind(tx, id);
+      const [field] = Object.keys(changes) as (keyof Person)[];
+      if (before[field] === changes[field]) return toPersonView(before);
+      await this.leads.updatePerson(tx, id, changes);
+      await this.intake.addActivity(tx, actor, id, { type: activity, body: comment ?? null, details: { from: before[field], to: changes[field] } });
+      const after = (await this.leads.findById(id, tx))!;
+      await this.audit.record(actor, { action, entityType: 'person', entityId: id, before: pick(before, changes), after: pick(after, changes) }, tx);
+      return toPersonView(after);
+    });
+  }
+
+  private async mustFind(tx: EntityManager, id: string): Promise<Person> {
+    const person = await this.leads.findById(id, tx, true);
+    if (!person) throw new NotFoundException('There is no such person.');
+    return person;
+  }
+
+  private async companyFor(tx: EntityManager, actor: Actor, dto: ConvertDto): Promise<Company> {
+    if (dto.companyId) {
+      const company = await this.leads.findCompany(dto.companyId, tx);
+      if (!company) throw invalid('companyId', 'there is no such company');
+      return company;
+    }
+    const domain = dto.company!.domain?.toLowerCase().replace(/^https?:\/\//, '').replace(/\/.*$/, '') || null;
+    const existing = domain ? await this.leads.findCompanyByDomain(domain, tx) : null;
+    if (existing) return existing;
+    const company = await this.leads.insertCompany(tx, { name: dto.company!.name, domain, address: dto.company!.address ?? null });
+    await this.audit.record(actor, { action: 'company.created', entityType: 'company', entityId: company.id, after: { name: company.name, domain, address: company.address } }, tx);
+    return company;
+  }
+}
+
+function pick<T extends object>(source: T, keysOf: object): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(keysOf).map((k) => [k, (source as Record<string, unknown>)[k] ?? null]));
+}

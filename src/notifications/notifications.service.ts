@@ -1,0 +1,158 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { createTransport, type Transporter } from 'nodemailer';
+import { ConfigurationError, type AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+
+/** What the sales team is told about a new lead: enough to find it, not what the person wrote. */
+export interface NewLeadNotice {
+  personId: string;
+  personName: string;
+  company?: string | null;
+  formName: string;
+  request?: string | null;
+  ownerEmail?: string | null;
+}
+
+export type NotificationOutcome = 'sent' | 'skipped' | 'failed';
+
+/** A dead SMTP server must not hold the caller for the library's default of minutes. */
+export const SMTP_TIMEOUT_MS = 10_000;
+
+/** The longest excerpt of a request a notification carries, ellipsis included. */
+export const REQUEST_EXCERPT_MAX = 200;
+
+const LINE_BREAKS = /\r\n|[\r\n\u0085\u2028\u2029]/;
+// Control characters (line breaks among them) become spaces: a value in a header stays one line.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+const SINGLE_LINE_MAX = 200;
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,39}$/;
+const SAFE_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+/** The person's record in the staff UI. */
+export function personRecordUrl(config: Pick<AppConfig, 'PUBLIC_BASE_URL' | 'PORT'>, personId: string): string {
+  const base = (config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
+  return `${base}/persons/${encodeURIComponent(personId)}`;
+}
+
+/** At most max characters; an ellipsis says when something was left out (`cut`: more follows). */
+function shorten(text: string, max: number, cut = false): string {
+  const chars = Array.from(text); // by code point, so an emoji is never split in half
+  if (chars.length > max || (cut && chars.length >= max)) return `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+  return cut ? `${text}…` : text;
+}
+
+/** One trimmed line, safe for a header. */
+export function singleLine(value: string | null | undefined, max = SINGLE_LINE_MAX): string {
+  return shorten((value ?? '').replace(CONTROL_CHARACTERS, ' ').replace(/\s+/g, ' ').trim(), max);
+}
+
+/**
+ * The first non-blank line of a request, trimmed, at most REQUEST_EXCERPT_MAX characters, with an
+ * ellipsis when anything was left out. The rest stays in the CRM: mail is copied, forwarded and
+ * kept in places the firm's retention rules do not reach.
+ */
+export function requestExcerpt(request: string | null | undefined): string {
+  const lines = (request ?? '').split(LINE_BREAKS).map((line) => singleLine(line, Number.MAX_SAFE_INTEGER));
+  const first = lines.findIndex((line) => line !== '');
+  if (first === -1) return '';
+  const more = lines.slice(first + 1).some((line) => line !== '');
+  return shorten(lines[first], REQUEST_EXCERPT_MAX, more);
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/**
+ * The error's codes only (nodemailer's, the system's beneath it, the SMTP reply's): messages and
+ * server responses can quote recipients and content.
+ */
+function errorCode(err: unknown): string {
+  const { code, originalCode, responseCode } = (err ?? {}) as { code?: unknown; originalCode?: unknown; responseCode?: unknown };
+  const token = (value: unknown) => (typeof value === 'string' && ERROR_CODE.test(value) ? value : undefined);
+  const details: string[] = [];
+  const cause = token(originalCode);
+  if (cause && cause !== code) details.push(cause); // ESOCKET says little; ECONNREFUSED beneath it says what happened
+  if (Number.isInteger(responseCode)) details.push(`SMTP ${responseCode}`);
+  return `${token(code) ?? 'UNKNOWN'}${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
+}
+
+@Injectable()
+export class NotificationsService implements OnModuleDestroy {
+  private readonly logger = new Logger('Notifications');
+  private readonly transport: Transporter | null;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.transport = config.SMTP_URL ? NotificationsService.openTransport(config.SMTP_URL) : null;
+  }
+
+  private static openTransport(url: string): Transporter {
+    try {
+      // Not pooled: notifications are rare, and no connection is left idle between them.
+      return createTransport({
+        url,
+        connectionTimeout: SMTP_TIMEOUT_MS,
+        greetingTimeout: SMTP_TIMEOUT_MS,
+        socketTimeout: SMTP_TIMEOUT_MS,
+        dnsTimeout: SMTP_TIMEOUT_MS,
+        logger: false,
+      });
+    } catch {
+      // The library's message would quote the URL, password included.
+      throw new ConfigurationError('Invalid configuration:\n  SMTP_URL: could not be used as an SMTP connection URL');
+    }
+  }
+
+  /** Tells the lead's owner, or the sales inbox, that a lead arrived. Never throws: the lead is stored either way. */
+  async newLead(lead: NewLeadNotice): Promise<NotificationOutcome> {
+    // The record id, never the person's details: it lets staff find whom a lost notice was about.
+    const about = SAFE_ID.test(String(lead?.personId)) ? ` for person ${lead.personId}` : '';
+    try {
+      const to = singleLine(lead.ownerEmail || this.config.SALES_INBOX, Number.MAX_SAFE_INTEGER);
+      if (!this.transport) {
+        this.logger.log(`New-lead notification${about} skipped: SMTP_URL is not set`);
+        return 'skipped';
+      }
+      if (!to) {
+        this.logger.log(`New-lead notification${about} skipped: the lead has no owner and SALES_INBOX is not set`);
+        return 'skipped';
+      }
+      await this.transport.sendMail({ from: singleLine(this.config.NOTIFY_FROM, Number.MAX_SAFE_INTEGER), to, ...this.compose(lead) });
+      return 'sent';
+    } catch (err) {
+      this.logger.warn(`New-lead notification${about} failed: ${errorCode(err)}`);
+      return 'failed';
+    }
+  }
+
+  private compose(lead: NewLeadNotice): { subject: string; text: string; html: string } {
+    const name = singleLine(lead.personName) || '(no name)';
+    const company = singleLine(lead.company);
+    const form = singleLine(lead.formName) || '(unnamed form)';
+    const excerpt = requestExcerpt(lead.request);
+    const link = personRecordUrl(this.config, lead.personId);
+    const fields: [string, string][] = [['Name', name], ['Company', company], ['Form', form], ['Request (first line only)', excerpt]];
+    const shown = fields.filter(([, value]) => value !== '');
+    const text = [
+      `A new lead came in through the form "${form}".`,
+      '',
+      ...shown.map(([label, value]) => `${label}: ${value}`),
+      '',
+      `Open the record: ${link}`,
+      '',
+      'The full request and contact details are in the CRM only.',
+      '',
+    ].join('\n');
+    const html = [
+      `<p>A new lead came in through the form &quot;${escapeHtml(form)}&quot;.</p>`,
+      '<table>',
+      ...shown.map(([label, value]) => `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`),
+      '</table>',
+      `<p><a href="${escapeHtml(link)}">Open the record</a></p>`,
+      '<p>The full request and contact details are in the CRM only.</p>',
+    ].join('\n');
+    return { subject: `New lead from ${form}: ${name}`, text, html };
+  }
+
+  onModuleDestroy(): void {
+    this.transport?.close();
+  }
+}

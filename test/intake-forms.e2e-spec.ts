@@ -1,0 +1,235 @@
+import { createHmac } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { PolicyService } from '../src/policy/policy.service';
+import { startTestApp, type TestApp } from './helpers/app';
+import { TestSmtpServer } from './helpers/smtp';
+
+const ORIGIN = 'https://www.example.com';
+
+/** A Contact Form 7 form as WordPress posts it: its own field names, mapped through the form's mapping. */
+const WORDPRESS_FORM = {
+  key: 'contact-us',
+  name: 'Contact us',
+  allowedOrigins: [ORIGIN],
+  fieldMapping: {
+    'your-name': 'name',
+    'your-email': 'email',
+    'tel-734': 'phone',
+    'your-company': 'company',
+    'your-position': 'position',
+    'your-message': 'request',
+    'menu-inquiry': 'inquiryType',
+    'your-age': 'age',
+  },
+  defaultInquiryType: 'other',
+  inquiryTypeValues: { 'An expert’s take on my project': 'expert_take', 'Download the white paper': 'white_paper' },
+  consentFields: { 'acceptance-updates': 'service_updates', 'acceptance-contact': 'request_contact' },
+};
+
+const submission = (overrides: Record<string, string> = {}) => ({
+  'your-name': 'Kari Nordmann',
+  'your-email': '  Kari.Nordmann@Example.NO ',
+  'tel-734': '912 34 567',
+  'your-company': 'Fjord Analytics AS',
+  'your-position': 'CTO',
+  'your-message': 'We need help migrating our platform.\nSecond line with details about budgets.',
+  'menu-inquiry': 'An expert’s take on my project',
+  'acceptance-updates': '1',
+  _wpcf7: '42',
+  _wpcf7_unit_tag: 'wpcf7-f42-p7-o1',
+  ...overrides,
+});
+
+describe('[SRC-FORM] web-form intake', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let policy: PolicyService;
+  let admin: string;
+  let secret: string;
+  const smtp = new TestSmtpServer();
+
+  beforeAll(async () => {
+    const { url } = await smtp.start();
+    t = await startTestApp({ env: { SMTP_URL: url, SALES_INBOX: 'sales@firm.example', PUBLIC_BASE_URL: 'https://crm.firm.example' } });
+    db = t.app.get(DataSource);
+    policy = t.app.get(PolicyService);
+    admin = (await t.userWith('admin')).token;
+    const created = await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send(WORDPRESS_FORM).expect(201);
+    secret = created.body.signingSecret;
+    expect(created.body.submitPath).toBe('/api/intake/forms/contact-us');
+  });
+  afterAll(async () => {
+    await t.close();
+    await smtp.stop();
+  });
+
+  const counts = async () => (await db.query(`SELECT (SELECT count(*)::int FROM person) AS persons, (SELECT count(*)::int FROM capture) AS captures, (SELECT count(*)::int FROM consent_event) AS consents`))[0];
+  const post = () => t.http().post('/api/intake/forms/contact-us').set('Origin', ORIGIN);
+
+  it('[LB-CONTRACT][CONSENT-PROOF][RET-FORM] a url-encoded post from the website is stored with legal bases, consent, policy version and retention, then answered 202', async () => {
+    const body = new URLSearchParams(submission()).toString();
+    const res = await post().type('form').send(body).expect(202);
+    expect(res.body).toEqual({ reference: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'accepted' });
+
+    const [capture] = await db.query(`SELECT * FROM capture WHERE id = $1`, [res.body.reference]);
+    const [person] = await db.query(`SELECT * FROM person WHERE id = $1`, [capture.person_id]);
+    expect(person).toMatchObject({ first_name: 'Kari', last_name: 'Nordmann', email: 'kari.nordmann@example.no', phone: '+4791234567', company_name: 'Fjord Analytics AS', position: 'CTO', status: 'new' });
+    expect(capture).toMatchObject({
+      source: 'web_form',
+      source_ref: 'contact-us',
+      raw_body: body,
+      inquiry_type: 'expert_take',
+      request: 'We need help migrating our platform.\nSecond line with details about budgets.',
+      policy_version: 'en-1',
+      retention_anchor: 'collection',
+      consents_given: ['service_updates'],
+      legal_bases: { handle_request: 'contract', communication_history: 'legitimate_interest', spam_prevention: 'legitimate_interest', service_updates: 'consent' },
+    });
+    expect(capture.content_type).toMatch(/^application\/x-www-form-urlencoded/);
+    expect(capture.payload).toEqual(submission());
+    const due = new Date(capture.received_at);
+    due.setUTCFullYear(due.getUTCFullYear() + 8);
+    expect(new Date(capture.retention_due_at).toISOString()).toBe(due.toISOString());
+
+    const consents = await db.query(`SELECT * FROM consent_event WHERE person_id = $1`, [person.id]);
+    expect(consents).toEqual([
+      expect.objectContaining({ purpose: 'service_updates', action: 'granted', source: 'web_form', capture_id: capture.id, policy_version: 'en-1', wording: policy.consentWording('service_updates'), actor_type: 'anonymous' }),
+    ]);
+    const [activity] = await db.query(`SELECT * FROM activity WHERE person_id = $1`, [person.id]);
+    expect(activity).toMatchObject({ type: 'capture', capture_id: capture.id });
+    const [audit] = await db.query(`SELECT * FROM audit_log WHERE entity_type = 'person' AND entity_id = $1`, [person.id]);
+    expect(audit).toMatchObject({ action: 'person.created', actor_type: 'anonymous' });
+    expect(JSON.stringify(audit.changes)).not.toMatch(/Kari|Nordmann|example\.no|91234567/);
+  });
+
+  it('the new lead is e-mailed to the sales inbox: who, which form, a link, and only the first line of the request', async () => {
+    const res = await post().type('form').send(new URLSearchParams(submission({ 'your-email': 'mail.check@example.no', 'your-name': 'Mail Check' })).toString()).expect(202);
+    const [{ person_id }] = await db.query(`SELECT person_id FROM capture WHERE id = $1`, [res.body.reference]);
+    // Other tests' notifications arrive too: wait, with a deadline, for this lead's.
+    const deadline = Date.now() + 10_000;
+    let mail = smtp.messages.find((m) => m.text.includes(person_id));
+    while (!mail && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      mail = smtp.messages.find((m) => m.text.includes(person_id));
+    }
+    if (!mail) throw new Error('no notification for this lead arrived');
+    expect(mail.to).toEqual(['sales@firm.example']);
+    expect(mail.subject).toContain('Contact us');
+    expect(mail.text).toContain('Mail Check');
+    expect(mail.text).toContain('Fjord Analytics AS');
+    expect(mail.text).toContain(`https://crm.firm.example/persons/${person_id}`);
+    expect(mail.text).toContain('We need help migrating our platform.');
+    expect(mail.raw).not.toContain('Second line');
+  });
+
+  it('a multipart post is mapped the same way', async () => {
+    const req = post();
+    for (const [k, v] of Object.entries(submission({ 'your-email': 'multi.part@example.no', 'menu-inquiry': 'Download the white paper', 'acceptance-updates': '' }))) req.field(k, v);
+    const res = await req.expect(202);
+    const [capture] = await db.query(`SELECT c.*, p.email FROM capture c JOIN person p ON p.id = c.person_id WHERE c.id = $1`, [res.body.reference]);
+    expect(capture).toMatchObject({ email: 'multi.part@example.no', inquiry_type: 'white_paper', consents_given: [], raw_body: null });
+    expect(capture.legal_bases).toEqual({ handle_request: 'legitimate_interest', communication_history: 'legitimate_interest', spam_prevention: 'legitimate_interest' });
+    expect(capture.content_type).toMatch(/^multipart\/form-data/);
+  });
+
+  it('a multipart post with a file is refused (413), not silently stripped, and stores nothing', async () => {
+    const before = await counts();
+    const req = post();
+    for (const [k, v] of Object.entries(submission({ 'your-email': 'with.file@example.no' }))) req.field(k, v);
+    const res = await req.attach('cv', Buffer.from('%PDF-1.4'), 'cv.pdf');
+    expect(res.status).toBe(413);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('a JSON post signed by a relay (HMAC-SHA256 of the raw body) needs no origin; a wrong signature is 401', async () => {
+    const body = JSON.stringify({ ...submission({ 'your-email': 'relay@example.no' }), 'acceptance-contact': true });
+    const signature = createHmac('sha256', secret).update(body).digest('hex');
+    const res = await t.http().post('/api/intake/forms/contact-us').set('Content-Type', 'application/json').set('X-Signature', `sha256=${signature}`).send(body).expect(202);
+    const [capture] = await db.query(`SELECT raw_body, consents_given FROM capture WHERE id = $1`, [res.body.reference]);
+    expect(capture.raw_body).toBe(body);
+    expect([...capture.consents_given].sort()).toEqual(['request_contact', 'service_updates']);
+
+    const before = await counts();
+    const forged = JSON.stringify({ ...JSON.parse(body), 'your-email': 'forged@example.no' });
+    await t.http().post('/api/intake/forms/contact-us').set('Content-Type', 'application/json').set('X-Signature', signature).send(forged).expect(401);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('without a registered origin or a signature the post is refused, and CORS admits only the form’s origins', async () => {
+    await t.http().post('/api/intake/forms/contact-us').send(submission()).expect(403);
+    await t.http().post('/api/intake/forms/contact-us').set('Origin', 'https://evil.example').send(submission()).expect(403);
+
+    const allowed = await t.http().options('/api/intake/forms/contact-us').set('Origin', ORIGIN).set('Access-Control-Request-Method', 'POST').expect(204);
+    expect(allowed.headers['access-control-allow-origin']).toBe(ORIGIN);
+    const other = await t.http().options('/api/intake/forms/contact-us').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    const staff = await t.http().options('/api/users').set('Origin', ORIGIN).set('Access-Control-Request-Method', 'GET');
+    expect(staff.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('one person, many captures: the same person posting again (any case, then by phone only) is one person; an unticked box withdraws nothing', async () => {
+    const first = await post().send(submission({ 'your-email': 'returning@example.no', 'tel-734': '+47 400 00 001' })).expect(202);
+    const second = await post().send(submission({ 'your-email': 'RETURNING@example.NO', 'acceptance-updates': '', 'your-position': 'CEO' })).expect(202);
+    const third = await post().send(submission({ 'your-email': '', 'tel-734': '400 00 001' })).expect(202);
+    const rows = await db.query(`SELECT person_id FROM capture WHERE id = ANY($1)`, [[first.body.reference, second.body.reference, third.body.reference]]);
+    expect(new Set(rows.map((r: { person_id: string }) => r.person_id)).size).toBe(1);
+    const personId = rows[0].person_id;
+    const [person] = await db.query(`SELECT position FROM person WHERE id = $1`, [personId]);
+    expect(person.position).toBe('CTO'); // blanks are filled, what is there is kept
+    const events = await db.query(`SELECT action FROM consent_event WHERE person_id = $1 AND purpose = 'service_updates'`, [personId]);
+    expect(events.map((e: { action: string }) => e.action)).toEqual(['granted', 'granted']);
+  });
+
+  it('twenty identical submissions at once make one person with twenty captures', async () => {
+    const body = submission({ 'your-email': 'burst@example.no', 'tel-734': '+47 400 00 002' });
+    const results = await Promise.all(Array.from({ length: 20 }, () => post().send(body)));
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(202));
+    const [row] = await db.query(`SELECT count(DISTINCT person_id)::int AS persons, count(*)::int AS captures FROM capture WHERE id = ANY($1)`, [results.map((r) => r.body.reference)]);
+    expect(row).toEqual({ persons: 1, captures: 20 });
+    const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM person WHERE email = 'burst@example.no' OR phone = '+4740000002'`);
+    expect(n).toBe(1);
+  });
+
+  it('[AGE-16] a person who states an age under 16, or a birth date less than 16 years ago, is refused with a clear 422 and nothing is stored', async () => {
+    const before = await counts();
+    const young = await post().send(submission({ 'your-email': 'young@example.no', 'your-age': '15' })).expect(422);
+    expect(young.body.detail).toMatch(/under 16/);
+    expect(young.body.errors).toEqual([{ field: 'your-age', message: 'must be at least 16 years' }]);
+
+    await t.http().patch(`/api/intake-forms/${(await db.query(`SELECT id FROM intake_form WHERE key = 'contact-us'`))[0].id}`).set('Authorization', `Bearer ${admin}`).send({ fieldMapping: { ...WORDPRESS_FORM.fieldMapping, 'date-birth': 'birthDate' } }).expect(200);
+    const born = new Date();
+    born.setUTCFullYear(born.getUTCFullYear() - 16);
+    born.setUTCDate(born.getUTCDate() + 2);
+    await post().send(submission({ 'your-email': 'young2@example.no', 'date-birth': born.toISOString().slice(0, 10) })).expect(422);
+    expect(await counts()).toEqual(before);
+    await post().send(submission({ 'your-email': 'adult@example.no', 'your-age': '16' })).expect(202);
+  });
+
+  it('invalid input is a 422 naming each field as the form names it, and nothing is stored', async () => {
+    const before = await counts();
+    const res = await post().send(submission({ 'your-name': '', 'your-email': 'kari(at)example.no', 'tel-734': '12' })).expect(422);
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'your-name', message: 'please give your name' },
+        { field: 'your-email', message: 'must be an e-mail address' },
+        { field: 'tel-734', message: 'must be a phone number' },
+      ]),
+    );
+    const neither = await post().send(submission({ 'your-email': '', 'tel-734': '' })).expect(422);
+    expect(neither.body.errors).toEqual([{ field: 'your-email', message: 'please give an e-mail address or a phone number' }]);
+    await post().send({ ...submission(), 'your-name': { first: 'Kari' } }).expect(422);
+    await post().type('form').send('your-name=').expect(422);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('an unknown or archived form is a 404; a bad mapping is refused when the form is registered', async () => {
+    await t.http().post('/api/intake/forms/no-such-form').set('Origin', ORIGIN).send(submission()).expect(404);
+    const form = await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send({ ...WORDPRESS_FORM, key: 'old-form' }).expect(201);
+    await t.http().delete(`/api/intake-forms/${form.body.id}`).set('Authorization', `Bearer ${admin}`).expect(200);
+    await t.http().post('/api/intake/forms/old-form').set('Origin', ORIGIN).send(submission()).expect(404);
+
+    const bad = await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send({ ...WORDPRESS_FORM, key: 'bad-form', fieldMapping: { 'your-name': 'name', 'x': 'shoe-size' } }).expect(422);
+    expect(bad.body.errors).toEqual(expect.arrayContaining([{ field: 'fieldMapping.x', message: expect.stringContaining('must be one of') }, { field: 'fieldMapping', message: 'must map a field to email or phone' }]));
+    await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send(WORDPRESS_FORM).expect(409);
+  });
+});

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AuditEntry } from './entities/audit-entry.entity';
 
 export interface AuditFilter {
@@ -21,7 +20,11 @@ export class AuditRepository {
 
   /** Inside the caller's transaction when given one, so the audit line commits with the change. */
   async insert(entry: Omit<AuditEntry, 'id' | 'occurredAt'>, manager?: EntityManager): Promise<void> {
-    await (manager ?? this.dataSource.manager).insert(AuditEntry, entry as QueryDeepPartialEntity<AuditEntry>);
+    // Plain SQL: every change writes one of these, often on a hot path.
+    await (manager ?? this.dataSource.manager).query(
+      `INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id, changes, request_id, ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [entry.actorType, entry.actorId, entry.action, entry.entityType, entry.entityId, entry.changes === null ? null : JSON.stringify(entry.changes), entry.requestId, entry.ip],
+    );
   }
 
   async find(filter: AuditFilter): Promise<AuditEntry[]> {

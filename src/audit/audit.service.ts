@@ -43,21 +43,22 @@ export interface AuditRecord {
 export class AuditService {
   constructor(private readonly audit: AuditRepository) {}
 
+  /** The audit line for a change, for a writer that stores it in the same statement as the change. */
+  entry(actor: Actor, record: AuditRecord): Omit<AuditEntry, 'id' | 'occurredAt'> {
+    return {
+      actorType: actor.type,
+      actorId: actor.id,
+      action: record.action,
+      entityType: record.entityType,
+      entityId: record.entityId ?? null,
+      changes: record.before || record.after ? diffChanges(record.entityType, record.before, record.after) : null,
+      requestId: actor.requestId,
+      ip: actor.ip,
+    };
+  }
+
   async record(actor: Actor, record: AuditRecord, manager?: EntityManager): Promise<void> {
-    const changes = record.before || record.after ? diffChanges(record.entityType, record.before, record.after) : null;
-    await this.audit.insert(
-      {
-        actorType: actor.type,
-        actorId: actor.id,
-        action: record.action,
-        entityType: record.entityType,
-        entityId: record.entityId ?? null,
-        changes,
-        requestId: actor.requestId,
-        ip: actor.ip,
-      },
-      manager,
-    );
+    await this.audit.insert(this.entry(actor, record), manager);
   }
 
   async query(query: AuditQuery): Promise<Page<AuditEntry>> {

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { AuditEntry } from '../audit/entities/audit-entry.entity';
 import type { ConsentPurpose, LegalBasis } from '../policy/policy.types';
 import { Activity } from './entities/activity.entity';
 import { Capture } from './entities/capture.entity';
@@ -14,23 +16,35 @@ export const PERSON_FIELDS = ['firstName', 'lastName', 'position', 'email', 'pho
 export type PersonField = (typeof PERSON_FIELDS)[number];
 export type PersonFields = Partial<Record<PersonField, string | null>>;
 
-const COLUMN: Record<PersonField, string> = {
-  firstName: 'first_name',
-  lastName: 'last_name',
-  position: 'position',
-  email: 'email',
-  phone: 'phone',
-  skypeId: 'skype_id',
-  linkedinUrl: 'linkedin_url',
-  location: 'location',
-  companyName: 'company_name',
-};
+const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** A raw `person` row as the entity (the naming strategy is plain snake_case). */
+function toPerson(row: Record<string, unknown>): Person {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [camel(k), v])) as unknown as Person;
+}
 
 /** The expression the trigram index `person_search_idx` is built on; search must use it verbatim. */
 const SEARCH_TEXT = `lower(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '') || ' ' || coalesce(p.email, '') || ' ' || coalesce(p.company_name, ''))`;
 
 export const PERSON_SORTS = { createdAt: 'p.created_at', updatedAt: 'p.updated_at', name: `lower(coalesce(p.last_name, '') || ' ' || coalesce(p.first_name, ''))` } as const;
 export type PersonSort = keyof typeof PERSON_SORTS;
+
+export interface CaptureSession {
+  client: PoolClient;
+  /** False inside a caller's transaction: then the caller begins and commits. */
+  ownTransaction: boolean;
+  release(): void;
+}
+
+/** Everything one capture writes, with ids made by the caller. */
+export interface CaptureWrite {
+  person: { id: string; insert: boolean; fields: PersonFields & { ownerId?: string | null } };
+  capture: Capture;
+  consents: Pick<ConsentEvent, 'purpose' | 'wording'>[];
+  activity: Pick<Activity, 'type' | 'occurredAt' | 'body' | 'details'>;
+  audit: Omit<AuditEntry, 'id' | 'occurredAt'>;
+}
 
 export interface PersonFilter {
   statuses?: LifecycleStatus[];
@@ -58,24 +72,90 @@ export class LeadsRepository {
     return this.dataSource.transaction(work);
   }
 
+  // The intake hot path below is plain SQL in as few round trips as the rules allow: on these
+  // machines each statement sent costs more than all the work around it.
+
+  /** A connection for one capture: the caller's transaction, or one of our own. */
+  async session(outer?: EntityManager): Promise<CaptureSession> {
+    if (outer) {
+      if (!outer.queryRunner?.isTransactionActive) throw new Error('capture needs the outer transaction’s EntityManager');
+      return { client: (await outer.queryRunner.connect()) as PoolClient, ownTransaction: false, release: () => undefined };
+    }
+    const runner = this.dataSource.createQueryRunner();
+    const client = (await runner.connect()) as PoolClient;
+    return { client, ownTransaction: true, release: () => runner.release() };
+  }
+
   /**
-   * Serialises work on one identity (an e-mail, a phone number) across transactions and app
-   * instances, so concurrent submissions from one person find each other. Sorted: no deadlocks.
+   * One round trip: (BEGIN,) an advisory lock per identity, so concurrent arrivals of one person
+   * find each other across instances (sorted: no deadlocks), then the person by e-mail and by
+   * phone. Statements of one simple query each take a fresh snapshot, so the reads see
+   * whatever committed before the lock was granted. Values are quoted by the driver.
    */
-  async lockIdentities(tx: EntityManager, keys: string[]): Promise<void> {
-    const sorted = [...new Set(keys)].sort();
-    if (sorted.length) await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k ORDER BY k`, [sorted]);
+  async lockAndFind(session: CaptureSession, identity: { email?: string | null; phone?: string | null }): Promise<{ byEmail: Person | null; byPhone: Person | null }> {
+    const { client } = session;
+    const keys = [identity.email && `person:email:${identity.email}`, identity.phone && `person:phone:${identity.phone}`].filter(Boolean).sort() as string[];
+    const statements = [
+      ...(session.ownTransaction ? ['BEGIN'] : []),
+      ...keys.map((k) => `SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(k)}, 0))`),
+      identity.email ? `SELECT * FROM person WHERE email = ${client.escapeLiteral(identity.email)} FOR UPDATE` : 'SELECT NULL WHERE false',
+      // With an e-mail given, only someone known by phone alone can be the same person.
+      identity.phone
+        ? `SELECT * FROM person WHERE phone = ${client.escapeLiteral(identity.phone)} ${identity.email ? 'AND email IS NULL' : ''} ORDER BY email IS NULL DESC, updated_at DESC LIMIT 1 FOR UPDATE`
+        : 'SELECT NULL WHERE false',
+    ];
+    const results = (await client.query(statements.join(';\n'))) as unknown as { rows: Record<string, unknown>[] }[];
+    const [emailRows, phoneRows] = results.slice(-2).map((r) => r.rows);
+    return { byEmail: emailRows[0] ? toPerson(emailRows[0]) : null, byPhone: phoneRows[0] ? toPerson(phoneRows[0]) : null };
   }
 
-  findByEmailForUpdate(tx: EntityManager, email: string): Promise<Person | null> {
-    return tx.getRepository(Person).createQueryBuilder('p').setLock('pessimistic_write').where('p.email = :email', { email }).getOne();
+  /** One round trip: (BEGIN and) the person by id, locked. */
+  async lockById(session: CaptureSession, id: string): Promise<Person | null> {
+    const sql = `SELECT * FROM person WHERE id = ${session.client.escapeLiteral(id)} FOR UPDATE`;
+    const result = (await session.client.query(session.ownTransaction ? `BEGIN; ${sql}` : sql)) as unknown as { rows: Record<string, unknown>[] } | { rows: Record<string, unknown>[] }[];
+    const rows = Array.isArray(result) ? result[result.length - 1].rows : result.rows;
+    return rows[0] ? toPerson(rows[0]) : null;
   }
 
-  /** The phone's person: one known only by phone first, else the most recently updated. */
-  findByPhoneForUpdate(tx: EntityManager, phone: string, onlyWithoutEmail: boolean): Promise<Person | null> {
-    const qb = tx.getRepository(Person).createQueryBuilder('p').setLock('pessimistic_write').where('p.phone = :phone', { phone });
-    if (onlyWithoutEmail) qb.andWhere('p.email IS NULL');
-    return qb.orderBy('p.email IS NULL', 'DESC').addOrderBy('p.updated_at', 'DESC').limit(1).getOne();
+  /**
+   * One round trip: the person inserted or completed, the capture, its consent events, its
+   * timeline entry and its audit line, as one statement (foreign keys are checked at its end).
+   */
+  async writeCapture(session: CaptureSession, w: CaptureWrite): Promise<void> {
+    const params: unknown[] = [];
+    const $ = (v: unknown) => `$${params.push(v)}`;
+    const ctes: string[] = [];
+    const personFields = Object.entries(w.person.fields).filter(([, v]) => v !== undefined && v !== null);
+    if (w.person.insert) {
+      const cols = ['id', ...personFields.map(([k]) => snake(k))];
+      ctes.push(`p AS (INSERT INTO person (${cols.join(', ')}) VALUES (${[$(w.person.id), ...personFields.map(([, v]) => $(v))].join(', ')}))`);
+    } else if (personFields.length) {
+      ctes.push(`p AS (UPDATE person SET ${personFields.map(([k, v]) => `${snake(k)} = ${$(v)}`).join(', ')}, updated_at = now() WHERE id = ${$(w.person.id)})`);
+    }
+    const c = w.capture;
+    const [personId, source, captureId, policyVersion, actorType, actorId] = [$(c.personId), $(c.source), $(c.id), $(c.policyVersion), $(c.actorType), $(c.actorId)];
+    ctes.push(`c AS (INSERT INTO capture (id, person_id, source, source_ref, form_id, received_at, content_type, raw_body, payload, mapped, request, inquiry_type,
+                     legal_bases, consents_given, policy_version, retention_anchor, retention_anchor_at, retention_due_at, actor_type, actor_id)
+      VALUES (${[captureId, personId, source, $(c.sourceRef), $(c.formId), $(c.receivedAt), $(c.contentType), $(c.rawBody), $(c.payload), $(c.mapped), $(c.request), $(c.inquiryType),
+                 $(c.legalBases), $(c.consentsGiven), policyVersion, $(c.retentionAnchor), $(c.retentionAnchorAt), $(c.retentionDueAt), actorType, actorId].join(', ')}))`);
+    if (w.consents.length) {
+      ctes.push(`ce AS (INSERT INTO consent_event (person_id, purpose, action, source, capture_id, policy_version, wording, actor_type, actor_id)
+        SELECT ${personId}, u.purpose, 'granted', ${source}, ${captureId}, ${policyVersion}, u.wording, ${actorType}, ${actorId}
+        FROM unnest(${$(w.consents.map((e) => e.purpose))}::text[], ${$(w.consents.map((e) => e.wording))}::text[]) AS u(purpose, wording))`);
+    }
+    const a = w.activity;
+    ctes.push(`a AS (INSERT INTO activity (person_id, type, occurred_at, body, details, capture_id, actor_type, actor_id)
+      VALUES (${[personId, $(a.type), $(a.occurredAt), $(a.body), $(a.details), captureId, actorType, actorId].join(', ')}))`);
+    const au = w.audit;
+    ctes.push(`au AS (INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id, changes, request_id, ip)
+      VALUES (${[$(au.actorType), $(au.actorId), $(au.action), $(au.entityType), $(au.entityId), $(au.changes === null ? null : JSON.stringify(au.changes)), $(au.requestId), $(au.ip)].join(', ')}))`);
+    await session.client.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
+  }
+
+  /** Finds the person by e-mail (for rectification: is the new address someone else's?). */
+  async findByEmailForUpdate(tx: EntityManager, email: string): Promise<Person | null> {
+    const rows = await tx.query(`SELECT * FROM person WHERE email = $1 FOR UPDATE`, [email]);
+    return rows.length ? toPerson(rows[0]) : null;
   }
 
   findById(id: string, tx: EntityManager = this.dataSource.manager, lock = false): Promise<Person | null> {
@@ -84,26 +164,12 @@ export class LeadsRepository {
     return qb.getOne();
   }
 
-  async insertPerson(tx: EntityManager, fields: PersonFields & { ownerId?: string | null }): Promise<Person> {
-    const { identifiers } = await tx.insert(Person, fields as Partial<Person>);
-    return (await this.findById(identifiers[0].id as string, tx))!;
-  }
-
   async updatePerson(tx: EntityManager, id: string, changes: Partial<Person>): Promise<void> {
     if (Object.keys(changes).length) await tx.update(Person, { id }, changes);
   }
 
   async deletePerson(tx: EntityManager, id: string): Promise<void> {
     await tx.delete(Person, { id });
-  }
-
-  async insertCapture(tx: EntityManager, capture: Omit<Capture, 'id'>): Promise<string> {
-    const { identifiers } = await tx.insert(Capture, capture as never);
-    return identifiers[0].id as string;
-  }
-
-  async insertConsentEvents(tx: EntityManager, events: Omit<ConsentEvent, 'id' | 'occurredAt'>[]): Promise<void> {
-    if (events.length) await tx.insert(ConsentEvent, events as never);
   }
 
   async insertActivity(tx: EntityManager, activity: Omit<Activity, 'id' | 'createdAt'>): Promise<string> {
@@ -185,9 +251,5 @@ export class LeadsRepository {
 
   async updateCompany(tx: EntityManager, id: string, changes: Partial<Company>): Promise<void> {
     await tx.update(Company, { id }, changes);
-  }
-
-  columnOf(field: PersonField): string {
-    return COLUMN[field];
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
@@ -8,7 +9,7 @@ import type { ConsentPurpose, InquiryType, IntakeSource, LegalBasis } from '../p
 import type { Activity } from './entities/activity.entity';
 import type { ProcessingPurpose } from './entities/capture.entity';
 import type { Person } from './entities/person.entity';
-import { LeadsRepository, PERSON_FIELDS, type PersonFields } from './leads.repository';
+import { LeadsRepository, PERSON_FIELDS, type CaptureSession, type PersonFields } from './leads.repository';
 import type { ActivityType } from './lifecycle';
 
 /** Sources the public can post to: screened for spam, which the policy grounds in legitimate interest (3.3(3), 4.3(3), 5.3(3)). */
@@ -68,14 +69,36 @@ export class LeadsService {
     return bases;
   }
 
+  /**
+   * Stores one arrival in three round trips (lock and find; write everything; commit), inside
+   * the caller's transaction when given one.
+   */
   async capture(actor: Actor, input: NewCapture, outer?: EntityManager): Promise<CaptureResult> {
-    const work = async (tx: EntityManager): Promise<CaptureResult> => {
-      const { person, created, before } = await this.findOrCreatePerson(tx, input);
-      const policy = this.policy.current();
-      const retention = this.policy.retentionFor(input.source, policy.id);
-      const anchorAt = retention.anchor === 'collection' ? input.receivedAt : (input.retentionAnchorAt ?? input.receivedAt);
-      const consents = [...new Set(input.consents)];
-      const captureId = await this.leads.insertCapture(tx, {
+    const session = await this.leads.session(outer);
+    try {
+      const result = await this.captureIn(session, actor, input);
+      if (session.ownTransaction) await session.client.query('COMMIT');
+      return result;
+    } catch (err) {
+      if (session.ownTransaction) await session.client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      session.release();
+    }
+  }
+
+  private async captureIn(session: CaptureSession, actor: Actor, input: NewCapture): Promise<CaptureResult> {
+    const { person, created, before, fill } = await this.findOrMakePerson(session, input);
+    const policy = this.policy.current();
+    const retention = this.policy.retentionFor(input.source, policy.id);
+    const anchorAt = retention.anchor === 'collection' ? input.receivedAt : (input.retentionAnchorAt ?? input.receivedAt);
+    const consents = [...new Set(input.consents)];
+    const captureId = randomUUID();
+    const activity = input.activity ?? { type: 'capture' as const, details: { source: input.source, inquiryType: input.inquiryType ?? null } };
+    await this.leads.writeCapture(session, {
+      person: { id: person.id, insert: created, fields: fill },
+      capture: {
+        id: captureId,
         personId: person.id,
         source: input.source,
         sourceRef: input.sourceRef ?? null,
@@ -95,41 +118,19 @@ export class LeadsService {
         retentionDueAt: this.policy.retentionDue(input.source, anchorAt, policy.id),
         actorType: actor.type,
         actorId: actor.id,
-      });
-      // Each box ticked is a grant; a box left empty is not a withdrawal.
-      await this.leads.insertConsentEvents(
-        tx,
-        consents.map((purpose) => ({
-          personId: person.id,
-          purpose,
-          action: 'granted' as const,
-          source: input.source,
-          captureId,
-          policyVersion: policy.id,
-          wording: this.policy.consentWording(purpose, policy.id),
-          actorType: actor.type,
-          actorId: actor.id,
-        })),
-      );
-      const activity = input.activity ?? { type: 'capture' as const, details: { source: input.source, inquiryType: input.inquiryType ?? null } };
-      await this.leads.insertActivity(tx, {
-        personId: person.id,
-        type: activity.type,
-        occurredAt: activity.occurredAt ?? input.receivedAt,
-        body: activity.body ?? null,
-        details: activity.details ?? null,
-        captureId,
-        actorType: actor.type,
-        actorId: actor.id,
-      });
-      await this.audit.record(
-        actor,
-        { action: created ? 'person.created' : 'person.captured', entityType: 'person', entityId: person.id, before: before && { ...snapshot(before), captureId: null }, after: { ...snapshot(person), captureId } },
-        tx,
-      );
-      return { captureId, person, personCreated: created };
-    };
-    return outer ? work(outer) : this.leads.transaction(work);
+      },
+      // Each box ticked is a grant, with the exact words shown; a box left empty is not a withdrawal.
+      consents: consents.map((purpose) => ({ purpose, wording: this.policy.consentWording(purpose, policy.id) })),
+      activity: { type: activity.type, occurredAt: activity.occurredAt ?? input.receivedAt, body: activity.body ?? null, details: activity.details ?? null },
+      audit: this.audit.entry(actor, {
+        action: created ? 'person.created' : 'person.captured',
+        entityType: 'person',
+        entityId: person.id,
+        before: before && { ...snapshot(before), captureId: null },
+        after: { ...snapshot(person), captureId },
+      }),
+    });
+    return { captureId, person, personCreated: created };
   }
 
   /**
@@ -137,29 +138,27 @@ export class LeadsService {
    * overwritten (what staff rectified stays). Concurrent arrivals of one identity are
    * serialised by an advisory lock, and the unique indexes stand behind it.
    */
-  private async findOrCreatePerson(tx: EntityManager, input: NewCapture): Promise<{ person: Person; created: boolean; before: Person | null }> {
-    const { email, phone } = input.person;
+  private async findOrMakePerson(session: CaptureSession, input: NewCapture): Promise<{ person: Person; created: boolean; before: Person | null; fill: PersonFields & { ownerId?: string | null } }> {
     let existing: Person | null;
     if (input.personId) {
-      existing = await this.leads.findById(input.personId, tx, true);
+      existing = await this.leads.lockById(session, input.personId);
       if (!existing) throw new NotFoundException('There is no such person.');
     } else {
-      await this.leads.lockIdentities(tx, [email && `person:email:${email}`, phone && `person:phone:${phone}`].filter(Boolean) as string[]);
-      existing = email ? await this.leads.findByEmailForUpdate(tx, email) : null;
-      if (!existing && phone) existing = await this.leads.findByPhoneForUpdate(tx, phone, Boolean(email));
+      const found = await this.leads.lockAndFind(session, input.person);
+      existing = found.byEmail ?? found.byPhone;
     }
     if (!existing) {
-      const person = await this.leads.insertPerson(tx, { ...input.person, ownerId: input.ownerId ?? null });
-      return { person, created: true, before: null };
+      const fill = { ...input.person, ownerId: input.ownerId ?? null };
+      const person = { ...fill, id: randomUUID(), status: 'new', createdAt: input.receivedAt, updatedAt: input.receivedAt } as Person;
+      return { person, created: true, before: null, fill };
     }
-    const blanks: Partial<Person> = {};
+    const fill: PersonFields & { ownerId?: string | null } = {};
     for (const field of PERSON_FIELDS) {
       const value = input.person[field];
-      if (value && !existing[field]) blanks[field] = value;
+      if (value && !existing[field]) fill[field] = value;
     }
-    if (input.ownerId && !existing.ownerId) blanks.ownerId = input.ownerId;
-    await this.leads.updatePerson(tx, existing.id, blanks);
-    return { person: { ...existing, ...blanks }, created: false, before: existing };
+    if (input.ownerId && !existing.ownerId) fill.ownerId = input.ownerId;
+    return { person: { ...existing, ...fill } as Person, created: false, before: existing, fill };
   }
 
   /** Appends a timeline entry that is not a capture (a note, a status change). */

@@ -13,6 +13,8 @@ import type { IntakeForm } from './entities/intake-form.entity';
 import { mappingErrors, mapSubmission, type SubmittedFields } from './form-mapping';
 import { IntakeFormsRepository } from './intake-forms.repository';
 
+const FORM_CACHE_MS = 5_000;
+
 export interface Submission {
   contentType: string | null;
   /** The body bytes as received, for JSON and url-encoded bodies (multipart is streamed). */
@@ -48,8 +50,11 @@ function toFields(body: unknown): SubmittedFields {
 /** Web forms: registered by admins, posted to by the website (in the browser, or signed by a relay). */
 @Injectable()
 export class IntakeFormsService {
-  /** Allowed origins per form key, briefly cached: CORS preflights must not each cost a query. */
-  private readonly originCache = new Map<string, { origins: string[]; until: number }>();
+  /**
+   * Live forms by key, briefly cached: every submission and CORS preflight needs its form. A
+   * change made here applies at once; one made through another instance within FORM_CACHE_MS.
+   */
+  private readonly formCache = new Map<string, { form: IntakeForm | null; until: number }>();
 
   constructor(
     private readonly forms: IntakeFormsRepository,
@@ -89,7 +94,7 @@ export class IntakeFormsService {
       await this.forms.update(tx, id, dto as Partial<IntakeForm>);
       const after = (await this.forms.findById(id, tx))!;
       await this.audit.record(actor, { action: 'intake_form.updated', entityType: 'intake_form', entityId: id, before: { ...toView(before) }, after: { ...toView(after) } }, tx);
-      this.originCache.delete(after.key);
+      this.formCache.delete(after.key);
       return toView(after);
     });
   }
@@ -102,18 +107,23 @@ export class IntakeFormsService {
       if (!before.archivedAt) await this.forms.update(tx, id, { archivedAt: new Date() });
       const after = (await this.forms.findById(id, tx))!;
       await this.audit.record(actor, { action: 'intake_form.archived', entityType: 'intake_form', entityId: id, before: { archivedAt: before.archivedAt }, after: { archivedAt: after.archivedAt } }, tx);
-      this.originCache.delete(after.key);
+      this.formCache.delete(after.key);
       return toView(after);
     });
   }
 
   /** For CORS: the origins a form accepts browser posts from (none for an unknown form). */
   async allowedOrigins(key: string): Promise<string[]> {
-    const cached = this.originCache.get(key);
-    if (cached && cached.until > Date.now()) return cached.origins;
-    const origins = (await this.forms.findLiveByKey(key))?.allowedOrigins ?? [];
-    this.originCache.set(key, { origins, until: Date.now() + 30_000 });
-    return origins;
+    return (await this.liveForm(key))?.allowedOrigins ?? [];
+  }
+
+  private async liveForm(key: string): Promise<IntakeForm | null> {
+    const cached = this.formCache.get(key);
+    if (cached && cached.until > Date.now()) return cached.form;
+    const form = await this.forms.findLiveByKey(key);
+    if (this.formCache.size > 1000) this.formCache.clear(); // keys come from URLs: keep a flood of made-up ones from growing it
+    this.formCache.set(key, { form, until: Date.now() + FORM_CACHE_MS });
+    return form;
   }
 
   /**
@@ -123,7 +133,7 @@ export class IntakeFormsService {
    */
   async submit(actor: Actor, key: string, submission: Submission): Promise<SubmissionAcceptedView> {
     const receivedAt = new Date();
-    const form = await this.forms.findLiveByKey(key);
+    const form = await this.liveForm(key);
     if (!form) throw new NotFoundException('There is no such form.');
     this.authorise(form, submission);
 

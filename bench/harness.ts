@@ -17,10 +17,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A fresh embedded PostgreSQL with every migration applied, in a temporary directory. */
-export async function benchDatabase(): Promise<{ server: EmbeddedServer; url: string; close(): Promise<void> }> {
+/** A fresh embedded PostgreSQL with every migration applied, in a temporary directory (benchmarks and the test run). */
+export async function temporaryDatabase(): Promise<{ server: EmbeddedServer; url: string; close(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'crm-bench-'));
-  chmodSync(dataDir, 0o755);
+  chmodSync(dataDir, 0o755); // run as root, PostgreSQL runs as the postgres user and must reach its cluster
   const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), ifRunning: 'fail' });
   await migrate(server.url);
   return {

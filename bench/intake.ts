@@ -7,7 +7,7 @@
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { benchDatabase, round, startService } from './harness';
+import { temporaryDatabase, round, startService } from './harness';
 
 const ORIGIN = 'https://www.example.com';
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
@@ -107,8 +107,8 @@ async function baselineRun(url: string): Promise<number> {
 }
 
 export async function run(): Promise<void> {
-  const service = await benchDatabase();
-  const baseline = await benchDatabase();
+  const service = await temporaryDatabase();
+  const baseline = await temporaryDatabase();
   try {
     console.log(`intake: ${DURATION_S} s of form posts over ${CONNECTIONS} connections (${Math.round(RETURNING_SHARE * 100)}% returning people)`);
     const measured = await serviceRun(service.url);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './global-setup';
+import { freePort } from '../bench/harness';
 
 const root = join(__dirname, '..');
 const main = join(root, 'dist', 'src', 'main.js');

@@ -30,7 +30,12 @@ export function loggingParams(level: string, destination?: NodeJS.WritableStream
         serializers: {
           req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0] }),
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-          err: (err: { type?: string; code?: string }) => ({ type: err.type, code: err.code }),
+          // Code locations only: an error's message (and so a stack's first line) can echo input.
+          err: (err: { type?: string; name?: string; code?: string; stack?: string }) => ({
+            type: err.type ?? err.name,
+            code: err.code,
+            stack: err.stack?.split('\n').filter((line) => /^\s+at /.test(line)).join('\n'),
+          }),
         },
         customSuccessMessage: () => 'request completed',
         customErrorMessage: () => 'request failed',

@@ -88,9 +88,7 @@ export function toProblem(exception: unknown, instance?: string): ProblemDocumen
 
 export function sendProblem(reply: FastifyReply, problem: ProblemDocument, logger: Logger, exception: unknown): void {
   if (problem.status >= 500) {
-    const err = exception as { name?: string; code?: string; stack?: string };
-    // The stack lists code locations only; messages are left out because they can echo input.
-    logger.error({ err: { type: err?.name, code: err?.code, stack: err?.stack?.split('\n').slice(1).join('\n') } }, 'Unhandled error');
+    logger.error({ err: exception }, 'Unhandled error'); // the log's err serializer keeps code locations only
   }
   if (problem.status === 429 && typeof problem.retryAfterSeconds === 'number') reply.header('Retry-After', String(problem.retryAfterSeconds));
   void reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));

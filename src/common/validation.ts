@@ -20,3 +20,8 @@ export function createValidationPipe(): ValidationPipe {
       new ProblemException(422, 'Some fields are missing or invalid; see errors.', { errors: flatten(errors) }),
   });
 }
+
+/** A DTO's given fields only: optional fields left out arrive as own properties set to undefined. */
+export function definedOnly<T extends object>(dto: T): T {
+  return Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined)) as T;
+}

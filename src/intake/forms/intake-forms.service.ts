@@ -4,6 +4,7 @@ import { AuditService } from '../../audit/audit.service';
 import { UsersService } from '../../auth/users.service';
 import type { Actor } from '../../common/actor';
 import { ProblemException } from '../../common/problem-details';
+import { definedOnly } from '../../common/validation';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { LeadsService } from '../../leads/leads.service';
@@ -66,7 +67,7 @@ export class IntakeFormsService {
   ) {}
 
   async create(actor: Actor, dto: CreateIntakeFormDto): Promise<CreatedIntakeFormView> {
-    const form = { inquiryTypeValues: {}, consentFields: {}, allowedOrigins: [], notifyEmail: null, ...dto, signingSecret: randomBytes(32).toString('base64url') };
+    const form = { inquiryTypeValues: {}, consentFields: {}, allowedOrigins: [], notifyEmail: null, ...definedOnly(dto), signingSecret: randomBytes(32).toString('base64url') };
     this.assertValid(form);
     return this.forms.transaction(async (tx) => {
       const row = await this.forms.insert(tx, form);
@@ -90,8 +91,9 @@ export class IntakeFormsService {
     return this.forms.transaction(async (tx) => {
       const before = await this.forms.findById(id, tx);
       if (!before) throw new NotFoundException('There is no such form.');
-      this.assertValid({ ...before, ...dto });
-      await this.forms.update(tx, id, dto as Partial<IntakeForm>);
+      const changes = definedOnly(dto) as Partial<IntakeForm>;
+      this.assertValid({ ...before, ...changes });
+      await this.forms.update(tx, id, changes);
       const after = (await this.forms.findById(id, tx))!;
       await this.audit.record(actor, { action: 'intake_form.updated', entityType: 'intake_form', entityId: id, before: { ...toView(before) }, after: { ...toView(after) } }, tx);
       this.formCache.delete(after.key);

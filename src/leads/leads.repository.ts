@@ -158,6 +158,12 @@ export class LeadsRepository {
     return rows.length ? toPerson(rows[0]) : null;
   }
 
+  /** Someone else known only by this phone (for rectification: the unique index person_phone_only_key). */
+  async findOtherPhoneOnlyForUpdate(tx: EntityManager, phone: string, exceptId: string): Promise<Person | null> {
+    const rows = await tx.query(`SELECT * FROM person WHERE phone = $1 AND email IS NULL AND id <> $2 FOR UPDATE`, [phone, exceptId]);
+    return rows.length ? toPerson(rows[0]) : null;
+  }
+
   findById(id: string, tx: EntityManager = this.dataSource.manager, lock = false): Promise<Person | null> {
     const qb = tx.getRepository(Person).createQueryBuilder('p').where('p.id = :id', { id });
     if (lock) qb.setLock('pessimistic_write');

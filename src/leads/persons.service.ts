@@ -1,5 +1,5 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { QueryFailedError, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { UsersService } from '../auth/users.service';
 import type { Actor } from '../common/actor';
@@ -19,6 +19,8 @@ export function toPersonView(p: Person): PersonView {
   return { id, firstName, lastName, position, email, phone, skypeId, linkedinUrl, location, companyId, companyName, status, ownerId, restrictedAt, marketingObjectionAt, createdAt, updatedAt };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const badCursor = () => new ProblemException(400, 'The cursor is not one this service issued; start again without it.', { errors: [{ field: 'cursor', message: 'invalid cursor' }] });
 const invalid = (field: string, message: string) => new ProblemException(422, `${field} is invalid.`, { errors: [{ field, message }] });
 
 /** What staff do with a lead: find, read, correct, assign, move along, convert, log contact, merge. */
@@ -35,7 +37,9 @@ export class PersonsService {
   async list(query: PersonQuery): Promise<Page<PersonView>> {
     const descending = query.sort.startsWith('-');
     const sort = query.sort.replace(/^-/, '') as PersonSort;
-    const after = decodeCursor(query.cursor) as [string, string] | undefined;
+    const after = decodeCursor(query.cursor);
+    // A cursor is [sort key, id]; anything else, or a key the database cannot read for this sort, was not issued here.
+    if (after && !(after.length === 2 && typeof after[0] === 'string' && typeof after[1] === 'string' && UUID.test(after[1]))) throw badCursor();
     const rows = await this.leads.list({
       statuses: query.status,
       source: query.source,
@@ -48,8 +52,11 @@ export class PersonsService {
       q: query.q,
       sort,
       descending,
-      after,
+      after: after as [string, string] | undefined,
       limit: query.limit + 1,
+    }).catch((err: unknown) => {
+      if (after && err instanceof QueryFailedError && String((err.driverError as { code?: string } | undefined)?.code).startsWith('22')) throw badCursor();
+      throw err;
     });
     const items = rows.slice(0, query.limit);
     const last = items[items.length - 1];
@@ -90,10 +97,7 @@ export class PersonsService {
     for (const field of PERSON_FIELDS) {
       const value = dto[field];
       if (value === undefined) continue;
-      if (value === '') changes[field] = null;
-      else if (field === 'email') changes.email = normaliseEmail(value) ?? (() => { throw invalid('email', 'must be an e-mail address'); })();
-      else if (field === 'phone') changes.phone = normalisePhone(value, this.config.DEFAULT_PHONE_REGION) ?? (() => { throw invalid('phone', 'must be a phone number'); })();
-      else changes[field] = value;
+      changes[field] = value === '' ? null : field === 'email' ? this.mustNormalise('email', normaliseEmail(value)) : field === 'phone' ? this.mustNormalise('phone', normalisePhone(value, this.config.DEFAULT_PHONE_REGION)) : value;
     }
     return this.leads.transaction(async (tx) => {
       const before = await this.mustFind(tx, id);
@@ -102,7 +106,16 @@ export class PersonsService {
       }
       const effective = Object.fromEntries(Object.entries(changes).filter(([k, v]) => before[k as keyof Person] !== v)) as Partial<Person>;
       if (Object.keys(effective).length === 0) return toPersonView(before);
-      if (!(effective.email ?? before.email) && !(effective.phone ?? before.phone)) throw invalid('email', 'a person needs an e-mail address or a phone number');
+      // A field cleared here is null in `effective`: `??` would fall back to the old value.
+      const email = 'email' in effective ? effective.email : before.email;
+      const phone = 'phone' in effective ? effective.phone : before.phone;
+      if (!email && !phone) throw invalid('email', 'a person needs an e-mail address or a phone number');
+      // Known only by phone, the number must be no other phone-only person's (unique index person_phone_only_key).
+      if (!email && phone && ('email' in effective || 'phone' in effective)) {
+        if (await this.leads.findOtherPhoneOnlyForUpdate(tx, phone, id)) {
+          throw new ProblemException(409, 'Another person is known only by this phone number; merge the two instead.', { errors: [{ field: 'phone', message: 'belongs to another person' }] });
+        }
+      }
       await this.leads.updatePerson(tx, id, effective);
       const after = (await this.leads.findById(id, tx))!;
       await this.intake.addActivity(tx, actor, id, { type: 'rectification', details: { fields: Object.keys(effective) } });
@@ -200,6 +213,9 @@ export class PersonsService {
       }
       if (loser.ownerId && !winner.ownerId) fill.ownerId = loser.ownerId;
       if (loser.companyId && !winner.companyId) fill.companyId = loser.companyId;
+      // An objection to direct marketing or a restriction on either record binds the merged one (9.4, 9.6).
+      if (loser.marketingObjectionAt && !winner.marketingObjectionAt) fill.marketingObjectionAt = loser.marketingObjectionAt;
+      if (loser.restrictedAt && !winner.restrictedAt) fill.restrictedAt = loser.restrictedAt;
       const result: MergeResultView = {
         applied: !dto.dryRun, winnerId: winner.id, loserId: loser.id,
         moves: { captures: counts.captures, consentEvents: counts.consent_events, activities: counts.activities },
@@ -230,6 +246,11 @@ export class PersonsService {
     });
   }
 
+  private mustNormalise(field: 'email' | 'phone', value: string | null): string {
+    if (value === null) throw invalid(field, field === 'email' ? 'must be an e-mail address' : 'must be a phone number');
+    return value;
+  }
+
   private async mustFind(tx: EntityManager, id: string): Promise<Person> {
     const person = await this.leads.findById(id, tx, true);
     if (!person) throw new NotFoundException('There is no such person.');
@@ -242,7 +263,8 @@ export class PersonsService {
       if (!company) throw invalid('companyId', 'there is no such company');
       return company;
     }
-    const domain = dto.company!.domain?.toLowerCase().replace(/^https?:\/\//, '').replace(/\/.*$/, '') || null;
+    // `https://www.Example.no/about` and `example.no` are one company.
+    const domain = dto.company!.domain?.toLowerCase().replace(/^https?:\/\//, '').replace(/\/.*$/, '').replace(/^www\./, '') || null;
     const existing = domain ? await this.leads.findCompanyByDomain(domain, tx) : null;
     if (existing) return existing;
     const company = await this.leads.insertCompany(tx, { name: dto.company!.name, domain, address: dto.company!.address ?? null });

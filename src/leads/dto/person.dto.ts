@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
 import { CONSENT_PURPOSES, INTAKE_SOURCES, LEGAL_BASES, type ConsentPurpose, type IntakeSource, type LegalBasis } from '../../policy/policy.types';
 import { CALL_DIRECTIONS, LIFECYCLE_STATUSES, type CallDirection, type LifecycleStatus } from '../lifecycle';
@@ -60,7 +60,8 @@ export class RectifyPersonDto {
 
 export class AssignOwnerDto {
   @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'A staff user in sales, account management or admin; null to unassign.' })
-  @IsOptional() @IsUUID()
+  // Required, so that an empty body cannot unassign by accident; null unassigns on purpose.
+  @ValidateIf((o: AssignOwnerDto) => o.ownerId !== null) @IsUUID('all', { message: 'ownerId must be a user id, or null to unassign' })
   ownerId: string | null;
 }
 

@@ -81,6 +81,10 @@ export function toProblem(exception: unknown, instance?: string): ProblemDocumen
     // Extensions (e.g. the health checks' details) stay beside the standard members.
     return problemFor(status, { ...extensions, detail }, instance);
   }
+  // Database refusals that input can cause are the client's to fix or retry, never a 500.
+  const sqlState = (exception as { driverError?: { code?: unknown } } | undefined)?.driverError?.code;
+  if (sqlState === '23505') return problemFor(409, { detail: 'This conflicts with a record that was just saved; reload and try again.' }, instance);
+  if (typeof sqlState === 'string' && sqlState.startsWith('22')) return problemFor(400, { detail: 'A value in the request is out of range or malformed.' }, instance);
   const fastify = fastifyErrorDetail((exception ?? {}) as never);
   if (fastify) return problemFor(fastify.status, { detail: fastify.detail }, instance);
   return problemFor(500, { detail: 'Something went wrong on our side. The error was logged; please try again.' }, instance);

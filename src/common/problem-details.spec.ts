@@ -1,0 +1,22 @@
+import { BadRequestException, ServiceUnavailableException } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { ProblemException, toProblem } from './problem-details';
+
+describe('problem documents', () => {
+  it('keeps field errors and extensions, and the instance path', () => {
+    const p = toProblem(new ProblemException(422, 'Fix these.', { errors: [{ field: 'email', message: 'bad' }] }), '/api/x');
+    expect(p).toEqual({ type: 'about:blank', title: 'Unprocessable Entity', status: 422, detail: 'Fix these.', instance: '/api/x', errors: [{ field: 'email', message: 'bad' }] });
+    expect(toProblem(new ServiceUnavailableException({ status: 'error', details: { db: 'down' } }))).toMatchObject({ status: 503, details: { db: 'down' } });
+    expect(toProblem(new BadRequestException('Nope'))).toMatchObject({ status: 400, detail: 'Nope' });
+  });
+
+  it('a unique violation is a 409 and a data exception a 400; anything else unexpected is a 500 that tells nothing', () => {
+    const sqlError = (code: string) => new QueryFailedError('SELECT 1', [], Object.assign(new Error('duplicate key value violates unique constraint; Key (email)=(kari@example.no)'), { code }));
+    expect(toProblem(sqlError('23505'))).toMatchObject({ status: 409 });
+    expect(toProblem(sqlError('22P02'))).toMatchObject({ status: 400 });
+    const internal = toProblem(sqlError('XX000'));
+    expect(internal.status).toBe(500);
+    expect(JSON.stringify(internal)).not.toContain('kari@example.no');
+    expect(toProblem(new TypeError('x is undefined')).detail).not.toContain('undefined');
+  });
+});

@@ -21,6 +21,9 @@ export const PERSONAL_DATA: Record<string, Record<string, PersonalDataCategory>>
   capture: { rawBody: 'free_text', payload: 'free_text', mapped: 'free_text', request: 'free_text' },
   activity: { body: 'free_text', details: 'contact' },
   company: { address: 'contact' },
+  hubspot_outbox: { email: 'contact' },
+  // Kept after erasure on purpose, so that the erasure holds in HubSpot (pseudonymous, still personal).
+  hubspot_suppression: { emailHash: 'contact' },
   audit_log: { ip: 'online_identifier' },
 };
 
@@ -32,7 +35,7 @@ export const NOT_PERSONAL_DATA: Record<string, readonly string[]> = {
   staff_user: ['id', 'roles', 'deactivatedAt', 'lastLoginAt', 'createdAt', 'updatedAt'],
   api_key: ['id', 'name', 'channel', 'prefix', 'secretHash', 'createdBy', 'createdAt', 'revokedAt', 'lastUsedAt'],
   audit_log: ['id', 'occurredAt', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'changes', 'requestId'],
-  person: ['id', 'companyId', 'status', 'ownerId', 'restrictedAt', 'marketingObjectionAt', 'erasedAt', 'createdAt', 'updatedAt'],
+  person: ['id', 'companyId', 'status', 'ownerId', 'restrictedAt', 'marketingObjectionAt', 'erasedAt', 'hubspotId', 'syncState', 'syncedAt', 'syncError', 'createdAt', 'updatedAt'],
   capture: [
     'id', 'personId', 'source', 'sourceRef', 'formId', 'receivedAt', 'contentType', 'inquiryType', 'legalBases', 'consentsGiven',
     'policyVersion', 'retentionAnchor', 'retentionAnchorAt', 'retentionDueAt', 'actorType', 'actorId',
@@ -40,6 +43,10 @@ export const NOT_PERSONAL_DATA: Record<string, readonly string[]> = {
   consent_event: ['id', 'personId', 'purpose', 'action', 'occurredAt', 'source', 'captureId', 'policyVersion', 'wording', 'actorType', 'actorId'],
   activity: ['id', 'personId', 'type', 'occurredAt', 'captureId', 'actorType', 'actorId', 'createdAt'],
   company: ['id', 'name', 'domain', 'isCustomer', 'lastServiceDeliveryAt', 'createdAt', 'updatedAt'],
+  hubspot_outbox: ['id', 'personId', 'kind', 'createdAt', 'availableAt', 'attempts', 'lastError', 'doneAt'],
+  hubspot_suppression: ['createdAt'],
+  hubspot_sync_control: ['id', 'pausedUntil', 'pauseReason', 'lastError', 'lastErrorAt', 'syncedCount', 'rateLimitedCount'],
+  disclosure: ['id', 'occurredAt', 'recipient', 'kind', 'personId', 'details', 'actorType', 'actorId'],
   intake_form: [
     'id', 'key', 'name', 'allowedOrigins', 'fieldMapping', 'defaultInquiryType', 'inquiryTypeValues', 'consentFields', 'signingSecret',
     'notifyEmail', 'archivedAt', 'createdAt', 'updatedAt',

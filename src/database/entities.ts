@@ -1,12 +1,16 @@
 import { AuditEntry } from '../audit/entities/audit-entry.entity';
 import { ApiKey } from '../auth/entities/api-key.entity';
 import { StaffUser } from '../auth/entities/staff-user.entity';
+import { HubspotOutboxEntry } from '../hubspot/entities/hubspot-outbox-entry.entity';
+import { HubspotSuppression } from '../hubspot/entities/hubspot-suppression.entity';
+import { HubspotSyncControl } from '../hubspot/entities/hubspot-sync-control.entity';
 import { IntakeForm } from '../intake/forms/entities/intake-form.entity';
 import { Activity } from '../leads/entities/activity.entity';
 import { Capture } from '../leads/entities/capture.entity';
 import { Company } from '../leads/entities/company.entity';
 import { ConsentEvent } from '../leads/entities/consent-event.entity';
 import { Person } from '../leads/entities/person.entity';
+import { Disclosure } from '../privacy/disclosure.entity';
 
 /** Every entity, for the data source used by the app, the migration commands and the schema-diff test. */
-export const ENTITIES = [StaffUser, ApiKey, AuditEntry, Company, Person, Capture, ConsentEvent, Activity, IntakeForm];
+export const ENTITIES = [StaffUser, ApiKey, AuditEntry, Company, Person, Capture, ConsentEvent, Activity, IntakeForm, HubspotOutboxEntry, HubspotSuppression, HubspotSyncControl, Disclosure];

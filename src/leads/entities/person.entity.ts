@@ -3,12 +3,15 @@ import { Company } from './company.entity';
 import { JoinColumn, ManyToOne, Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { LifecycleStatus } from '../lifecycle';
 
+export type SyncState = 'pending' | 'synced' | 'failed' | 'suppressed' | 'restricted';
+
 /**
  * The data subject. One person per normalised e-mail (then per phone when there is no e-mail):
  * every arrival of their data is a capture of this person.
  */
 @Entity('person')
 @Check('person_status_check', `status IN ('new','contacted','qualified','customer','disqualified')`)
+@Check('person_sync_state_check', `sync_state IN ('pending','synced','failed','suppressed','restricted')`)
 @Check('person_identifiable_check', `email IS NOT NULL OR phone IS NOT NULL`)
 @Index('person_created_at_idx', ['createdAt', 'id'])
 @Index('person_owner_idx', ['ownerId'])
@@ -70,6 +73,21 @@ export class Person {
 
   @Column('timestamptz', { nullable: true })
   erasedAt: Date | null;
+
+  /** HubSpot's contact id, once synced. */
+  @Column('text', { nullable: true })
+  hubspotId: string | null;
+
+  /** pending (a change waits in the outbox), synced, failed (see syncError), suppressed (erased address), restricted. */
+  @Index('person_sync_state_idx')
+  @Column('text', { default: 'pending' })
+  syncState: SyncState;
+
+  @Column('timestamptz', { nullable: true })
+  syncedAt: Date | null;
+
+  @Column('text', { nullable: true })
+  syncError: string | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

@@ -8,7 +8,9 @@ import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
 import { HealthModule } from './health/health.module';
+import { HubspotModule } from './hubspot/hubspot.module';
 import { IntakeModule } from './intake/intake.module';
+import { JobsModule } from './jobs/jobs.module';
 import { LeadsModule } from './leads/leads.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PolicyModule } from './policy/policy.module';
@@ -34,6 +36,8 @@ export class AppModule {
         NotificationsModule,
         LeadsModule,
         IntakeModule,
+        HubspotModule,
+        JobsModule,
       ],
     };
   }

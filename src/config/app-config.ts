@@ -74,6 +74,26 @@ export class EnvironmentVariables {
   @IsOptional() @IsString()
   SALES_INBOX?: string;
 
+  /** A HubSpot private-app token. Unset: changes wait in the outbox and nothing is sent. */
+  @IsOptional() @IsString()
+  HUBSPOT_ACCESS_TOKEN?: string;
+
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'HUBSPOT_BASE_URL must be an http(s) URL' })
+  HUBSPOT_BASE_URL: string = 'https://api.hubapi.com';
+
+  /** Requests per rolling 10 seconds, shared by every instance: 100 for most accounts, 190 for Professional. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  HUBSPOT_RATE_LIMIT_PER_10S: number = 100;
+
+  /** The SDK sets no timeout; ours abandons (and later retries) a request after this long. */
+  @Type(() => Number) @IsInt() @Min(100) @Max(120000)
+  HUBSPOT_REQUEST_TIMEOUT_MS: number = 10000;
+
+  /** Run background jobs (the HubSpot drain) in this instance; false for an API-only instance. */
+  @Transform(({ value }) => (typeof value === 'string' ? ['1', 'true', 'yes'].includes(value.toLowerCase()) : value))
+  @IsBoolean()
+  JOBS_ENABLED: boolean = true;
+
   /** Behind a load balancer: take the client IP from X-Forwarded-For. */
   @Transform(({ value }) => (typeof value === 'string' ? ['1', 'true', 'yes'].includes(value.toLowerCase()) : value))
   @IsBoolean()
@@ -81,7 +101,7 @@ export class EnvironmentVariables {
 }
 
 /** Variables without a default (class fields without an initialiser are not enumerable on an instance). */
-export const OPTIONAL_VARIABLES = ['DATABASE_URL', 'JWT_SECRET', 'PUBLIC_BASE_URL', 'SMTP_URL', 'SALES_INBOX'];
+export const OPTIONAL_VARIABLES = ['DATABASE_URL', 'JWT_SECRET', 'PUBLIC_BASE_URL', 'SMTP_URL', 'SALES_INBOX', 'HUBSPOT_ACCESS_TOKEN'];
 
 export type AppConfig = Readonly<EnvironmentVariables> & {
   /** The database the app actually uses: DATABASE_URL, or the embedded server's URL. */
@@ -102,7 +122,7 @@ export function loadEnvironment(env: Record<string, string | undefined>): Enviro
   const parsed = plainToInstance(EnvironmentVariables, relevant, { enableImplicitConversion: false });
   const errors = validateSync(parsed, { skipMissingProperties: false });
   const problems = errors.map((e) => {
-    const got = ['JWT_SECRET', 'DATABASE_URL', 'SMTP_URL'].includes(e.property) ? '' : ` (got ${JSON.stringify(relevant[e.property])})`;
+    const got = ['JWT_SECRET', 'DATABASE_URL', 'SMTP_URL', 'HUBSPOT_ACCESS_TOKEN'].includes(e.property) ? '' : ` (got ${JSON.stringify(relevant[e.property])})`;
     return `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}${got}`;
   });
   if (parsed.NODE_ENV === 'production' && !parsed.JWT_SECRET) {

@@ -44,6 +44,8 @@ export interface CaptureWrite {
   consents: Pick<ConsentEvent, 'purpose' | 'wording'>[];
   activity: Pick<Activity, 'type' | 'occurredAt' | 'body' | 'details'>;
   audit: Omit<AuditEntry, 'id' | 'occurredAt'>;
+  /** Write a HubSpot outbox row in the same statement (not for a restricted person). */
+  enqueueSync: boolean;
 }
 
 export interface PersonFilter {
@@ -129,8 +131,10 @@ export class LeadsRepository {
     if (w.person.insert) {
       const cols = ['id', ...personFields.map(([k]) => snake(k))];
       ctes.push(`p AS (INSERT INTO person (${cols.join(', ')}) VALUES (${[$(w.person.id), ...personFields.map(([, v]) => $(v))].join(', ')}))`);
-    } else if (personFields.length) {
-      ctes.push(`p AS (UPDATE person SET ${personFields.map(([k, v]) => `${snake(k)} = ${$(v)}`).join(', ')}, updated_at = now() WHERE id = ${$(w.person.id)})`);
+    } else {
+      // Filled blanks, and a synced record becomes pending again: HubSpot is owed this change.
+      const sets = [...personFields.map(([k, v]) => `${snake(k)} = ${$(v)}`), `sync_state = CASE WHEN sync_state IN ('synced', 'failed') AND ${$(w.enqueueSync)} THEN 'pending' ELSE sync_state END`];
+      ctes.push(`p AS (UPDATE person SET ${sets.join(', ')}, updated_at = now() WHERE id = ${$(w.person.id)})`);
     }
     const c = w.capture;
     const [personId, source, captureId, policyVersion, actorType, actorId] = [$(c.personId), $(c.source), $(c.id), $(c.policyVersion), $(c.actorType), $(c.actorId)];
@@ -149,6 +153,7 @@ export class LeadsRepository {
     const au = w.audit;
     ctes.push(`au AS (INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id, changes, request_id, ip)
       VALUES (${[$(au.actorType), $(au.actorId), $(au.action), $(au.entityType), $(au.entityId), $(au.changes === null ? null : JSON.stringify(au.changes)), $(au.requestId), $(au.ip)].join(', ')}))`);
+    if (w.enqueueSync) ctes.push(`o AS (INSERT INTO hubspot_outbox (person_id, kind) VALUES (${personId}, 'upsert'))`);
     await session.client.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
   }
 
@@ -176,6 +181,10 @@ export class LeadsRepository {
 
   async deletePerson(tx: EntityManager, id: string): Promise<void> {
     await tx.delete(Person, { id });
+  }
+
+  async appendConsentEvents(tx: EntityManager, events: Omit<ConsentEvent, 'id' | 'occurredAt'>[]): Promise<void> {
+    if (events.length) await tx.insert(ConsentEvent, events as never);
   }
 
   async insertActivity(tx: EntityManager, activity: Omit<Activity, 'id' | 'createdAt'>): Promise<string> {

@@ -97,6 +97,8 @@ export class LeadsService {
     const activity = input.activity ?? { type: 'capture' as const, details: { source: input.source, inquiryType: input.inquiryType ?? null } };
     await this.leads.writeCapture(session, {
       person: { id: person.id, insert: created, fields: fill },
+      // A restricted person's data is processed no further, HubSpot included (9.4).
+      enqueueSync: !person.restrictedAt,
       capture: {
         id: captureId,
         personId: person.id,

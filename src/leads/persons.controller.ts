@@ -3,7 +3,7 @@ import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResp
 import { Roles } from '../auth/decorators';
 import { CurrentActor, type Actor } from '../common/actor';
 import {
-  AssignOwnerDto, CallDto, CreatedView, ChangeStatusDto, ChatDto, ConvertDto, MergeDto, MergeResultView, NoteDto, PersonDetailView, PersonPage, PersonQuery, PersonView, RectifyPersonDto,
+  AssignOwnerDto, CallDto, CreatedView, ChangeStatusDto, ChatDto, ConvertDto, MergeDto, MergeResultView, NoteDto, PersonDetailView, PersonPage, PersonQuery, PersonView, RectifyPersonDto, RestrictDto,
 } from './dto/person.dto';
 import { PersonsService } from './persons.service';
 
@@ -66,6 +66,24 @@ export class PersonsController {
   @ApiOkResponse({ type: PersonView })
   convert(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ConvertDto): Promise<PersonView> {
     return this.persons.convert(actor, id, dto);
+  }
+
+  @Post(':id/restriction')
+  @HttpCode(200)
+  @Roles('dpo', 'admin')
+  @ApiOperation({ summary: 'Restrict processing (policy 9.4): kept, processed no further; HubSpot is told once' })
+  @ApiOkResponse({ type: PersonView })
+  restrict(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RestrictDto): Promise<PersonView> {
+    return this.persons.restrict(actor, id, dto.reason);
+  }
+
+  @Post(':id/marketing-objection')
+  @HttpCode(200)
+  @Roles('sales', 'account_manager', 'dpo', 'admin')
+  @ApiOperation({ summary: 'Record an objection to direct marketing (policy 9.6): marketing consents withdrawn, unsubscribed in HubSpot' })
+  @ApiOkResponse({ type: PersonView })
+  objectToMarketing(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<PersonView> {
+    return this.persons.objectToMarketing(actor, id);
   }
 
   @Post(':id/notes')

@@ -13,10 +13,17 @@ import type { Person } from './entities/person.entity';
 import { normaliseEmail, normalisePhone } from './identity';
 import { LeadsRepository, PERSON_FIELDS, type PersonSort } from './leads.repository';
 import { LeadsService } from './leads.service';
+import { HubspotSyncService } from '../hubspot/hubspot-sync.service';
+import { PolicyService } from '../policy/policy.service';
+import type { ConsentPurpose } from '../policy/policy.types';
+
+/** Purposes that are direct marketing: an objection withdraws them (9.6). */
+const MARKETING_PURPOSES: ConsentPurpose[] = ['service_updates', 'other_services_ask'];
 
 export function toPersonView(p: Person): PersonView {
-  const { id, firstName, lastName, position, email, phone, skypeId, linkedinUrl, location, companyId, companyName, status, ownerId, restrictedAt, marketingObjectionAt, createdAt, updatedAt } = p;
-  return { id, firstName, lastName, position, email, phone, skypeId, linkedinUrl, location, companyId, companyName, status, ownerId, restrictedAt, marketingObjectionAt, createdAt, updatedAt };
+  const { id, firstName, lastName, position, email, phone, skypeId, linkedinUrl, location, companyId, companyName, status, ownerId, restrictedAt, marketingObjectionAt } = p;
+  const { syncState, hubspotId, syncedAt, syncError, createdAt, updatedAt } = p;
+  return { id, firstName, lastName, position, email, phone, skypeId, linkedinUrl, location, companyId, companyName, status, ownerId, restrictedAt, marketingObjectionAt, syncState, hubspotId, syncedAt, syncError, createdAt, updatedAt };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -31,6 +38,8 @@ export class PersonsService {
     private readonly intake: LeadsService,
     private readonly users: UsersService,
     private readonly audit: AuditService,
+    private readonly hubspot: HubspotSyncService,
+    private readonly policy: PolicyService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -117,6 +126,7 @@ export class PersonsService {
         }
       }
       await this.leads.updatePerson(tx, id, effective);
+      await this.syncLater(tx, before);
       const after = (await this.leads.findById(id, tx))!;
       await this.intake.addActivity(tx, actor, id, { type: 'rectification', details: { fields: Object.keys(effective) } });
       await this.audit.record(actor, { action: 'person.rectified', entityType: 'person', entityId: id, before: pick(before, effective), after: pick(after, effective) }, tx);
@@ -150,6 +160,7 @@ export class PersonsService {
       }
       const changes: Partial<Person> = { status: 'customer', companyId: company.id, companyName: company.name };
       await this.leads.updatePerson(tx, id, changes);
+      await this.syncLater(tx, before);
       await this.intake.capture(actor, {
         source: 'customer', sourceRef: company.id, personId: id, receivedAt: new Date(), payload: { companyId: company.id }, person: {}, consents: [],
         retentionAnchorAt: company.lastServiceDeliveryAt ?? new Date(),
@@ -226,6 +237,7 @@ export class PersonsService {
       await this.leads.moveAttached(tx, loser.id, winner.id);
       await this.leads.deletePerson(tx, loser.id); // before the fill: the loser's e-mail must be free for the winner
       await this.leads.updatePerson(tx, winner.id, fill);
+      await this.syncLater(tx, { ...winner, ...fill });
       await this.intake.addActivity(tx, actor, winner.id, { type: 'merge', details: { mergedPersonId: loser.id, ...result.moves, fieldsFilled: result.fieldsFilled } });
       await this.audit.record(actor, { action: 'person.merged', entityType: 'person', entityId: winner.id, before: { ...pick(winner, fill), mergedPersonId: null }, after: { ...fill, mergedPersonId: loser.id } }, tx);
       await this.audit.record(actor, { action: 'person.merged_away', entityType: 'person', entityId: loser.id, before: { mergedInto: null }, after: { mergedInto: winner.id } }, tx);
@@ -239,11 +251,61 @@ export class PersonsService {
       const [field] = Object.keys(changes) as (keyof Person)[];
       if (before[field] === changes[field]) return toPersonView(before);
       await this.leads.updatePerson(tx, id, changes);
+      if (activity === 'status_change') await this.syncLater(tx, before); // HubSpot has the lifecycle stage, not the owner
       await this.intake.addActivity(tx, actor, id, { type: activity, body: comment ?? null, details: { from: before[field], to: changes[field] } });
       const after = (await this.leads.findById(id, tx))!;
       await this.audit.record(actor, { action, entityType: 'person', entityId: id, before: pick(before, changes), after: pick(after, changes) }, tx);
       return toPersonView(after);
     });
+  }
+
+  /**
+   * Restriction of processing (9.4): the record is kept, processed no further, and HubSpot is
+   * told once (our restriction flag), after which the sync leaves the person alone.
+   */
+  async restrict(actor: Actor, id: string, reason: string): Promise<PersonView> {
+    return this.leads.transaction(async (tx) => {
+      const before = await this.mustFind(tx, id);
+      if (before.restrictedAt) return toPersonView(before);
+      await this.leads.updatePerson(tx, id, { restrictedAt: new Date() });
+      await this.hubspot.enqueue(tx, id);
+      await this.intake.addActivity(tx, actor, id, { type: 'status_change', body: reason, details: { restricted: true } });
+      const after = (await this.leads.findById(id, tx))!;
+      await this.audit.record(actor, { action: 'person.restricted', entityType: 'person', entityId: id, before: { restrictedAt: null }, after: { restrictedAt: after.restrictedAt } }, tx);
+      return toPersonView(after);
+    });
+  }
+
+  /**
+   * Objection to direct marketing (9.6), effective at once: consents to marketing purposes are
+   * withdrawn in the ledger, and HubSpot unsubscribes the address from all e-mail.
+   */
+  async objectToMarketing(actor: Actor, id: string): Promise<PersonView> {
+    return this.leads.transaction(async (tx) => {
+      const before = await this.mustFind(tx, id);
+      if (before.marketingObjectionAt) return toPersonView(before);
+      await this.leads.updatePerson(tx, id, { marketingObjectionAt: new Date() });
+      const current = new Map((await this.leads.consentEvents(id, tx)).map((e) => [e.purpose, e.action]));
+      const version = this.policy.current().id;
+      const withdrawn = MARKETING_PURPOSES.filter((p) => current.get(p) === 'granted');
+      await this.leads.appendConsentEvents(tx, withdrawn.map((purpose) => ({
+        personId: id, purpose, action: 'withdrawn' as const, source: 'manual' as const, captureId: null, policyVersion: version,
+        wording: this.policy.consentWording(purpose, version), actorType: actor.type, actorId: actor.id,
+      })));
+      if (!before.restrictedAt) {
+        await this.hubspot.enqueue(tx, id);
+        if (before.email) await this.hubspot.enqueue(tx, id, 'unsubscribe', before.email);
+      }
+      await this.intake.addActivity(tx, actor, id, { type: 'status_change', details: { marketingObjection: true, consentsWithdrawn: withdrawn } });
+      const after = (await this.leads.findById(id, tx))!;
+      await this.audit.record(actor, { action: 'person.objected_to_marketing', entityType: 'person', entityId: id, before: { marketingObjectionAt: null }, after: { marketingObjectionAt: after.marketingObjectionAt, consentsWithdrawn: withdrawn } }, tx);
+      return toPersonView(after);
+    });
+  }
+
+  /** HubSpot should learn of this change, unless processing is restricted. */
+  private async syncLater(tx: EntityManager, person: Pick<Person, 'id' | 'restrictedAt'>): Promise<void> {
+    if (!person.restrictedAt) await this.hubspot.enqueue(tx, person.id);
   }
 
   private mustNormalise(field: 'email' | 'phone', value: string | null): string {

@@ -90,6 +90,10 @@ export class ConvertDto {
   company?: NewCompanyDto;
 }
 
+export class RestrictDto {
+  @ApiProperty({ description: 'Why (the person’s request, a dispute about accuracy, ...).' }) @Transform(trim) @IsString() @Length(1, 2000) reason: string;
+}
+
 export class NoteDto {
   @ApiProperty() @IsString() @Length(1, 20000) text: string;
 }
@@ -134,6 +138,10 @@ export class PersonView {
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) ownerId: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) restrictedAt: Date | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) marketingObjectionAt: Date | null;
+  @ApiProperty({ enum: ['pending', 'synced', 'failed', 'suppressed', 'restricted'], description: 'HubSpot sync state.' }) syncState: string;
+  @ApiProperty({ nullable: true, type: String }) hubspotId: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) syncedAt: Date | null;
+  @ApiProperty({ nullable: true, type: String, description: 'HubSpot’s message when the last sync failed.' }) syncError: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: Date;
   @ApiProperty({ format: 'date-time' }) updatedAt: Date;
 }

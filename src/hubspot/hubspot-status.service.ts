@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { HubspotSyncService } from './hubspot-sync.service';
+import { HubspotRepository } from './hubspot.repository';
+import type { HubspotStatusView, RequeuedView, SyncFailureView } from './dto/hubspot.dto';
+
+/** What staff see of the sync: backlog, throughput, failures, pauses; and re-queuing. */
+@Injectable()
+export class HubspotStatusService {
+  constructor(
+    private readonly repo: HubspotRepository,
+    private readonly sync: HubspotSyncService,
+  ) {}
+
+  async status(): Promise<HubspotStatusView> {
+    const [control, backlog, syncedLastMinute] = await Promise.all([this.repo.control(), this.repo.backlog(), this.repo.syncedLastMinute()]);
+    const paused = Boolean(control.pausedUntil && control.pausedUntil > new Date());
+    return {
+      configured: this.sync.configured,
+      paused,
+      pausedUntil: paused ? control.pausedUntil : null,
+      pauseReason: paused ? control.pauseReason : null,
+      backlog: backlog.pending,
+      oldestWaitingSince: backlog.oldest,
+      failed: backlog.failed,
+      syncedLastMinute,
+      syncedTotal: Number(control.syncedCount),
+      rateLimitedTotal: Number(control.rateLimitedCount),
+      lastError: control.lastError,
+      lastErrorAt: control.lastErrorAt,
+    };
+  }
+
+  async failures(): Promise<SyncFailureView[]> {
+    return (await this.repo.failures(200)).map((f) => ({ personId: f.id, error: f.syncError, at: f.updatedAt }));
+  }
+
+  async requeue(personId?: string): Promise<RequeuedView> {
+    return { requeued: await this.repo.requeueFailed(personId) };
+  }
+}

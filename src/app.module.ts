@@ -8,6 +8,7 @@ import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
 import { HealthModule } from './health/health.module';
+import type { Sleep } from './hubspot/hubspot.client';
 import { HubspotModule } from './hubspot/hubspot.module';
 import { IntakeModule } from './intake/intake.module';
 import { JobsModule } from './jobs/jobs.module';
@@ -18,6 +19,8 @@ import { PolicyModule } from './policy/policy.module';
 export interface AppOptions {
   /** Where JSON log lines go (stdout by default); tests capture them. */
   logDestination?: NodeJS.WritableStream;
+  /** How the HubSpot sync waits out rate-limit windows (tests move a fake clock instead). */
+  hubspotSleep?: Sleep;
 }
 
 @Module({})
@@ -36,7 +39,7 @@ export class AppModule {
         NotificationsModule,
         LeadsModule,
         IntakeModule,
-        HubspotModule,
+        HubspotModule.forRoot({ sleep: options.hubspotSleep }),
         JobsModule,
       ],
     };

@@ -4,6 +4,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthI
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/decorators';
+import { HubspotStatusService } from '../hubspot/hubspot-status.service';
 
 @ApiTags('health')
 @Controller('health')
@@ -14,6 +15,7 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly hubspot: HubspotStatusService,
   ) {}
 
   @Get()
@@ -25,7 +27,7 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database answers and every migration is applied' })
+  @ApiOperation({ summary: 'Readiness: the database answers and every migration is applied; also reports the HubSpot sync' })
   @ApiServiceUnavailableResponse({ description: 'Not ready; the body says which check failed.' })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
@@ -34,6 +36,13 @@ export class HealthController {
         const session = this.indicators.check('migrations');
         const pending = await this.dataSource.showMigrations().catch(() => true);
         return pending ? session.down({ message: 'migrations are pending' }) : session.up();
+      },
+      // Reported, never failing readiness: intake works while HubSpot waits.
+      async () => {
+        const { configured, paused, pauseReason, backlog } = await this.hubspot.status();
+        const session = this.indicators.check('hubspot');
+        if (!configured) return session.up({ sync: 'not configured (no HUBSPOT_ACCESS_TOKEN): changes wait in the outbox', backlog });
+        return session.up({ sync: paused ? `paused: ${pauseReason}` : 'running', backlog });
       },
     ]);
   }

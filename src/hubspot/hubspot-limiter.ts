@@ -7,6 +7,9 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { HUBSPOT_SLEEP, type Sleep } from './hubspot.client';
 
+const WINDOW_S = 0.5;
+const WINDOWS_PER_ROLLING_SPAN = 10 / WINDOW_S + 1;
+
 /**
  * HubSpot's budget per rolling 10 seconds, shared by every app instance: the counter lives in
  * PostgreSQL (rate-limiter-flexible), and a request waits its turn rather than earn a 429.
@@ -21,8 +24,10 @@ export class HubspotLimiter {
       tableName: 'rate_limit',
       tableCreated: true,
       keyPrefix: 'hubspot',
-      points: config.HUBSPOT_RATE_LIMIT_PER_10S,
-      duration: 10,
+      // HubSpot's window rolls; the store's windows are fixed. Any 10 s span touches at most
+      // 21 half-second windows, so a 21st of the budget per half second can never exceed it.
+      points: Math.max(1, Math.floor(config.HUBSPOT_RATE_LIMIT_PER_10S / WINDOWS_PER_ROLLING_SPAN)),
+      duration: WINDOW_S,
     });
   }
 

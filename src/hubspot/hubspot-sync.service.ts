@@ -124,7 +124,8 @@ export class HubspotSyncService {
     try {
       const rows = await this.repo.claim(tx.client, 'upsert', BATCH_SIZE * 2);
       const personIds = [...new Set(rows.map((r) => r.personId))].slice(0, BATCH_SIZE);
-      const mine = rows.filter((r) => personIds.includes(r.personId)); // the rest stay as they are
+      const first = rows.filter((r) => personIds.includes(r.personId)); // the rest stay as they are
+      const mine = first.length ? [...first, ...(await this.repo.claimRestOf(tx.client, personIds, first.map((r) => r.id)))] : first;
       if (!mine.length) {
         await tx.commit();
         return 'idle';

@@ -68,6 +68,16 @@ export class HubspotRepository {
     return rows;
   }
 
+  /** Every other waiting upsert row of these people: one send of their newest state answers them all. */
+  async claimRestOf(client: PoolClient, personIds: string[], claimed: string[]): Promise<ClaimedRow[]> {
+    const { rows } = await client.query(
+      `SELECT id, person_id AS "personId", kind, email, attempts FROM hubspot_outbox
+        WHERE done_at IS NULL AND kind = 'upsert' AND person_id = ANY($1::uuid[]) AND id <> ALL($2::bigint[]) FOR UPDATE SKIP LOCKED`,
+      [personIds, claimed],
+    );
+    return rows;
+  }
+
   /** What the mapping needs of each person, read in one query (the newest state, whatever rows asked for it). */
   async subjects(client: PoolClient, personIds: string[]): Promise<SubjectRow[]> {
     const { rows } = await client.query(

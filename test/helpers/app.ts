@@ -23,6 +23,8 @@ export interface TestApp {
 
 export interface TestAppOptions extends AppOptions {
   env?: Record<string, string>;
+  /** An existing database to share (a second instance), instead of a fresh one. */
+  db?: TestDatabase;
   /** Runs on the configured app before init(), e.g. to watch routes being registered. */
   beforeInit?: (app: NestFastifyApplication) => void;
 }
@@ -31,8 +33,8 @@ let userCounter = 0;
 
 /** The real application on this test file's own database, ready for supertest. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
-  const env = loadEnvironment({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
+  const db = options.db ?? (await createTestDatabase());
+  const env = loadEnvironment({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', ...options.env });
   const config: AppConfig = { ...env, databaseUrl: db.url, jwtSecret: 'test-only-jwt-secret-of-at-least-32-chars' };
   const app = await createApp(config, options);
   options.beforeInit?.(app);
@@ -52,7 +54,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
     async close() {
       await app.close();
-      await db.drop();
+      if (!options.db) await db.drop();
     },
   };
 }

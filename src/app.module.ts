@@ -15,6 +15,8 @@ import { JobsModule } from './jobs/jobs.module';
 import { LeadsModule } from './leads/leads.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PolicyModule } from './policy/policy.module';
+import { ReviewModule } from './screening/review.module';
+import { ScreeningModule } from './screening/screening.module';
 
 export interface AppOptions {
   /** Where JSON log lines go (stdout by default); tests capture them. */
@@ -37,8 +39,10 @@ export class AppModule {
         AuthModule,
         HealthModule,
         NotificationsModule,
+        ScreeningModule,
         LeadsModule,
         IntakeModule,
+        ReviewModule,
         HubspotModule.forRoot({ sleep: options.hubspotSleep }),
         JobsModule,
       ],

@@ -6,7 +6,7 @@ import { ROLES, type Role } from '../src/auth/roles';
 import { startTestApp, type TestApp } from './helpers/app';
 
 /** Routes anyone may call. Adding one here is a decision a reviewer sees. */
-const PUBLIC_ROUTES = new Set(['GET /health', 'GET /health/ready', 'POST /api/auth/login', 'POST /api/intake/forms/:formKey']);
+const PUBLIC_ROUTES = new Set(['GET /health', 'GET /health/ready', 'POST /api/auth/login', 'POST /api/intake/forms/:formKey', 'GET /api/intake/forms/:formKey/render-token']);
 /** The API documentation is public by design (served by SwaggerModule, not by a controller). */
 const isDocsRoute = (key: string) => / \/api\/docs/.test(key);
 

@@ -22,6 +22,8 @@ export const PERSONAL_DATA: Record<string, Record<string, PersonalDataCategory>>
   activity: { body: 'free_text', details: 'contact' },
   company: { address: 'contact' },
   hubspot_outbox: { email: 'contact' },
+  intake_submission: { rawBody: 'free_text', fields: 'free_text', ip: 'online_identifier', senderEmail: 'contact' },
+  sender_list_entry: { value: 'contact' },
   // Kept after erasure on purpose, so that the erasure holds in HubSpot (pseudonymous, still personal).
   hubspot_suppression: { emailHash: 'contact' },
   audit_log: { ip: 'online_identifier' },
@@ -47,9 +49,13 @@ export const NOT_PERSONAL_DATA: Record<string, readonly string[]> = {
   hubspot_suppression: ['createdAt'],
   hubspot_sync_control: ['id', 'pausedUntil', 'pauseReason', 'lastError', 'lastErrorAt', 'syncedCount', 'rateLimitedCount'],
   disclosure: ['id', 'occurredAt', 'recipient', 'kind', 'personId', 'details', 'actorType', 'actorId'],
+  intake_submission: ['id', 'channel', 'formId', 'receivedAt', 'contentType', 'textFingerprint', 'status', 'verdict', 'decidedAt'],
+  screening_rule: ['id', 'kind', 'pattern', 'tag', 'createdBy', 'createdAt', 'updatedAt'],
+  sender_list_entry: ['id', 'list', 'type', 'tag', 'reason', 'createdBy', 'createdAt', 'expiresAt'],
+  review_decision: ['id', 'submissionId', 'fromStatus', 'toStatus', 'comment', 'decidedBy', 'decidedAt'],
   intake_form: [
     'id', 'key', 'name', 'allowedOrigins', 'fieldMapping', 'defaultInquiryType', 'inquiryTypeValues', 'consentFields', 'signingSecret',
-    'notifyEmail', 'archivedAt', 'createdAt', 'updatedAt',
+    'notifyEmail', 'honeypotField', 'minFillSeconds', 'archivedAt', 'createdAt', 'updatedAt',
   ],
 };
 

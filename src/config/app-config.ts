@@ -89,6 +89,17 @@ export class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(100) @Max(120000)
   HUBSPOT_REQUEST_TIMEOUT_MS: number = 10000;
 
+  /** Public intake: submissions per client IP per minute, and per sender e-mail per hour (429 beyond). */
+  @Type(() => Number) @IsInt() @Min(1)
+  INTAKE_LIMIT_PER_IP_PER_MINUTE: number = 20;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  INTAKE_LIMIT_PER_SENDER_PER_HOUR: number = 10;
+
+  /** Held submissions nobody reviewed, and confirmed spam, are deleted after this many days. */
+  @Type(() => Number) @IsInt() @Min(1)
+  QUARANTINE_RETENTION_DAYS: number = 90;
+
   /** Run background jobs (the HubSpot drain) in this instance; false for an API-only instance. */
   @Transform(({ value }) => (typeof value === 'string' ? ['1', 'true', 'yes'].includes(value.toLowerCase()) : value))
   @IsBoolean()

@@ -11,6 +11,10 @@ import { Company } from '../leads/entities/company.entity';
 import { ConsentEvent } from '../leads/entities/consent-event.entity';
 import { Person } from '../leads/entities/person.entity';
 import { Disclosure } from '../privacy/disclosure.entity';
+import { IntakeSubmission } from '../screening/entities/intake-submission.entity';
+import { ReviewDecision } from '../screening/entities/review-decision.entity';
+import { ScreeningRule } from '../screening/entities/screening-rule.entity';
+import { SenderListEntry } from '../screening/entities/sender-list-entry.entity';
 
 /** Every entity, for the data source used by the app, the migration commands and the schema-diff test. */
-export const ENTITIES = [StaffUser, ApiKey, AuditEntry, Company, Person, Capture, ConsentEvent, Activity, IntakeForm, HubspotOutboxEntry, HubspotSuppression, HubspotSyncControl, Disclosure];
+export const ENTITIES = [StaffUser, ApiKey, AuditEntry, Company, Person, Capture, ConsentEvent, Activity, IntakeForm, HubspotOutboxEntry, HubspotSuppression, HubspotSyncControl, Disclosure, IntakeSubmission, ScreeningRule, SenderListEntry, ReviewDecision];

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ReviewModule } from '../screening/review.module';
 import { JobsService } from './jobs.service';
 
-@Module({ providers: [JobsService] })
+@Module({ imports: [ReviewModule], providers: [JobsService] })
 export class JobsModule {}

@@ -3,8 +3,10 @@ import PgBoss from 'pg-boss';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { HubspotSyncService } from '../hubspot/hubspot-sync.service';
+import { ReviewService } from '../screening/review.service';
 
 export const HUBSPOT_DRAIN = 'hubspot.drain';
+export const QUARANTINE_PURGE = 'quarantine.purge';
 const TRIGGER_EVERY_MS = 2_000;
 
 /**
@@ -21,19 +23,29 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
 
   constructor(
     private readonly hubspot: HubspotSyncService,
+    private readonly review: ReviewService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.JOBS_ENABLED) return;
-    if (!this.hubspot.configured) {
-      this.logger.log('HubSpot sync is not configured (no HUBSPOT_ACCESS_TOKEN): changes wait in the outbox');
-      return;
-    }
     // pg-boss keeps its own tables in its own schema and migrates them itself.
     this.boss = new PgBoss({ connectionString: this.config.databaseUrl, schema: 'pgboss', max: 2, application_name: 'lead-intake-crm-jobs' });
     this.boss.on('error', (err: Error) => this.logger.warn(`pg-boss error ${(err as { code?: string }).code ?? err.name}`));
     await this.boss.start();
+
+    // Nightly: quarantine past its retention period is deleted.
+    await this.boss.createQueue(QUARANTINE_PURGE, { name: QUARANTINE_PURGE });
+    await this.boss.work(QUARANTINE_PURGE, async () => {
+      const purged = await this.review.purge();
+      this.logger.log(`Quarantine purge: ${purged} submissions deleted`);
+    });
+    await this.boss.schedule(QUARANTINE_PURGE, '17 3 * * *');
+
+    if (!this.hubspot.configured) {
+      this.logger.log('HubSpot sync is not configured (no HUBSPOT_ACCESS_TOKEN): changes wait in the outbox');
+      return;
+    }
     await this.boss.createQueue(HUBSPOT_DRAIN, { name: HUBSPOT_DRAIN, retryLimit: 5, retryBackoff: true });
     await this.boss.work(HUBSPOT_DRAIN, { pollingIntervalSeconds: 1 }, async () => {
       await this.hubspot.drain();

@@ -46,6 +46,7 @@ export interface CaptureWrite {
   audit: Omit<AuditEntry, 'id' | 'occurredAt'>;
   /** Write a HubSpot outbox row in the same statement (not for a restricted person). */
   enqueueSync: boolean;
+  submission?: { id: string; status: string; verdict: unknown };
 }
 
 export interface PersonFilter {
@@ -154,6 +155,7 @@ export class LeadsRepository {
     ctes.push(`au AS (INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id, changes, request_id, ip)
       VALUES (${[$(au.actorType), $(au.actorId), $(au.action), $(au.entityType), $(au.entityId), $(au.changes === null ? null : JSON.stringify(au.changes)), $(au.requestId), $(au.ip)].join(', ')}))`);
     if (w.enqueueSync) ctes.push(`o AS (INSERT INTO hubspot_outbox (person_id, kind) VALUES (${personId}, 'upsert'))`);
+    if (w.submission) ctes.push(`s AS (UPDATE intake_submission SET status = ${$(w.submission.status)}, verdict = ${$(w.submission.verdict)} WHERE id = ${$(w.submission.id)})`);
     await session.client.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
   }
 

@@ -11,6 +11,7 @@ import type { ProcessingPurpose } from './entities/capture.entity';
 import type { Person } from './entities/person.entity';
 import { LeadsRepository, PERSON_FIELDS, type CaptureSession, type PersonFields } from './leads.repository';
 import type { ActivityType } from './lifecycle';
+import type { Verdict } from '../screening/entities/intake-submission.entity';
 
 /** Sources the public can post to: screened for spam, which the policy grounds in legitimate interest (3.3(3), 4.3(3), 5.3(3)). */
 const PUBLIC_SOURCES: ReadonlySet<IntakeSource> = new Set(['web_form', 'chatbot', 'email', 'widget']);
@@ -34,6 +35,8 @@ export interface NewCapture {
   personId?: string;
   ownerId?: string | null;
   activity?: { type: ActivityType; body?: string | null; details?: Record<string, unknown> | null; occurredAt?: Date };
+  /** The screened arrival this capture comes from: the capture takes its id, and its outcome commits with the capture. */
+  submission?: { id: string; status: 'accepted' | 'released'; verdict: Verdict };
 }
 
 export interface CaptureResult {
@@ -93,12 +96,13 @@ export class LeadsService {
     const retention = this.policy.retentionFor(input.source, policy.id);
     const anchorAt = retention.anchor === 'collection' ? input.receivedAt : (input.retentionAnchorAt ?? input.receivedAt);
     const consents = [...new Set(input.consents)];
-    const captureId = randomUUID();
+    const captureId = input.submission?.id ?? randomUUID();
     const activity = input.activity ?? { type: 'capture' as const, details: { source: input.source, inquiryType: input.inquiryType ?? null } };
     await this.leads.writeCapture(session, {
       person: { id: person.id, insert: created, fields: fill },
       // A restricted person's data is processed no further, HubSpot included (9.4).
       enqueueSync: !person.restrictedAt,
+      submission: input.submission,
       capture: {
         id: captureId,
         personId: person.id,

@@ -34,7 +34,7 @@ let userCounter = 0;
 /** The real application on this test file's own database, ready for supertest. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase());
-  const env = loadEnvironment({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', ...options.env });
+  const env = loadEnvironment({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', INTAKE_LIMIT_PER_IP_PER_MINUTE: '100000', INTAKE_LIMIT_PER_SENDER_PER_HOUR: '100000', ...options.env });
   const config: AppConfig = { ...env, databaseUrl: db.url, jwtSecret: 'test-only-jwt-secret-of-at-least-32-chars' };
   const app = await createApp(config, options);
   options.beforeInit?.(app);

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Req, type RawBodyRequest } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public, Roles } from '../../auth/decorators';
 import { CurrentActor, type Actor } from '../../common/actor';
-import { CreatedIntakeFormView, CreateIntakeFormDto, IntakeFormView, SubmissionAcceptedView, UpdateIntakeFormDto } from './dto/intake-form.dto';
+import { CreatedIntakeFormView, CreateIntakeFormDto, IntakeFormView, RenderTokenView, SubmissionAcceptedView, UpdateIntakeFormDto } from './dto/intake-form.dto';
 import { IntakeFormsService } from './intake-forms.service';
 
 @ApiTags('intake-forms')
@@ -57,6 +57,15 @@ export class IntakeFormsAdminController {
 export class FormSubmissionController {
   constructor(private readonly forms: IntakeFormsService) {}
 
+  @Get(':formKey/render-token')
+  @Public()
+  @ApiOperation({ summary: 'A signed render time for the page to embed as a hidden field (for forms with a minimum fill time)' })
+  @ApiOkResponse({ type: RenderTokenView })
+  @ApiNotFoundResponse({ description: 'No such form.' })
+  renderToken(@Param('formKey') formKey: string): Promise<RenderTokenView> {
+    return this.forms.renderToken(formKey);
+  }
+
   @Post(':formKey')
   @Public()
   @HttpCode(202)
@@ -66,6 +75,7 @@ export class FormSubmissionController {
   @ApiForbiddenResponse({ description: 'Neither a registered origin nor a signature.' })
   @ApiNotFoundResponse({ description: 'No such form.' })
   @ApiUnprocessableEntityResponse({ description: 'Missing or invalid fields, named as the form names them; nothing stored.' })
+  @ApiTooManyRequestsResponse({ description: 'Too many submissions from this address or sender; see Retry-After.' })
   submit(@CurrentActor() actor: Actor, @Param('formKey') formKey: string, @Req() req: RawBodyRequest<FastifyRequest>): Promise<SubmissionAcceptedView> {
     const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : null);
     return this.forms.submit(actor, formKey, { contentType: header('content-type'), rawBody: req.rawBody ?? null, body: req.body ?? {}, origin: header('origin'), signature: header('x-signature') });

@@ -1,5 +1,5 @@
 import { ForbiddenException, Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { AuditService } from '../../audit/audit.service';
 import { UsersService } from '../../auth/users.service';
 import type { Actor } from '../../common/actor';
@@ -11,7 +11,9 @@ import { LeadsService } from '../../leads/leads.service';
 import { NotificationsService } from '../../notifications/notifications.service';
 import type { CreatedIntakeFormView, CreateIntakeFormDto, IntakeFormView, SubmissionAcceptedView, UpdateIntakeFormDto } from './dto/intake-form.dto';
 import type { IntakeForm } from './entities/intake-form.entity';
-import { mappingErrors, mapSubmission, type SubmittedFields } from './form-mapping';
+import { mappingErrors, mapSubmission, type MappedSubmission, type SubmittedFields } from './form-mapping';
+import { RENDER_TOKEN_FIELD, ScreeningService } from '../../screening/screening.service';
+import type { Verdict } from '../../screening/entities/intake-submission.entity';
 import { IntakeFormsRepository } from './intake-forms.repository';
 
 const FORM_CACHE_MS = 5_000;
@@ -27,7 +29,7 @@ export interface Submission {
 
 const toView = (f: IntakeForm): IntakeFormView => ({
   id: f.id, key: f.key, name: f.name, submitPath: `/api/intake/forms/${f.key}`, allowedOrigins: f.allowedOrigins, fieldMapping: f.fieldMapping,
-  defaultInquiryType: f.defaultInquiryType, inquiryTypeValues: f.inquiryTypeValues, consentFields: f.consentFields, notifyEmail: f.notifyEmail,
+  defaultInquiryType: f.defaultInquiryType, inquiryTypeValues: f.inquiryTypeValues, consentFields: f.consentFields, notifyEmail: f.notifyEmail, honeypotField: f.honeypotField, minFillSeconds: f.minFillSeconds,
   archivedAt: f.archivedAt, createdAt: f.createdAt, updatedAt: f.updatedAt,
 });
 
@@ -62,12 +64,13 @@ export class IntakeFormsService {
     private readonly leads: LeadsService,
     private readonly users: UsersService,
     private readonly notifications: NotificationsService,
+    private readonly screening: ScreeningService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(actor: Actor, dto: CreateIntakeFormDto): Promise<CreatedIntakeFormView> {
-    const form = { inquiryTypeValues: {}, consentFields: {}, allowedOrigins: [], notifyEmail: null, ...definedOnly(dto), signingSecret: randomBytes(32).toString('base64url') };
+    const form = { inquiryTypeValues: {}, consentFields: {}, allowedOrigins: [], notifyEmail: null, honeypotField: null, minFillSeconds: null, ...definedOnly(dto), signingSecret: randomBytes(32).toString('base64url') };
     this.assertValid(form);
     return this.forms.transaction(async (tx) => {
       const row = await this.forms.insert(tx, form);
@@ -134,35 +137,79 @@ export class IntakeFormsService {
    * notification follows and never holds up or fails the answer.
    */
   async submit(actor: Actor, key: string, submission: Submission): Promise<SubmissionAcceptedView> {
-    const receivedAt = new Date();
     const form = await this.liveForm(key);
     if (!form) throw new NotFoundException('There is no such form.');
     this.authorise(form, submission);
 
     const fields = toFields(submission.body);
-    const { mapped, errors } = mapSubmission(form, fields, this.config.DEFAULT_PHONE_REGION, receivedAt);
+    const { mapped, errors } = mapSubmission(form, fields, this.config.DEFAULT_PHONE_REGION, new Date());
     if (mapped.age) this.leads.assertOldEnough(mapped.age.years, mapped.age.field);
     if (errors.length) throw new ProblemException(422, 'Some fields are missing or invalid; nothing was stored.', { errors });
 
+    // Kept as received before any rule runs; a rule can hold it, never lose it.
+    const id = randomUUID();
     const textual = submission.rawBody && /json|x-www-form-urlencoded/.test(submission.contentType ?? '');
+    const name = [mapped.person.firstName, mapped.person.lastName].filter(Boolean).join(' ');
+    const text = mapped.request ?? '';
+    const { receivedAt, nearCopies } = await this.screening.receive(
+      { id, channel: 'web_form', formId: form.id, contentType: submission.contentType, rawBody: textual ? submission.rawBody!.toString('utf8') : null, fields, ip: actor.ip, senderEmail: mapped.person.email ?? null },
+      text,
+    );
+    const sender = { email: mapped.person.email, phone: mapped.person.phone, skype: mapped.person.skypeId, ip: actor.ip };
+    const verdict = await this.screening.judge({ sender, name, text, fields }, form, nearCopies, receivedAt);
+
+    if (verdict.outcome === 'clean') {
+      await this.accept(actor, form, { id, receivedAt, fields, mapped, contentType: submission.contentType, rawBody: textual ? submission.rawBody!.toString('utf8') : null }, { status: 'accepted', verdict });
+    } else {
+      await this.screening.setAside(id, verdict); // held for review, or (blocked) only the attempt kept
+    }
+    // The same answer whatever the verdict: no oracle for spammers.
+    return { reference: id, status: 'accepted' };
+  }
+
+  /** A submission that passed screening, or that a person released: it becomes a capture with the submission's id. */
+  async accept(
+    actor: Actor,
+    form: IntakeForm,
+    s: { id: string; receivedAt: Date; fields: SubmittedFields; mapped: MappedSubmission; contentType: string | null; rawBody: string | null },
+    outcome: { status: 'accepted' | 'released'; verdict: Verdict },
+  ): Promise<void> {
     const result = await this.leads.capture(actor, {
       source: 'web_form',
       sourceRef: form.key,
       formId: form.id,
-      receivedAt,
-      contentType: submission.contentType,
-      rawBody: textual ? submission.rawBody!.toString('utf8') : null,
-      payload: fields,
-      person: mapped.person,
-      request: mapped.request,
-      inquiryType: mapped.inquiryType,
-      consents: mapped.consents,
+      receivedAt: s.receivedAt,
+      contentType: s.contentType,
+      rawBody: s.rawBody,
+      payload: s.fields,
+      person: s.mapped.person,
+      request: s.mapped.request,
+      inquiryType: s.mapped.inquiryType,
+      consents: s.mapped.consents,
+      submission: { id: s.id, ...outcome },
     });
-    void this.notify(form, result.person.id, mapped, result.person.ownerId);
-    return { reference: result.captureId, status: 'accepted' };
+    void this.notify(form, result.person.id, s.mapped, result.person.ownerId);
   }
 
-  private async notify(form: IntakeForm, personId: string, mapped: ReturnType<typeof mapSubmission>['mapped'], ownerId: string | null): Promise<void> {
+  /** For the page to embed when it renders the form (its minimum fill time is measured from it). */
+  async renderToken(key: string): Promise<{ field: string; token: string }> {
+    const form = await this.liveForm(key);
+    if (!form) throw new NotFoundException('There is no such form.');
+    return { field: RENDER_TOKEN_FIELD, token: this.screening.renderToken(form) };
+  }
+
+  /** Re-reads a stored submission through its form, for a release. */
+  async reprocess(actor: Actor, submissionId: string, verdict: Verdict): Promise<void> {
+    const s = await this.screening.submission(submissionId);
+    if (!s?.formId) throw new NotFoundException('There is no such submission.');
+    const form = await this.forms.findById(s.formId);
+    if (!form) throw new NotFoundException('The submission’s form no longer exists.');
+    const fields = s.fields as SubmittedFields;
+    const { mapped } = mapSubmission(form, fields, this.config.DEFAULT_PHONE_REGION, s.receivedAt);
+    await this.accept(actor, form, { id: s.id, receivedAt: s.receivedAt, fields, mapped, contentType: s.contentType, rawBody: s.rawBody }, { status: 'released', verdict });
+  }
+
+  private async notify(form: IntakeForm, personId: string, mapped: MappedSubmission, ownerId: string | null): Promise<void> {
     const owner = ownerId ? await this.users.get(ownerId).catch(() => null) : null;
     await this.notifications.newLead({
       personId,

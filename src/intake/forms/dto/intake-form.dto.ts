@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { INQUIRY_TYPES, type ConsentPurpose, type InquiryType } from '../../../policy/policy.types';
 import { FORM_TARGETS, type FormTarget } from '../entities/intake-form.entity';
 
@@ -38,6 +38,14 @@ export class CreateIntakeFormDto {
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Where notifications of this form’s unowned leads go (else SALES_INBOX).' })
   @IsOptional() @IsEmail()
   notifyEmail?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'A hidden field people never see; filled or missing holds the submission for review.' })
+  @IsOptional() @IsString() @Length(1, 100)
+  honeypotField?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Seconds after rendering before which a submission is held (the page embeds a render token from GET /api/intake/forms/{key}/render-token).' })
+  @IsOptional() @IsInt() @Min(1) @Max(3600)
+  minFillSeconds?: number | null;
 }
 
 export class UpdateIntakeFormDto extends PartialType(OmitType(CreateIntakeFormDto, ['key'] as const)) {}
@@ -53,6 +61,8 @@ export class IntakeFormView {
   @ApiProperty({ type: Object }) inquiryTypeValues: Record<string, string>;
   @ApiProperty({ type: Object }) consentFields: Record<string, string>;
   @ApiProperty({ nullable: true, type: String }) notifyEmail: string | null;
+  @ApiProperty({ nullable: true, type: String }) honeypotField: string | null;
+  @ApiProperty({ nullable: true, type: Number }) minFillSeconds: number | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) archivedAt: Date | null;
   @ApiProperty({ format: 'date-time' }) createdAt: Date;
   @ApiProperty({ format: 'date-time' }) updatedAt: Date;
@@ -64,6 +74,11 @@ export class CreatedIntakeFormView extends IntakeFormView {
 }
 
 export class SubmissionAcceptedView {
-  @ApiProperty({ format: 'uuid', description: 'Quote this when asking about the submission.' }) reference: string;
+  @ApiProperty({ format: 'uuid', description: 'The submission’s id (its capture carries the same id once accepted).' }) reference: string;
   @ApiProperty({ example: 'accepted' }) status: string;
+}
+
+export class RenderTokenView {
+  @ApiProperty({ example: '_crm_rendered', description: 'The hidden field to put the token in.' }) field: string;
+  @ApiProperty() token: string;
 }

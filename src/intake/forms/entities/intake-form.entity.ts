@@ -46,6 +46,14 @@ export class IntakeForm {
   @Column('text', { nullable: true })
   notifyEmail: string | null;
 
+  /** A hidden field people never see: filled, or missing, means a bot. */
+  @Column('text', { nullable: true })
+  honeypotField: string | null;
+
+  /** Submitted sooner than this after the form rendered (its signed render token) means a bot. */
+  @Column('integer', { nullable: true })
+  minFillSeconds: number | null;
+
   @Column('timestamptz', { nullable: true })
   archivedAt: Date | null;
 

@@ -1,0 +1,28 @@
+import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+/** A word, phrase or regular expression that holds a submission for review. */
+@Entity('screening_rule')
+@Check('screening_rule_kind_check', `kind IN ('word','phrase','regex')`)
+@Check('screening_rule_tag_check', `tag IN ('spam','misleading')`)
+export class ScreeningRule {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column('text')
+  kind: 'word' | 'phrase' | 'regex';
+
+  @Column('text')
+  pattern: string;
+
+  @Column('text')
+  tag: 'spam' | 'misleading';
+
+  @Column('uuid', { nullable: true })
+  createdBy: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,79 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import type { Actor } from '../common/actor';
+import { decodeCursor, encodeCursor, type Page } from '../common/pagination';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { IntakeFormsService } from '../intake/forms/intake-forms.service';
+import type { DecideDto, DecisionResultView, HeldItemView, HeldQuery } from './dto/screening.dto';
+import type { IntakeSubmission } from './entities/intake-submission.entity';
+import { ScreeningRepository } from './screening.repository';
+import { ScreeningService } from './screening.service';
+
+const toItem = (s: IntakeSubmission): HeldItemView => ({
+  id: s.id,
+  formId: s.formId,
+  receivedAt: s.receivedAt,
+  fields: s.fields,
+  reasons: s.verdict?.reasons ?? [],
+  highlights: [...new Set((s.verdict?.reasons ?? []).flatMap((r) => (Array.isArray(r.evidence.matches) ? (r.evidence.matches as string[]) : [])))],
+  ruleSetVersion: s.verdict?.ruleSetVersion ?? '',
+});
+
+/** Quarantine: staff look at what screening held, and decide. Every decision is logged. */
+@Injectable()
+export class ReviewService {
+  constructor(
+    private readonly repo: ScreeningRepository,
+    private readonly screening: ScreeningService,
+    private readonly intake: IntakeFormsService,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async held(query: HeldQuery): Promise<Page<HeldItemView>> {
+    const before = decodeCursor(query.cursor) as [string, string] | undefined;
+    const rows = await this.repo.held({ formId: query.formId, reason: query.reason, from: query.from, to: query.to, before, limit: query.limit + 1 });
+    const items = rows.slice(0, query.limit);
+    const last = items[items.length - 1];
+    return { items: items.map(toItem), nextCursor: rows.length > query.limit ? encodeCursor([last.receivedAt.toISOString(), last.id]) : null };
+  }
+
+  /** One by one or in bulk; each submission is decided on its own, so one that was already decided does not stop the rest. */
+  async decide(actor: Actor, dto: DecideDto): Promise<DecisionResultView[]> {
+    const results: DecisionResultView[] = [];
+    for (const id of [...new Set(dto.ids)]) results.push({ id, outcome: await this.decideOne(actor, id, dto) });
+    this.screening.forgetRules(); // allow and block lists may have changed
+    return results;
+  }
+
+  private async decideOne(actor: Actor, id: string, dto: DecideDto): Promise<string> {
+    const decided = await this.repo.transaction(async (tx) => {
+      const s = await this.repo.findSubmission(id, tx, true);
+      if (!s) return 'not found';
+      if (s.status !== 'held') return `not held (${s.status})`;
+      const to = dto.decision === 'release' ? 'released' : 'spam';
+      await this.repo.decide(tx, id, 'held', to, actor.id!, dto.comment ?? null);
+      const sender = s.senderEmail;
+      if (dto.decision === 'release' && sender) {
+        // Released senders are not held for their content again.
+        await this.repo.listSender(tx, { list: 'allow', type: 'email', value: sender, tag: null, reason: `Released from quarantine (${id})`, createdBy: actor.id, expiresAt: null });
+      }
+      if (dto.decision === 'spam_and_block') {
+        const tag = dto.blockAs ?? 'spam';
+        if (sender) await this.repo.listSender(tx, { list: 'block', type: 'email', value: sender, tag, reason: `Confirmed ${tag} in review (${id})`, createdBy: actor.id, expiresAt: null });
+        if (s.ip) await this.repo.listSender(tx, { list: 'block', type: 'ip', value: s.ip, tag, reason: `Confirmed ${tag} in review (${id})`, createdBy: actor.id, expiresAt: null });
+      }
+      await this.audit.record(actor, { action: `submission.${to}`, entityType: 'intake_submission', entityId: id, before: { status: 'held' }, after: { status: to, decision: dto.decision } }, tx);
+      return to;
+    });
+    // Processed as if it had passed, keeping its original time; its capture takes the submission's id.
+    if (decided === 'released') await this.intake.reprocess(actor, id, (await this.repo.findSubmission(id))!.verdict!);
+    return decided;
+  }
+
+  /** Held items nobody reviewed and confirmed spam go after QUARANTINE_RETENTION_DAYS. */
+  purge(): Promise<number> {
+    return this.repo.purge(this.config.QUARANTINE_RETENTION_DAYS);
+  }
+}

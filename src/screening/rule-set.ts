@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { isIP, BlockList } from 'node:net';
+import { isDisposableEmailDomain } from 'disposable-email-domains-js';
+import { getDomain } from 'tldts';
+import type { Reason } from './entities/intake-submission.entity';
+import type { ScreeningRule } from './entities/screening-rule.entity';
+import type { SenderListEntry } from './entities/sender-list-entry.entity';
+import { containsHtml, containsUrl, countLinks, fold } from './text';
+
+/** Bumped when the engine's own logic (not the rules in the database) changes. */
+export const ENGINE_VERSION = 1;
+export const MAX_LINKS = 2;
+export const BURST_THRESHOLD = 3;
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Word boundaries that know letters beyond ASCII (æ, ø, å, and what fold() leaves). */
+function wordPattern(pattern: string): RegExp {
+  return new RegExp(`(?<![\\p{L}\\p{N}])${escape(fold(pattern.trim())).replace(/\s+/g, '\\s+')}(?![\\p{L}\\p{N}])`, 'gu');
+}
+
+export interface Sender {
+  email?: string | null;
+  phone?: string | null;
+  skype?: string | null;
+  ip?: string | null;
+}
+
+export interface Content {
+  name: string;
+  text: string;
+}
+
+interface CompiledRule {
+  id: string;
+  tag: 'spam' | 'misleading';
+  pattern: string;
+  regex: RegExp;
+}
+
+/**
+ * The rules in force at one moment, compiled: keyword and pattern rules, the block list and
+ * the allow list. Deterministic and offline; its version names exactly what was applied.
+ */
+export class RuleSet {
+  readonly version: string;
+  private readonly rules: CompiledRule[];
+  private readonly block: SenderListEntry[];
+  private readonly allow: SenderListEntry[];
+  private readonly blockedRanges = new BlockList();
+  private readonly rangeEntries = new Map<string, SenderListEntry>();
+
+  constructor(rules: ScreeningRule[], senders: SenderListEntry[]) {
+    const now = Date.now();
+    const live = senders.filter((e) => !e.expiresAt || e.expiresAt.getTime() > now);
+    this.block = live.filter((e) => e.list === 'block');
+    this.allow = live.filter((e) => e.list === 'allow');
+    // A stored pattern that no longer compiles (the API refuses such patterns) is skipped, not fatal to intake.
+    this.rules = rules.flatMap((r) => {
+      try {
+        return [{ id: r.id, tag: r.tag, pattern: r.pattern, regex: r.kind === 'regex' ? new RegExp(r.pattern, 'giu') : wordPattern(r.pattern) }];
+      } catch {
+        return [];
+      }
+    });
+    for (const e of this.block.filter((e) => e.type === 'ip' || e.type === 'cidr')) {
+      const [address, prefix] = e.value.split('/');
+      const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+      if (prefix) this.blockedRanges.addSubnet(address, Number(prefix), family);
+      else this.blockedRanges.addAddress(address, family);
+      this.rangeEntries.set(e.value, e);
+    }
+    const identity = [...rules.map((r) => `${r.id}:${r.kind}:${r.tag}:${r.pattern}`), ...live.map((e) => `${e.id}:${e.list}:${e.type}:${e.value}`)].sort().join('\n');
+    this.version = `${ENGINE_VERSION}.${createHash('sha256').update(identity).digest('hex').slice(0, 12)}`;
+  }
+
+  /** The block list entry this sender is on, if any (a person decided: blocked at the server). */
+  blocked(sender: Sender): Reason | null {
+    const email = sender.email?.toLowerCase();
+    const domain = email?.split('@')[1];
+    const hit = this.block.find(
+      (e) =>
+        (e.type === 'email' && e.value === email) ||
+        (e.type === 'email_domain' && domain !== undefined && (domain === e.value || domain.endsWith(`.${e.value}`))) ||
+        (e.type === 'phone' && e.value === sender.phone) ||
+        (e.type === 'skype' && e.value === sender.skype?.toLowerCase()),
+    );
+    const entry = hit ?? (sender.ip && isIP(sender.ip) && this.blockedRanges.check(sender.ip, isIP(sender.ip) === 6 ? 'ipv6' : 'ipv4') ? this.rangeFor(sender.ip) : undefined);
+    return entry ? { code: 'blocklist', tag: entry.tag ?? 'spam', evidence: { entryId: entry.id, type: entry.type, value: entry.value } } : null;
+  }
+
+  allowed(sender: Sender): boolean {
+    return this.allow.some((e) => (e.type === 'email' && e.value === sender.email?.toLowerCase()) || (e.type === 'phone' && e.value === sender.phone));
+  }
+
+  /** Everything in the content that holds it for a person to look at; none means clean. */
+  contentReasons(content: Content, email: string | null | undefined): Reason[] {
+    const reasons: Reason[] = [];
+    const text = fold(`${content.name}\n${content.text}`);
+    for (const rule of this.rules) {
+      rule.regex.lastIndex = 0;
+      const matches = [...text.matchAll(rule.regex)].map((m) => m[0]);
+      if (matches.length) reasons.push({ code: 'keyword', tag: rule.tag, evidence: { ruleId: rule.id, pattern: rule.pattern, matches: [...new Set(matches)] } });
+    }
+    const links = countLinks(content.text);
+    if (links > MAX_LINKS) reasons.push({ code: 'too_many_links', tag: 'spam', evidence: { links, allowed: MAX_LINKS } });
+    if (containsUrl(content.name)) reasons.push({ code: 'url_in_name', tag: 'spam', evidence: {} });
+    if (containsHtml(content.name) || containsHtml(content.text)) reasons.push({ code: 'html', tag: 'spam', evidence: { inName: containsHtml(content.name) } });
+    const domain = email?.split('@')[1];
+    // Subdomains count as their registrable domain: x.mailinator.com is mailinator.com.
+    if (domain && (isDisposableEmailDomain(domain) || isDisposableEmailDomain(getDomain(domain) ?? domain))) {
+      reasons.push({ code: 'disposable_email', tag: 'spam', evidence: { domain } });
+    }
+    return reasons;
+  }
+
+  private rangeFor(ip: string): SenderListEntry | undefined {
+    for (const [value, entry] of this.rangeEntries) {
+      const single = new BlockList();
+      const [address, prefix] = value.split('/');
+      const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+      if (prefix) single.addSubnet(address, Number(prefix), family);
+      else single.addAddress(address, family);
+      if (single.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4')) return entry;
+    }
+    return undefined;
+  }
+}

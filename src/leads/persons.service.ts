@@ -15,6 +15,7 @@ import { LeadsRepository, PERSON_FIELDS, type PersonSort } from './leads.reposit
 import { LeadsService } from './leads.service';
 import { HubspotSyncService } from '../hubspot/hubspot-sync.service';
 import { PolicyService } from '../policy/policy.service';
+import { ScreeningService } from '../screening/screening.service';
 import type { ConsentPurpose } from '../policy/policy.types';
 
 /** Purposes that are direct marketing: an objection withdraws them (9.6). */
@@ -40,6 +41,7 @@ export class PersonsService {
     private readonly audit: AuditService,
     private readonly hubspot: HubspotSyncService,
     private readonly policy: PolicyService,
+    private readonly screening: ScreeningService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -78,6 +80,7 @@ export class PersonsService {
     if (!person) throw new NotFoundException('There is no such person.');
     const [captures, consentEvents, timeline] = await Promise.all([this.leads.captures(id), this.leads.consentEvents(id), this.leads.activities(id)]);
     await this.audit.record(actor, { action: 'person.read', entityType: 'person', entityId: id });
+    const warnings = await this.screening.warningsFor({ email: person.email, phone: person.phone, skype: person.skypeId });
 
     const current = new Map<string, { purpose: string; state: string; since: Date }>();
     for (const e of consentEvents) current.set(e.purpose, { purpose: e.purpose, state: e.action, since: e.occurredAt });
@@ -97,6 +100,7 @@ export class PersonsService {
       legalBases,
       timeline: timeline.map(({ id: activityId, type, occurredAt, body, details, captureId, actorType, actorId }) => ({ id: activityId, type, occurredAt, body, details, captureId, actorType, actorId })),
       retention: { keptUntil },
+      warnings,
     };
   }
 

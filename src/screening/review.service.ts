@@ -61,8 +61,8 @@ export class ReviewService {
       }
       if (dto.decision === 'spam_and_block') {
         const tag = dto.blockAs ?? 'spam';
+        // The sender's address. Not the IP: addresses are shared (offices, mobile networks); an admin blocks IPs and ranges deliberately.
         if (sender) await this.repo.listSender(tx, { list: 'block', type: 'email', value: sender, tag, reason: `Confirmed ${tag} in review (${id})`, createdBy: actor.id, expiresAt: null });
-        if (s.ip) await this.repo.listSender(tx, { list: 'block', type: 'ip', value: s.ip, tag, reason: `Confirmed ${tag} in review (${id})`, createdBy: actor.id, expiresAt: null });
       }
       await this.audit.record(actor, { action: `submission.${to}`, entityType: 'intake_submission', entityId: id, before: { status: 'held' }, after: { status: to, decision: dto.decision } }, tx);
       return to;

@@ -206,6 +206,7 @@ export class PersonDetailView extends PersonView {
   @ApiProperty({ type: Object, description: 'Purpose -> the legal bases it is processed on, over all captures.' }) legalBases: Record<string, string[]>;
   @ApiProperty({ type: [ActivityView] }) timeline: ActivityView[];
   @ApiProperty({ type: RetentionView }) retention: RetentionView;
+  @ApiProperty({ type: [String], description: 'Screening matches on staff-entered data, which is never held: a block-listed sender, a disposable address.' }) warnings: string[];
 }
 
 export class MergeResultView {

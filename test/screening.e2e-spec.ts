@@ -1,0 +1,246 @@
+import { DataSource } from 'typeorm';
+import { ReviewService } from '../src/screening/review.service';
+import { RENDER_TOKEN_FIELD, ScreeningService } from '../src/screening/screening.service';
+import { LeadsService } from '../src/leads/leads.service';
+import { SYSTEM_ACTOR } from '../src/common/actor';
+import { startTestApp, type TestApp } from './helpers/app';
+import { TestSmtpServer } from './helpers/smtp';
+
+const ORIGIN = 'https://www.example.com';
+const FORM = {
+  key: 'contact',
+  name: 'Contact',
+  allowedOrigins: [ORIGIN],
+  fieldMapping: { name: 'name', email: 'email', phone: 'phone', message: 'request', skype: 'skypeId' },
+  defaultInquiryType: 'services',
+  honeypotField: 'website',
+  minFillSeconds: 3,
+};
+
+let serial = 0;
+const word = () => (++serial).toString(26).split('').map((c) => String.fromCharCode(97 + parseInt(c, 26))).join('');
+
+describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and review', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let admin: string;
+  let sales: string;
+  let token: string;
+  const smtp = new TestSmtpServer();
+
+  beforeAll(async () => {
+    const { url } = await smtp.start();
+    t = await startTestApp({ env: { SMTP_URL: url, SALES_INBOX: 'sales@firm.example' } });
+    db = t.app.get(DataSource);
+    admin = (await t.userWith('admin')).token;
+    sales = (await t.userWith('sales')).token;
+    await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send(FORM).expect(201);
+    const rendered = await t.http().get('/api/intake/forms/contact/render-token').expect(200);
+    expect(rendered.body.field).toBe(RENDER_TOKEN_FIELD);
+    // The page rendered a while ago: make the token as if rendered 60 s before (signed by the service itself).
+    const svc = t.app.get(ScreeningService);
+    const form = (await db.query(`SELECT key, signing_secret AS "signingSecret", honeypot_field AS "honeypotField", min_fill_seconds AS "minFillSeconds" FROM intake_form WHERE key = 'contact'`))[0];
+    token = svc.renderToken(form, Date.now() - 60_000);
+  });
+  afterAll(async () => {
+    await t.close();
+    await smtp.stop();
+  });
+
+  const fields = (overrides: Record<string, string | undefined> = {}) => {
+    const f: Record<string, string | undefined> = {
+      name: 'Ingrid Solberg',
+      email: `ingrid.${word()}@solberg.example`,
+      phone: '',
+      message: `We would like a quote for a new customer portal, project ${word()}.`,
+      website: '',
+      [RENDER_TOKEN_FIELD]: token,
+      ...overrides,
+    };
+    return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  };
+  const post = (f: Record<string, string>, ip?: string) => {
+    const req = t.http().post('/api/intake/forms/contact').set('Origin', ORIGIN);
+    if (ip) req.set('X-Forwarded-For', ip);
+    return req.send(f);
+  };
+  const submissionOf = async (reference: string) => (await db.query(`SELECT * FROM intake_submission WHERE id = $1`, [reference]))[0];
+  const counts = async () =>
+    (await db.query(`SELECT (SELECT count(*)::int FROM person) AS persons, (SELECT count(*)::int FROM hubspot_outbox) AS outbox, (SELECT count(*)::int FROM capture) AS captures`))[0];
+  const reasonsOf = async (reference: string) => ((await submissionOf(reference)).verdict.reasons as { code: string; evidence: Record<string, unknown> }[]);
+
+  it('a clean submission goes straight through, and its raw arrival is kept with its verdict', async () => {
+    const res = await post(fields()).expect(202);
+    const s = await submissionOf(res.body.reference);
+    expect(s).toMatchObject({ status: 'accepted', channel: 'web_form' });
+    expect(s.verdict).toMatchObject({ outcome: 'clean', reasons: [], ruleSetVersion: expect.stringMatching(/^1\.[0-9a-f]{12}$/) });
+    expect((await db.query(`SELECT id FROM capture WHERE id = $1`, [res.body.reference])).length).toBe(1);
+  });
+
+  it('each rule holds with its reason and evidence; a held submission makes no person, no sync row and no notification', async () => {
+    const cases: [string, Record<string, string | undefined>][] = [
+      ['keyword', { message: `Grow your business: we sell verified LEADS and an email database, offer ${word()}.` }],
+      ['keyword', { message: `Hei, vi har et lånetilbud til dere, ${word()}.` }], // folded: matches "lanetilbud" too
+      ['too_many_links', { message: `See https://a.example/${word()} and https://b.example and www.c.example and d.example` }],
+      ['url_in_name', { name: 'Cheap meds https://pills.example' }],
+      ['html', { name: '<a href="https://x.example">Bob</a>' }],
+      ['disposable_email', { email: `someone.${word()}@mailinator.com` }],
+      ['disposable_email', { email: `someone.${word()}@eu.mailinator.com` }], // a subdomain counts as its registrable domain
+      ['honeypot_filled', { website: 'https://spam.example' }],
+      ['honeypot_missing', { website: undefined }],
+      ['render_token_missing', { [RENDER_TOKEN_FIELD]: undefined }],
+      ['render_token_forged', { [RENDER_TOKEN_FIELD]: `${Date.now() - 60_000}.forged` }],
+    ];
+    await smtp.waitForMessages(1); // the clean one above
+    const before = await counts();
+    smtp.clear();
+    for (const [code, override] of cases) {
+      const res = await post(fields(override)).expect(202);
+      expect(res.body).toEqual({ reference: expect.any(String), status: 'accepted' }); // the same answer: no oracle
+      const s = await submissionOf(res.body.reference);
+      expect({ code, status: s.status, codes: (s.verdict.reasons as { code: string }[]).map((r) => r.code) }).toEqual({ code, status: 'held', codes: expect.arrayContaining([code]) });
+    }
+    expect(await counts()).toEqual(before);
+    // A clean one after them: its notification is the only one that arrives.
+    await post(fields({ name: 'Marker Person' })).expect(202);
+    const [mail] = await smtp.waitForMessages(1);
+    expect(mail.text).toContain('Marker Person');
+    expect(smtp.messages).toHaveLength(1);
+    const [keyword] = await reasonsOf((await db.query(`SELECT id FROM intake_submission WHERE fields->>'message' LIKE 'Grow your business%'`))[0].id);
+    expect(keyword.evidence).toMatchObject({ matches: expect.arrayContaining(['email database']) });
+  });
+
+  it('a submission faster than the form’s minimum after rendering is held', async () => {
+    const svc = t.app.get(ScreeningService);
+    const form = (await db.query(`SELECT key, signing_secret AS "signingSecret", honeypot_field AS "honeypotField", min_fill_seconds AS "minFillSeconds" FROM intake_form WHERE key = 'contact'`))[0];
+    const res = await post(fields({ [RENDER_TOKEN_FIELD]: svc.renderToken(form, Date.now() - 1000) })).expect(202);
+    const [reason] = await reasonsOf(res.body.reference);
+    expect(reason).toMatchObject({ code: 'too_fast', evidence: { minimum: 3 } });
+  });
+
+  it('a burst of near-identical submissions is held from the third copy in ten minutes', async () => {
+    const text = `Limited partnership offer for your company, reply to claim, ${word()}`;
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await submissionOf((await post(fields({ message: `${text} ${i}` })).expect(202)).body.reference)).status);
+    expect(statuses).toEqual(['accepted', 'accepted', 'accepted', 'held', 'held']);
+  });
+
+  it('a block-listed sender is blocked at the server: no lead, only the attempt with minimal data, the same 202', async () => {
+    await t.http().post('/api/screening/senders').set('Authorization', `Bearer ${admin}`).send({ list: 'block', type: 'email_domain', value: 'fraud.example', tag: 'swindler', reason: 'Fake invoices' }).expect(201);
+    await t.http().post('/api/screening/senders').set('Authorization', `Bearer ${admin}`).send({ list: 'block', type: 'cidr', value: '203.0.113.0/24', tag: 'spam' }).expect(201);
+    await t.http().post('/api/screening/senders').set('Authorization', `Bearer ${admin}`).send({ list: 'block', type: 'phone', value: '+47 900 00 000' }).expect(201);
+    const before = await counts();
+    const byDomain = await post(fields({ email: 'billing@accounts.fraud.example', message: 'Your invoice is attached' })).expect(202);
+    const byPhone = await post(fields({ phone: '900 00 000' })).expect(202);
+    for (const ref of [byDomain.body.reference, byPhone.body.reference]) {
+      const s = await submissionOf(ref);
+      expect(s).toMatchObject({ status: 'blocked', fields: {}, raw_body: null, sender_email: null });
+      expect(s.verdict.reasons[0]).toMatchObject({ code: 'blocklist' });
+    }
+    expect((await submissionOf(byDomain.body.reference)).verdict.reasons[0]).toMatchObject({ tag: 'swindler', evidence: { type: 'email_domain', value: 'fraud.example' } });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('an IP in a blocked range is blocked (behind the trusted proxy, the client address counts)', async () => {
+    const t2 = await startTestApp({ db: t.db, env: { TRUST_PROXY: 'true' } });
+    try {
+      const res = await t2.http().post('/api/intake/forms/contact').set('Origin', ORIGIN).set('X-Forwarded-For', '203.0.113.77').send(fields()).expect(202);
+      const s = (await t2.app.get(DataSource).query(`SELECT status, verdict FROM intake_submission WHERE id = $1`, [res.body.reference]))[0];
+      expect(s.status).toBe('blocked');
+      expect(s.verdict.reasons[0].evidence).toMatchObject({ type: 'cidr', value: '203.0.113.0/24' });
+    } finally {
+      await t2.close();
+    }
+  });
+
+  it('staff list held items with reasons and highlights, filtered by reason and form; release processes it with its original time and allow-lists the sender', async () => {
+    const email = `released.${word()}@solberg.example`;
+    const held = await post(fields({ email, message: `Please rank your website higher, we are not spammers, ${word()}` })).expect(202);
+    const page = await t.http().get('/api/quarantine?reason=keyword&limit=200').set('Authorization', `Bearer ${sales}`).expect(200);
+    const item = page.body.items.find((i: { id: string }) => i.id === held.body.reference);
+    expect(item).toMatchObject({ highlights: ['rank your website'], fields: expect.objectContaining({ email }) });
+    const none = await t.http().get('/api/quarantine?reason=burst&limit=200').set('Authorization', `Bearer ${sales}`).expect(200);
+    expect(none.body.items.map((i: { id: string }) => i.id)).not.toContain(held.body.reference);
+
+    const receivedAt = (await submissionOf(held.body.reference)).received_at;
+    const decided = await t.http().post('/api/quarantine/decisions').set('Authorization', `Bearer ${sales}`).send({ ids: [held.body.reference], decision: 'release', comment: 'A real client' }).expect(200);
+    expect(decided.body).toEqual([{ id: held.body.reference, outcome: 'released' }]);
+    const [capture] = await db.query(`SELECT * FROM capture WHERE id = $1`, [held.body.reference]);
+    expect(new Date(capture.received_at).toISOString()).toBe(new Date(receivedAt).toISOString());
+    expect((await submissionOf(held.body.reference)).status).toBe('released');
+    const [log] = await db.query(`SELECT * FROM review_decision WHERE submission_id = $1`, [held.body.reference]);
+    expect(log).toMatchObject({ from_status: 'held', to_status: 'released', comment: 'A real client' });
+    const [outbox] = await db.query(`SELECT count(*)::int AS n FROM hubspot_outbox WHERE person_id = $1`, [capture.person_id]);
+    expect(outbox.n).toBe(1);
+
+    // The same sender, the same words: not held again.
+    const again = await post(fields({ email, message: `Please rank your website higher, again, ${word()}` })).expect(202);
+    expect((await submissionOf(again.body.reference)).status).toBe('accepted');
+    // Deciding it twice changes nothing.
+    const twice = await t.http().post('/api/quarantine/decisions').set('Authorization', `Bearer ${sales}`).send({ ids: [held.body.reference], decision: 'spam' }).expect(200);
+    expect(twice.body[0].outcome).toMatch(/^not held/);
+  });
+
+  it('spam, spam and block, in bulk: logged, and the blocked sender is blocked next time', async () => {
+    const spammer = `seo.${word()}@rankers.example`;
+    const a = await post(fields({ email: spammer, message: `Guest post offer with dofollow links ${word()}` })).expect(202);
+    const b = await post(fields({ message: `Buy backlinks today ${word()}` })).expect(202);
+    const res = await t.http().post('/api/quarantine/decisions').set('Authorization', `Bearer ${admin}`).send({ ids: [a.body.reference, b.body.reference], decision: 'spam_and_block' }).expect(200);
+    expect(res.body.map((r: { outcome: string }) => r.outcome)).toEqual(['spam', 'spam']);
+    const logs = await db.query(`SELECT to_status FROM review_decision WHERE submission_id = ANY($1)`, [[a.body.reference, b.body.reference]]);
+    expect(logs).toHaveLength(2);
+    const next = await post(fields({ email: spammer, message: `A perfectly normal question ${word()}` })).expect(202);
+    expect((await submissionOf(next.body.reference)).status).toBe('blocked');
+    const c = await post(fields({ message: `Cheap viagra ${word()}` })).expect(202);
+    await t.http().post('/api/quarantine/decisions').set('Authorization', `Bearer ${sales}`).send({ ids: [c.body.reference], decision: 'spam' }).expect(200);
+    expect((await submissionOf(c.body.reference)).status).toBe('spam');
+  });
+
+  it('unreviewed held items and confirmed spam are purged after the retention period', async () => {
+    const old = await post(fields({ message: `Earn money from home ${word()}` })).expect(202);
+    const recent = await post(fields({ message: `Earn money from home too ${word()}` })).expect(202);
+    await db.query(`UPDATE intake_submission SET received_at = now() - interval '91 days' WHERE id = $1`, [old.body.reference]);
+    const purged = await t.app.get(ReviewService).purge();
+    expect(purged).toBeGreaterThanOrEqual(1);
+    expect(await submissionOf(old.body.reference)).toBeUndefined();
+    expect(await submissionOf(recent.body.reference)).toBeDefined();
+  });
+
+  it('rules are administered through the API: a bad or catastrophic regex is refused; a dry run shows what would fire', async () => {
+    const bad = await t.http().post('/api/screening/rules').set('Authorization', `Bearer ${admin}`).send({ kind: 'regex', pattern: '(unclosed', tag: 'spam' }).expect(422);
+    expect(bad.body.errors[0]).toMatchObject({ field: 'pattern', message: expect.stringMatching(/does not compile/) });
+    const evil = await t.http().post('/api/screening/rules').set('Authorization', `Bearer ${admin}`).send({ kind: 'regex', pattern: '(a+)+$', tag: 'spam' }).expect(422);
+    expect(evil.body.errors[0].message).toMatch(/backtrack catastrophically/);
+    const rule = await t.http().post('/api/screening/rules').set('Authorization', `Bearer ${admin}`).send({ kind: 'phrase', pattern: 'Øyeblikkelig gevinst', tag: 'misleading' }).expect(201);
+    const dry = await t.http().post('/api/screening/dry-run').set('Authorization', `Bearer ${admin}`).send({ name: 'X', email: 'x@example.com', text: 'Få ØYEBLIKKELIG gevinst nå!' }).expect(200);
+    expect(dry.body).toMatchObject({ outcome: 'held', reasons: [{ code: 'keyword', tag: 'misleading', evidence: { ruleId: rule.body.id, matches: ['oyeblikkelig gevinst'] } }] });
+    const partial = await t.http().post('/api/screening/dry-run').set('Authorization', `Bearer ${admin}`).send({ text: 'gevinster av øyeblikkelig gevinstnivå' }).expect(200);
+    expect(partial.body.outcome).toBe('clean'); // whole words only
+    await t.http().delete(`/api/screening/rules/${rule.body.id}`).set('Authorization', `Bearer ${admin}`).expect(204);
+    await t.http().post('/api/screening/rules').set('Authorization', `Bearer ${sales}`).send({ kind: 'word', pattern: 'x', tag: 'spam' }).expect(403);
+  });
+
+  it('public intake is rate-limited per IP and per sender, shared through the database, with Retry-After', async () => {
+    const t2 = await startTestApp({ db: t.db, env: { TRUST_PROXY: 'true', INTAKE_LIMIT_PER_IP_PER_MINUTE: '3', INTAKE_LIMIT_PER_SENDER_PER_HOUR: '2' } });
+    try {
+      const send = (f: Record<string, string>, ip: string) => t2.http().post('/api/intake/forms/contact').set('Origin', ORIGIN).set('X-Forwarded-For', ip).send(f);
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await send(fields(), '198.51.100.9')).status);
+      expect(statuses).toEqual([202, 202, 202, 429]);
+      const limited = await send(fields(), '198.51.100.9');
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      const email = `same.${word()}@solberg.example`;
+      const bySender = [];
+      for (let i = 0; i < 3; i++) bySender.push((await send(fields({ email }), `198.51.100.${20 + i}`)).status);
+      expect(bySender).toEqual([202, 202, 429]);
+    } finally {
+      await t2.close();
+    }
+  });
+
+  it('staff-entered data is not held, but a block-list or disposable-address match shows as a warning on the record', async () => {
+    const { person } = await t.app.get(LeadsService).capture(SYSTEM_ACTOR, { source: 'manual', receivedAt: new Date(), payload: {}, person: { firstName: 'Temp', email: `temp.${word()}@mailinator.com` }, consents: [] });
+    const res = await t.http().get(`/api/persons/${person.id}`).set('Authorization', `Bearer ${sales}`).expect(200);
+    expect(res.body.warnings).toEqual(['Disposable e-mail address']);
+  });
+});

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AuditEntry } from '../audit/entities/audit-entry.entity';
@@ -156,7 +157,9 @@ export class LeadsRepository {
       VALUES (${[$(au.actorType), $(au.actorId), $(au.action), $(au.entityType), $(au.entityId), $(au.changes === null ? null : JSON.stringify(au.changes)), $(au.requestId), $(au.ip)].join(', ')}))`);
     if (w.enqueueSync) ctes.push(`o AS (INSERT INTO hubspot_outbox (person_id, kind) VALUES (${personId}, 'upsert'))`);
     if (w.submission) ctes.push(`s AS (UPDATE intake_submission SET status = ${$(w.submission.status)}, verdict = ${$(w.submission.verdict)} WHERE id = ${$(w.submission.id)})`);
-    await session.client.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
+    const text = `WITH ${ctes.join(',\n')} SELECT 1`;
+    // Named: each connection parses each shape of this statement once, not on every capture.
+    await session.client.query({ name: `capture_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text, values: params });
   }
 
   /** Finds the person by e-mail (for rectification: is the new address someone else's?). */

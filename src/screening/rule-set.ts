@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIP, BlockList } from 'node:net';
-import { isDisposableEmailDomain } from 'disposable-email-domains-js';
+import { disposableEmailBlocklistSet } from 'disposable-email-domains-js';
 import { getDomain } from 'tldts';
 import type { Reason } from './entities/intake-submission.entity';
 import type { ScreeningRule } from './entities/screening-rule.entity';
@@ -11,6 +11,9 @@ import { containsHtml, containsUrl, countLinks, fold } from './text';
 export const ENGINE_VERSION = 1;
 export const MAX_LINKS = 2;
 export const BURST_THRESHOLD = 3;
+
+/** Built once: the package's own isDisposableEmailDomain() rebuilds this set of ~9,000 domains on every call. */
+const DISPOSABLE = disposableEmailBlocklistSet();
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -108,7 +111,7 @@ export class RuleSet {
     if (containsHtml(content.name) || containsHtml(content.text)) reasons.push({ code: 'html', tag: 'spam', evidence: { inName: containsHtml(content.name) } });
     const domain = email?.split('@')[1];
     // Subdomains count as their registrable domain: x.mailinator.com is mailinator.com.
-    if (domain && (isDisposableEmailDomain(domain) || isDisposableEmailDomain(getDomain(domain) ?? domain))) {
+    if (domain && (DISPOSABLE.has(domain) || DISPOSABLE.has(getDomain(domain) ?? domain))) {
       reasons.push({ code: 'disposable_email', tag: 'spam', evidence: { domain } });
     }
     return reasons;

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { IntakeSubmission, SubmissionStatus, Verdict } from './entities/intake-submission.entity';
 import { ReviewDecision } from './entities/review-decision.entity';
 import { ScreeningRule } from './entities/screening-rule.entity';
@@ -50,8 +52,10 @@ export class ScreeningRepository {
    * both, and how many near-copies of its text came in the last ten minutes.
    */
   async receive(a: Arrival, limits: ArrivalLimits): Promise<ArrivalResult> {
-    const [row] = await this.dataSource.query(
-      `WITH recent_ip AS (
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
+    const { rows: [row] } = await pool.query({
+      name: 'intake_receive', // prepared once per connection: this runs for every public submission
+      text: `WITH recent_ip AS (
          SELECT count(*)::int AS n, min(received_at) AS oldest FROM intake_submission
           WHERE $7::inet IS NOT NULL AND ip = $7::inet AND received_at > now() - interval '1 minute'
        ), recent_sender AS (
@@ -67,8 +71,8 @@ export class ScreeningRepository {
               (SELECT n FROM recent_ip) AS by_ip, (SELECT oldest FROM recent_ip) AS ip_oldest,
               (SELECT n FROM recent_sender) AS by_sender, (SELECT oldest FROM recent_sender) AS sender_oldest,
               (SELECT count(*)::int FROM intake_submission WHERE $9::text IS NOT NULL AND text_fingerprint = $9 AND received_at > now() - interval '10 minutes') AS near_copies`,
-      [a.id, a.channel, a.formId, a.contentType, a.rawBody, a.fields, a.ip, a.senderEmail, a.textFingerprint, limits.perIpPerMinute, limits.perEmailPerHour],
-    );
+      values: [a.id, a.channel, a.formId, a.contentType, a.rawBody, a.fields, a.ip, a.senderEmail, a.textFingerprint, limits.perIpPerMinute, limits.perEmailPerHour],
+    });
     if (row.received_at) return { stored: true, receivedAt: row.received_at, nearCopies: row.near_copies };
     const ipFull = row.by_ip >= limits.perIpPerMinute;
     const until = ipFull ? new Date(row.ip_oldest).getTime() + 60_000 : new Date(row.sender_oldest).getTime() + 3_600_000;

@@ -161,10 +161,7 @@ export class HubspotSyncService {
       const inputs = toSend.map((s) => ({
         id: s.email,
         idProperty: 'email',
-        properties: toContactProperties(
-          { ...s, legalBases: s.legalBases ?? [], consents: (s.consents ?? []).map((c) => ({ ...c, at: new Date(c.at) })) },
-          this.options!,
-        ),
+        properties: this.propertiesOf(s),
       }));
       let result: Awaited<ReturnType<Client['crm']['contacts']['batchApi']['upsert']>>;
       try {
@@ -209,7 +206,7 @@ export class HubspotSyncService {
   }
 
   private async upsertOne(s: SubjectRow & { email: string }): Promise<{ personId: string; state: 'synced' | 'failed'; hubspotId?: string; error?: string }> {
-    const properties = toContactProperties({ ...s, legalBases: s.legalBases ?? [], consents: (s.consents ?? []).map((c) => ({ ...c, at: new Date(c.at) })) }, this.options!);
+    const properties = this.propertiesOf(s);
     try {
       const result = await this.call(() => this.client!.crm.contacts.batchApi.upsert({ inputs: [{ id: s.email, idProperty: 'email', properties }] }));
       const error = (result as { errors?: { message: string }[] }).errors?.[0];
@@ -217,6 +214,10 @@ export class HubspotSyncService {
     } catch (err) {
       return { personId: s.id, state: 'failed', error: classify(err).message };
     }
+  }
+
+  private propertiesOf(s: SubjectRow & { email: string }): Record<string, string> {
+    return toContactProperties({ ...s, legalBases: s.legalBases ?? [], consents: (s.consents ?? []).map((c) => ({ ...c, at: new Date(c.at) })) }, this.options!);
   }
 
   /** GDPR deletes and unsubscribes go one address at a time. */

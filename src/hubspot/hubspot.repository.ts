@@ -4,7 +4,7 @@ import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Actor } from '../common/actor';
 import type { ConsentPurpose, IntakeSource, LegalBasis } from '../policy/policy.types';
-import type { LifecycleStatus } from '../leads/lifecycle';
+import type { SyncSubject } from './hubspot.mapper';
 import type { OutboxKind } from './entities/hubspot-outbox-entry.entity';
 import type { HubspotSyncControl } from './entities/hubspot-sync-control.entity';
 
@@ -16,22 +16,13 @@ export interface ClaimedRow {
   attempts: number;
 }
 
-export interface SubjectRow {
+/** A person as read for the sync: the mapper's subject, before defaults and dates are filled in. */
+export type SubjectRow = Omit<SyncSubject, 'email' | 'legalBases' | 'consents'> & {
   id: string;
   email: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  position: string | null;
-  phone: string | null;
-  companyName: string | null;
-  location: string | null;
-  status: LifecycleStatus;
-  restricted: boolean;
-  firstSource: IntakeSource | null;
-  policyVersion: string | null;
   legalBases: LegalBasis[] | null;
   consents: { purpose: ConsentPurpose; action: 'granted' | 'withdrawn'; at: string }[] | null;
-}
+};
 
 /** Sources where the person themselves gives data: only such a capture after an erasure lifts its suppression. */
 const SELF_GIVEN: IntakeSource[] = ['web_form', 'chatbot', 'email', 'widget'];

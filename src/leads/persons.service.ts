@@ -3,7 +3,7 @@ import { QueryFailedError, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { UsersService } from '../auth/users.service';
 import type { Actor } from '../common/actor';
-import { decodeCursor, encodeCursor, type Page } from '../common/pagination';
+import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { ProblemException } from '../common/problem-details';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -69,9 +69,8 @@ export class PersonsService {
       if (after && err instanceof QueryFailedError && String((err.driverError as { code?: string } | undefined)?.code).startsWith('22')) throw badCursor();
       throw err;
     });
-    const items = rows.slice(0, query.limit);
-    const last = items[items.length - 1];
-    return { items: items.map(toPersonView), nextCursor: rows.length > query.limit ? encodeCursor([last.sortKey, last.id]) : null };
+    const page = toPage(rows, query.limit, (r) => [r.sortKey, r.id]);
+    return { items: page.items.map(toPersonView), nextCursor: page.nextCursor };
   }
 
   /** The whole record; opening it is a read of personal data, so it is audited. */

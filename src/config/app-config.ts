@@ -70,6 +70,10 @@ export class EnvironmentVariables {
   @IsString()
   NOTIFY_FROM: string = 'CRM <crm@localhost>';
 
+  /** A mail server that does not answer within this is given up on (the notification is logged as failed). */
+  @Type(() => Number) @IsInt() @Min(100) @Max(120000)
+  SMTP_TIMEOUT_MS: number = 10000;
+
   /** Where new-lead notifications go when the lead has no owner. */
   @IsOptional() @IsString()
   SALES_INBOX?: string;

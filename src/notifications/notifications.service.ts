@@ -16,7 +16,6 @@ export interface NewLeadNotice {
 export type NotificationOutcome = 'sent' | 'skipped' | 'failed';
 
 /** A dead SMTP server must not hold the caller for the library's default of minutes. */
-export const SMTP_TIMEOUT_MS = 10_000;
 
 /** The longest excerpt of a request a notification carries, ellipsis included. */
 export const REQUEST_EXCERPT_MAX = 200;
@@ -81,18 +80,18 @@ export class NotificationsService implements OnModuleDestroy {
   private readonly transport: Transporter | null;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.transport = config.SMTP_URL ? NotificationsService.openTransport(config.SMTP_URL) : null;
+    this.transport = config.SMTP_URL ? NotificationsService.openTransport(config.SMTP_URL, config.SMTP_TIMEOUT_MS) : null;
   }
 
-  private static openTransport(url: string): Transporter {
+  private static openTransport(url: string, timeoutMs: number): Transporter {
     try {
       // Not pooled: notifications are rare, and no connection is left idle between them.
       return createTransport({
         url,
-        connectionTimeout: SMTP_TIMEOUT_MS,
-        greetingTimeout: SMTP_TIMEOUT_MS,
-        socketTimeout: SMTP_TIMEOUT_MS,
-        dnsTimeout: SMTP_TIMEOUT_MS,
+        connectionTimeout: timeoutMs,
+        greetingTimeout: timeoutMs,
+        socketTimeout: timeoutMs,
+        dnsTimeout: timeoutMs,
         logger: false,
       });
     } catch {

@@ -55,7 +55,7 @@ async function createUser(opts: { email: string; name?: string; role: string[] }
   const database = await openDatabase(env, 'attach');
   try {
     await migrate(database.url);
-    const config = { ...env, LOG_LEVEL: 'silent', databaseUrl: database.url, jwtSecret: env.JWT_SECRET ?? localSecrets(env.DATA_DIR).jwtSecret };
+    const config = { ...env, LOG_LEVEL: 'silent', JOBS_ENABLED: false, databaseUrl: database.url, jwtSecret: env.JWT_SECRET ?? localSecrets(env.DATA_DIR).jwtSecret };
     const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });
     try {
       const user = await app.get(UsersService).create(SYSTEM_ACTOR, dto);

@@ -23,7 +23,7 @@ describe('the HubSpot sync as a background job', () => {
       expect(n).toBe(1);
       expect(await t.app.get(HubspotSyncService).drain()).toMatchObject({ upserted: 0, paused: false });
       const health = await t.http().get('/health/ready').expect(200);
-      expect(health.body.details.hubspot).toMatchObject({ status: 'up', sync: expect.stringMatching(/^not configured/), backlog: 1 });
+      expect(health.body.details.hubspot).toEqual({ status: 'up', sync: 'not configured' });
       const admin = await t.userWith('admin');
       const status = await t.http().get('/api/hubspot/status').set('Authorization', `Bearer ${admin.token}`).expect(200);
       expect(status.body).toMatchObject({ configured: false, paused: false, backlog: 1 });

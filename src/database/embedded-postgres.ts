@@ -142,7 +142,8 @@ function initialiseCluster(clusterDir: string, password: string, asRoot: boolean
   mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
   if (owner) chownSync(clusterDir, owner.uid, owner.gid);
   const pwFile = join(tmpdir(), `crm-pg-${randomBytes(8).toString('hex')}`);
-  writeFileSync(pwFile, `${password}\n`, { mode: 0o644 });
+  writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+  if (owner) chownSync(pwFile, owner.uid, owner.gid); // readable by initdb only
   try {
     const out = execFileSync(
       binary('initdb'),

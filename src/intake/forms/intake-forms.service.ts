@@ -91,7 +91,7 @@ export class IntakeFormsService {
   }
 
   async update(actor: Actor, id: string, dto: UpdateIntakeFormDto): Promise<IntakeFormView> {
-    return this.forms.transaction(async (tx) => {
+    return this.afterCommit(this.forms.transaction(async (tx) => {
       const before = await this.forms.findById(id, tx);
       if (!before) throw new NotFoundException('There is no such form.');
       const changes = definedOnly(dto) as Partial<IntakeForm>;
@@ -99,22 +99,27 @@ export class IntakeFormsService {
       await this.forms.update(tx, id, changes);
       const after = (await this.forms.findById(id, tx))!;
       await this.audit.record(actor, { action: 'intake_form.updated', entityType: 'intake_form', entityId: id, before: { ...toView(before) }, after: { ...toView(after) } }, tx);
-      this.formCache.delete(after.key);
       return toView(after);
-    });
+    }));
   }
 
   /** Archived forms refuse submissions; their captures keep pointing at them. */
   async archive(actor: Actor, id: string): Promise<IntakeFormView> {
-    return this.forms.transaction(async (tx) => {
+    return this.afterCommit(this.forms.transaction(async (tx) => {
       const before = await this.forms.findById(id, tx);
       if (!before) throw new NotFoundException('There is no such form.');
       if (!before.archivedAt) await this.forms.update(tx, id, { archivedAt: new Date() });
       const after = (await this.forms.findById(id, tx))!;
       await this.audit.record(actor, { action: 'intake_form.archived', entityType: 'intake_form', entityId: id, before: { archivedAt: before.archivedAt }, after: { archivedAt: after.archivedAt } }, tx);
-      this.formCache.delete(after.key);
       return toView(after);
-    });
+    }));
+  }
+
+  /** The cached form is dropped once the change has committed, so no request can cache the old one again. */
+  private async afterCommit(change: Promise<IntakeFormView>): Promise<IntakeFormView> {
+    const form = await change;
+    this.formCache.delete(form.key);
+    return form;
   }
 
   /** For CORS: the origins a form accepts browser posts from (none for an unknown form). */

@@ -30,16 +30,13 @@ export class AuthService {
   async login(actor: Actor, dto: LoginDto): Promise<TokenView> {
     const email = normaliseEmail(dto.email);
     const ip = actor.ip ?? 'unknown';
-    const wait = await this.throttle.retryAfter(email, ip);
+    const wait = await this.throttle.attempt(email, ip);
     if (wait > 0) throw new ProblemException(429, 'Too many failed sign-ins. Try again later.', { retryAfterSeconds: wait });
 
     const user = await this.users.findForLogin(email);
     const ok = await argon2.verify(user?.passwordHash ?? (await this.decoyHash), dto.password).catch(() => false);
-    if (!user || !ok || user.deactivatedAt) {
-      await this.throttle.failed(email, ip);
-      throw new ProblemException(401, BAD_CREDENTIALS);
-    }
-    await Promise.all([this.throttle.succeeded(email), this.users.recordLogin(user.id)]);
+    if (!user || !ok || user.deactivatedAt) throw new ProblemException(401, BAD_CREDENTIALS);
+    await Promise.all([this.throttle.succeeded(email, ip), this.users.recordLogin(user.id)]);
     await this.audit.record({ ...actor, type: 'user', id: user.id }, { action: 'user.signed_in', entityType: 'staff_user', entityId: user.id });
     return { accessToken: await this.jwt.signAsync({ sub: user.id }), tokenType: 'Bearer', expiresIn: this.config.JWT_TTL_SECONDS };
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import { RateLimiterPostgres, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { AppConfig } from '../config/app-config';
@@ -11,7 +11,7 @@ import { APP_CONFIG } from '../config/config.module';
 const keyOf = (value: string) => createHash('sha256').update(value).digest('base64url');
 
 /**
- * Failed logins counted per account and per IP, in PostgreSQL so every app instance shares
+ * Sign-in attempts counted per account and per IP (a success clears them), in PostgreSQL so every app instance shares
  * them (rate-limiter-flexible's PostgreSQL store, table from the migrations).
  */
 @Injectable()
@@ -25,23 +25,22 @@ export class LoginThrottle {
     this.perIp = new RateLimiterPostgres({ ...common, keyPrefix: 'login_ip', points: config.LOGIN_MAX_FAILURES_PER_IP });
   }
 
-  /** Seconds until another attempt is allowed, or 0 when it is allowed now. */
-  async retryAfter(email: string, ip: string): Promise<number> {
-    const [account, address] = await Promise.all([this.perAccount.get(keyOf(email)), this.perIp.get(keyOf(ip))]);
-    const blocked = [
-      [account, this.perAccount.points],
-      [address, this.perIp.points],
-    ] as const;
-    const waits = blocked.filter(([res, points]) => res && res.consumedPoints >= points).map(([res]) => Math.ceil(res!.msBeforeNext / 1000));
+  /**
+   * Counts this attempt before the password is checked, so parallel guesses cannot all slip
+   * under the limit; 0 when allowed, else the seconds to wait.
+   */
+  async attempt(email: string, ip: string): Promise<number> {
+    const results = await Promise.allSettled([this.perAccount.consume(keyOf(email)), this.perIp.consume(keyOf(ip))]);
+    const waits = results.flatMap((r) => {
+      if (r.status === 'fulfilled') return [];
+      if (r.reason instanceof RateLimiterRes) return [Math.ceil(r.reason.msBeforeNext / 1000)];
+      throw r.reason;
+    });
     return waits.length ? Math.max(1, ...waits) : 0;
   }
 
-  async failed(email: string, ip: string): Promise<void> {
-    // penalty() adds points without rejecting, so the count stays exact past the limit.
-    await Promise.all([this.perAccount.penalty(keyOf(email)), this.perIp.penalty(keyOf(ip))]);
-  }
-
-  async succeeded(email: string): Promise<void> {
-    await this.perAccount.delete(keyOf(email));
+  /** A successful sign-in clears the account's count and gives the address its point back. */
+  async succeeded(email: string, ip: string): Promise<void> {
+    await Promise.all([this.perAccount.delete(keyOf(email)), this.perIp.reward(keyOf(ip), 1)]);
   }
 }

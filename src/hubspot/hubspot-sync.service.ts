@@ -123,7 +123,7 @@ export class HubspotSyncService {
     const tx = await this.repo.begin();
     try {
       const rows = await this.repo.claim(tx.client, 'upsert', BATCH_SIZE * 2);
-      const personIds = [...new Set(rows.map((r) => r.personId))].slice(0, BATCH_SIZE);
+      const personIds = await this.repo.lockPeople(tx.client, [...new Set(rows.map((r) => r.personId))].slice(0, BATCH_SIZE));
       const first = rows.filter((r) => personIds.includes(r.personId)); // the rest stay as they are
       const mine = first.length ? [...first, ...(await this.repo.claimRestOf(tx.client, personIds, first.map((r) => r.id)))] : first;
       if (!mine.length) {
@@ -212,7 +212,9 @@ export class HubspotSyncService {
       const error = (result as { errors?: { message: string }[] }).errors?.[0];
       return error ? { personId: s.id, state: 'failed', error: error.message } : { personId: s.id, state: 'synced', hubspotId: result.results[0]?.id };
     } catch (err) {
-      return { personId: s.id, state: 'failed', error: classify(err).message };
+      const failure = classify(err);
+      if (failure.kind !== 'rejected') throw err; // a 429 or an outage is not this contact's fault: the batch goes back and is retried
+      return { personId: s.id, state: 'failed', error: failure.message };
     }
   }
 

@@ -35,15 +35,41 @@ export class HubspotRepository {
   async begin(): Promise<{ client: PoolClient; commit(): Promise<void>; rollback(): Promise<void> }> {
     const runner = this.dataSource.createQueryRunner();
     const client = (await runner.connect()) as PoolClient;
-    await client.query('BEGIN');
-    const end = async (sql: string) => {
+    let open = true;
+    // Ends once: the connection goes back to the pool only after COMMIT or ROLLBACK answered,
+    // and a failed COMMIT is rolled back here rather than by a caller holding a released connection.
+    const end = async (sql: 'COMMIT' | 'ROLLBACK') => {
+      if (!open) return;
+      open = false;
       try {
         await client.query(sql);
+      } catch (err) {
+        if (sql === 'COMMIT') await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
       } finally {
         await runner.release();
       }
     };
-    return { client, commit: () => end('COMMIT'), rollback: () => end('ROLLBACK') };
+    try {
+      await client.query('BEGIN');
+    } catch (err) {
+      open = false;
+      await runner.release();
+      throw err;
+    }
+    return { client, commit: () => end('COMMIT'), rollback: () => end('ROLLBACK').catch(() => undefined) };
+  }
+
+  /**
+   * Of these people, those this transaction now holds the sync lock of: one person is never in
+   * two sends at once, so an older state cannot land after a newer one.
+   */
+  async lockPeople(client: PoolClient, personIds: string[]): Promise<string[]> {
+    const { rows } = await client.query(
+      `SELECT p::text AS id FROM unnest($1::uuid[]) AS p WHERE pg_try_advisory_xact_lock(hashtextextended('hubspot:' || p::text, 0))`,
+      [personIds],
+    );
+    return rows.map((r: { id: string }) => r.id);
   }
 
   /**

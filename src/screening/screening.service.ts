@@ -73,8 +73,10 @@ export class ScreeningService {
     const rules = await this.ruleSet();
     const blocked = rules.blocked(subject.sender);
     if (blocked) return { ruleSetVersion: rules.version, outcome: 'blocked', reasons: [blocked] };
-    if (rules.allowed(subject.sender)) return { ruleSetVersion: rules.version, outcome: 'clean', reasons: [] };
-    const reasons = [...rules.contentReasons({ name: subject.name, text: subject.text }, subject.sender.email), ...this.trapReasons(subject.fields, traps, receivedAt)];
+    // A released sender is not held for content again; the bot traps and bursts still apply,
+    // since anyone can type an allowed address.
+    const content = rules.allowed(subject.sender) ? [] : rules.contentReasons({ name: subject.name, text: subject.text }, subject.sender.email);
+    const reasons = [...content, ...this.trapReasons(subject.fields, traps, receivedAt)];
     if (nearCopies >= BURST_THRESHOLD) reasons.push({ code: 'burst', tag: 'spam', evidence: { nearCopiesInTenMinutes: nearCopies } });
     return { ruleSetVersion: rules.version, outcome: reasons.length ? 'held' : 'clean', reasons };
   }

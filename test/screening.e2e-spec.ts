@@ -167,6 +167,9 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
     expect(decided.body).toEqual([{ id: held.body.reference, outcome: 'released' }]);
     const [capture] = await db.query(`SELECT * FROM capture WHERE id = $1`, [held.body.reference]);
     expect(new Date(capture.received_at).toISOString()).toBe(new Date(receivedAt).toISOString());
+    expect(capture.actor_type).toBe('anonymous'); // the data is the sender's, not the reviewer's
+    const [audit] = await db.query(`SELECT actor_type FROM audit_log WHERE action = 'submission.released' AND entity_id = $1`, [held.body.reference]);
+    expect(audit.actor_type).toBe('user');
     expect((await submissionOf(held.body.reference)).status).toBe('released');
     const [log] = await db.query(`SELECT * FROM review_decision WHERE submission_id = $1`, [held.body.reference]);
     expect(log).toMatchObject({ from_status: 'held', to_status: 'released', comment: 'A real client' });

@@ -84,6 +84,7 @@ export function toProblem(exception: unknown, instance?: string): ProblemDocumen
   // Database refusals that input can cause are the client's to fix or retry, never a 500.
   const sqlState = (exception as { driverError?: { code?: unknown } } | undefined)?.driverError?.code;
   if (sqlState === '23505') return problemFor(409, { detail: 'This conflicts with a record that was just saved; reload and try again.' }, instance);
+  if (sqlState === '23514' || sqlState === '23502') return problemFor(422, { detail: 'The change would leave a record incomplete or invalid; nothing was changed.' }, instance);
   if (typeof sqlState === 'string' && sqlState.startsWith('22')) return problemFor(400, { detail: 'A value in the request is out of range or malformed.' }, instance);
   const fastify = fastifyErrorDetail((exception ?? {}) as never);
   if (fastify) return problemFor(fastify.status, { detail: fastify.detail }, instance);

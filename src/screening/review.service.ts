@@ -38,15 +38,24 @@ export class ReviewService {
     return { items: page.items.map(toItem), nextCursor: page.nextCursor };
   }
 
-  /** One by one or in bulk; each submission is decided on its own, so one that was already decided does not stop the rest. */
+  /** One by one or in bulk; each submission is decided on its own, so one that cannot be does not stop the rest. */
   async decide(actor: Actor, dto: DecideDto): Promise<DecisionResultView[]> {
     const results: DecisionResultView[] = [];
-    for (const id of [...new Set(dto.ids)]) results.push({ id, outcome: await this.decideOne(actor, id, dto) });
+    for (const id of [...new Set(dto.ids)]) {
+      try {
+        results.push({ id, outcome: await this.decideOne(actor, id, dto) });
+      } catch (err) {
+        const detail = (err as { response?: { detail?: string } }).response?.detail;
+        results.push({ id, outcome: `failed: ${detail ?? 'an unexpected error; nothing was changed'}` });
+      }
+    }
     this.screening.forgetRules(); // allow and block lists may have changed
     return results;
   }
 
+  /** The decision, its log, the list entries and (for a release) the capture commit together, or none of them. */
   private async decideOne(actor: Actor, id: string, dto: DecideDto): Promise<string> {
+    let notify: (() => Promise<void>) | undefined;
     const decided = await this.repo.transaction(async (tx) => {
       const s = await this.repo.findSubmission(id, tx, true);
       if (!s) return 'not found';
@@ -54,20 +63,21 @@ export class ReviewService {
       const to = dto.decision === 'release' ? 'released' : 'spam';
       await this.repo.decide(tx, id, 'held', to, actor.id!, dto.comment ?? null);
       const sender = s.senderEmail;
-      if (dto.decision === 'release' && sender) {
+      if (dto.decision === 'release') {
+        // Processed as if it had passed, keeping its original time; its capture takes the submission's id.
+        notify = await this.intake.reprocess(id, s.verdict!, tx);
         // Released senders are not held for their content again.
-        await this.repo.listSender(tx, { list: 'allow', type: 'email', value: sender, tag: null, reason: `Released from quarantine (${id})`, createdBy: actor.id, expiresAt: null });
+        if (sender) await this.repo.listSender(tx, { list: 'allow', type: 'email', value: sender, tag: null, reason: `Released from quarantine (${id})`, createdBy: actor.id, expiresAt: null });
       }
-      if (dto.decision === 'spam_and_block') {
-        const tag = dto.blockAs ?? 'spam';
+      if (dto.decision === 'spam_and_block' && sender) {
         // The sender's address. Not the IP: addresses are shared (offices, mobile networks); an admin blocks IPs and ranges deliberately.
-        if (sender) await this.repo.listSender(tx, { list: 'block', type: 'email', value: sender, tag, reason: `Confirmed ${tag} in review (${id})`, createdBy: actor.id, expiresAt: null });
+        const tag = dto.blockAs ?? 'spam';
+        await this.repo.listSender(tx, { list: 'block', type: 'email', value: sender, tag, reason: `Confirmed ${tag} in review (${id})`, createdBy: actor.id, expiresAt: null });
       }
       await this.audit.record(actor, { action: `submission.${to}`, entityType: 'intake_submission', entityId: id, before: { status: 'held' }, after: { status: to, decision: dto.decision } }, tx);
       return to;
     });
-    // Processed as if it had passed, keeping its original time; its capture takes the submission's id.
-    if (decided === 'released') await this.intake.reprocess(actor, id, (await this.repo.findSubmission(id))!.verdict!);
+    if (notify) void notify();
     return decided;
   }
 

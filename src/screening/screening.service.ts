@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { ProblemException } from '../common/problem-details';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -87,8 +88,8 @@ export class ScreeningService {
     else await this.repo.setOutcome(id, 'held', verdict);
   }
 
-  submission(id: string): Promise<IntakeSubmission | null> {
-    return this.repo.findSubmission(id);
+  submission(id: string, tx?: EntityManager): Promise<IntakeSubmission | null> {
+    return this.repo.findSubmission(id, tx);
   }
 
   /** A token the page embeds when it renders (field `_crm_rendered`): the time, signed with the form's secret. */

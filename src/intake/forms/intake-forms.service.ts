@@ -4,6 +4,7 @@ import { AuditService } from '../../audit/audit.service';
 import { UsersService } from '../../auth/users.service';
 import type { Actor } from '../../common/actor';
 import { ProblemException } from '../../common/problem-details';
+import type { EntityManager } from 'typeorm';
 import { definedOnly } from '../../common/validation';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
@@ -154,17 +155,19 @@ export class IntakeFormsService {
     // Kept as received before any rule runs; a rule can hold it, never lose it.
     const id = randomUUID();
     const textual = submission.rawBody && /json|x-www-form-urlencoded/.test(submission.contentType ?? '');
+    const raw = textual ? submission.rawBody!.toString('utf8') : null;
     const name = [mapped.person.firstName, mapped.person.lastName].filter(Boolean).join(' ');
     const text = mapped.request ?? '';
     const { receivedAt, nearCopies } = await this.screening.receive(
-      { id, channel: 'web_form', formId: form.id, contentType: submission.contentType, rawBody: textual ? submission.rawBody!.toString('utf8') : null, fields, ip: actor.ip, senderEmail: mapped.person.email ?? null },
+      { id, channel: 'web_form', formId: form.id, contentType: submission.contentType, rawBody: raw, fields, ip: actor.ip, senderEmail: mapped.person.email ?? null },
       text,
     );
     const sender = { email: mapped.person.email, phone: mapped.person.phone, skype: mapped.person.skypeId, ip: actor.ip };
     const verdict = await this.screening.judge({ sender, name, text, fields }, form, nearCopies, receivedAt);
 
     if (verdict.outcome === 'clean') {
-      await this.accept(actor, form, { id, receivedAt, fields, mapped, contentType: submission.contentType, rawBody: textual ? submission.rawBody!.toString('utf8') : null }, { status: 'accepted', verdict });
+      const notify = await this.accept(actor, form, { id, receivedAt, fields, mapped, contentType: submission.contentType, rawBody: raw }, { status: 'accepted', verdict });
+      void notify();
     } else {
       await this.screening.setAside(id, verdict); // held for review, or (blocked) only the attempt kept
     }
@@ -178,22 +181,28 @@ export class IntakeFormsService {
     form: IntakeForm,
     s: { id: string; receivedAt: Date; fields: SubmittedFields; mapped: MappedSubmission; contentType: string | null; rawBody: string | null },
     outcome: { status: 'accepted' | 'released'; verdict: Verdict },
-  ): Promise<void> {
-    const result = await this.leads.capture(actor, {
-      source: 'web_form',
-      sourceRef: form.key,
-      formId: form.id,
-      receivedAt: s.receivedAt,
-      contentType: s.contentType,
-      rawBody: s.rawBody,
-      payload: s.fields,
-      person: s.mapped.person,
-      request: s.mapped.request,
-      inquiryType: s.mapped.inquiryType,
-      consents: s.mapped.consents,
-      submission: { id: s.id, ...outcome },
-    });
-    void this.notify(form, result.person.id, s.mapped, result.person.ownerId);
+    tx?: EntityManager,
+  ): Promise<() => Promise<void>> {
+    const result = await this.leads.capture(
+      actor,
+      {
+        source: 'web_form',
+        sourceRef: form.key,
+        formId: form.id,
+        receivedAt: s.receivedAt,
+        contentType: s.contentType,
+        rawBody: s.rawBody,
+        payload: s.fields,
+        person: s.mapped.person,
+        request: s.mapped.request,
+        inquiryType: s.mapped.inquiryType,
+        consents: s.mapped.consents,
+        submission: { id: s.id, ...outcome },
+      },
+      tx,
+    );
+    // The notification, for the caller to send once everything has committed.
+    return () => this.notify(form, result.person.id, s.mapped, result.person.ownerId);
   }
 
   /** For the page to embed when it renders the form (its minimum fill time is measured from it). */
@@ -203,15 +212,20 @@ export class IntakeFormsService {
     return { field: RENDER_TOKEN_FIELD, token: this.screening.renderToken(form) };
   }
 
-  /** Re-reads a stored submission through its form, for a release. */
-  async reprocess(actor: Actor, submissionId: string, verdict: Verdict): Promise<void> {
-    const s = await this.screening.submission(submissionId);
+  /**
+   * Processes a held submission a person released, inside the decision's transaction, as the
+   * person who sent it (the consent they gave is theirs, not the reviewer's).
+   */
+  async reprocess(submissionId: string, verdict: Verdict, tx: EntityManager): Promise<() => Promise<void>> {
+    const s = await this.screening.submission(submissionId, tx);
     if (!s?.formId) throw new NotFoundException('There is no such submission.');
-    const form = await this.forms.findById(s.formId);
+    const form = await this.forms.findById(s.formId, tx);
     if (!form) throw new NotFoundException('The submission’s form no longer exists.');
     const fields = s.fields as SubmittedFields;
-    const { mapped } = mapSubmission(form, fields, this.config.DEFAULT_PHONE_REGION, s.receivedAt);
-    await this.accept(actor, form, { id: s.id, receivedAt: s.receivedAt, fields, mapped, contentType: s.contentType, rawBody: s.rawBody }, { status: 'released', verdict });
+    const { mapped, errors } = mapSubmission(form, fields, this.config.DEFAULT_PHONE_REGION, s.receivedAt);
+    if (errors.length) throw new ProblemException(422, 'The submission no longer fits its form’s mapping; it stays held.', { errors });
+    const sender: Actor = { type: 'anonymous', id: null, roles: [], requestId: null, ip: s.ip };
+    return this.accept(sender, form, { id: s.id, receivedAt: s.receivedAt, fields, mapped, contentType: s.contentType, rawBody: s.rawBody }, { status: 'released', verdict }, tx);
   }
 
   private async notify(form: IntakeForm, personId: string, mapped: MappedSubmission, ownerId: string | null): Promise<void> {

@@ -108,6 +108,8 @@ describe('[SEC-ACCESS] staff sign-in, accounts and machine clients', () => {
       expect(JSON.stringify(row)).not.toContain(key.split('_')[2]);
       expect(row.last_used_at).toBeNull();
 
+      const whoami = await t.http().get('/api/auth/key').set('X-Api-Key', key).expect(200);
+      expect(whoami.body).toEqual({ id: created.body.id, channel: 'web_form' });
       const service = t.app.get(ApiKeysService);
       expect((await service.authenticate(key))?.channel).toBe('web_form');
       expect(await service.authenticate(key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A'))).toBeNull();

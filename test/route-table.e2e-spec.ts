@@ -2,7 +2,7 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer, Reflector } from '@nestjs/core';
 import { API_KEY_ROUTE, PUBLIC_ROUTE, ROLES_ALLOWED } from '../src/auth/decorators';
-import { ROLES, type Role } from '../src/auth/roles';
+import { API_KEY_CHANNELS, ROLES, type Role } from '../src/auth/roles';
 import { startTestApp, type TestApp } from './helpers/app';
 
 /** Routes anyone may call. Adding one here is a decision a reviewer sees. */
@@ -14,7 +14,7 @@ interface ControllerRoute {
   key: string;
   roles?: Role[];
   isPublic: boolean;
-  apiKeyChannel?: string;
+  apiKeyChannels?: string[];
 }
 
 /** Every controller route with the access metadata the global guard reads. */
@@ -36,7 +36,7 @@ function controllerRoutes(t: TestApp): ControllerRoute[] {
           key,
           roles: reflector.getAllAndOverride(ROLES_ALLOWED, targets),
           isPublic: Boolean(reflector.getAllAndOverride(PUBLIC_ROUTE, targets)),
-          apiKeyChannel: reflector.getAllAndOverride(API_KEY_ROUTE, targets),
+          apiKeyChannels: reflector.getAllAndOverride(API_KEY_ROUTE, targets),
         });
       }
     }
@@ -85,7 +85,7 @@ describe('[SEC-ACCESS] the route table: one guard for everything', () => {
   });
 
   it('every staff route names its roles (a route without them would be closed to all)', () => {
-    const missing = controllerRoutes(t).filter((r) => !r.isPublic && !r.apiKeyChannel && !r.roles?.length);
+    const missing = controllerRoutes(t).filter((r) => !r.isPublic && !r.apiKeyChannels && !r.roles?.length);
     expect(missing.map((r) => r.key)).toEqual([]);
   });
 
@@ -105,18 +105,29 @@ describe('[SEC-ACCESS] the route table: one guard for everything', () => {
     expect(denials).toBeGreaterThan(0);
   });
 
-  it('API-key routes refuse staff tokens and keys of another channel', async () => {
+  it('API-key routes refuse staff tokens, unknown and revoked keys, and keys of another channel', async () => {
     const wrong: string[] = [];
-    const key = await t.http().post('/api/api-keys').set('Authorization', `Bearer ${tokens.admin}`).send({ name: 'probe', channel: 'event' }).expect(201);
-    for (const route of controllerRoutes(t).filter((r) => r.apiKeyChannel)) {
+    const apiKeyRoutes = controllerRoutes(t).filter((r) => r.apiKeyChannels);
+    expect(apiKeyRoutes.length).toBeGreaterThan(0);
+    const create = (channel: string) => t.http().post('/api/api-keys').set('Authorization', `Bearer ${tokens.admin}`).send({ name: `probe ${channel}`, channel }).expect(201);
+    const revoked = (await create('chatbot')).body;
+    await t.http().delete(`/api/api-keys/${revoked.id}`).set('Authorization', `Bearer ${tokens.admin}`).expect(200);
+    for (const route of apiKeyRoutes) {
       const [method, path] = route.key.split(' ');
-      const asStaff = await t.http()[method.toLowerCase() as 'get'](concrete(path)).set('Authorization', `Bearer ${tokens.admin}`);
+      const call = () => t.http()[method.toLowerCase() as 'get'](concrete(path));
+      const asStaff = await call().set('Authorization', `Bearer ${tokens.admin}`);
       if (asStaff.status !== 401) wrong.push(`${route.key} with a staff token -> ${asStaff.status}`);
-      if (route.apiKeyChannel !== 'event') {
-        const otherChannel = await t.http()[method.toLowerCase() as 'get'](concrete(path)).set('X-Api-Key', key.body.key);
-        if (otherChannel.status !== 403) wrong.push(`${route.key} with an event key -> ${otherChannel.status}`);
+      const unknown = await call().set('X-Api-Key', 'crm_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+      if (unknown.status !== 401) wrong.push(`${route.key} with an unknown key -> ${unknown.status}`);
+      const withRevoked = await call().set('X-Api-Key', revoked.key);
+      if (withRevoked.status !== 401) wrong.push(`${route.key} with a revoked key -> ${withRevoked.status}`);
+      for (const channel of API_KEY_CHANNELS) {
+        const res = await call().set('X-Api-Key', (await create(channel)).body.key);
+        const allowed = route.apiKeyChannels!.includes(channel);
+        if (allowed ? [401, 403].includes(res.status) : res.status !== 403) wrong.push(`${route.key} with a ${channel} key -> ${res.status}`);
       }
     }
     expect(wrong).toEqual([]);
   });
+
 });

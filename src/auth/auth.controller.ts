@@ -2,8 +2,9 @@ import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { CurrentActor, type Actor } from '../common/actor';
 import { AuthService } from './auth.service';
-import { AnyStaff, Public } from './decorators';
-import { LoginDto, MeView, TokenView } from './dto/auth.dto';
+import { AnyStaff, ApiKeyAuth, Public } from './decorators';
+import { API_KEY_CHANNELS } from './roles';
+import { KeyView, LoginDto, MeView, TokenView } from './dto/auth.dto';
 import { UsersService } from './users.service';
 
 @ApiTags('auth')
@@ -23,6 +24,14 @@ export class AuthController {
   @ApiTooManyRequestsResponse({ description: 'Too many failed attempts for this account or address; see Retry-After.' })
   login(@CurrentActor() actor: Actor, @Body() dto: LoginDto): Promise<TokenView> {
     return this.auth.login(actor, dto);
+  }
+
+  @Get('key')
+  @ApiKeyAuth(...API_KEY_CHANNELS)
+  @ApiOperation({ summary: 'For a machine client: the key it sends, as the CRM knows it (to check a set-up)' })
+  @ApiOkResponse({ type: KeyView })
+  async key(@CurrentActor() actor: Actor): Promise<KeyView> {
+    return { id: actor.id!, channel: actor.channel! };
   }
 
   @Get('me')

@@ -25,12 +25,12 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<RequestWithActor>();
     const base = { requestId: String(request.id), ip: request.ip ?? null };
 
-    const channel = this.reflector.getAllAndOverride<ApiKeyChannel | undefined>(API_KEY_ROUTE, targets);
-    if (channel) {
+    const channels = this.reflector.getAllAndOverride<ApiKeyChannel[] | undefined>(API_KEY_ROUTE, targets);
+    if (channels) {
       const presented = request.headers['x-api-key'];
       const key = typeof presented === 'string' ? await this.apiKeys.authenticate(presented) : null;
       if (!key) throw new UnauthorizedException('Send a valid API key in the X-Api-Key header.');
-      if (key.channel !== channel) throw new ForbiddenException(`This API key is for the ${key.channel} channel, not ${channel}.`);
+      if (!channels.includes(key.channel)) throw new ForbiddenException(`This API key is for the ${key.channel} channel, not ${channels.join(' or ')}.`);
       request.actor = { type: 'api_key', id: key.id, roles: [], channel: key.channel, ...base };
       return true;
     }

@@ -9,10 +9,10 @@ export const ROLES_ALLOWED = 'crm:roles';
 /** Open to anyone: health checks, login, the public docs. */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 
-/** For machine clients: an API key scoped to this intake channel (header `X-Api-Key`). */
-export const ApiKeyAuth = (channel: ApiKeyChannel) =>
+/** For machine clients: an API key scoped to one of these intake channels (header `X-Api-Key`). */
+export const ApiKeyAuth = (...channels: ApiKeyChannel[]) =>
   applyDecorators(
-    SetMetadata(API_KEY_ROUTE, channel),
+    SetMetadata(API_KEY_ROUTE, channels),
     ApiSecurity('apiKey'),
     ApiUnauthorizedResponse({ description: 'No valid API key.' }),
     ApiForbiddenResponse({ description: 'The key is scoped to another channel.' }),

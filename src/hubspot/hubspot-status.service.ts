@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import type { Actor } from '../common/actor';
 import { HubspotSyncService } from './hubspot-sync.service';
 import { HubspotRepository } from './hubspot.repository';
 import type { HubspotStatusView, RequeuedView, SyncFailureView } from './dto/hubspot.dto';
@@ -9,6 +11,7 @@ export class HubspotStatusService {
   constructor(
     private readonly repo: HubspotRepository,
     private readonly sync: HubspotSyncService,
+    private readonly audit: AuditService,
   ) {}
 
   async status(): Promise<HubspotStatusView> {
@@ -34,7 +37,9 @@ export class HubspotStatusService {
     return (await this.repo.failures(200)).map((f) => ({ personId: f.id, error: f.syncError, at: f.updatedAt }));
   }
 
-  async requeue(personId?: string): Promise<RequeuedView> {
-    return { requeued: await this.repo.requeueFailed(personId) };
+  async requeue(actor: Actor, personId?: string): Promise<RequeuedView> {
+    const requeued = await this.repo.requeueFailed(personId);
+    await this.audit.record(actor, { action: 'hubspot.failures_requeued', entityType: personId ? 'person' : 'hubspot_sync', entityId: personId ?? null, after: { requeued } });
+    return { requeued };
   }
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators';
+import { CurrentActor, type Actor } from '../common/actor';
 import { HubspotStatusView, RequeuedView, SyncFailureView } from './dto/hubspot.dto';
 import { HubspotStatusService } from './hubspot-status.service';
 
@@ -28,15 +29,15 @@ export class HubspotController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Queue every failed person again' })
   @ApiOkResponse({ type: RequeuedView })
-  requeueAll(): Promise<RequeuedView> {
-    return this.status.requeue();
+  requeueAll(@CurrentActor() actor: Actor): Promise<RequeuedView> {
+    return this.status.requeue(actor);
   }
 
   @Post('failures/:personId/requeue')
   @HttpCode(200)
   @ApiOperation({ summary: 'Queue one failed person again' })
   @ApiOkResponse({ type: RequeuedView })
-  requeueOne(@Param('personId', ParseUUIDPipe) personId: string): Promise<RequeuedView> {
-    return this.status.requeue(personId);
+  requeueOne(@CurrentActor() actor: Actor, @Param('personId', ParseUUIDPipe) personId: string): Promise<RequeuedView> {
+    return this.status.requeue(actor, personId);
   }
 }

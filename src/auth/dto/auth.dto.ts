@@ -24,3 +24,8 @@ export class MeView {
   @ApiProperty() name: string;
   @ApiProperty({ enum: ROLES, isArray: true }) roles: Role[];
 }
+
+export class KeyView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ description: 'The intake channel the key is scoped to.' }) channel: string;
+}

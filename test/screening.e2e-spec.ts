@@ -199,14 +199,23 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
     expect((await submissionOf(c.body.reference)).status).toBe('spam');
   });
 
-  it('unreviewed held items and confirmed spam are purged after the retention period', async () => {
+  it('[RET-ACTION] unreviewed held items and confirmed spam are purged after the retention period; accepted arrivals keep no sender data; a stuck one is held, not lost', async () => {
     const old = await post(fields({ message: `Earn money from home ${word()}` })).expect(202);
     const recent = await post(fields({ message: `Earn money from home too ${word()}` })).expect(202);
     await db.query(`UPDATE intake_submission SET received_at = now() - interval '91 days' WHERE id = $1`, [old.body.reference]);
+    const accepted = await post(fields()).expect(202);
+    await db.query(`UPDATE intake_submission SET received_at = now() - interval '2 days' WHERE id = $1`, [accepted.body.reference]);
+    const stuck = '00000000-0000-4000-8000-00000000beef';
+    await db.query(`INSERT INTO intake_submission (id, channel, fields, status, received_at) VALUES ($1, 'web_form', '{"message":"a crash left me here"}', 'received', now() - interval '2 hours')`, [stuck]);
+
     const purged = await t.app.get(ReviewService).purge();
     expect(purged).toBeGreaterThanOrEqual(1);
     expect(await submissionOf(old.body.reference)).toBeUndefined();
     expect(await submissionOf(recent.body.reference)).toBeDefined();
+    // Accepted: the capture has the content; the arrival keeps no sender data past a day.
+    expect(await submissionOf(accepted.body.reference)).toMatchObject({ status: 'accepted', fields: {}, raw_body: null, sender_email: null, ip: null });
+    // Stuck mid-way: held for a person to look at, not lost.
+    expect(await submissionOf(stuck)).toMatchObject({ status: 'held', verdict: { reasons: [{ code: 'processing_failed' }] } });
   });
 
   it('rules are administered through the API: a bad or catastrophic regex is refused; a dry run shows what would fire', async () => {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Actor } from '../common/actor';
-import type { ConsentPurpose, IntakeSource, LegalBasis } from '../policy/policy.types';
+import { SELF_SERVICE_SOURCES, type ConsentPurpose, type LegalBasis } from '../policy/policy.types';
 import type { SyncSubject } from './hubspot.mapper';
 import type { OutboxKind } from './entities/hubspot-outbox-entry.entity';
 import type { HubspotSyncControl } from './entities/hubspot-sync-control.entity';
@@ -24,8 +24,6 @@ export type SubjectRow = Omit<SyncSubject, 'email' | 'legalBases' | 'consents'> 
   consents: { purpose: ConsentPurpose; action: 'granted' | 'withdrawn'; at: string }[] | null;
 };
 
-/** Sources where the person themselves gives data: only such a capture after an erasure lifts its suppression. */
-const SELF_GIVEN: IntakeSource[] = ['web_form', 'chatbot', 'email', 'widget'];
 
 @Injectable()
 export class HubspotRepository {
@@ -125,7 +123,7 @@ export class HubspotRepository {
          RETURNING h.email_hash
        )
        SELECT person_id FROM s WHERE email_hash NOT IN (SELECT email_hash FROM lifted)`,
-      [subjects.map((s) => s.personId), subjects.map((s) => s.emailHash), SELF_GIVEN],
+      [subjects.map((s) => s.personId), subjects.map((s) => s.emailHash), [...SELF_SERVICE_SOURCES]],
     );
     return new Set(rows.map((r: { person_id: string }) => r.person_id));
   }

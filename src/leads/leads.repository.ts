@@ -156,7 +156,8 @@ export class LeadsRepository {
     ctes.push(`au AS (INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id, changes, request_id, ip)
       VALUES (${[$(au.actorType), $(au.actorId), $(au.action), $(au.entityType), $(au.entityId), $(au.changes === null ? null : JSON.stringify(au.changes)), $(au.requestId), $(au.ip)].join(', ')}))`);
     if (w.enqueueSync) ctes.push(`o AS (INSERT INTO hubspot_outbox (person_id, kind) VALUES (${personId}, 'upsert'))`);
-    if (w.submission) ctes.push(`s AS (UPDATE intake_submission SET status = ${$(w.submission.status)}, verdict = ${$(w.submission.verdict)} WHERE id = ${$(w.submission.id)})`);
+    // The capture now holds the content: the arrival keeps only what the rate limits and burst checks count.
+    if (w.submission) ctes.push(`s AS (UPDATE intake_submission SET status = ${$(w.submission.status)}, verdict = ${$(w.submission.verdict)}, fields = '{}', raw_body = NULL WHERE id = ${$(w.submission.id)})`);
     const text = `WITH ${ctes.join(',\n')} SELECT 1`;
     // Named: each connection parses each shape of this statement once, not on every capture.
     await session.client.query({ name: `capture_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text, values: params });

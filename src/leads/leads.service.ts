@@ -5,7 +5,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { ProblemException } from '../common/problem-details';
 import { PolicyService } from '../policy/policy.service';
-import type { ConsentPurpose, InquiryType, IntakeSource, LegalBasis } from '../policy/policy.types';
+import { SELF_SERVICE_SOURCES, type ConsentPurpose, type InquiryType, type IntakeSource, type LegalBasis } from '../policy/policy.types';
 import type { Activity } from './entities/activity.entity';
 import type { ProcessingPurpose } from './entities/capture.entity';
 import type { Person } from './entities/person.entity';
@@ -13,8 +13,7 @@ import { LeadsRepository, PERSON_FIELDS, type CaptureSession, type PersonFields 
 import type { ActivityType } from './lifecycle';
 import type { Verdict } from '../screening/entities/intake-submission.entity';
 
-/** Sources the public can post to: screened for spam, which the policy grounds in legitimate interest (3.3(3), 4.3(3), 5.3(3)). */
-const PUBLIC_SOURCES: ReadonlySet<IntakeSource> = new Set(['web_form', 'chatbot', 'email', 'widget']);
+const SELF_SERVICE: ReadonlySet<IntakeSource> = new Set(SELF_SERVICE_SOURCES);
 
 /** One arrival of a person's data, already validated and normalised by its channel. */
 export interface NewCapture {
@@ -67,7 +66,7 @@ export class LeadsService {
     if (source === 'customer') bases.handle_request = 'contract';
     else if (inquiryType) bases.handle_request = this.policy.legalBasisFor(inquiryType, versionId);
     bases.communication_history = 'legitimate_interest';
-    if (PUBLIC_SOURCES.has(source)) bases.spam_prevention = 'legitimate_interest';
+    if (SELF_SERVICE.has(source)) bases.spam_prevention = 'legitimate_interest';
     for (const purpose of consents) bases[purpose] = 'consent';
     return bases;
   }

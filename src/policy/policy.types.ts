@@ -8,6 +8,13 @@
  * the policy section it falls under.
  */
 export const INTAKE_SOURCES = ['web_form', 'chatbot', 'email', 'messenger', 'phone', 'widget', 'customer', 'event', 'manual'] as const;
+
+/**
+ * Channels where the person sends their data themselves (the public can post to them): these
+ * are screened for spam (3.3(3), 4.3(3), 5.3(3)), and new data through them lifts an erasure's
+ * suppression. The rest is typed in by staff.
+ */
+export const SELF_SERVICE_SOURCES = ['web_form', 'chatbot', 'email', 'widget'] as const;
 export type IntakeSource = (typeof INTAKE_SOURCES)[number];
 
 /** The GDPR Art. 6(1) bases the policy relies on: (b) contract, (f) legitimate interest, (a) consent. */

@@ -132,8 +132,20 @@ export class ScreeningRepository {
     return (await tx.findOne(SenderListEntry, { where: { id: row.id } }))!;
   }
 
-  /** Held items nobody reviewed and confirmed spam, older than the period, are deleted. */
+  /**
+   * Held items nobody reviewed, confirmed spam and blocked attempts, older than the period, are
+   * deleted. Accepted arrivals lose the sender data the limits counted once a day has passed;
+   * one stuck as received (its processing failed) is held for a person rather than lost.
+   */
   async purge(olderThanDays: number): Promise<number> {
+    await this.dataSource.query(
+      `UPDATE intake_submission SET sender_email = NULL, ip = NULL, text_fingerprint = NULL
+        WHERE status IN ('accepted', 'released') AND received_at < now() - interval '1 day' AND (sender_email IS NOT NULL OR ip IS NOT NULL)`,
+    );
+    await this.dataSource.query(
+      `UPDATE intake_submission SET status = 'held', verdict = jsonb_build_object('ruleSetVersion', '', 'outcome', 'held', 'reasons', jsonb_build_array(jsonb_build_object('code', 'processing_failed', 'evidence', '{}'::jsonb)))
+        WHERE status = 'received' AND received_at < now() - interval '1 hour'`,
+    );
     const rows = await this.dataSource.query(
       `DELETE FROM intake_submission WHERE status IN ('held', 'spam', 'blocked') AND received_at < now() - make_interval(days => $1) RETURNING id`,
       [olderThanDays],

@@ -13,6 +13,7 @@ import { CUSTOM_PROPERTIES, legalBasisOptions, PROPERTY_GROUP, toContactProperti
 import { HubspotRepository, type ClaimedRow, type SubjectRow } from './hubspot.repository';
 
 export const BATCH_SIZE = 100;
+const SENDERS = 2;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 export const emailHash = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
@@ -50,6 +51,7 @@ type Step = 'worked' | 'idle' | 'paused';
 export class HubspotSyncService {
   private readonly logger = new Logger('HubSpotSync');
   private options?: LegalBasisOptions;
+  private preparing?: Promise<LegalBasisOptions>;
 
   constructor(
     private readonly repo: HubspotRepository,
@@ -78,8 +80,16 @@ export class HubspotSyncService {
    * Reads hs_legal_basis's options and creates our property group and properties where
    * missing. Once per process, before the first send.
    */
-  async prepare(): Promise<LegalBasisOptions> {
-    if (this.options) return this.options;
+  prepare(): Promise<LegalBasisOptions> {
+    // One preparation per process, however many senders ask; a failed one is tried again next time.
+    this.preparing ??= this.prepareOnce().catch((err) => {
+      this.preparing = undefined;
+      throw err;
+    });
+    return this.preparing;
+  }
+
+  private async prepareOnce(): Promise<LegalBasisOptions> {
     const client = this.client!;
     const call = <T>(work: () => Promise<T>) => this.call(work);
     const legalBasis = await call(() => client.crm.properties.coreApi.getByName('contacts', 'hs_legal_basis'));
@@ -93,39 +103,51 @@ export class HubspotSyncService {
     return this.options;
   }
 
-  /** Sends until the outbox is empty (or the sync is paused for the day). What the job runs. */
+  /**
+   * Sends until the outbox is empty (or the sync is paused for the day). What the job runs.
+   * Two senders work side by side, so one's database work overlaps the other's request; the
+   * shared limiter, not their number, sets the pace, and the per-person locks keep them apart.
+   */
   async drain(): Promise<DrainReport> {
     const report: DrainReport = { upserted: 0, failed: 0, purged: 0, unsubscribed: 0, rateLimited: 0, retried: 0, paused: false };
     if (!this.client) return report;
+    await Promise.all(Array.from({ length: SENDERS }, (_, i) => this.send(report, i % 2 === 1)));
+    return report;
+  }
+
+  private async send(report: DrainReport, newestFirst: boolean): Promise<void> {
     for (;;) {
       const control = await this.repo.control();
-      if (control.pausedUntil && control.pausedUntil > new Date()) return { ...report, paused: true };
+      if (control.pausedUntil && control.pausedUntil > new Date()) {
+        report.paused = true;
+        return;
+      }
       if (control.pausedUntil) await this.repo.updateControl({ pausedUntil: null, pauseReason: null });
       let step: Step = 'idle';
       try {
-        if (!this.options) await this.prepare();
+        await this.prepare();
         for (const kind of ['purge', 'unsubscribe', 'upsert'] as const) {
-          step = kind === 'upsert' ? await this.sendUpserts(report) : await this.sendSingles(kind, report);
+          step = kind === 'upsert' ? await this.sendUpserts(report, newestFirst) : await this.sendSingles(kind, report);
           if (step !== 'idle') break;
         }
       } catch (err) {
         const failure = classify(err);
         step = await this.onFailure(failure, report);
-        if (failure.kind === 'transient' || failure.kind === 'rejected') throw err; // prepare() failed: the job retries later
+        if (failure.kind === 'transient' || failure.kind === 'rejected') throw err; // prepare() or the database failed: the job retries later
       }
-      if (step === 'idle') return report;
-      if (step === 'paused') return { ...report, paused: true };
+      if (step === 'idle') return;
+      if (step === 'paused') {
+        report.paused = true;
+        return;
+      }
     }
   }
 
   /** One batch of up to 100 people, in one transaction that holds their outbox rows. */
-  private async sendUpserts(report: DrainReport): Promise<Step> {
+  private async sendUpserts(report: DrainReport, newestFirst: boolean): Promise<Step> {
     const tx = await this.repo.begin();
     try {
-      const rows = await this.repo.claim(tx.client, 'upsert', BATCH_SIZE * 2);
-      const personIds = await this.repo.lockPeople(tx.client, [...new Set(rows.map((r) => r.personId))].slice(0, BATCH_SIZE));
-      const first = rows.filter((r) => personIds.includes(r.personId)); // the rest stay as they are
-      const mine = first.length ? [...first, ...(await this.repo.claimRestOf(tx.client, personIds, first.map((r) => r.id)))] : first;
+      const mine = await this.repo.claimUpserts(tx.client, BATCH_SIZE, newestFirst);
       if (!mine.length) {
         await tx.commit();
         return 'idle';

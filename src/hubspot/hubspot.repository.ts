@@ -59,15 +59,28 @@ export class HubspotRepository {
   }
 
   /**
-   * Of these people, those this transaction now holds the sync lock of: one person is never in
-   * two sends at once, so an older state cannot land after a newer one.
+   * One round trip: up to `people` people with due upsert rows, each locked for this
+   * transaction (so one person is never in two sends at once, and an older state cannot land
+   * after a newer one), with every waiting upsert row of theirs: one send of their newest state
+   * answers them all. People another drain holds are skipped; a second sender works from the
+   * newest end, so two senders rarely want the same people.
    */
-  async lockPeople(client: PoolClient, personIds: string[]): Promise<string[]> {
-    const { rows } = await client.query(
-      `SELECT p::text AS id FROM unnest($1::uuid[]) AS p WHERE pg_try_advisory_xact_lock(hashtextextended('hubspot:' || p::text, 0))`,
-      [personIds],
-    );
-    return rows.map((r: { id: string }) => r.id);
+  async claimUpserts(client: PoolClient, people: number, newestFirst = false): Promise<ClaimedRow[]> {
+    const { rows } = await client.query({
+      // The person lock is the mutual exclusion: candidates are read unlocked, so a row another
+      // drain merely looked at is never skipped by the one that holds its person.
+      text: `WITH due AS (
+               SELECT person_id FROM hubspot_outbox
+                WHERE done_at IS NULL AND kind = 'upsert' AND available_at <= now() ORDER BY id ${newestFirst ? 'DESC' : 'ASC'} LIMIT $1 * 2
+             ), mine AS (
+               SELECT person_id FROM (SELECT DISTINCT person_id FROM due) d
+                WHERE pg_try_advisory_xact_lock(hashtextextended('hubspot:' || person_id::text, 0)) LIMIT $1
+             )
+             SELECT o.id, o.person_id AS "personId", o.kind, o.email, o.attempts FROM hubspot_outbox o
+              WHERE o.person_id = ANY (ARRAY(SELECT person_id FROM mine)) AND o.done_at IS NULL AND o.kind = 'upsert' FOR UPDATE OF o`,
+      values: [people],
+    });
+    return rows;
   }
 
   /**
@@ -79,16 +92,6 @@ export class HubspotRepository {
       `SELECT id, person_id AS "personId", kind, email, attempts FROM hubspot_outbox
         WHERE done_at IS NULL AND kind = $1 AND available_at <= now() ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [kind, limit],
-    );
-    return rows;
-  }
-
-  /** Every other waiting upsert row of these people: one send of their newest state answers them all. */
-  async claimRestOf(client: PoolClient, personIds: string[], claimed: string[]): Promise<ClaimedRow[]> {
-    const { rows } = await client.query(
-      `SELECT id, person_id AS "personId", kind, email, attempts FROM hubspot_outbox
-        WHERE done_at IS NULL AND kind = 'upsert' AND person_id = ANY($1::uuid[]) AND id <> ALL($2::bigint[]) FOR UPDATE SKIP LOCKED`,
-      [personIds, claimed],
     );
     return rows;
   }

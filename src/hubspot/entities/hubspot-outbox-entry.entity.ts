@@ -9,7 +9,8 @@ export type OutboxKind = (typeof OUTBOX_KINDS)[number];
  */
 @Entity('hubspot_outbox')
 @Check('hubspot_outbox_kind_check', `kind IN ('upsert','purge','unsubscribe')`)
-@Index('hubspot_outbox_due_idx', ['availableAt', 'id'], { where: 'done_at IS NULL' })
+// Claims walk waiting rows in id order (oldest first) and stop at the batch size.
+@Index('hubspot_outbox_due_idx', ['id'], { where: 'done_at IS NULL' })
 @Index('hubspot_outbox_person_idx', ['personId'])
 export class HubspotOutboxEntry {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })

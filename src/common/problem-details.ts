@@ -27,6 +27,11 @@ export class ProblemException extends HttpException {
   }
 }
 
+/** A 422 naming one field. */
+export function invalidField(field: string, message: string, detail = `${field} is invalid.`): ProblemException {
+  return new ProblemException(422, detail, { errors: [{ field, message }] });
+}
+
 export function problemFor(status: number, body: Partial<ProblemDocument>, instance?: string): ProblemDocument {
   return {
     type: body.type ?? 'about:blank',

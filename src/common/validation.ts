@@ -25,3 +25,6 @@ export function createValidationPipe(): ValidationPipe {
 export function definedOnly<T extends object>(dto: T): T {
   return Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined)) as T;
 }
+
+/** For @Transform: strings arrive trimmed. */
+export const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);

@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import { UsersService } from '../auth/users.service';
 import type { Actor } from '../common/actor';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
-import { ProblemException } from '../common/problem-details';
+import { invalidField, ProblemException } from '../common/problem-details';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { AssignOwnerDto, CallDto, ChangeStatusDto, ChatDto, ConvertDto, MergeDto, MergeResultView, PersonDetailView, PersonQuery, PersonView, RectifyPersonDto } from './dto/person.dto';
@@ -29,7 +29,6 @@ export function toPersonView(p: Person): PersonView {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const badCursor = () => new ProblemException(400, 'The cursor is not one this service issued; start again without it.', { errors: [{ field: 'cursor', message: 'invalid cursor' }] });
-const invalid = (field: string, message: string) => new ProblemException(422, `${field} is invalid.`, { errors: [{ field, message }] });
 
 /** What staff do with a lead: find, read, correct, assign, move along, convert, log contact, merge. */
 @Injectable()
@@ -121,7 +120,7 @@ export class PersonsService {
       // A field cleared here is null in `effective`: `??` would fall back to the old value.
       const email = 'email' in effective ? effective.email : before.email;
       const phone = 'phone' in effective ? effective.phone : before.phone;
-      if (!email && !phone) throw invalid('email', 'a person needs an e-mail address or a phone number');
+      if (!email && !phone) throw invalidField('email', 'a person needs an e-mail address or a phone number');
       // Known only by phone, the number must be no other phone-only person's (unique index person_phone_only_key).
       if (!email && phone && ('email' in effective || 'phone' in effective)) {
         if (await this.leads.findOtherPhoneOnlyForUpdate(tx, phone, id)) {
@@ -141,7 +140,7 @@ export class PersonsService {
     if (dto.ownerId) {
       const owner = await this.users.get(dto.ownerId).catch(() => null);
       if (!owner || !owner.active || !owner.roles.some((r) => ['sales', 'account_manager', 'admin'].includes(r))) {
-        throw invalid('ownerId', 'must be an active user in sales, account management or admin');
+        throw invalidField('ownerId', 'must be an active user in sales, account management or admin');
       }
     }
     return this.change(actor, id, { ownerId: dto.ownerId ?? null }, 'owner_change', 'person.owner_assigned');
@@ -153,7 +152,7 @@ export class PersonsService {
 
   /** Makes the lead a customer of a company: a `customer` capture starts the customer clock (6.4). */
   async convert(actor: Actor, id: string, dto: ConvertDto): Promise<PersonView> {
-    if (!dto.companyId === !dto.company) throw invalid('companyId', 'give either companyId or company');
+    if (!dto.companyId === !dto.company) throw invalidField('companyId', 'give either companyId or company');
     return this.leads.transaction(async (tx) => {
       const before = await this.mustFind(tx, id);
       const company = await this.companyFor(tx, actor, dto);
@@ -187,7 +186,7 @@ export class PersonsService {
   /** A call is data collected through the phone channel (5.1): its own capture, clock and timeline entry. */
   async logCall(actor: Actor, id: string, dto: CallDto): Promise<{ id: string }> {
     const phone = normalisePhone(dto.phone, this.config.DEFAULT_PHONE_REGION);
-    if (!phone) throw invalid('phone', 'must be a phone number');
+    if (!phone) throw invalidField('phone', 'must be a phone number');
     const details = { phone, direction: dto.direction, durationSeconds: dto.durationSeconds, recordingRef: dto.recordingRef ?? null };
     const result = await this.intake.capture(actor, {
       source: 'phone', personId: id, receivedAt: dto.occurredAt ?? new Date(), payload: { ...details, summary: dto.summary ?? null }, person: { phone }, request: dto.summary ?? null, consents: [],
@@ -211,7 +210,7 @@ export class PersonsService {
    * (the default) reports the same without changing anything.
    */
   async merge(actor: Actor, dto: MergeDto): Promise<MergeResultView> {
-    if (dto.winnerId === dto.loserId) throw invalid('loserId', 'must differ from winnerId');
+    if (dto.winnerId === dto.loserId) throw invalidField('loserId', 'must differ from winnerId');
     return this.leads.transaction(async (tx) => {
       const [first, second] = [dto.winnerId, dto.loserId].sort();
       const locked = new Map<string, Person>();
@@ -312,7 +311,7 @@ export class PersonsService {
   }
 
   private mustNormalise(field: 'email' | 'phone', value: string | null): string {
-    if (value === null) throw invalid(field, field === 'email' ? 'must be an e-mail address' : 'must be a phone number');
+    if (value === null) throw invalidField(field, field === 'email' ? 'must be an e-mail address' : 'must be a phone number');
     return value;
   }
 
@@ -325,7 +324,7 @@ export class PersonsService {
   private async companyFor(tx: EntityManager, actor: Actor, dto: ConvertDto): Promise<Company> {
     if (dto.companyId) {
       const company = await this.leads.findCompany(dto.companyId, tx);
-      if (!company) throw invalid('companyId', 'there is no such company');
+      if (!company) throw invalidField('companyId', 'there is no such company');
       return company;
     }
     // `https://www.Example.no/about` and `example.no` are one company.

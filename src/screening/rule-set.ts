@@ -50,8 +50,7 @@ export class RuleSet {
   private readonly rules: CompiledRule[];
   private readonly block: SenderListEntry[];
   private readonly allow: SenderListEntry[];
-  private readonly blockedRanges = new BlockList();
-  private readonly rangeEntries = new Map<string, SenderListEntry>();
+  private readonly ranges: { entry: SenderListEntry; list: BlockList }[] = [];
 
   constructor(rules: ScreeningRule[], senders: SenderListEntry[]) {
     const now = Date.now();
@@ -69,9 +68,10 @@ export class RuleSet {
     for (const e of this.block.filter((e) => e.type === 'ip' || e.type === 'cidr')) {
       const [address, prefix] = e.value.split('/');
       const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-      if (prefix) this.blockedRanges.addSubnet(address, Number(prefix), family);
-      else this.blockedRanges.addAddress(address, family);
-      this.rangeEntries.set(e.value, e);
+      const list = new BlockList();
+      if (prefix) list.addSubnet(address, Number(prefix), family);
+      else list.addAddress(address, family);
+      this.ranges.push({ entry: e, list });
     }
     const identity = [...rules.map((r) => `${r.id}:${r.kind}:${r.tag}:${r.pattern}`), ...live.map((e) => `${e.id}:${e.list}:${e.type}:${e.value}`)].sort().join('\n');
     this.version = `${ENGINE_VERSION}.${createHash('sha256').update(identity).digest('hex').slice(0, 12)}`;
@@ -88,7 +88,8 @@ export class RuleSet {
         (e.type === 'phone' && e.value === sender.phone) ||
         (e.type === 'skype' && e.value === sender.skype?.toLowerCase()),
     );
-    const entry = hit ?? (sender.ip && isIP(sender.ip) && this.blockedRanges.check(sender.ip, isIP(sender.ip) === 6 ? 'ipv6' : 'ipv4') ? this.rangeFor(sender.ip) : undefined);
+    const family = sender.ip ? isIP(sender.ip) : 0;
+    const entry = hit ?? (family ? this.ranges.find((r) => r.list.check(sender.ip!, family === 6 ? 'ipv6' : 'ipv4'))?.entry : undefined);
     return entry ? { code: 'blocklist', tag: entry.tag ?? 'spam', evidence: { entryId: entry.id, type: entry.type, value: entry.value } } : null;
   }
 
@@ -115,17 +116,5 @@ export class RuleSet {
       reasons.push({ code: 'disposable_email', tag: 'spam', evidence: { domain } });
     }
     return reasons;
-  }
-
-  private rangeFor(ip: string): SenderListEntry | undefined {
-    for (const [value, entry] of this.rangeEntries) {
-      const single = new BlockList();
-      const [address, prefix] = value.split('/');
-      const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-      if (prefix) single.addSubnet(address, Number(prefix), family);
-      else single.addAddress(address, family);
-      if (single.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4')) return entry;
-    }
-    return undefined;
   }
 }

@@ -4,7 +4,7 @@ import { APP_CONFIG } from '../config/config.module';
 import safeRegex from 'safe-regex2';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
-import { ProblemException } from '../common/problem-details';
+import { invalidField } from '../common/problem-details';
 import { normaliseEmail, normalisePhone } from '../leads/identity';
 import { isIP } from 'node:net';
 import type { DryRunDto, DryRunView, RuleDto, RuleView, SenderDto, SenderView } from './dto/screening.dto';
@@ -13,7 +13,7 @@ import { SenderListEntry } from './entities/sender-list-entry.entity';
 import { ScreeningRepository } from './screening.repository';
 import { ScreeningService } from './screening.service';
 
-const invalid = (field: string, message: string) => new ProblemException(422, message, { errors: [{ field, message }] });
+const invalid = (field: string, message: string) => invalidField(field, message, message);
 
 /** Admins keep the rules and the sender lists; a dry run shows what would fire. */
 @Injectable()
@@ -114,8 +114,11 @@ export class RulesService {
   private normalise(dto: SenderDto): string {
     const v = dto.value.trim();
     switch (dto.type) {
-      case 'email':
-        return normaliseEmail(v) ?? (() => { throw invalid('value', 'must be an e-mail address'); })();
+      case 'email': {
+        const email = normaliseEmail(v);
+        if (!email) throw invalid('value', 'must be an e-mail address');
+        return email;
+      }
       case 'email_domain':
         if (!/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(v)) throw invalid('value', 'must be a domain like example.com');
         return v.toLowerCase();
@@ -128,8 +131,11 @@ export class RulesService {
         if (!isIP(address) || !/^\d+$/.test(prefix ?? '') || Number(prefix) > max) throw invalid('value', 'must be a range like 203.0.113.0/24');
         return v;
       }
-      case 'phone':
-        return normalisePhone(v, this.config.DEFAULT_PHONE_REGION) ?? (() => { throw invalid('value', 'must be a phone number'); })();
+      case 'phone': {
+        const phone = normalisePhone(v, this.config.DEFAULT_PHONE_REGION);
+        if (!phone) throw invalid('value', 'must be a phone number');
+        return phone;
+      }
       case 'skype':
         return v.toLowerCase();
     }

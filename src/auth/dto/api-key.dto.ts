@@ -1,11 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
+import { trimmed } from '../../common/validation';
 import { IsIn, IsString, Length } from 'class-validator';
 import { API_KEY_CHANNELS, type ApiKeyChannel } from '../roles';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'Website contact forms' })
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value)) @IsString() @Length(1, 200)
+  @Transform(trimmed) @IsString() @Length(1, 200)
   name: string;
 
   @ApiProperty({ enum: API_KEY_CHANNELS, description: 'The one intake channel this key may post to.' })

@@ -1,17 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { trimmed } from '../../common/validation';
 import { Transform } from 'class-transformer';
 import { ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { ROLES, type Role } from '../roles';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class CreateUserDto {
   @ApiProperty({ example: 'kari.nordmann@example.com' })
-  @Transform(trim) @IsEmail({}, { message: 'email must be an e-mail address' }) @MaxLength(254)
+  @Transform(trimmed) @IsEmail({}, { message: 'email must be an e-mail address' }) @MaxLength(254)
   email: string;
 
   @ApiProperty({ example: 'Kari Nordmann' })
-  @Transform(trim) @IsString() @Length(1, 200)
+  @Transform(trimmed) @IsString() @Length(1, 200)
   name: string;
 
   @ApiProperty({ enum: ROLES, isArray: true, example: ['sales'] })
@@ -25,7 +25,7 @@ export class CreateUserDto {
 
 export class UpdateUserDto {
   @ApiPropertyOptional()
-  @IsOptional() @Transform(trim) @IsString() @Length(1, 200)
+  @IsOptional() @Transform(trimmed) @IsString() @Length(1, 200)
   name?: string;
 
   @ApiPropertyOptional({ enum: ROLES, isArray: true })

@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { trimmed } from '../../common/validation';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
 import { CONSENT_PURPOSES, INTAKE_SOURCES, LEGAL_BASES, type ConsentPurpose, type IntakeSource, type LegalBasis } from '../../policy/policy.types';
 import { CALL_DIRECTIONS, LIFECYCLE_STATUSES, type CallDirection, type LifecycleStatus } from '../lifecycle';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const list = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').map((v) => v.trim()).filter(Boolean) : value);
 
 export class PersonQuery extends PageQuery {
@@ -38,7 +38,7 @@ export class PersonQuery extends PageQuery {
   legalBasis?: LegalBasis;
 
   @ApiPropertyOptional({ description: 'Free text over name, e-mail and company (at least 2 characters).' })
-  @IsOptional() @Transform(trim) @IsString() @Length(2, 200)
+  @IsOptional() @Transform(trimmed) @IsString() @Length(2, 200)
   q?: string;
 
   @ApiPropertyOptional({ enum: ['createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'name', '-name'], default: '-createdAt' })
@@ -47,15 +47,15 @@ export class PersonQuery extends PageQuery {
 }
 
 export class RectifyPersonDto {
-  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(200) firstName?: string;
-  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(200) lastName?: string;
-  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(200) position?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trimmed) @IsString() @MaxLength(200) firstName?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trimmed) @IsString() @MaxLength(200) lastName?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trimmed) @IsString() @MaxLength(200) position?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(254) email?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(40) phone?: string;
-  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(200) skypeId?: string;
-  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(500) linkedinUrl?: string;
-  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(200) location?: string;
-  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(200) companyName?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trimmed) @IsString() @MaxLength(200) skypeId?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trimmed) @IsString() @MaxLength(500) linkedinUrl?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trimmed) @IsString() @MaxLength(200) location?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trimmed) @IsString() @MaxLength(200) companyName?: string;
 }
 
 export class AssignOwnerDto {
@@ -75,9 +75,9 @@ export class ChangeStatusDto {
 }
 
 export class NewCompanyDto {
-  @ApiProperty() @Transform(trim) @IsString() @Length(1, 200) name: string;
-  @ApiPropertyOptional({ example: 'example.no' }) @IsOptional() @Transform(trim) @IsString() @MaxLength(253) domain?: string;
-  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(500) address?: string;
+  @ApiProperty() @Transform(trimmed) @IsString() @Length(1, 200) name: string;
+  @ApiPropertyOptional({ example: 'example.no' }) @IsOptional() @Transform(trimmed) @IsString() @MaxLength(253) domain?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trimmed) @IsString() @MaxLength(500) address?: string;
 }
 
 export class ConvertDto {
@@ -91,7 +91,7 @@ export class ConvertDto {
 }
 
 export class RestrictDto {
-  @ApiProperty({ description: 'Why (the person’s request, a dispute about accuracy, ...).' }) @Transform(trim) @IsString() @Length(1, 2000) reason: string;
+  @ApiProperty({ description: 'Why (the person’s request, a dispute about accuracy, ...).' }) @Transform(trimmed) @IsString() @Length(1, 2000) reason: string;
 }
 
 export class NoteDto {
@@ -108,8 +108,8 @@ export class CallDto {
 }
 
 export class ChatDto {
-  @ApiProperty({ example: 'whatsapp' }) @Transform(trim) @IsString() @Length(1, 50) service: string;
-  @ApiProperty({ description: 'The person’s handle on that service.' }) @Transform(trim) @IsString() @Length(1, 200) handle: string;
+  @ApiProperty({ example: 'whatsapp' }) @Transform(trimmed) @IsString() @Length(1, 50) service: string;
+  @ApiProperty({ description: 'The person’s handle on that service.' }) @Transform(trimmed) @IsString() @Length(1, 200) handle: string;
   @ApiProperty() @IsString() @Length(1, 200000) transcript: string;
   @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @Type(() => Date) @IsDate() occurredAt?: Date;
 }

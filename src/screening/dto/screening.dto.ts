@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { trimmed } from '../../common/validation';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDate, IsIn, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
 import { BLOCK_TYPES, type BlockType } from '../entities/sender-list-entry.entity';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class HeldQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() formId?: string;
@@ -57,7 +57,7 @@ export class DecisionResultView {
 export class RuleDto {
   @ApiProperty({ enum: ['word', 'phrase', 'regex'] }) @IsIn(['word', 'phrase', 'regex']) kind: 'word' | 'phrase' | 'regex';
   @ApiProperty({ description: 'Words and phrases match whole words, case and accents aside (æ, ø, å included); a regex runs on the same folded text.' })
-  @Transform(trim) @IsString() @Length(1, 500)
+  @Transform(trimmed) @IsString() @Length(1, 500)
   pattern: string;
   @ApiProperty({ enum: ['spam', 'misleading'] }) @IsIn(['spam', 'misleading']) tag: 'spam' | 'misleading';
 }
@@ -70,7 +70,7 @@ export class RuleView extends RuleDto {
 export class SenderDto {
   @ApiProperty({ enum: ['block', 'allow'] }) @IsIn(['block', 'allow']) list: 'block' | 'allow';
   @ApiProperty({ enum: BLOCK_TYPES }) @IsIn(BLOCK_TYPES) type: BlockType;
-  @ApiProperty({ example: 'spammer@example.com' }) @Transform(trim) @IsString() @Length(1, 320) value: string;
+  @ApiProperty({ example: 'spammer@example.com' }) @Transform(trimmed) @IsString() @Length(1, 320) value: string;
   @ApiPropertyOptional({ enum: ['spam', 'swindler'] }) @IsOptional() @IsIn(['spam', 'swindler']) tag?: 'spam' | 'swindler';
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) reason?: string;
   @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @Type(() => Date) @IsDate() expiresAt?: Date;

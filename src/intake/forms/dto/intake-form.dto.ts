@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
+import { trimmed } from '../../../common/validation';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { INQUIRY_TYPES, type ConsentPurpose, type InquiryType } from '../../../policy/policy.types';
 import { FORM_TARGETS, type FormTarget } from '../entities/intake-form.entity';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class CreateIntakeFormDto {
   @ApiProperty({ example: 'contact-us', description: 'The URL key: lower-case letters, digits and dashes.' })
@@ -12,7 +12,7 @@ export class CreateIntakeFormDto {
   key: string;
 
   @ApiProperty({ example: 'Contact us (website)' })
-  @Transform(trim) @IsString() @Length(1, 200)
+  @Transform(trimmed) @IsString() @Length(1, 200)
   name: string;
 
   @ApiPropertyOptional({ type: [String], example: ['https://www.example.com'], description: 'Browser origins allowed to post (scheme, host and port; no path).' })

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/database/embedded-postgres';
 import { migrate } from '../src/database/migrate';
+import { prepareServiceRole } from '../src/database/service-role';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -18,14 +19,16 @@ export function freePort(): Promise<number> {
 }
 
 /** A fresh embedded PostgreSQL with every migration applied, in a temporary directory (benchmarks and the test run). */
-export async function temporaryDatabase(): Promise<{ server: EmbeddedServer; url: string; close(): Promise<void> }> {
+export async function temporaryDatabase(): Promise<{ server: EmbeddedServer; url: string; appUrl: string; close(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'crm-bench-'));
   chmodSync(dataDir, 0o755); // run as root, PostgreSQL runs as the postgres user and must reach its cluster
   const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), ifRunning: 'fail' });
   await migrate(server.url);
+  await prepareServiceRole(server.url, server.appUrl);
   return {
     server,
     url: server.url,
+    appUrl: server.appUrl,
     async close() {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
@@ -34,12 +37,12 @@ export async function temporaryDatabase(): Promise<{ server: EmbeddedServer; url
 }
 
 /** The service as production runs it, in its own process, on the given database. */
-export async function startService(databaseUrl: string, env: Record<string, string> = {}): Promise<{ port: number; process: ChildProcess; stop(): Promise<void> }> {
+export async function startService(database: { url: string; appUrl: string }, env: Record<string, string> = {}): Promise<{ port: number; process: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
   // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the service under load.
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, join(__dirname, '..', 'src', 'main.js')], {
-    env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, DATABASE_APP_URL: database.appUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const deadline = Date.now() + 60_000;

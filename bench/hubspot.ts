@@ -71,7 +71,7 @@ export async function run(): Promise<void> {
   let app: INestApplication | undefined;
   try {
     const env = loadEnvironment({ LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', HUBSPOT_ACCESS_TOKEN: 'bench', HUBSPOT_BASE_URL: url, HUBSPOT_RATE_LIMIT_PER_10S: String(BUDGET) });
-    app = await createApp({ ...env, databaseUrl: database.url, jwtSecret: 'x'.repeat(32) });
+    app = await createApp({ ...env, databaseUrl: database.url, databaseAppUrl: database.appUrl, jwtSecret: 'x'.repeat(32) });
     await app.init();
     const sync = app.get(HubspotSyncService);
     await sync.prepare();

@@ -34,8 +34,8 @@ function* submissions(): Generator<Record<string, string>> {
   }
 }
 
-async function serviceRun(url: string): Promise<{ rate: number; p99: number; accepted: number; errors: number }> {
-  const pool = new Pool({ connectionString: url, max: 1 });
+async function serviceRun(database: { url: string; appUrl: string }): Promise<{ rate: number; p99: number; accepted: number; errors: number }> {
+  const pool = new Pool({ connectionString: database.url, max: 1 });
   await pool.query(
     `INSERT INTO intake_form (key, name, allowed_origins, field_mapping, default_inquiry_type, inquiry_type_values, consent_fields, signing_secret)
      VALUES ('bench', 'Bench form', $1, $2, 'other', $3, $4, 'not-used')`,
@@ -43,7 +43,7 @@ async function serviceRun(url: string): Promise<{ rate: number; p99: number; acc
   );
   await pool.end();
   // One client address fires everything here: lift the per-IP and per-sender limits for the run.
-  const service = await startService(url, { INTAKE_LIMIT_PER_IP_PER_MINUTE: '100000000', INTAKE_LIMIT_PER_SENDER_PER_HOUR: '100000000' });
+  const service = await startService(database, { INTAKE_LIMIT_PER_IP_PER_MINUTE: '100000000', INTAKE_LIMIT_PER_SENDER_PER_HOUR: '100000000' });
   try {
     const next = submissions();
     const result = await autocannon({
@@ -113,7 +113,7 @@ export async function run(): Promise<void> {
   const baseline = await temporaryDatabase();
   try {
     console.log(`intake: ${DURATION_S} s of form posts over ${CONNECTIONS} connections (${Math.round(RETURNING_SHARE * 100)}% returning people)`);
-    const measured = await serviceRun(service.url);
+    const measured = await serviceRun(service);
     console.log(`  service:  ${round(measured.rate, 0)} accepted submissions/s, p99 ${measured.p99} ms (${measured.accepted} accepted, ${measured.errors} not)`);
     const baselineRate = await baselineRun(baseline.url);
     console.log(`  baseline: ${round(baselineRate, 0)} submissions/s (the same rows straight through pg, one transaction each)`);

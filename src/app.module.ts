@@ -1,6 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { enforceIdentityOnCheckout } from './access/access-pool';
+import { AccountsModule } from './accounts/accounts.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { loggingParams } from './common/logging';
@@ -14,6 +19,7 @@ import { IntakeModule } from './intake/intake.module';
 import { JobsModule } from './jobs/jobs.module';
 import { LeadsModule } from './leads/leads.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { PrivacyModule } from './privacy/privacy.module';
 import { PolicyModule } from './policy/policy.module';
 import { ReviewModule } from './screening/review.module';
 import { ScreeningModule } from './screening/screening.module';
@@ -33,7 +39,15 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         LoggerModule.forRoot(loggingParams(config.LOG_LEVEL, options.logDestination)),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl), migrationsRun: false }),
+        // As the service role, and every connection handed out carries the caller's identity.
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ ...dataSourceOptions(config.databaseAppUrl), migrationsRun: false }),
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options!).initialize();
+            enforceIdentityOnCheckout((dataSource.driver as PostgresDriver).master as Pool);
+            return dataSource;
+          },
+        }),
         PolicyModule,
         AuditModule,
         AuthModule,
@@ -41,6 +55,8 @@ export class AppModule {
         NotificationsModule,
         ScreeningModule,
         LeadsModule,
+        AccountsModule,
+        PrivacyModule,
         IntakeModule,
         ReviewModule,
         HubspotModule.forRoot({ sleep: options.hubspotSleep }),

@@ -1,3 +1,4 @@
+import { openRequestScope } from './access/access-context';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
@@ -44,7 +45,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
-    done();
+    // Everything this request runs, to the last query, runs as whoever the guard identifies: no one until then.
+    openRequestScope(done);
   });
 
   await app.register(helmet, {

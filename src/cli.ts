@@ -17,6 +17,7 @@ import { loadEnvironment } from './config/app-config';
 import { openDatabase } from './database/database';
 import { localSecrets } from './database/embedded-postgres';
 import { migrate } from './database/migrate';
+import { prepareServiceRole } from './database/service-role';
 
 function promptHidden(question: string): Promise<string> {
   let muted = false;
@@ -55,7 +56,8 @@ async function createUser(opts: { email: string; name?: string; role: string[] }
   const database = await openDatabase(env, 'attach');
   try {
     await migrate(database.url);
-    const config = { ...env, LOG_LEVEL: 'silent', JOBS_ENABLED: false, databaseUrl: database.url, jwtSecret: env.JWT_SECRET ?? localSecrets(env.DATA_DIR).jwtSecret };
+    await prepareServiceRole(database.url, database.appUrl);
+    const config = { ...env, LOG_LEVEL: 'silent', JOBS_ENABLED: false, databaseUrl: database.url, databaseAppUrl: database.appUrl, jwtSecret: env.JWT_SECRET ?? localSecrets(env.DATA_DIR).jwtSecret };
     const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });
     try {
       const user = await app.get(UsersService).create(SYSTEM_ACTOR, dto);

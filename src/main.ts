@@ -2,6 +2,7 @@ import { loadEnvironment, ConfigurationError, type AppConfig } from './config/ap
 import { openDatabase } from './database/database';
 import { DataDirectoryInUseError, localSecrets } from './database/embedded-postgres';
 import { migrate } from './database/migrate';
+import { prepareServiceRole } from './database/service-role';
 import { createApp } from './app';
 
 /** Boot messages before the JSON logger exists; never personal data. */
@@ -15,7 +16,8 @@ async function main(): Promise<void> {
   try {
     const applied = await migrate(database.url);
     if (applied.length) say(`Applied migrations: ${applied.join(', ')}`);
-    const config: AppConfig = { ...env, databaseUrl: database.url, jwtSecret: env.JWT_SECRET ?? localSecrets(env.DATA_DIR).jwtSecret };
+    await prepareServiceRole(database.url, database.appUrl);
+    const config: AppConfig = { ...env, databaseUrl: database.url, databaseAppUrl: database.appUrl, jwtSecret: env.JWT_SECRET ?? localSecrets(env.DATA_DIR).jwtSecret };
     const app = await createApp(config);
 
     // SIGINT/SIGTERM: stop taking requests, let running ones finish, close the pool, then stop PostgreSQL.

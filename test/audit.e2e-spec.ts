@@ -1,4 +1,3 @@
-import { DataSource } from 'typeorm';
 import { AuditService, MASKED } from '../src/audit/audit.service';
 import { SYSTEM_ACTOR } from '../src/common/actor';
 import { startTestApp, type TestApp } from './helpers/app';
@@ -17,7 +16,7 @@ describe('[SEC-ACCESS] the audit log', () => {
 
   it('is append-only: the application connection cannot UPDATE, DELETE or TRUNCATE audit rows', async () => {
     await t.app.get(AuditService).record(SYSTEM_ACTOR, { action: 'probe.written', entityType: 'probe', entityId: '1' });
-    const db = t.app.get(DataSource);
+    const db = t.owner;
     await expect(db.query(`UPDATE audit_log SET action = 'probe.rewritten' WHERE action = 'probe.written'`)).rejects.toThrow(/append-only/);
     await expect(db.query(`DELETE FROM audit_log WHERE action = 'probe.written'`)).rejects.toThrow(/append-only/);
     await expect(db.query(`TRUNCATE audit_log`)).rejects.toThrow(/append-only/);

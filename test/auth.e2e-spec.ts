@@ -1,4 +1,3 @@
-import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../src/auth/api-keys.service';
 import { startTestApp, TEST_PASSWORD, type TestApp } from './helpers/app';
 
@@ -46,10 +45,10 @@ describe('[SEC-ACCESS] staff sign-in, accounts and machine clients', () => {
         status = (await t.http().post('/api/auth/login').send({ email: `spray${i}@example.test`, password: 'spray-password' })).status;
       }
       expect(status).toBe(429);
-      const rows = await t.app.get(DataSource).query(`SELECT key FROM rate_limit`);
+      const rows = await t.owner.query(`SELECT key FROM rate_limit`);
       expect(rows.length).toBeGreaterThan(0);
       expect(JSON.stringify(rows)).not.toMatch(/example\.test|127\.0\.0\.1/);
-      await t.app.get(DataSource).query(`DELETE FROM rate_limit`); // this address must sign in again below
+      await t.owner.query(`DELETE FROM rate_limit`); // this address must sign in again below
     });
   });
 
@@ -58,7 +57,7 @@ describe('[SEC-ACCESS] staff sign-in, accounts and machine clients', () => {
       const res = await t.http().post('/api/users').set(as(admin.token)).send({ email: ' Ola.Nordmann@Example.test ', name: 'Ola Nordmann', roles: ['sales', 'event_staff'], password: 'a-long-enough-password' }).expect(201);
       expect(res.body).toMatchObject({ email: 'ola.nordmann@example.test', roles: ['sales', 'event_staff'], active: true });
       expect(res.body).not.toHaveProperty('passwordHash');
-      const [row] = await t.app.get(DataSource).query(`SELECT password_hash FROM staff_user WHERE id = $1`, [res.body.id]);
+      const [row] = await t.owner.query(`SELECT password_hash FROM staff_user WHERE id = $1`, [res.body.id]);
       expect(row.password_hash).toMatch(/^\$argon2id\$/);
       // A second account with the same address, in any case, is a conflict.
       await t.http().post('/api/users').set(as(admin.token)).send({ email: 'OLA.nordmann@example.test', name: 'Twin', roles: ['sales'], password: 'a-long-enough-password' }).expect(409);
@@ -80,7 +79,7 @@ describe('[SEC-ACCESS] staff sign-in, accounts and machine clients', () => {
     });
 
     it('refuses to remove the last active admin', async () => {
-      const db = t.app.get(DataSource);
+      const db = t.owner;
       await db.query(`UPDATE staff_user SET deactivated_at = now() WHERE 'admin' = ANY(roles) AND id <> $1`, [admin.id]);
       const res = await t.http().patch(`/api/users/${admin.id}`).set(as(admin.token)).send({ roles: ['sales'] });
       expect(res.status).toBe(409);
@@ -104,7 +103,7 @@ describe('[SEC-ACCESS] staff sign-in, accounts and machine clients', () => {
 
       const listed = await t.http().get('/api/api-keys').set(as(admin.token)).expect(200);
       expect(JSON.stringify(listed.body)).not.toContain(key);
-      const [row] = await t.app.get(DataSource).query(`SELECT * FROM api_key WHERE id = $1`, [created.body.id]);
+      const [row] = await t.owner.query(`SELECT * FROM api_key WHERE id = $1`, [created.body.id]);
       expect(JSON.stringify(row)).not.toContain(key.split('_')[2]);
       expect(row.last_used_at).toBeNull();
 
@@ -113,7 +112,7 @@ describe('[SEC-ACCESS] staff sign-in, accounts and machine clients', () => {
       const service = t.app.get(ApiKeysService);
       expect((await service.authenticate(key))?.channel).toBe('web_form');
       expect(await service.authenticate(key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A'))).toBeNull();
-      const [used] = await t.app.get(DataSource).query(`SELECT last_used_at FROM api_key WHERE id = $1`, [created.body.id]);
+      const [used] = await t.owner.query(`SELECT last_used_at FROM api_key WHERE id = $1`, [created.body.id]);
       expect(used.last_used_at).not.toBeNull();
 
       await t.http().delete(`/api/api-keys/${created.body.id}`).set(as(admin.token)).expect(200);

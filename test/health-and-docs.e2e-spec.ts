@@ -1,4 +1,3 @@
-import { DataSource } from 'typeorm';
 import { startTestApp, type TestApp } from './helpers/app';
 
 describe('operations: health and API documentation', () => {
@@ -13,7 +12,7 @@ describe('operations: health and API documentation', () => {
   });
 
   it('/health/ready says not ready while a migration is missing', async () => {
-    const db = t.app.get(DataSource);
+    const db = t.owner;
     const [last] = await db.query(`SELECT id, timestamp, name FROM migrations ORDER BY id DESC LIMIT 1`);
     await db.query(`DELETE FROM migrations WHERE id = $1`, [last.id]);
     try {

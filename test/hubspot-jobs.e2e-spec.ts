@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { runAsSystem } from '../src/access/access-context';
 import { HubspotSyncService } from '../src/hubspot/hubspot-sync.service';
 import { LeadsService } from '../src/leads/leads.service';
 import { SYSTEM_ACTOR } from '../src/common/actor';
@@ -18,8 +18,8 @@ describe('the HubSpot sync as a background job', () => {
   it('without HUBSPOT_ACCESS_TOKEN the outbox fills and waits; health says the sync is not configured; nothing fails', async () => {
     const t = await startTestApp({ env: { JOBS_ENABLED: 'true' } });
     try {
-      const { person } = await t.app.get(LeadsService).capture(SYSTEM_ACTOR, captureOf('waiting@example.no'));
-      const [{ n }] = await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM hubspot_outbox WHERE person_id = $1 AND done_at IS NULL`, [person.id]);
+      const { person } = await runAsSystem('test seed', () => t.app.get(LeadsService).capture(SYSTEM_ACTOR, captureOf('waiting@example.no')));
+      const [{ n }] = await t.owner.query(`SELECT count(*)::int AS n FROM hubspot_outbox WHERE person_id = $1 AND done_at IS NULL`, [person.id]);
       expect(n).toBe(1);
       expect(await t.app.get(HubspotSyncService).drain()).toMatchObject({ upserted: 0, paused: false });
       const health = await t.http().get('/health/ready').expect(200);
@@ -37,7 +37,7 @@ describe('the HubSpot sync as a background job', () => {
     const { url } = await fake.start();
     const t = await startTestApp({ env: { JOBS_ENABLED: 'true', HUBSPOT_ACCESS_TOKEN: 'token', HUBSPOT_BASE_URL: url } });
     try {
-      await t.app.get(LeadsService).capture(SYSTEM_ACTOR, captureOf('by-the-job@example.no'));
+      await runAsSystem('test seed', () => t.app.get(LeadsService).capture(SYSTEM_ACTOR, captureOf('by-the-job@example.no')));
       const deadline = Date.now() + 30_000;
       while (!fake.contactByEmail('by-the-job@example.no') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(fake.contactByEmail('by-the-job@example.no')?.properties).toMatchObject({ firstname: 'Ola', lifecyclestage: 'lead' });

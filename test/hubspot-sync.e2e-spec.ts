@@ -1,3 +1,4 @@
+import { runAsSystem } from '../src/access/access-context';
 import { DataSource } from 'typeorm';
 import { HubspotSyncService } from '../src/hubspot/hubspot-sync.service';
 import { LeadsService } from '../src/leads/leads.service';
@@ -29,7 +30,7 @@ describe('[DISCLOSE-HUBSPOT] HubSpot sync through the real SDK, against the fake
         now += ms;
       },
     });
-    db = t.app.get(DataSource);
+    db = t.owner;
     sync = t.app.get(HubspotSyncService);
     admin = (await t.userWith('admin')).token;
     dpo = (await t.userWith('dpo')).token;
@@ -46,14 +47,16 @@ describe('[DISCLOSE-HUBSPOT] HubSpot sync through the real SDK, against the fake
   });
 
   const capture = (overrides: { email?: string; source?: IntakeSource; consents?: ('service_updates' | 'request_contact')[] } = {}) =>
-    t.app.get(LeadsService).capture(SYSTEM_ACTOR, {
-      source: overrides.source ?? 'web_form',
-      receivedAt: new Date(),
-      payload: {},
-      person: { firstName: 'Kari', lastName: `Nordmann ${++n}`, email: overrides.email ?? `kari${n}.${Date.now()}@example.no`, position: 'CTO', companyName: 'Fjord AS' },
-      inquiryType: 'expert_take',
-      consents: overrides.consents ?? ['service_updates'],
-    });
+    runAsSystem('test seed', () =>
+      t.app.get(LeadsService).capture(SYSTEM_ACTOR, {
+        source: overrides.source ?? 'web_form',
+        receivedAt: new Date(),
+        payload: {},
+        person: { firstName: 'Kari', lastName: `Nordmann ${++n}`, email: overrides.email ?? `kari${n}.${Date.now()}@example.no`, position: 'CTO', companyName: 'Fjord AS' },
+        inquiryType: 'expert_take',
+        consents: overrides.consents ?? ['service_updates'],
+      }),
+    );
   const upsertRequests = () => fake.requests.filter((r) => r.path.endsWith('/batch/upsert'));
   const person = async (id: string) => (await db.query(`SELECT * FROM person WHERE id = $1`, [id]))[0];
   const drainAll = async () => {

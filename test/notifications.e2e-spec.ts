@@ -56,6 +56,7 @@ describe('new-lead notifications', () => {
   const configWith = (env: Record<string, string | undefined>): AppConfig => ({
     ...loadEnvironment({ NODE_ENV: 'test', NOTIFY_FROM: 'Lead desk <crm@firm.test>', PUBLIC_BASE_URL: 'https://crm.firm.test/', ...env }),
     databaseUrl: '',
+    databaseAppUrl: '',
     jwtSecret: 'x'.repeat(32),
   });
   const serviceWith = (env: Record<string, string | undefined>) => {

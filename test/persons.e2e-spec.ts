@@ -1,3 +1,4 @@
+import { runAsSystem } from '../src/access/access-context';
 import { DataSource } from 'typeorm';
 import { MASKED } from '../src/audit/audit.service';
 import { SYSTEM_ACTOR } from '../src/common/actor';
@@ -35,7 +36,7 @@ describe('the staff leads API (/api/persons)', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    db = t.app.get(DataSource);
+    db = t.owner;
     policy = t.app.get(PolicyService);
     [sales, sales2, manager, admin, eventStaff, dpo] = [
       await t.userWith('sales'),
@@ -75,7 +76,7 @@ describe('the staff leads API (/api/persons)', () => {
       consents: input.consents ?? [],
       ownerId: input.ownerId ?? null,
     };
-    const result = await t.app.get(LeadsService).capture(SYSTEM_ACTOR, capture);
+    const result = await runAsSystem('test seed', () => t.app.get(LeadsService).capture(SYSTEM_ACTOR, capture));
     return { personId: result.person.id, captureId: result.captureId };
   }
 
@@ -596,22 +597,28 @@ describe('the staff leads API (/api/persons)', () => {
       const [converted] = (await auditFor(firstId)).filter((e) => e.action === 'person.converted');
       expect(converted.changes).toMatchObject({ status: { before: 'new', after: 'customer' }, companyId: { before: null, after: companyId } });
       const companyAudit = await db.query(`SELECT action FROM audit_log WHERE entity_type = 'company' AND entity_id = $1 ORDER BY id`, [companyId]);
-      expect(companyAudit.map((r: { action: string }) => r.action)).toEqual(['company.created', 'company.became_customer']);
+      // The account manager who won the customer looks after it.
+      expect(companyAudit.map((r: { action: string }) => r.action)).toEqual(['company.created', 'company.became_customer', 'company.account_manager_assigned']);
     });
 
-    it('converting a second person with the same domain reuses the company', async () => {
+    it('[ACCESS-AM] converting a second person with the same domain reuses the company; the lead is handed over to its account manager', async () => {
       const res = await t.http().post(`/api/persons/${secondId}/convert`).set(as(sales.token)).send({ company: { name: 'Fjordkraft (typo) AS', domain: 'www.FJORDKRAFT.example' } }).expect(200);
       expect(res.body).toMatchObject({ status: 'customer', companyId, companyName: 'Fjordkraft Consulting AS' });
       const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM company WHERE domain = 'fjordkraft.example'`);
       expect(n).toBe(1);
-      expect(setOfIds((await t.http().get(`/api/persons?companyId=${companyId}`).set(as(sales.token)).expect(200)).body.items)).toEqual([firstId, secondId].sort());
+      expect(setOfIds((await t.http().get(`/api/persons?companyId=${companyId}`).set(as(manager.token)).expect(200)).body.items)).toEqual([firstId, secondId].sort());
+      // Sales worked the lead; the customer's people are no longer theirs to see.
+      expect((await t.http().get(`/api/persons?companyId=${companyId}`).set(as(sales.token)).expect(200)).body.items).toEqual([]);
+      await t.http().get(`/api/persons/${secondId}`).set(as(sales.token)).expect(404);
     });
 
     it('[RET-CUST] converting into an existing company by id anchors the customer clock at its last service delivery', async () => {
       await db.query(`UPDATE company SET last_service_delivery_at = '2025-09-15T12:00:00Z' WHERE id = $1`, [companyId]);
       const { personId: third } = await seed({ firstName: 'Cato', lastName: 'Convert', email: 'cato@fjordkraft.example' });
-      expect((await t.http().post(`/api/persons/${third}/convert`).set(as(sales.token)).send({ companyId }).expect(200)).body).toMatchObject({ status: 'customer', companyId });
-      const [customer] = (await detail(third)).captures.filter((c: { source: string }) => c.source === 'customer');
+      // Sales cannot name a customer they may not see; its account manager can.
+      await t.http().post(`/api/persons/${third}/convert`).set(as(sales.token)).send({ companyId }).expect(422);
+      expect((await t.http().post(`/api/persons/${third}/convert`).set(as(manager.token)).send({ companyId }).expect(200)).body).toMatchObject({ status: 'customer', companyId });
+      const [customer] = (await detail(third, manager.token)).captures.filter((c: { source: string }) => c.source === 'customer');
       expect(customer).toMatchObject({ retentionAnchor: 'last_service_delivery', retentionAnchorAt: '2025-09-15T12:00:00.000Z', retentionDueAt: '2031-09-15T12:00:00.000Z' });
     });
 

@@ -1,3 +1,4 @@
+import { runAsSystem } from '../src/access/access-context';
 import { DataSource } from 'typeorm';
 import { ReviewService } from '../src/screening/review.service';
 import { RENDER_TOKEN_FIELD, ScreeningService } from '../src/screening/screening.service';
@@ -31,7 +32,7 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
   beforeAll(async () => {
     const { url } = await smtp.start();
     t = await startTestApp({ env: { SMTP_URL: url, SALES_INBOX: 'sales@firm.example' } });
-    db = t.app.get(DataSource);
+    db = t.owner;
     admin = (await t.userWith('admin')).token;
     sales = (await t.userWith('sales')).token;
     await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send(FORM).expect(201);
@@ -145,7 +146,7 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
     const t2 = await startTestApp({ db: t.db, env: { TRUST_PROXY: 'true' } });
     try {
       const res = await t2.http().post('/api/intake/forms/contact').set('Origin', ORIGIN).set('X-Forwarded-For', '203.0.113.77').send(fields()).expect(202);
-      const s = (await t2.app.get(DataSource).query(`SELECT status, verdict FROM intake_submission WHERE id = $1`, [res.body.reference]))[0];
+      const s = (await t2.owner.query(`SELECT status, verdict FROM intake_submission WHERE id = $1`, [res.body.reference]))[0];
       expect(s.status).toBe('blocked');
       expect(s.verdict.reasons[0].evidence).toMatchObject({ type: 'cidr', value: '203.0.113.0/24' });
     } finally {
@@ -251,7 +252,7 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
   });
 
   it('staff-entered data is not held, but a block-list or disposable-address match shows as a warning on the record', async () => {
-    const { person } = await t.app.get(LeadsService).capture(SYSTEM_ACTOR, { source: 'manual', receivedAt: new Date(), payload: {}, person: { firstName: 'Temp', email: `temp.${word()}@mailinator.com` }, consents: [] });
+    const { person } = await runAsSystem('test seed', () => t.app.get(LeadsService).capture(SYSTEM_ACTOR, { source: 'manual', receivedAt: new Date(), payload: {}, person: { firstName: 'Temp', email: `temp.${word()}@mailinator.com` }, consents: [] }));
     const res = await t.http().get(`/api/persons/${person.id}`).set('Authorization', `Bearer ${sales}`).expect(200);
     expect(res.body.warnings).toEqual(['Disposable e-mail address']);
   });

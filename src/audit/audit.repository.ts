@@ -27,6 +27,20 @@ export class AuditRepository {
     );
   }
 
+  /** Many lines in one statement (a list read names every person it showed). */
+  async insertMany(entries: Omit<AuditEntry, 'id' | 'occurredAt'>[], manager?: EntityManager): Promise<void> {
+    if (!entries.length) return;
+    const params: unknown[] = [];
+    const rows = entries.map((e) => {
+      const at = params.push(e.actorType, e.actorId, e.action, e.entityType, e.entityId, e.changes === null ? null : JSON.stringify(e.changes), e.requestId, e.ip) - 8;
+      return `(${Array.from({ length: 8 }, (_, i) => `$${at + i + 1}`).join(', ')})`;
+    });
+    await (manager ?? this.dataSource.manager).query(
+      `INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id, changes, request_id, ip) VALUES ${rows.join(', ')}`,
+      params,
+    );
+  }
+
   async find(filter: AuditFilter): Promise<AuditEntry[]> {
     const qb = this.dataSource.getRepository(AuditEntry).createQueryBuilder('a').orderBy('a.id', 'DESC').limit(filter.limit);
     if (filter.entityType) qb.andWhere('a.entityType = :entityType', { entityType: filter.entityType });

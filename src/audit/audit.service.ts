@@ -61,6 +61,10 @@ export class AuditService {
     await this.audit.insert(this.entry(actor, record), manager);
   }
 
+  async recordMany(actor: Actor, records: AuditRecord[], manager?: EntityManager): Promise<void> {
+    await this.audit.insertMany(records.map((record) => this.entry(actor, record)), manager);
+  }
+
   async query(query: AuditQuery): Promise<Page<AuditEntry>> {
     if (query.from && query.to && query.from >= query.to) {
       throw new ProblemException(422, '`from` must be before `to`.', { errors: [{ field: 'to', message: 'must be after from' }] });

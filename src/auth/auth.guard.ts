@@ -1,3 +1,4 @@
+import { identifyRequest } from '../access/access-context';
 import { ForbiddenException, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { RequestWithActor } from '../common/actor';
@@ -39,6 +40,7 @@ export class AuthGuard implements CanActivate {
     const user = scheme?.toLowerCase() === 'bearer' && token ? await this.auth.userForToken(token) : null;
     if (!user) throw new UnauthorizedException('Sign in (POST /api/auth/login) and send the token as Authorization: Bearer <token>.');
     request.actor = { type: 'user', id: user.id, roles: user.roles, ...base };
+    identifyRequest({ kind: 'staff', userId: user.id, roles: user.roles });
 
     const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_ALLOWED, targets) ?? [];
     if (!user.roles.some((role) => allowed.includes(role))) throw new ForbiddenException('Your role does not give access to this.');

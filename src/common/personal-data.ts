@@ -37,7 +37,7 @@ export const NOT_PERSONAL_DATA: Record<string, readonly string[]> = {
   staff_user: ['id', 'roles', 'deactivatedAt', 'lastLoginAt', 'createdAt', 'updatedAt'],
   api_key: ['id', 'name', 'channel', 'prefix', 'secretHash', 'createdBy', 'createdAt', 'revokedAt', 'lastUsedAt'],
   audit_log: ['id', 'occurredAt', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'changes', 'requestId'],
-  person: ['id', 'companyId', 'status', 'ownerId', 'restrictedAt', 'marketingObjectionAt', 'erasedAt', 'hubspotId', 'syncState', 'syncedAt', 'syncError', 'createdAt', 'updatedAt'],
+  person: ['id', 'companyId', 'customerCompanyId', 'status', 'ownerId', 'restrictedAt', 'marketingObjectionAt', 'erasedAt', 'hubspotId', 'syncState', 'syncedAt', 'syncError', 'createdAt', 'updatedAt'],
   capture: [
     'id', 'personId', 'source', 'sourceRef', 'formId', 'receivedAt', 'contentType', 'inquiryType', 'legalBases', 'consentsGiven',
     'policyVersion', 'retentionAnchor', 'retentionAnchorAt', 'retentionDueAt', 'actorType', 'actorId',
@@ -53,6 +53,9 @@ export const NOT_PERSONAL_DATA: Record<string, readonly string[]> = {
   screening_rule: ['id', 'kind', 'pattern', 'tag', 'createdBy', 'createdAt', 'updatedAt'],
   sender_list_entry: ['id', 'list', 'type', 'tag', 'reason', 'createdBy', 'createdAt', 'expiresAt'],
   review_decision: ['id', 'submissionId', 'fromStatus', 'toStatus', 'comment', 'decidedBy', 'decidedAt'],
+  account_manager: ['companyId', 'userId', 'assignedBy', 'assignedAt'],
+  // The reason is about staff access to an account ("covers Maria's leave"), not about a lead.
+  customer_access_grant: ['id', 'companyId', 'userId', 'reason', 'grantedBy', 'grantedAt', 'expiresAt', 'revokedAt', 'revokedBy'],
   intake_form: [
     'id', 'key', 'name', 'allowedOrigins', 'fieldMapping', 'defaultInquiryType', 'inquiryTypeValues', 'consentFields', 'signingSecret',
     'notifyEmail', 'honeypotField', 'minFillSeconds', 'archivedAt', 'createdAt', 'updatedAt',

@@ -22,6 +22,14 @@ export class EnvironmentVariables {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// connection URL' })
   DATABASE_URL?: string;
 
+  /**
+   * With DATABASE_URL: the role the service's requests use (migrations and jobs use DATABASE_URL,
+   * the owner). It must own nothing, so row-level security applies; created if missing.
+   */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^:@/]+:[^@]*@.+/, { message: 'DATABASE_APP_URL must be a postgres:// URL with a user name and password' })
+  DATABASE_APP_URL?: string;
+
   @IsString()
   DATA_DIR: string = './.data';
 
@@ -116,11 +124,13 @@ export class EnvironmentVariables {
 }
 
 /** Variables without a default (class fields without an initialiser are not enumerable on an instance). */
-export const OPTIONAL_VARIABLES = ['DATABASE_URL', 'JWT_SECRET', 'PUBLIC_BASE_URL', 'SMTP_URL', 'SALES_INBOX', 'HUBSPOT_ACCESS_TOKEN'];
+export const OPTIONAL_VARIABLES = ['DATABASE_URL', 'DATABASE_APP_URL', 'JWT_SECRET', 'PUBLIC_BASE_URL', 'SMTP_URL', 'SALES_INBOX', 'HUBSPOT_ACCESS_TOKEN'];
 
 export type AppConfig = Readonly<EnvironmentVariables> & {
-  /** The database the app actually uses: DATABASE_URL, or the embedded server's URL. */
+  /** The database as its owner (migrations, the job queue): DATABASE_URL, or the embedded server's URL. */
   readonly databaseUrl: string;
+  /** The same database as the service role, which row-level security applies to: everything else. */
+  readonly databaseAppUrl: string;
   readonly jwtSecret: string;
 };
 
@@ -137,7 +147,7 @@ export function loadEnvironment(env: Record<string, string | undefined>): Enviro
   const parsed = plainToInstance(EnvironmentVariables, relevant, { enableImplicitConversion: false });
   const errors = validateSync(parsed, { skipMissingProperties: false });
   const problems = errors.map((e) => {
-    const got = ['JWT_SECRET', 'DATABASE_URL', 'SMTP_URL', 'HUBSPOT_ACCESS_TOKEN'].includes(e.property) ? '' : ` (got ${JSON.stringify(relevant[e.property])})`;
+    const got = ['JWT_SECRET', 'DATABASE_URL', 'DATABASE_APP_URL', 'SMTP_URL', 'HUBSPOT_ACCESS_TOKEN'].includes(e.property) ? '' : ` (got ${JSON.stringify(relevant[e.property])})`;
     return `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}${got}`;
   });
   if (parsed.NODE_ENV === 'production' && !parsed.JWT_SECRET) {

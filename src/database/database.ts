@@ -1,4 +1,4 @@
-import type { EnvironmentVariables } from '../config/app-config';
+import { ConfigurationError, type EnvironmentVariables } from '../config/app-config';
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres';
 
 /**
@@ -10,6 +10,14 @@ export async function openDatabase(
   ifRunning: 'fail' | 'attach',
   onLog?: (line: string) => void,
 ): Promise<EmbeddedServer> {
-  if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => undefined };
+  if (env.DATABASE_URL) {
+    if (!env.DATABASE_APP_URL) {
+      throw new ConfigurationError(
+        'DATABASE_APP_URL: set it with DATABASE_URL: the login role the service works as (e.g. postgres://crm_service:secret@host:5432/crm), ' +
+          'which must not own the tables, so that row-level security applies to it.',
+      );
+    }
+    return { url: env.DATABASE_URL, appUrl: env.DATABASE_APP_URL, stop: async () => undefined };
+  }
   return startEmbeddedPostgres({ dataDir: env.DATA_DIR, port: env.EMBEDDED_PG_PORT, ifRunning, onLog });
 }

@@ -6,7 +6,10 @@ import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 
 export interface EmbeddedServer {
+  /** As the owner (superuser): migrations, the job queue. */
   readonly url: string;
+  /** As the service role (`crm_service`), which row-level security applies to. */
+  readonly appUrl: string;
   /** Stops PostgreSQL if this process started it; a no-op for a server it only attached to. */
   stop(): Promise<void>;
 }
@@ -23,15 +26,24 @@ export class DataDirectoryInUseError extends Error {}
 
 interface LocalSecrets {
   pgPassword: string;
+  /** The service role's password (added to older secrets files on first use). */
+  servicePassword: string;
   jwtSecret: string;
 }
 
 /** Secrets for a local installation, generated on first start and kept beside the data (mode 0600). */
 export function localSecrets(dataDir: string): LocalSecrets {
   const file = join(resolve(dataDir), 'secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalSecrets;
+  if (existsSync(file)) {
+    const secrets = JSON.parse(readFileSync(file, 'utf8')) as LocalSecrets;
+    if (!secrets.servicePassword) {
+      secrets.servicePassword = randomBytes(24).toString('hex');
+      writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+    }
+    return secrets;
+  }
   mkdirSync(resolve(dataDir), { recursive: true });
-  const secrets = { pgPassword: randomBytes(24).toString('hex'), jwtSecret: randomBytes(48).toString('base64url') };
+  const secrets = { pgPassword: randomBytes(24).toString('hex'), servicePassword: randomBytes(24).toString('hex'), jwtSecret: randomBytes(48).toString('base64url') };
   writeFileSync(file, JSON.stringify(secrets), { mode: 0o600, flag: 'wx' });
   return secrets;
 }
@@ -77,12 +89,13 @@ async function waitForExit(pid: number): Promise<void> {
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const dataDir = resolve(options.dataDir);
   const clusterDir = join(dataDir, 'pg');
-  const { pgPassword } = localSecrets(dataDir);
+  const { pgPassword, servicePassword } = localSecrets(dataDir);
   const url = (port: number) => `postgres://postgres:${pgPassword}@127.0.0.1:${port}/crm`;
+  const appUrl = (port: number) => `postgres://crm_service:${servicePassword}@127.0.0.1:${port}/crm`;
 
   const running = runningServer(clusterDir);
   if (running && ownerAlive(dataDir)) {
-    if (options.ifRunning === 'attach') return { url: url(running.port), stop: async () => undefined };
+    if (options.ifRunning === 'attach') return { url: url(running.port), appUrl: appUrl(running.port), stop: async () => undefined };
     throw new DataDirectoryInUseError(
       `The embedded PostgreSQL in ${clusterDir} is already running (pid ${running.pid}, port ${running.port}): ` +
         'another instance of the service is using this data directory. Stop it first, or set DATA_DIR or DATABASE_URL.',
@@ -110,6 +123,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
   return {
     url: url(options.port),
+    appUrl: appUrl(options.port),
     stop: async () => {
       await stopPostgres(server);
       rmSync(join(dataDir, 'owner.pid'), { force: true });

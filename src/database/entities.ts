@@ -17,4 +17,6 @@ import { ScreeningRule } from '../screening/entities/screening-rule.entity';
 import { SenderListEntry } from '../screening/entities/sender-list-entry.entity';
 
 /** Every entity, for the data source used by the app, the migration commands and the schema-diff test. */
-export const ENTITIES = [StaffUser, ApiKey, AuditEntry, Company, Person, Capture, ConsentEvent, Activity, IntakeForm, HubspotOutboxEntry, HubspotSuppression, HubspotSyncControl, Disclosure, IntakeSubmission, ScreeningRule, SenderListEntry, ReviewDecision];
+import { AccountManager } from '../accounts/entities/account-manager.entity';
+import { CustomerAccessGrant } from '../accounts/entities/customer-access-grant.entity';
+export const ENTITIES = [AccountManager, CustomerAccessGrant, StaffUser, ApiKey, AuditEntry, Company, Person, Capture, ConsentEvent, Activity, IntakeForm, HubspotOutboxEntry, HubspotSuppression, HubspotSyncControl, Disclosure, IntakeSubmission, ScreeningRule, SenderListEntry, ReviewDecision];

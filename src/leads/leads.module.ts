@@ -9,6 +9,6 @@ import { PersonsService } from './persons.service';
   imports: [AuthModule],
   controllers: [PersonsController],
   providers: [LeadsRepository, LeadsService, PersonsService],
-  exports: [LeadsService],
+  exports: [LeadsService, PersonsService],
 })
 export class LeadsModule {}

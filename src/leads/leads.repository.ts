@@ -25,8 +25,6 @@ function toPerson(row: Record<string, unknown>): Person {
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [camel(k), v])) as unknown as Person;
 }
 
-/** The expression the trigram index `person_search_idx` is built on; search must use it verbatim. */
-const SEARCH_TEXT = `lower(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '') || ' ' || coalesce(p.email, '') || ' ' || coalesce(p.company_name, ''))`;
 
 export const PERSON_SORTS = { createdAt: 'p.created_at', updatedAt: 'p.updated_at', name: `lower(coalesce(p.last_name, '') || ' ' || coalesce(p.first_name, ''))` } as const;
 export type PersonSort = keyof typeof PERSON_SORTS;
@@ -214,7 +212,9 @@ export class LeadsRepository {
       const purpose = param(f.consentPurpose);
       where.push(`(SELECT ce.action FROM consent_event ce WHERE ce.person_id = p.id AND ce.purpose = ${purpose} ORDER BY ce.id DESC LIMIT 1) = 'granted'`);
     }
-    if (f.q) where.push(`${SEARCH_TEXT} LIKE ${param(`%${escapeLike(f.q.trim().toLowerCase())}%`)}`);
+    // Through the trigram index, inside a function that applies the customer rule itself: row-level
+    // security would keep LIKE out of the index scan (it is not leakproof).
+    if (f.q) where.push(`p.id IN (SELECT crm_person_ids_matching(${param(`%${escapeLike(f.q.trim().toLowerCase())}%`)}))`);
     const sort = PERSON_SORTS[f.sort];
     const dir = f.descending ? 'DESC' : 'ASC';
     if (f.after) where.push(`(${sort}, p.id) ${f.descending ? '<' : '>'} (${param(f.after[0])}, ${param(f.after[1])}::uuid)`);
@@ -268,6 +268,14 @@ export class LeadsRepository {
   async insertCompany(tx: EntityManager, company: Pick<Company, 'name' | 'domain' | 'address'>): Promise<Company> {
     const { identifiers } = await tx.insert(Company, company);
     return (await this.findCompany(identifiers[0].id as string, tx))!;
+  }
+
+  accountManagerCount(tx: EntityManager, companyId: string): Promise<number> {
+    return tx.query(`SELECT count(*)::int AS n FROM account_manager WHERE company_id = $1`, [companyId]).then((rows: { n: number }[]) => rows[0].n);
+  }
+
+  async addAccountManager(tx: EntityManager, companyId: string, userId: string, assignedBy: string | null): Promise<void> {
+    await tx.query(`INSERT INTO account_manager (company_id, user_id, assigned_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [companyId, userId, assignedBy]);
   }
 
   async updateCompany(tx: EntityManager, id: string, changes: Partial<Company>): Promise<void> {

@@ -17,8 +17,8 @@ export class PersonsController {
   @Get()
   @ApiOperation({ summary: 'List and search people, with filters, sorting and cursor pagination' })
   @ApiOkResponse({ type: PersonPage })
-  list(@Query() query: PersonQuery): Promise<PersonPage> {
-    return this.persons.list(query);
+  list(@CurrentActor() actor: Actor, @Query() query: PersonQuery): Promise<PersonPage> {
+    return this.persons.list(actor, query);
   }
 
   @Post('merge')

@@ -1,3 +1,4 @@
+import { runAsSystem } from '../access/access-context';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { QueryFailedError, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
@@ -44,7 +45,8 @@ export class PersonsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async list(query: PersonQuery): Promise<Page<PersonView>> {
+  /** A page of persons with their personal fields: who saw whom is audited, one line per person shown. */
+  async list(actor: Actor, query: PersonQuery): Promise<Page<PersonView>> {
     const descending = query.sort.startsWith('-');
     const sort = query.sort.replace(/^-/, '') as PersonSort;
     const after = decodeCursor(query.cursor);
@@ -69,7 +71,23 @@ export class PersonsService {
       throw err;
     });
     const page = toPage(rows, query.limit, (r) => [r.sortKey, r.id]);
+    await this.audit.recordMany(actor, page.items.map((p) => ({ action: 'person.listed', entityType: 'person', entityId: p.id })));
     return { items: page.items.map(toPersonView), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * The DPO's way to an active customer's person (an access, rectification or erasure request):
+   * the read runs as the system, and the audit log keeps why, next to the read itself.
+   */
+  async readForPrivacyRequest(actor: Actor, request: { personId?: string; email?: string; reason: string }): Promise<PersonDetailView> {
+    return runAsSystem('privacy request', async () => {
+      const email = request.email ? normaliseEmail(request.email) : null;
+      if (request.email && !email) throw invalidField('email', 'must be an e-mail address');
+      const person = request.personId ? await this.leads.findById(request.personId) : await this.leads.transaction((tx) => this.leads.findByEmailForUpdate(tx, email!));
+      if (!person) throw new NotFoundException('There is no such person.');
+      await this.audit.record(actor, { action: 'person.privacy_request_access', entityType: 'person', entityId: person.id, after: { reason: request.reason } });
+      return this.get(actor, person.id);
+    });
   }
 
   /** The whole record; opening it is a read of personal data, so it is audited. */
@@ -153,12 +171,22 @@ export class PersonsService {
   /** Makes the lead a customer of a company: a `customer` capture starts the customer clock (6.4). */
   async convert(actor: Actor, id: string, dto: ConvertDto): Promise<PersonView> {
     if (!dto.companyId === !dto.company) throw invalidField('companyId', 'give either companyId or company');
-    return this.leads.transaction(async (tx) => {
+    // The caller must see the lead, and a company named by id; a domain is matched among all
+    // companies, so a lead handed over to an existing customer joins it instead of a duplicate.
+    if (!(await this.leads.findById(id))) throw new NotFoundException('There is no such person.');
+    if (dto.companyId && !(await this.leads.findCompany(dto.companyId))) throw invalidField('companyId', 'there is no such company');
+    // Once a customer's, the lead is theirs (6.2(8)): the hand-over itself runs as the system.
+    return runAsSystem('conversion to customer', () => this.leads.transaction(async (tx) => {
       const before = await this.mustFind(tx, id);
       const company = await this.companyFor(tx, actor, dto);
       if (!company.isCustomer) {
         await this.leads.updateCompany(tx, company.id, { isCustomer: true });
         await this.audit.record(actor, { action: 'company.became_customer', entityType: 'company', entityId: company.id, before: { isCustomer: false }, after: { isCustomer: true } }, tx);
+      }
+      // An account manager who wins a new customer looks after it until an admin says otherwise.
+      if (actor.roles.includes('account_manager') && actor.id && (await this.leads.accountManagerCount(tx, company.id)) === 0) {
+        await this.leads.addAccountManager(tx, company.id, actor.id, actor.id);
+        await this.audit.record(actor, { action: 'company.account_manager_assigned', entityType: 'company', entityId: company.id, after: { userId: actor.id } }, tx);
       }
       const changes: Partial<Person> = { status: 'customer', companyId: company.id, companyName: company.name };
       await this.leads.updatePerson(tx, id, changes);
@@ -171,7 +199,7 @@ export class PersonsService {
       const after = (await this.leads.findById(id, tx))!;
       await this.audit.record(actor, { action: 'person.converted', entityType: 'person', entityId: id, before: pick(before, changes), after: pick(after, changes) }, tx);
       return toPersonView(after);
-    });
+    }));
   }
 
   async addNote(actor: Actor, id: string, text: string): Promise<{ id: string }> {

@@ -1,3 +1,4 @@
+import { runAsSystem } from '../access/access-context';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
@@ -83,6 +84,6 @@ export class ReviewService {
 
   /** Held items nobody reviewed and confirmed spam go after QUARANTINE_RETENTION_DAYS. */
   purge(): Promise<number> {
-    return this.repo.purge(this.config.QUARANTINE_RETENTION_DAYS);
+    return runAsSystem('quarantine purge', () => this.repo.purge(this.config.QUARANTINE_RETENTION_DAYS));
   }
 }

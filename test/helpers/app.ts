@@ -1,5 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
+import type { DataSource } from 'typeorm';
+import { runAsSystem } from '../../src/access/access-context';
+import { createDataSource } from '../../src/database/data-source';
 import type TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app';
 import type { AppOptions } from '../../src/app.module';
@@ -15,6 +18,11 @@ export interface TestApp {
   app: NestFastifyApplication;
   config: AppConfig;
   db: TestDatabase;
+  /**
+   * The test's own view of the database, as its owner: row-level security does not apply, so
+   * checks see every row. The app itself connects as the service role.
+   */
+  owner: DataSource;
   http(): TestAgent;
   /** A new staff user with these roles, and a bearer token for them. */
   userWith(...roles: Role[]): Promise<{ id: string; email: string; token: string }>;
@@ -34,9 +42,10 @@ let userCounter = 0;
 /** The real application on this test file's own database, ready for supertest. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase());
-  const env = loadEnvironment({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', INTAKE_LIMIT_PER_IP_PER_MINUTE: '100000', INTAKE_LIMIT_PER_SENDER_PER_HOUR: '100000', ...options.env });
-  const config: AppConfig = { ...env, databaseUrl: db.url, jwtSecret: 'test-only-jwt-secret-of-at-least-32-chars' };
+  const env = loadEnvironment({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', JOBS_ENABLED: 'false', INTAKE_LIMIT_PER_IP_PER_MINUTE: '100000', INTAKE_LIMIT_PER_SENDER_PER_HOUR: '100000', ...options.env });
+  const config: AppConfig = { ...env, databaseUrl: db.url, databaseAppUrl: db.appUrl, jwtSecret: 'test-only-jwt-secret-of-at-least-32-chars' };
   const app = await createApp(config, options);
+  const owner = await createDataSource(db.url, 2).initialize();
   options.beforeInit?.(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
@@ -45,15 +54,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     app,
     config,
     db,
+    owner,
     http,
     async userWith(...roles) {
       const email = `staff${++userCounter}-${roles.join('-')}-${process.pid}@example.test`;
-      const user = await app.get(UsersService).create(SYSTEM_ACTOR, { email, name: `Test ${roles.join(' ')}`, roles, password: TEST_PASSWORD });
+      const user = await runAsSystem('test set-up', () => app.get(UsersService).create(SYSTEM_ACTOR, { email, name: `Test ${roles.join(' ')}`, roles, password: TEST_PASSWORD }));
       const res = await http().post('/api/auth/login').send({ email, password: TEST_PASSWORD }).expect(200);
       return { id: user.id, email, token: res.body.accessToken as string };
     },
     async close() {
       await app.close();
+      await owner.destroy();
       if (!options.db) await db.drop();
     },
   };

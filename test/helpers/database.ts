@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
 export interface TestDatabase {
+  /** As the owner (a superuser): for setting up and checking from outside the service. */
   url: string;
+  /** As the service role, which row-level security applies to: what the app under test uses. */
+  appUrl: string;
   drop(): Promise<void>;
 }
 
@@ -31,8 +34,11 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   await withAdmin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${options.empty ? 'template0' : template}`));
   const url = templateUrl();
   url.pathname = `/${name}`;
+  const appUrl = new URL(process.env.CRM_TEST_SERVICE_URL ?? '');
+  appUrl.pathname = `/${name}`;
   return {
     url: url.toString(),
+    appUrl: appUrl.toString(),
     drop: () => withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
 }

@@ -1,3 +1,4 @@
+import { runAsSystem } from '../../access/access-context';
 import { ForbiddenException, Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { AuditService } from '../../audit/audit.service';
@@ -140,9 +141,14 @@ export class IntakeFormsService {
   /**
    * A website submission: checked (origin or signature, fields, age), then person, capture,
    * consents, timeline and audit commit in one transaction before the 202 is sent. The
-   * notification follows and never holds up or fails the answer.
+   * notification follows and never holds up or fails the answer. Runs as the system: a public
+   * arrival must find its person whoever they are, an active customer's contact included.
    */
-  async submit(actor: Actor, key: string, submission: Submission): Promise<SubmissionAcceptedView> {
+  submit(actor: Actor, key: string, submission: Submission): Promise<SubmissionAcceptedView> {
+    return runAsSystem('web form intake', () => this.screenAndStore(actor, key, submission));
+  }
+
+  private async screenAndStore(actor: Actor, key: string, submission: Submission): Promise<SubmissionAcceptedView> {
     const form = await this.liveForm(key);
     if (!form) throw new NotFoundException('There is no such form.');
     this.authorise(form, submission);

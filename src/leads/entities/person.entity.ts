@@ -54,6 +54,14 @@ export class Person {
   @Column('uuid', { nullable: true })
   companyId: string | null;
 
+  /**
+   * The company when it is an active customer, else null: kept by triggers from company_id and
+   * the company's customer flag, so the row-level security policies can test one column.
+   */
+  @Index('person_customer_company_idx', { where: 'customer_company_id IS NOT NULL' })
+  @Column('uuid', { nullable: true })
+  customerCompanyId: string | null;
+
   /** The company name as the person gave it, before (or without) a link to a company. */
   @Column('text', { nullable: true })
   companyName: string | null;

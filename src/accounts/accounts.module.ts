@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { AccountsRepository } from './accounts.repository';
+import { AccountsService } from './accounts.service';
+import { CompaniesController } from './companies.controller';
+
+@Module({
+  imports: [AuthModule],
+  controllers: [CompaniesController],
+  providers: [AccountsRepository, AccountsService],
+})
+export class AccountsModule {}

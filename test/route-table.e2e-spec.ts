@@ -1,48 +1,11 @@
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { ModulesContainer, Reflector } from '@nestjs/core';
-import { API_KEY_ROUTE, PUBLIC_ROUTE, ROLES_ALLOWED } from '../src/auth/decorators';
 import { API_KEY_CHANNELS, ROLES, type Role } from '../src/auth/roles';
 import { startTestApp, type TestApp } from './helpers/app';
+import { controllerRoutes } from './helpers/routes';
 
 /** Routes anyone may call. Adding one here is a decision a reviewer sees. */
 const PUBLIC_ROUTES = new Set(['GET /health', 'GET /health/ready', 'POST /api/auth/login', 'POST /api/intake/forms/:formKey', 'GET /api/intake/forms/:formKey/render-token']);
 /** The API documentation is public by design (served by SwaggerModule, not by a controller). */
 const isDocsRoute = (key: string) => / \/api\/docs/.test(key);
-
-interface ControllerRoute {
-  key: string;
-  roles?: Role[];
-  isPublic: boolean;
-  apiKeyChannels?: string[];
-}
-
-/** Every controller route with the access metadata the global guard reads. */
-function controllerRoutes(t: TestApp): ControllerRoute[] {
-  const reflector = new Reflector();
-  const routes: ControllerRoute[] = [];
-  for (const module of t.app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const cls = wrapper.metatype as Function;
-      const base = String(Reflect.getMetadata(PATH_METADATA, cls) ?? '');
-      for (const name of Object.getOwnPropertyNames(cls.prototype)) {
-        const handler = cls.prototype[name];
-        if (typeof handler !== 'function' || Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
-        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-        const path = ['/api', base, String(Reflect.getMetadata(PATH_METADATA, handler))].join('/').replace(/\/+/g, '/').replace(/\/$/, '');
-        const key = `${method} ${path.startsWith('/api/health') ? path.slice(4) : path}`;
-        const targets = [handler, cls];
-        routes.push({
-          key,
-          roles: reflector.getAllAndOverride(ROLES_ALLOWED, targets),
-          isPublic: Boolean(reflector.getAllAndOverride(PUBLIC_ROUTE, targets)),
-          apiKeyChannels: reflector.getAllAndOverride(API_KEY_ROUTE, targets),
-        });
-      }
-    }
-  }
-  return routes;
-}
 
 const concrete = (path: string) => path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
 

@@ -62,12 +62,13 @@ export class AccountsRepository {
     );
   }
 
-  async insertGrant(tx: EntityManager, grant: Pick<CustomerAccessGrant, 'companyId' | 'userId' | 'reason' | 'grantedBy' | 'expiresAt'>): Promise<string> {
+  async insertGrant(tx: EntityManager, grant: Pick<CustomerAccessGrant, 'companyId' | 'userId' | 'reason' | 'grantedBy' | 'expiresAt'>): Promise<CustomerAccessGrant> {
     const [row] = await tx.query(
-      `INSERT INTO customer_access_grant (company_id, user_id, reason, granted_by, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      `INSERT INTO customer_access_grant (company_id, user_id, reason, granted_by, expires_at) VALUES ($1, $2, $3, $4, $5)
+       RETURNING id, company_id AS "companyId", user_id AS "userId", reason, granted_by AS "grantedBy", granted_at AS "grantedAt", expires_at AS "expiresAt", revoked_at AS "revokedAt", revoked_by AS "revokedBy"`,
       [grant.companyId, grant.userId, grant.reason, grant.grantedBy, grant.expiresAt],
     );
-    return row.id as string;
+    return row as CustomerAccessGrant;
   }
 
   /** Revokes an unrevoked grant; false when there is none with that id for the company. */

@@ -5,9 +5,12 @@ import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { invalidField, ProblemException } from '../common/problem-details';
 import type { Company } from '../leads/entities/company.entity';
 import { AccountsRepository } from './accounts.repository';
+import type { CustomerAccessGrant } from './entities/customer-access-grant.entity';
 import type { AccessGrantView, AccountManagersDto, BecomeCustomerDto, CompanyDetailView, CompanyQuery, CompanyView, GrantAccessDto } from './dto/company.dto';
 
 const toView = ({ id, name, domain, address, isCustomer, lastServiceDeliveryAt, createdAt, updatedAt }: Company): CompanyView => ({ id, name, domain, address, isCustomer, lastServiceDeliveryAt, createdAt, updatedAt });
+
+const toGrantView = ({ id, userId, reason, grantedBy, grantedAt, expiresAt, revokedAt, active }: CustomerAccessGrant & { active: boolean }): AccessGrantView => ({ id, userId, reason, grantedBy, grantedAt, expiresAt, revokedAt, active });
 
 /**
  * Accounts: which companies are active customers, who their account managers are, and which
@@ -80,7 +83,7 @@ export class AccountsService {
 
   async grants(actor: Actor, id: string): Promise<AccessGrantView[]> {
     await this.mustManage(actor, id);
-    return (await this.accounts.grants(id)).map(({ id: grantId, userId, reason, grantedBy, grantedAt, expiresAt, revokedAt, active }) => ({ id: grantId, userId, reason, grantedBy, grantedAt, expiresAt, revokedAt, active }));
+    return (await this.accounts.grants(id)).map(toGrantView);
   }
 
   /** An account manager of the customer, or an admin, lets an employee concerned see it, for a reason. */
@@ -90,10 +93,9 @@ export class AccountsService {
     const [user] = await this.accounts.usersWithRoles([dto.userId]);
     if (!user || user.deactivated) throw invalidField('userId', 'there is no such active user');
     return this.accounts.transaction(async (tx) => {
-      const grantId = await this.accounts.insertGrant(tx, { companyId: id, userId: dto.userId, reason: dto.reason, grantedBy: actor.id, expiresAt: dto.expiresAt ?? null });
-      await this.audit.record(actor, { action: 'company.access_granted', entityType: 'company', entityId: id, after: { grantId, userId: dto.userId, reason: dto.reason, expiresAt: dto.expiresAt ?? null } }, tx);
-      const grant = (await this.accounts.grants(id)).find((g) => g.id === grantId)!;
-      return { id: grantId, userId: grant.userId, reason: grant.reason, grantedBy: grant.grantedBy, grantedAt: grant.grantedAt, expiresAt: grant.expiresAt, revokedAt: null, active: true };
+      const grant = await this.accounts.insertGrant(tx, { companyId: id, userId: dto.userId, reason: dto.reason, grantedBy: actor.id, expiresAt: dto.expiresAt ?? null });
+      await this.audit.record(actor, { action: 'company.access_granted', entityType: 'company', entityId: id, after: { grantId: grant.id, userId: dto.userId, reason: dto.reason, expiresAt: dto.expiresAt ?? null } }, tx);
+      return toGrantView({ ...grant, active: true });
     });
   }
 

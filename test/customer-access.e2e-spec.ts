@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { runAsStaff, runAsSystem } from '../src/access/access-context';
+import { SYSTEM_ACTOR } from '../src/common/actor';
+import { LeadsService } from '../src/leads/leads.service';
+import { startTestApp, type TestApp } from './helpers/app';
+import { controllerRoutes } from './helpers/routes';
+
+type Viewer = { name: string; id: string; token: string; roles: string[]; sees: ('A' | 'B')[] };
+
+/**
+ * [ACCESS-AM] Data about active customers only for their account managers, the employees
+ * concerned and admins: proven over every staff GET route, for every kind of user.
+ */
+describe('[ACCESS-AM] active customers’ data: account managers, employees concerned and admins only', () => {
+  let t: TestApp;
+  const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const viewers: Record<string, Viewer> = {};
+  const ids: Record<string, string> = {};
+  /** Strings that must never reach a user who may not see customer A (or B). */
+  const markers: Record<'A' | 'B', string[]> = { A: [], B: [] };
+
+  const capture = (firstName: string, lastName: string, email: string) =>
+    runAsSystem('test seed', () =>
+      t.app.get(LeadsService).capture(SYSTEM_ACTOR, {
+        source: 'web_form', receivedAt: new Date(), payload: { note: `${lastName} wrote` }, person: { firstName, lastName, email, companyName: `${lastName} Holding` },
+        request: `Project for ${lastName}`, inquiryType: 'services', consents: ['service_updates'],
+      }),
+    );
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const user = async (name: string, roles: string[], sees: ('A' | 'B')[]) => {
+      const u = await t.userWith(...(roles as never[]));
+      viewers[name] = { name, id: u.id, token: u.token, roles, sees };
+    };
+    await user('admin', ['admin'], ['A', 'B']);
+    await user('dpo', ['dpo'], []);
+    await user('sales', ['sales'], []);
+    await user('eventStaff', ['event_staff'], []);
+    await user('am1', ['account_manager'], ['A']);
+    await user('am2', ['account_manager'], ['B']);
+    await user('amOfNone', ['account_manager'], []);
+    await user('granted', ['sales'], ['A']);
+    await user('expired', ['sales'], []);
+    await user('revoked', ['sales'], []);
+    await user('amAndSales', ['sales', 'account_manager'], ['B']);
+    const admin = viewers.admin.token;
+
+    ids.a1 = (await capture('Astrid', 'Hemmeligsen', 'astrid@aurora-secret.example')).person.id;
+    ids.a2 = (await capture('Arne', 'Skjultvik', 'arne@aurora-secret.example')).person.id;
+    ids.b1 = (await capture('Bodil', 'Usynligsen', 'bodil@borealis-hidden.example')).person.id;
+    ids.c1 = (await capture('Cecilie', 'Synligsen', 'cecilie@open-lead.example')).person.id;
+    const converted = await t.http().post(`/api/persons/${ids.a1}/convert`).set(as(admin)).send({ company: { name: 'Aurora Secret AS', domain: 'aurora-secret.example' } }).expect(200);
+    ids.A = converted.body.companyId;
+    await t.http().post(`/api/persons/${ids.a2}/convert`).set(as(admin)).send({ companyId: ids.A }).expect(200);
+    ids.B = (await t.http().post(`/api/persons/${ids.b1}/convert`).set(as(admin)).send({ company: { name: 'Borealis Hidden AS', domain: 'borealis-hidden.example' } }).expect(200)).body.companyId;
+    await t.http().put(`/api/companies/${ids.A}/account-managers`).set(as(admin)).send({ userIds: [viewers.am1.id] }).expect(200);
+    await t.http().put(`/api/companies/${ids.B}/account-managers`).set(as(admin)).send({ userIds: [viewers.am2.id, viewers.amAndSales.id] }).expect(200);
+
+    const am1 = viewers.am1.token;
+    await t.http().post(`/api/companies/${ids.A}/access-grants`).set(as(am1)).send({ userId: viewers.granted.id, reason: 'Covers the account during the audit' }).expect(201);
+    const expiring = await t.http().post(`/api/companies/${ids.A}/access-grants`).set(as(am1)).send({ userId: viewers.expired.id, reason: 'Helped with one delivery', expiresAt: new Date(Date.now() + 60_000) }).expect(201);
+    // Time passes for this grant (the rule compares with now() on every statement).
+    await t.owner.query(`UPDATE customer_access_grant SET expires_at = now() - interval '1 second' WHERE id = $1`, [expiring.body.id]);
+    const revoking = await t.http().post(`/api/companies/${ids.A}/access-grants`).set(as(am1)).send({ userId: viewers.revoked.id, reason: 'Short-term help' }).expect(201);
+    await t.http().delete(`/api/companies/${ids.A}/access-grants/${revoking.body.id}`).set(as(am1)).expect(204);
+
+    // Work on the customer's record leaves traces everywhere: timeline, calls, audit, outbox, quarantine.
+    await t.http().post(`/api/persons/${ids.a1}/notes`).set(as(am1)).send({ text: 'Renewal talk with Hemmeligsen' }).expect(201);
+    await t.http().post(`/api/persons/${ids.a1}/calls`).set(as(am1)).send({ phone: '+47 912 34 567', direction: 'outbound', durationSeconds: 120, summary: 'Hemmeligsen call' }).expect(201);
+    await t.http().get(`/api/persons/${ids.a1}`).set(as(am1)).expect(200);
+    await t.http().get(`/api/persons/${ids.b1}`).set(as(viewers.am2.token)).expect(200);
+    ids.heldA = randomUUID();
+    await t.owner.query(
+      `INSERT INTO intake_submission (id, channel, fields, sender_email, status, verdict) VALUES ($1, 'web_form', $2, 'astrid@aurora-secret.example', 'held', $3)`,
+      [ids.heldA, { message: 'QUARANTINED-HEMMELIGSEN-TEXT' }, { ruleSetVersion: 'x', outcome: 'held', reasons: [{ code: 'links', evidence: {} }] }],
+    );
+
+    markers.A = [ids.a1, ids.a2, ids.A, ids.heldA, 'astrid@aurora-secret.example', 'arne@aurora-secret.example', 'Hemmeligsen', 'Skjultvik', 'Aurora Secret', 'aurora-secret.example', 'QUARANTINED-HEMMELIGSEN'];
+    markers.B = [ids.b1, ids.B, 'bodil@borealis-hidden.example', 'Usynligsen', 'Borealis Hidden', 'borealis-hidden.example'];
+  });
+
+  afterAll(() => t?.close());
+
+  const hidden = (v: Viewer) => (['A', 'B'] as const).filter((c) => !v.sees.includes(c)).flatMap((c) => markers[c]);
+
+  it('walks every staff GET route for every kind of user: no hidden customer in any body or header; hidden records are 404, not 403', async () => {
+    const routes = controllerRoutes(t).filter((r) => r.key.startsWith('GET ') && !r.isPublic && !r.apiKeyChannels && r.roles?.length);
+    expect(routes.length).toBeGreaterThan(10);
+    const recordIds = [ids.a1, ids.a2, ids.b1, ids.A, ids.B, ids.heldA, ids.c1];
+    const queries = ['', `?q=Hemmeligsen`, `?q=aurora`, `?companyId=${ids.A}`, `?entityType=person&entityId=${ids.a1}`, `?entityId=${ids.A}`, `?customer=true`, `?limit=200`, `?status=held`];
+    let requests = 0;
+    const leaks: string[] = [];
+    for (const viewer of Object.values(viewers)) {
+      const forbidden = hidden(viewer);
+      for (const route of routes) {
+        const path = route.key.slice(4);
+        const params = path.match(/:[A-Za-z]+/g) ?? [];
+        const urls = params.length ? recordIds.map((id) => path.replace(/:[A-Za-z]+/g, id)) : queries.map((q) => `${path}${q}`);
+        for (const url of urls) {
+          const res = await t.http().get(url).set(as(viewer.token));
+          requests++;
+          // A problem document names the URL asked for: what the caller sent is no disclosure.
+          const seen = (JSON.stringify(res.headers) + (res.text ?? '')).split(url.split('?')[0]).join('');
+          for (const marker of forbidden) if (seen.includes(marker)) leaks.push(`${viewer.name} GET ${url} (${res.status}) shows ${marker}`);
+          // Allowed to use the route, but not to see the record: it does not exist for them.
+          const allowedRoute = route.roles!.some((r) => viewer.roles.includes(r));
+          const targetsHidden = params.length > 0 && forbidden.some((m) => url.includes(m));
+          if (allowedRoute && targetsHidden && res.status === 403) leaks.push(`${viewer.name} GET ${url} is 403 (a hint that it exists), not 404`);
+          if (allowedRoute && targetsHidden && /^\/api\/(persons|companies)\/[^/]+$/.test(url) && res.status !== 404) leaks.push(`${viewer.name} GET ${url} is ${res.status}, not 404`);
+        }
+      }
+    }
+    expect(leaks).toEqual([]);
+    expect(requests).toBeGreaterThan(500);
+  });
+
+  it('the same sweep sees what it should: account managers, granted employees and admins get their customers (the sweep can fail)', async () => {
+    const person = async (v: Viewer, id: string) => (await t.http().get(`/api/persons/${id}`).set(as(v.token))).status;
+    expect(await person(viewers.am1, ids.a1)).toBe(200);
+    expect(await person(viewers.granted, ids.a2)).toBe(200);
+    expect(await person(viewers.admin, ids.b1)).toBe(200);
+    expect(await person(viewers.am2, ids.b1)).toBe(200);
+    expect(await person(viewers.amAndSales, ids.b1)).toBe(200);
+    expect(await person(viewers.am1, ids.b1)).toBe(404);
+    const detail = (await t.http().get(`/api/persons/${ids.a1}`).set(as(viewers.am1.token)).expect(200)).body;
+    expect(detail.email).toBe('astrid@aurora-secret.example');
+    expect(detail.timeline.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['note', 'call', 'conversion']));
+    const held = (await t.http().get('/api/quarantine').set(as(viewers.admin.token)).expect(200)).body;
+    expect(JSON.stringify(held)).toContain(ids.heldA);
+  });
+
+  it('counts: lists hold exactly the people each user may see', async () => {
+    const listed = async (v: Viewer) => {
+      const res = await t.http().get('/api/persons?limit=200').set(as(v.token)).expect(200);
+      return (res.body.items as { id: string }[]).map((p) => p.id).filter((id) => [ids.a1, ids.a2, ids.b1, ids.c1].includes(id)).sort();
+    };
+    expect(await listed(viewers.sales)).toEqual([ids.c1]);
+    expect(await listed(viewers.expired)).toEqual([ids.c1]);
+    expect(await listed(viewers.am1)).toEqual([ids.a1, ids.a2, ids.c1].sort());
+    expect(await listed(viewers.granted)).toEqual([ids.a1, ids.a2, ids.c1].sort());
+    expect(await listed(viewers.admin)).toEqual([ids.a1, ids.a2, ids.b1, ids.c1].sort());
+    const companies = async (v: Viewer) => ((await t.http().get('/api/companies?customer=true').set(as(v.token)).expect(200)).body.items as { id: string }[]).map((c) => c.id).sort();
+    expect(await companies(viewers.sales)).toEqual([]);
+    expect(await companies(viewers.am2)).toEqual([ids.B]);
+    expect(await companies(viewers.admin)).toEqual([ids.A, ids.B].sort());
+  });
+
+  it('a query through the application’s own connection with no acting user returns no customer rows (nor any personal row)', async () => {
+    const dataSource = t.app.get(DataSource);
+    // Straight after a request by an account manager, so a pooled connection carried their identity.
+    await t.http().get(`/api/persons/${ids.a1}`).set(as(viewers.am1.token)).expect(200);
+    for (const table of ['person', 'capture', 'consent_event', 'activity', 'hubspot_outbox', 'audit_log', 'intake_submission']) {
+      const rows = await Promise.all(Array.from({ length: 4 }, () => dataSource.query(`SELECT count(*)::int AS n FROM ${table}`)));
+      expect([table, rows.map((r) => r[0].n)]).toEqual([table, [0, 0, 0, 0]]);
+    }
+    const customers = await dataSource.query(`SELECT count(*)::int AS n FROM person WHERE customer_company_id IS NOT NULL`);
+    expect(customers[0].n).toBe(0);
+    const auditAboutCustomers = await dataSource.query(`SELECT count(*)::int AS n FROM audit_log WHERE entity_id = ANY($1)`, [[ids.a1, ids.a2, ids.b1, ids.A, ids.B]]);
+    expect(auditAboutCustomers[0].n).toBe(0);
+
+    // A connection of the service role opened by hand, with nothing set.
+    const raw = new Client({ connectionString: t.db.appUrl });
+    await raw.connect();
+    try {
+      expect((await raw.query(`SELECT count(*)::int AS n FROM person`)).rows[0].n).toBe(0);
+      expect((await raw.query(`SELECT count(*)::int AS n FROM company WHERE is_customer`)).rows[0].n).toBe(0);
+      await expect(raw.query(`INSERT INTO person (email) VALUES ('smuggled@example.test')`)).rejects.toThrow(/row-level security/);
+      await expect(raw.query(`SET ROLE postgres`)).rejects.toThrow(/permission denied/);
+      await expect(raw.query(`ALTER TABLE person DISABLE ROW LEVEL SECURITY`)).rejects.toThrow(/must be owner/);
+    } finally {
+      await raw.end();
+    }
+
+    // The same connection, identified: a sales user sees the lead and not the customers.
+    const seen = await runAsStaff(viewers.sales.id, ['sales'], () => dataSource.query(`SELECT id FROM person WHERE id = ANY($1)`, [[ids.a1, ids.b1, ids.c1]]));
+    expect(seen.map((r: { id: string }) => r.id)).toEqual([ids.c1]);
+    const [{ total }] = await t.owner.query(`SELECT count(*)::int AS total FROM person WHERE id = ANY($1)`, [[ids.a1, ids.b1, ids.c1]]);
+    expect(total).toBe(3);
+  });
+
+  it('a grant ends on time: visible until expiresAt, a 404 from then on', async () => {
+    const timed = await t.userWith('sales');
+    const expiresAt = new Date(Date.now() + 2_000);
+    await t.http().post(`/api/companies/${ids.A}/access-grants`).set(as(viewers.am1.token)).send({ userId: timed.id, reason: 'Two seconds of help', expiresAt }).expect(201);
+    expect((await t.http().get(`/api/persons/${ids.a1}`).set(as(timed.token))).status).toBe(200);
+    const deadline = Date.now() + 15_000;
+    let status = 200;
+    while (status === 200 && Date.now() < deadline) status = (await t.http().get(`/api/persons/${ids.a1}`).set(as(timed.token))).status;
+    expect(status).toBe(404);
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt.getTime());
+    const grants = (await t.http().get(`/api/companies/${ids.A}/access-grants`).set(as(viewers.am1.token)).expect(200)).body;
+    expect(grants.find((g: { userId: string }) => g.userId === timed.id)).toMatchObject({ active: false, reason: 'Two seconds of help' });
+  });
+
+  it('[SEC-ACCESS] reads are audited: opening a customer’s record and listing them name who saw whom; grants and revocations too', async () => {
+    await t.http().get('/api/persons?limit=200').set(as(viewers.granted.token)).expect(200);
+    const audit = (sql: string, params: unknown[]) => t.owner.query(sql, params);
+    expect(await audit(`SELECT action FROM audit_log WHERE actor_id = $1 AND entity_id = $2 AND action = 'person.read'`, [viewers.am1.id, ids.a1])).not.toHaveLength(0);
+    const listed = await audit(`SELECT entity_id FROM audit_log WHERE actor_id = $1 AND action = 'person.listed'`, [viewers.granted.id]);
+    expect(listed.map((r: { entity_id: string }) => r.entity_id)).toEqual(expect.arrayContaining([ids.a1, ids.a2, ids.c1]));
+    expect(listed.map((r: { entity_id: string }) => r.entity_id)).not.toContain(ids.b1);
+    const grants = await audit(`SELECT action, actor_id FROM audit_log WHERE entity_id = $1 AND action LIKE 'company.access_%' ORDER BY id`, [ids.A]);
+    expect(grants.map((g: { action: string }) => g.action)).toEqual(expect.arrayContaining(['company.access_granted', 'company.access_revoked']));
+    expect(grants.every((g: { actor_id: string }) => g.actor_id === viewers.am1.id)).toBe(true);
+  });
+
+  it('the DPO reaches a customer’s person only through a privacy-request action that records why', async () => {
+    const dpo = viewers.dpo.token;
+    await t.http().post('/api/privacy/records').set(as(dpo)).send({ email: 'astrid@aurora-secret.example' }).expect(422); // no reason
+    const res = await t.http().post('/api/privacy/records').set(as(dpo)).send({ email: 'Astrid@Aurora-Secret.example', reason: 'Access request of 2026-11-20, ticket 4411' }).expect(200);
+    expect(res.body).toMatchObject({ id: ids.a1, email: 'astrid@aurora-secret.example' });
+    expect(res.body.captures.length).toBeGreaterThan(0);
+    const [entry] = await t.owner.query(`SELECT changes FROM audit_log WHERE actor_id = $1 AND action = 'person.privacy_request_access' AND entity_id = $2`, [viewers.dpo.id, ids.a1]);
+    expect(JSON.stringify(entry.changes)).toContain('ticket 4411');
+    await t.http().post('/api/privacy/records').set(as(viewers.sales.token)).send({ personId: ids.a1, reason: 'I would like to look' }).expect(403);
+  });
+
+  it('only admins make customers and assign account managers; only its account managers and admins grant access', async () => {
+    const sales = viewers.sales.token;
+    await t.http().put(`/api/companies/${ids.A}/account-managers`).set(as(sales)).send({ userIds: [viewers.sales.id] }).expect(403);
+    await t.http().put(`/api/companies/${ids.A}/account-managers`).set(as(viewers.admin.token)).send({ userIds: [viewers.sales.id] }).expect(422);
+    // Granted access lets one see, not hand out access.
+    await t.http().post(`/api/companies/${ids.A}/access-grants`).set(as(viewers.amAndSales.token)).send({ userId: viewers.sales.id, reason: 'Not theirs to give' }).expect(404);
+    await t.http().post(`/api/companies/${ids.B}/access-grants`).set(as(viewers.am1.token)).send({ userId: viewers.sales.id, reason: 'Not theirs to give' }).expect(404);
+    await t.http().post(`/api/companies/${ids.A}/access-grants`).set(as(viewers.am1.token)).send({ userId: viewers.sales.id, reason: 'Past', expiresAt: '2020-01-01T00:00:00Z' }).expect(422);
+  });
+});

@@ -97,13 +97,15 @@ export class CustomerAccess1795390000000 implements MigrationInterface {
         WHEN entity_type = 'company' THEN coalesce((SELECT c.is_customer AND NOT crm_sees_all_customers() AND NOT c.id = ANY (crm_visible_customers()) FROM company c WHERE c.id = entity_id::uuid), false)
         WHEN entity_type = 'intake_submission' THEN crm_submission_hidden(entity_id::uuid)
         ELSE false END $$`);
-    // Staff search: row-level security keeps non-leakproof operators (LIKE) out of index scans,
-    // so the trigram index is searched here, as the owner, with the same visibility rule applied
-    // explicitly; the caller's query still passes the policies on top.
-    await q.query(`CREATE FUNCTION crm_person_ids_matching(pattern text) RETURNS SETOF uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp ROWS 100 AS $$
+    // Staff search: row-level security keeps non-leakproof operators (LIKE) out of index scans, so
+    // the trigram index is searched here, as the owner, with the same visibility rule applied
+    // explicitly; the caller's query still passes the policies on top. At most `cap` ids: a term
+    // that matches more is common enough to be found by walking the sort order instead.
+    await q.query(`CREATE FUNCTION crm_person_ids_matching(pattern text, cap integer) RETURNS SETOF uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp ROWS 100 AS $$
       SELECT p.id FROM person p
        WHERE lower(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '') || ' ' || coalesce(p.email, '') || ' ' || coalesce(p.company_name, '')) LIKE pattern
-         AND (${PERSON_VISIBLE('p')}) $$`);
+         AND (${PERSON_VISIBLE('p')})
+       LIMIT cap $$`);
 
     await q.query(`DO $$ BEGIN
       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'crm_app') THEN CREATE ROLE crm_app NOLOGIN; END IF;
@@ -137,7 +139,7 @@ export class CustomerAccess1795390000000 implements MigrationInterface {
     await q.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM crm_app`);
     await q.query(`REVOKE USAGE ON SCHEMA public FROM crm_app`);
     // The role is the cluster's, shared by every database on it: it stays.
-    await q.query(`DROP FUNCTION crm_person_ids_matching(text)`);
+    await q.query(`DROP FUNCTION crm_person_ids_matching(text, integer)`);
     await q.query(`DROP FUNCTION crm_entity_hidden(text, text)`);
     await q.query(`DROP FUNCTION crm_submission_hidden(uuid)`);
     await q.query(`DROP FUNCTION crm_email_hidden(text)`);

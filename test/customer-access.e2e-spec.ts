@@ -148,6 +148,30 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
     expect(await companies(viewers.admin)).toEqual([ids.A, ids.B].sort());
   });
 
+  it('search finds rare and common terms alike, and neither way shows a hidden customer', async () => {
+    // More matches than the trigram lookup returns: the common-term path walks the sort order instead.
+    await t.owner.query(`INSERT INTO person (first_name, last_name, email) SELECT 'Vanlig', 'Vanligsen', 'vanlig' || g || '@many.example' FROM generate_series(1, 2100) g`);
+    await t.owner.query(`UPDATE person SET last_name = 'Vanligsen-Hemmeligsen' WHERE id = $1`, [ids.a1]);
+    const search = async (v: Viewer, q: string) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await t.http().get(`/api/persons?q=${encodeURIComponent(q)}&limit=200${cursor ? `&cursor=${cursor}` : ''}`).set(as(v.token)).expect(200);
+        seen.push(...res.body.items.map((p: { id: string }) => p.id));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const common = await search(viewers.sales, 'vanligsen');
+    expect(common).toHaveLength(2100);
+    expect(common).not.toContain(ids.a1);
+    expect(await search(viewers.am1, 'vanligsen')).toContain(ids.a1);
+    expect(await search(viewers.am1, 'vanligsen')).toHaveLength(2101);
+    expect(await search(viewers.sales, 'vanligsen-hemm')).toEqual([]);
+    expect(await search(viewers.am1, 'vanligsen-hemm')).toEqual([ids.a1]);
+    await t.owner.query(`UPDATE person SET last_name = 'Hemmeligsen' WHERE id = $1`, [ids.a1]);
+  });
+
   it('a query through the application’s own connection with no acting user returns no customer rows (nor any personal row)', async () => {
     const dataSource = t.app.get(DataSource);
     // Straight after a request by an account manager, so a pooled connection carried their identity.

@@ -26,6 +26,11 @@ function toPerson(row: Record<string, unknown>): Person {
 }
 
 
+/** The expression the trigram index `person_search_idx` is built on (and crm_person_ids_matching searches). */
+const SEARCH_TEXT = `lower(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '') || ' ' || coalesce(p.email, '') || ' ' || coalesce(p.company_name, ''))`;
+/** Matches beyond which a search term counts as common (see list()). */
+const SEARCH_CAP = 2000;
+
 export const PERSON_SORTS = { createdAt: 'p.created_at', updatedAt: 'p.updated_at', name: `lower(coalesce(p.last_name, '') || ' ' || coalesce(p.first_name, ''))` } as const;
 export type PersonSort = keyof typeof PERSON_SORTS;
 
@@ -212,15 +217,26 @@ export class LeadsRepository {
       const purpose = param(f.consentPurpose);
       where.push(`(SELECT ce.action FROM consent_event ce WHERE ce.person_id = p.id AND ce.purpose = ${purpose} ORDER BY ce.id DESC LIMIT 1) = 'granted'`);
     }
-    // Through the trigram index, inside a function that applies the customer rule itself: row-level
-    // security would keep LIKE out of the index scan (it is not leakproof).
-    if (f.q) where.push(`p.id IN (SELECT crm_person_ids_matching(${param(`%${escapeLike(f.q.trim().toLowerCase())}%`)}))`);
+    // Row-level security keeps LIKE (not leakproof) out of index scans. A rare term is looked up in
+    // the trigram index by a function that applies the customer rule itself; a common one (more
+    // matches than the cap) is found by walking the sort order and filtering, behind a fence
+    // (OFFSET 0) so the planner cannot trade the walk for a scan on its low estimate of LIKE.
+    let common: string | null = null;
+    if (f.q) {
+      const pattern = `%${escapeLike(f.q.trim().toLowerCase())}%`;
+      const [{ ids }]: { ids: string[] }[] = await this.dataSource.query(`SELECT array(SELECT crm_person_ids_matching($1, $2)) AS ids`, [pattern, SEARCH_CAP]);
+      if (ids.length < SEARCH_CAP) where.push(`p.id = ANY(${param(ids)}::uuid[])`);
+      else common = param(pattern);
+    }
     const sort = PERSON_SORTS[f.sort];
     const dir = f.descending ? 'DESC' : 'ASC';
     if (f.after) where.push(`(${sort}, p.id) ${f.descending ? '<' : '>'} (${param(f.after[0])}, ${param(f.after[1])}::uuid)`);
+    const filtered = `FROM person p ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
     const rows = await this.dataSource.query(
-      `SELECT p.id, (${sort})::text AS sort_key FROM person p ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY ${sort} ${dir}, p.id ${dir} LIMIT ${param(f.limit)}`,
+      common
+        ? `SELECT s.id, s.sort_key FROM (SELECT p.id, ${sort} AS sort, (${sort})::text AS sort_key, ${SEARCH_TEXT} AS search ${filtered} ORDER BY ${sort} ${dir}, p.id ${dir} OFFSET 0) s
+            WHERE s.search LIKE ${common} ORDER BY s.sort ${dir}, s.id ${dir} LIMIT ${param(f.limit)}`
+        : `SELECT p.id, (${sort})::text AS sort_key ${filtered} ORDER BY ${sort} ${dir}, p.id ${dir} LIMIT ${param(f.limit)}`,
       params,
     );
     if (!rows.length) return [];

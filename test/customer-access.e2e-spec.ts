@@ -156,8 +156,8 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const res = await t.http().get(`/api/persons?q=${encodeURIComponent(q)}&limit=200${cursor ? `&cursor=${cursor}` : ''}`).set(as(v.token)).expect(200);
-        seen.push(...res.body.items.map((p: { id: string }) => p.id));
+        const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.http().get(`/api/persons?q=${encodeURIComponent(q)}&limit=200${cursor ? `&cursor=${cursor}` : ''}`).set(as(v.token)).expect(200);
+        seen.push(...res.body.items.map((p) => p.id));
         cursor = res.body.nextCursor;
       } while (cursor);
       return seen;

@@ -149,8 +149,11 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
   });
 
   it('search finds rare and common terms alike, and neither way shows a hidden customer', async () => {
-    // More matches than the trigram lookup returns: the common-term path walks the sort order instead.
-    await t.owner.query(`INSERT INTO person (first_name, last_name, email) SELECT 'Vanlig', 'Vanligsen', 'vanlig' || g || '@many.example' FROM generate_series(1, 2100) g`);
+    // All three ways a term is found: a page filled within the first rows in sort order (walk),
+    // the trigram lookup (rare), and, past its cap, a walk through everything (5,100 older matches
+    // behind 5,000 newer non-matching people).
+    await t.owner.query(`INSERT INTO person (first_name, last_name, email, created_at) SELECT 'Vanlig', 'Vanligsen', 'vanlig' || g || '@many.example', now() - interval '1 year' FROM generate_series(1, 5100) g`);
+    await t.owner.query(`INSERT INTO person (first_name, last_name, email) SELECT 'Fyll', 'Fyllesen', 'fyll' || g || '@many.example' FROM generate_series(1, 5000) g`);
     await t.owner.query(`UPDATE person SET last_name = 'Vanligsen-Hemmeligsen' WHERE id = $1`, [ids.a1]);
     const search = async (v: Viewer, q: string) => {
       const seen: string[] = [];
@@ -163,10 +166,12 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
       return seen;
     };
     const common = await search(viewers.sales, 'vanligsen');
-    expect(common).toHaveLength(2100);
+    expect(common).toHaveLength(5100);
+    expect(new Set(common).size).toBe(5100);
     expect(common).not.toContain(ids.a1);
     expect(await search(viewers.am1, 'vanligsen')).toContain(ids.a1);
-    expect(await search(viewers.am1, 'vanligsen')).toHaveLength(2101);
+    expect(await search(viewers.am1, 'vanligsen')).toHaveLength(5101);
+    expect(await search(viewers.sales, 'fyllesen')).toHaveLength(5000);
     expect(await search(viewers.sales, 'vanligsen-hemm')).toEqual([]);
     expect(await search(viewers.am1, 'vanligsen-hemm')).toEqual([ids.a1]);
     await t.owner.query(`UPDATE person SET last_name = 'Hemmeligsen' WHERE id = $1`, [ids.a1]);

@@ -28,8 +28,9 @@ function toPerson(row: Record<string, unknown>): Person {
 
 /** The expression the trigram index `person_search_idx` is built on (and crm_person_ids_matching searches). */
 const SEARCH_TEXT = `lower(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '') || ' ' || coalesce(p.email, '') || ' ' || coalesce(p.company_name, ''))`;
-/** Matches beyond which a search term counts as common (see list()). */
-const SEARCH_CAP = 2000;
+/** Search (see list()): rows walked in sort order before asking the trigram index, and the most ids that lookup returns. */
+const SEARCH_WALK = 5000;
+const SEARCH_CAP = 5000;
 
 export const PERSON_SORTS = { createdAt: 'p.created_at', updatedAt: 'p.updated_at', name: `lower(coalesce(p.last_name, '') || ' ' || coalesce(p.first_name, ''))` } as const;
 export type PersonSort = keyof typeof PERSON_SORTS;
@@ -217,28 +218,41 @@ export class LeadsRepository {
       const purpose = param(f.consentPurpose);
       where.push(`(SELECT ce.action FROM consent_event ce WHERE ce.person_id = p.id AND ce.purpose = ${purpose} ORDER BY ce.id DESC LIMIT 1) = 'granted'`);
     }
-    // Row-level security keeps LIKE (not leakproof) out of index scans. A rare term is looked up in
-    // the trigram index by a function that applies the customer rule itself; a common one (more
-    // matches than the cap) is found by walking the sort order and filtering, behind a fence
-    // (OFFSET 0) so the planner cannot trade the walk for a scan on its low estimate of LIKE.
-    let common: string | null = null;
-    if (f.q) {
-      const pattern = `%${escapeLike(f.q.trim().toLowerCase())}%`;
-      const [{ ids }]: { ids: string[] }[] = await this.dataSource.query(`SELECT array(SELECT crm_person_ids_matching($1, $2)) AS ids`, [pattern, SEARCH_CAP]);
-      if (ids.length < SEARCH_CAP) where.push(`p.id = ANY(${param(ids)}::uuid[])`);
-      else common = param(pattern);
-    }
     const sort = PERSON_SORTS[f.sort];
     const dir = f.descending ? 'DESC' : 'ASC';
     if (f.after) where.push(`(${sort}, p.id) ${f.descending ? '<' : '>'} (${param(f.after[0])}, ${param(f.after[1])}::uuid)`);
-    const filtered = `FROM person p ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
-    const rows = await this.dataSource.query(
-      common
-        ? `SELECT s.id, s.sort_key FROM (SELECT p.id, ${sort} AS sort, (${sort})::text AS sort_key, ${SEARCH_TEXT} AS search ${filtered} ORDER BY ${sort} ${dir}, p.id ${dir} OFFSET 0) s
-            WHERE s.search LIKE ${common} ORDER BY s.sort ${dir}, s.id ${dir} LIMIT ${param(f.limit)}`
-        : `SELECT p.id, (${sort})::text AS sort_key ${filtered} ORDER BY ${sort} ${dir}, p.id ${dir} LIMIT ${param(f.limit)}`,
-      params,
-    );
+    const pattern = f.q ? `%${escapeLike(f.q.trim().toLowerCase())}%` : null;
+    const query = (text: string, extra: unknown[] = []) => this.dataSource.query(text, [...params, ...extra]);
+    const next = (n: number) => `$${params.length + n}`;
+    const filtered = (extra?: string) => {
+      const all = extra ? [...where, extra] : where;
+      return `FROM person p ${all.length ? `WHERE ${all.join(' AND ')}` : ''}`;
+    };
+    // Matches walked in the sort order, behind a fence (the planner must not trade the walk for a
+    // scan on its low estimate of LIKE); with `examine`, no deeper than SEARCH_WALK rows.
+    const walk = (examine: boolean) =>
+      query(
+        `SELECT s.id, s.sort_key FROM (SELECT p.id, ${sort} AS sort, (${sort})::text AS sort_key, ${SEARCH_TEXT} AS search ${filtered()}
+           ORDER BY ${sort} ${dir}, p.id ${dir} ${examine ? `LIMIT ${next(3)}` : 'OFFSET 0'}) s
+          WHERE s.search LIKE ${next(1)} ORDER BY s.sort ${dir}, s.id ${dir} LIMIT ${next(2)}`,
+        examine ? [pattern, f.limit, SEARCH_WALK] : [pattern, f.limit],
+      );
+    let rows: { id: string; sort_key: string }[];
+    if (!pattern) {
+      rows = await query(`SELECT p.id, (${sort})::text AS sort_key ${filtered()} ORDER BY ${sort} ${dir}, p.id ${dir} LIMIT ${next(1)}`, [f.limit]);
+    } else {
+      // Row-level security keeps LIKE (not leakproof) out of index scans. A common term fills the
+      // page within the first rows in sort order; a rarer one is looked up in the trigram index
+      // by a function that applies the customer rule itself (capped: beyond that, walk it all).
+      rows = await walk(true);
+      if (rows.length < f.limit) {
+        const [{ ids }]: { ids: string[] }[] = await this.dataSource.query(`SELECT array(SELECT crm_person_ids_matching($1, $2)) AS ids`, [pattern, SEARCH_CAP]);
+        rows =
+          ids.length < SEARCH_CAP
+            ? await query(`SELECT p.id, (${sort})::text AS sort_key ${filtered(`p.id = ANY(${next(1)}::uuid[])`)} ORDER BY ${sort} ${dir}, p.id ${dir} LIMIT ${next(2)}`, [ids, f.limit])
+            : await walk(false);
+      }
+    }
     if (!rows.length) return [];
     const persons = await this.dataSource.getRepository(Person).createQueryBuilder('p').where('p.id IN (:...ids)', { ids: rows.map((r: { id: string }) => r.id) }).getMany();
     const byId = new Map(persons.map((p) => [p.id, p]));

@@ -101,11 +101,15 @@ export class CustomerAccess1795390000000 implements MigrationInterface {
     // the trigram index is searched here, as the owner, with the same visibility rule applied
     // explicitly; the caller's query still passes the policies on top. At most `cap` ids: a term
     // that matches more is common enough to be found by walking the sort order instead.
-    await q.query(`CREATE FUNCTION crm_person_ids_matching(pattern text, cap integer) RETURNS SETOF uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp ROWS 100 AS $$
-      SELECT p.id FROM person p
-       WHERE lower(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '') || ' ' || coalesce(p.email, '') || ' ' || coalesce(p.company_name, '')) LIKE pattern
-         AND (${PERSON_VISIBLE('p')})
-       LIMIT cap $$`);
+    // PL/pgSQL with EXECUTE, so each call is planned for its pattern (a common term and a rare one
+    // want different plans; a SQL function's generic plan cannot tell them apart).
+    await q.query(`CREATE FUNCTION crm_person_ids_matching(pattern text, cap integer) RETURNS SETOF uuid LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp ROWS 100 AS $fn$
+      BEGIN
+        RETURN QUERY EXECUTE $q$SELECT p.id FROM person p
+          WHERE lower(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '') || ' ' || coalesce(p.email, '') || ' ' || coalesce(p.company_name, '')) LIKE $1
+            AND (${PERSON_VISIBLE('p')})
+          LIMIT $2$q$ USING pattern, cap;
+      END $fn$`);
 
     await q.query(`DO $$ BEGIN
       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'crm_app') THEN CREATE ROLE crm_app NOLOGIN; END IF;

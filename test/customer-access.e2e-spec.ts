@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { runAsStaff, runAsSystem } from '../src/access/access-context';
 import { SYSTEM_ACTOR } from '../src/common/actor';
+import { SEARCH_WALK } from '../src/leads/leads.repository';
 import { LeadsService } from '../src/leads/leads.service';
 import { startTestApp, type TestApp } from './helpers/app';
 import { controllerRoutes } from './helpers/routes';
@@ -151,9 +152,9 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
   it('search finds rare and common terms alike, and neither way shows a hidden customer', async () => {
     // All three ways a term is found: a page filled within the first rows in sort order (walk),
     // the trigram lookup (rare), and, past its cap, a walk through everything (5,100 older matches
-    // behind 5,000 newer non-matching people).
+    // behind more newer non-matching people than the first walk looks at).
     await t.owner.query(`INSERT INTO person (first_name, last_name, email, created_at) SELECT 'Vanlig', 'Vanligsen', 'vanlig' || g || '@many.example', now() - interval '1 year' FROM generate_series(1, 5100) g`);
-    await t.owner.query(`INSERT INTO person (first_name, last_name, email) SELECT 'Fyll', 'Fyllesen', 'fyll' || g || '@many.example' FROM generate_series(1, 5000) g`);
+    await t.owner.query(`INSERT INTO person (first_name, last_name, email) SELECT 'Fyll', 'Fyllesen', 'fyll' || g || '@many.example' FROM generate_series(1, $1::int) g`, [SEARCH_WALK]);
     await t.owner.query(`UPDATE person SET last_name = 'Vanligsen-Hemmeligsen' WHERE id = $1`, [ids.a1]);
     const search = async (v: Viewer, q: string) => {
       const seen: string[] = [];
@@ -171,7 +172,7 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
     expect(common).not.toContain(ids.a1);
     expect(await search(viewers.am1, 'vanligsen')).toContain(ids.a1);
     expect(await search(viewers.am1, 'vanligsen')).toHaveLength(5101);
-    expect(await search(viewers.sales, 'fyllesen')).toHaveLength(5000);
+    expect(await search(viewers.sales, 'fyllesen')).toHaveLength(SEARCH_WALK);
     expect(await search(viewers.sales, 'vanligsen-hemm')).toEqual([]);
     expect(await search(viewers.am1, 'vanligsen-hemm')).toEqual([ids.a1]);
     await t.owner.query(`UPDATE person SET last_name = 'Hemmeligsen' WHERE id = $1`, [ids.a1]);

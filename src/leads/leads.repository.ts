@@ -29,7 +29,7 @@ function toPerson(row: Record<string, unknown>): Person {
 /** The expression the trigram index `person_search_idx` is built on (and crm_person_ids_matching searches). */
 const SEARCH_TEXT = `lower(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '') || ' ' || coalesce(p.email, '') || ' ' || coalesce(p.company_name, ''))`;
 /** Search (see list()): rows walked in sort order before asking the trigram index, and the most ids that lookup returns. */
-const SEARCH_WALK = 5000;
+export const SEARCH_WALK = 5000;
 const SEARCH_CAP = 5000;
 
 export const PERSON_SORTS = { createdAt: 'p.created_at', updatedAt: 'p.updated_at', name: `lower(coalesce(p.last_name, '') || ' ' || coalesce(p.first_name, ''))` } as const;

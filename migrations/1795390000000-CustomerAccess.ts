@@ -98,17 +98,27 @@ export class CustomerAccess1795390000000 implements MigrationInterface {
         WHEN entity_type = 'intake_submission' THEN crm_submission_hidden(entity_id::uuid)
         ELSE false END $$`);
     // Staff search: row-level security keeps non-leakproof operators (LIKE) out of index scans, so
-    // the trigram index is searched here, as the owner, with the same visibility rule applied
-    // explicitly; the caller's query still passes the policies on top. At most `cap` ids: a term
-    // that matches more is common enough to be found by walking the sort order instead.
-    // PL/pgSQL with EXECUTE, so each call is planned for its pattern (a common term and a rare one
-    // want different plans; a SQL function's generic plan cannot tell them apart).
-    await q.query(`CREATE FUNCTION crm_person_ids_matching(pattern text, cap integer) RETURNS SETOF uuid LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp ROWS 100 AS $fn$
+    // the matches are found here, as the owner, with the same visibility rule applied explicitly;
+    // the caller's query still passes the policies on top. It returns the first k visible matches
+    // in the caller's sort order after the caller's cursor, planned for this very pattern (EXECUTE),
+    // so a common term walks the sort order and a rare one uses the trigram index, as they would
+    // without the rule.
+    await q.query(`CREATE FUNCTION crm_person_ids_matching(pattern text, sort text, descending boolean, after_key text, after_id uuid, k integer)
+      RETURNS SETOF uuid LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp ROWS 100 AS $fn$
+      DECLARE
+        key text := CASE sort WHEN 'createdAt' THEN 'p.created_at' WHEN 'updatedAt' THEN 'p.updated_at'
+                              WHEN 'name' THEN $k$lower(coalesce(p.last_name, '') || ' ' || coalesce(p.first_name, ''))$k$ END;
+        dir text := CASE WHEN descending THEN 'DESC' ELSE 'ASC' END;
+        after text := '';
       BEGIN
-        RETURN QUERY EXECUTE $q$SELECT p.id FROM person p
+        IF key IS NULL THEN RAISE EXCEPTION 'unknown sort %', sort USING ERRCODE = '22023'; END IF;
+        IF after_id IS NOT NULL THEN
+          after := format('AND (%s, p.id) %s ($2::%s, $3)', key, CASE WHEN descending THEN '<' ELSE '>' END, CASE WHEN sort = 'name' THEN 'text' ELSE 'timestamptz' END);
+        END IF;
+        RETURN QUERY EXECUTE format($q$SELECT p.id FROM person p
           WHERE lower(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '') || ' ' || coalesce(p.email, '') || ' ' || coalesce(p.company_name, '')) LIKE $1
-            AND (${PERSON_VISIBLE('p')})
-          LIMIT $2$q$ USING pattern, cap;
+            AND (${PERSON_VISIBLE('p')}) %s
+          ORDER BY %s %s, p.id %s LIMIT $4$q$, after, key, dir, dir) USING pattern, after_key, after_id, k;
       END $fn$`);
 
     await q.query(`DO $$ BEGIN
@@ -143,7 +153,7 @@ export class CustomerAccess1795390000000 implements MigrationInterface {
     await q.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM crm_app`);
     await q.query(`REVOKE USAGE ON SCHEMA public FROM crm_app`);
     // The role is the cluster's, shared by every database on it: it stays.
-    await q.query(`DROP FUNCTION crm_person_ids_matching(text, integer)`);
+    await q.query(`DROP FUNCTION crm_person_ids_matching(text, text, boolean, text, uuid, integer)`);
     await q.query(`DROP FUNCTION crm_entity_hidden(text, text)`);
     await q.query(`DROP FUNCTION crm_submission_hidden(uuid)`);
     await q.query(`DROP FUNCTION crm_email_hidden(text)`);

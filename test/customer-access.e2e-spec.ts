@@ -3,7 +3,6 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { runAsStaff, runAsSystem } from '../src/access/access-context';
 import { SYSTEM_ACTOR } from '../src/common/actor';
-import { SEARCH_WALK } from '../src/leads/leads.repository';
 import { LeadsService } from '../src/leads/leads.service';
 import { startTestApp, type TestApp } from './helpers/app';
 import { controllerRoutes } from './helpers/routes';
@@ -149,33 +148,37 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
     expect(await companies(viewers.admin)).toEqual([ids.A, ids.B].sort());
   });
 
-  it('search finds rare and common terms alike, and neither way shows a hidden customer', async () => {
-    // All three ways a term is found: a page filled within the first rows in sort order (walk),
-    // the trigram lookup (rare), and, past its cap, a walk through everything (5,100 older matches
-    // behind more newer non-matching people than the first walk looks at).
-    await t.owner.query(`INSERT INTO person (first_name, last_name, email, created_at) SELECT 'Vanlig', 'Vanligsen', 'vanlig' || g || '@many.example', now() - interval '1 year' FROM generate_series(1, 5100) g`);
-    await t.owner.query(`INSERT INTO person (first_name, last_name, email) SELECT 'Fyll', 'Fyllesen', 'fyll' || g || '@many.example' FROM generate_series(1, $1::int) g`, [SEARCH_WALK]);
-    await t.owner.query(`UPDATE person SET last_name = 'Vanligsen-Hemmeligsen' WHERE id = $1`, [ids.a1]);
-    const search = async (v: Viewer, q: string) => {
+  it('search under the rule finds common and rare terms, in every sort order, through filters and cursors, and never a hidden customer', async () => {
+    // 5,100 older matches behind 3,000 newer people; three of the matches are qualified, the oldest.
+    await t.owner.query(`INSERT INTO person (first_name, last_name, email, created_at) SELECT 'Vanlig', 'Vanligsen', 'vanlig' || g || '@many.example', now() - interval '1 year' + g * interval '1 second' FROM generate_series(1, 5100) g`);
+    await t.owner.query(`UPDATE person SET status = 'qualified' WHERE email IN ('vanlig1@many.example', 'vanlig2@many.example', 'vanlig3@many.example')`);
+    await t.owner.query(`INSERT INTO person (first_name, last_name, email) SELECT 'Fyll', 'Fyllesen', 'fyll' || g || '@many.example' FROM generate_series(1, 3000) g`);
+    await t.owner.query(`UPDATE person SET last_name = 'Vanligsen-Hemmeligsen', status = 'qualified' WHERE id = $1`, [ids.a1]);
+    const search = async (v: Viewer, query: string) => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.http().get(`/api/persons?q=${encodeURIComponent(q)}&limit=200${cursor ? `&cursor=${cursor}` : ''}`).set(as(v.token)).expect(200);
+        const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.http().get(`/api/persons?${query}&limit=200${cursor ? `&cursor=${cursor}` : ''}`).set(as(v.token)).expect(200);
         seen.push(...res.body.items.map((p) => p.id));
         cursor = res.body.nextCursor;
       } while (cursor);
       return seen;
     };
-    const common = await search(viewers.sales, 'vanligsen');
-    expect(common).toHaveLength(5100);
-    expect(new Set(common).size).toBe(5100);
-    expect(common).not.toContain(ids.a1);
-    expect(await search(viewers.am1, 'vanligsen')).toContain(ids.a1);
-    expect(await search(viewers.am1, 'vanligsen')).toHaveLength(5101);
-    expect(await search(viewers.sales, 'fyllesen')).toHaveLength(SEARCH_WALK);
-    expect(await search(viewers.sales, 'vanligsen-hemm')).toEqual([]);
-    expect(await search(viewers.am1, 'vanligsen-hemm')).toEqual([ids.a1]);
-    await t.owner.query(`UPDATE person SET last_name = 'Hemmeligsen' WHERE id = $1`, [ids.a1]);
+    const owned = async (sql: string) => (await t.owner.query(sql)).map((r: { id: string }) => r.id);
+    for (const sort of ['-createdAt', 'createdAt', 'name', '-updatedAt']) {
+      const common = await search(viewers.sales, `q=vanligsen&sort=${sort}`);
+      expect([sort, common.length, new Set(common).size]).toEqual([sort, 5100, 5100]);
+      expect(common).not.toContain(ids.a1);
+      expect(await search(viewers.am1, `q=vanligsen&sort=${sort}`)).toHaveLength(5101);
+    }
+    expect(await search(viewers.sales, 'q=vanligsen&sort=-createdAt')).toEqual(await owned(`SELECT id FROM person WHERE last_name = 'Vanligsen' ORDER BY created_at DESC, id DESC`));
+    // A filter that keeps only the last three matches: the lookup goes further until the page is full or the matches run out.
+    expect((await search(viewers.sales, 'q=vanligsen&status=qualified')).sort()).toEqual((await owned(`SELECT id FROM person WHERE email IN ('vanlig1@many.example', 'vanlig2@many.example', 'vanlig3@many.example')`)).sort());
+    expect(await search(viewers.am1, 'q=vanligsen&status=qualified')).toHaveLength(4);
+    expect(await search(viewers.sales, 'q=vanligsen-hemm')).toEqual([]);
+    expect(await search(viewers.am1, 'q=vanligsen-hemm')).toEqual([ids.a1]);
+    expect(await search(viewers.sales, 'q=fyllesen')).toHaveLength(3000);
+    await t.owner.query(`UPDATE person SET last_name = 'Hemmeligsen', status = 'customer' WHERE id = $1`, [ids.a1]);
   });
 
   it('a query through the application’s own connection with no acting user returns no customer rows (nor any personal row)', async () => {

@@ -26,12 +26,8 @@ function toPerson(row: Record<string, unknown>): Person {
 }
 
 
-/** The expression the trigram index `person_search_idx` is built on (and crm_person_ids_matching searches). */
-const SEARCH_TEXT = `lower(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '') || ' ' || coalesce(p.email, '') || ' ' || coalesce(p.company_name, ''))`;
-/** Search (see list()): rows walked in sort order before asking the trigram index, and the most ids that lookup returns. */
-export const SEARCH_WALK = 5000;
-const SEARCH_CAP = 5000;
 
+// crm_person_ids_matching (migrations/…-CustomerAccess.ts) knows these same keys.
 export const PERSON_SORTS = { createdAt: 'p.created_at', updatedAt: 'p.updated_at', name: `lower(coalesce(p.last_name, '') || ' ' || coalesce(p.first_name, ''))` } as const;
 export type PersonSort = keyof typeof PERSON_SORTS;
 
@@ -221,36 +217,28 @@ export class LeadsRepository {
     const sort = PERSON_SORTS[f.sort];
     const dir = f.descending ? 'DESC' : 'ASC';
     if (f.after) where.push(`(${sort}, p.id) ${f.descending ? '<' : '>'} (${param(f.after[0])}, ${param(f.after[1])}::uuid)`);
-    const pattern = f.q ? `%${escapeLike(f.q.trim().toLowerCase())}%` : null;
-    const query = (text: string, extra: unknown[] = []) => this.dataSource.query(text, [...params, ...extra]);
-    const next = (n: number) => `$${params.length + n}`;
-    const filtered = (extra?: string) => {
+    const page = (extra?: string, values: unknown[] = []) => {
       const all = extra ? [...where, extra] : where;
-      return `FROM person p ${all.length ? `WHERE ${all.join(' AND ')}` : ''}`;
+      return this.dataSource.query(
+        `SELECT p.id, (${sort})::text AS sort_key FROM person p ${all.length ? `WHERE ${all.join(' AND ')}` : ''}
+         ORDER BY ${sort} ${dir}, p.id ${dir} LIMIT $${params.length + values.length + 1}`,
+        [...params, ...values, f.limit],
+      ) as Promise<{ id: string; sort_key: string }[]>;
     };
-    // Matches walked in the sort order, behind a fence (the planner must not trade the walk for a
-    // scan on its low estimate of LIKE); with `examine`, no deeper than SEARCH_WALK rows.
-    const walk = (examine: boolean) =>
-      query(
-        `SELECT s.id, s.sort_key FROM (SELECT p.id, ${sort} AS sort, (${sort})::text AS sort_key, ${SEARCH_TEXT} AS search ${filtered()}
-           ORDER BY ${sort} ${dir}, p.id ${dir} ${examine ? `LIMIT ${next(3)}` : 'OFFSET 0'}) s
-          WHERE s.search LIKE ${next(1)} ORDER BY s.sort ${dir}, s.id ${dir} LIMIT ${next(2)}`,
-        examine ? [pattern, f.limit, SEARCH_WALK] : [pattern, f.limit],
-      );
     let rows: { id: string; sort_key: string }[];
-    if (!pattern) {
-      rows = await query(`SELECT p.id, (${sort})::text AS sort_key ${filtered()} ORDER BY ${sort} ${dir}, p.id ${dir} LIMIT ${next(1)}`, [f.limit]);
-    } else {
-      // Row-level security keeps LIKE (not leakproof) out of index scans. A common term fills the
-      // page within the first rows in sort order; a rarer one is looked up in the trigram index
-      // by a function that applies the customer rule itself (capped: beyond that, walk it all).
-      rows = await walk(true);
-      if (rows.length < f.limit) {
-        const [{ ids }]: { ids: string[] }[] = await this.dataSource.query(`SELECT array(SELECT crm_person_ids_matching($1, $2)) AS ids`, [pattern, SEARCH_CAP]);
-        rows =
-          ids.length < SEARCH_CAP
-            ? await query(`SELECT p.id, (${sort})::text AS sort_key ${filtered(`p.id = ANY(${next(1)}::uuid[])`)} ORDER BY ${sort} ${dir}, p.id ${dir} LIMIT ${next(2)}`, [ids, f.limit])
-            : await walk(false);
+    if (!f.q) rows = await page();
+    else {
+      // Row-level security keeps LIKE (not leakproof) out of index scans: the first k matches in
+      // this sort order come from a function that applies the customer rule itself, then pass the
+      // other filters here. Should those filters leave the page short, look further.
+      const pattern = `%${escapeLike(f.q.trim().toLowerCase())}%`;
+      for (let k = f.limit; ; k *= 8) {
+        const [{ ids }]: { ids: string[] }[] = await this.dataSource.query(
+          `SELECT array(SELECT crm_person_ids_matching($1, $2, $3, $4, $5, $6)) AS ids`,
+          [pattern, f.sort, f.descending, f.after?.[0] ?? null, f.after?.[1] ?? null, k],
+        );
+        rows = await page(`p.id = ANY($${params.length + 1}::uuid[])`, [ids]);
+        if (rows.length >= f.limit || ids.length < k) break;
       }
     }
     if (!rows.length) return [];

@@ -27,6 +27,10 @@ export const PERSONAL_DATA: Record<string, Record<string, PersonalDataCategory>>
   // Kept after erasure on purpose, so that the erasure holds in HubSpot (pseudonymous, still personal).
   hubspot_suppression: { emailHash: 'contact' },
   audit_log: { ip: 'online_identifier' },
+  // Drift's contact id names a person in Drift; the event key carries it for identified contacts.
+  chat_event: { body: 'free_text', contactId: 'online_identifier', eventKey: 'online_identifier' },
+  mail_message: { fromAddress: 'contact', subject: 'free_text', raw: 'free_text' },
+  mail_attachment: { filename: 'free_text', content: 'free_text' },
 };
 
 /**
@@ -60,6 +64,10 @@ export const NOT_PERSONAL_DATA: Record<string, readonly string[]> = {
     'id', 'key', 'name', 'allowedOrigins', 'fieldMapping', 'defaultInquiryType', 'inquiryTypeValues', 'consentFields', 'signingSecret',
     'notifyEmail', 'honeypotField', 'minFillSeconds', 'archivedAt', 'createdAt', 'updatedAt',
   ],
+  // Conversation and message ids, like a capture's source reference, identify the exchange, not the person.
+  chat_event: ['id', 'type', 'orgId', 'conversationId', 'messageId', 'authorType', 'messageType', 'sentAt', 'status', 'captureId', 'activityId', 'submissionId', 'receivedAt'],
+  mail_message: ['id', 'messageId', 'via', 'status', 'skipReason', 'captureId', 'activityId', 'submissionId', 'receivedAt'],
+  mail_attachment: ['id', 'mailMessageId', 'captureId', 'activityId', 'contentType', 'size', 'sha256', 'inline', 'skippedReason', 'createdAt'],
 };
 
 /**

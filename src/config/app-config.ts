@@ -112,6 +112,10 @@ export class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(1)
   QUARANTINE_RETENTION_DAYS: number = 90;
 
+  /** Uploaded attendee lists never imported, and every import's rejected lines, are deleted after this many days. */
+  @Type(() => Number) @IsInt() @Min(1)
+  EVENT_IMPORT_KEEP_DAYS: number = 30;
+
   /** Run background jobs (the HubSpot drain) in this instance; false for an API-only instance. */
   @Transform(({ value }) => (typeof value === 'string' ? ['1', 'true', 'yes'].includes(value.toLowerCase()) : value))
   @IsBoolean()
@@ -121,10 +125,44 @@ export class EnvironmentVariables {
   @Transform(({ value }) => (typeof value === 'string' ? ['1', 'true', 'yes'].includes(value.toLowerCase()) : value))
   @IsBoolean()
   TRUST_PROXY: boolean = false;
+
+  /** The Drift app's verification token (dev.drift.com, App Credentials). Unset: the chatbot webhook answers 503. */
+  @IsOptional() @IsString()
+  DRIFT_VERIFICATION_TOKEN?: string;
+
+  /** The largest mail taken in, raw (the intake endpoint and the inbox poller); Gmail's own limit is 25 MB. */
+  @Type(() => Number) @IsInt() @Min(1024) @Max(100 * 1024 * 1024)
+  MAIL_MESSAGE_MAX_BYTES: number = 25 * 1024 * 1024;
+
+  /** Mail attachments up to this size are kept with the capture; larger ones are only listed, as skipped. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(100 * 1024 * 1024)
+  MAIL_ATTACHMENT_MAX_BYTES: number = 10 * 1024 * 1024;
+
+  /** The shared inbox the mail poller reads (e.g. imap.gmail.com). Unset: no polling. */
+  @IsOptional() @IsString()
+  IMAP_HOST?: string;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  IMAP_PORT: number = 993;
+
+  @IsOptional() @IsString()
+  IMAP_USER?: string;
+
+  /** For Gmail: an app password. */
+  @IsOptional() @IsString()
+  IMAP_PASSWORD?: string;
+
+  @IsString()
+  IMAP_MAILBOX: string = 'INBOX';
+
+  /** TLS from the first byte (port 993); false: plain, upgraded with STARTTLS when the server offers it. */
+  @Transform(({ value }) => (typeof value === 'string' ? ['1', 'true', 'yes'].includes(value.toLowerCase()) : value))
+  @IsBoolean()
+  IMAP_TLS: boolean = true;
 }
 
 /** Variables without a default (class fields without an initialiser are not enumerable on an instance). */
-export const OPTIONAL_VARIABLES = ['DATABASE_URL', 'DATABASE_APP_URL', 'JWT_SECRET', 'PUBLIC_BASE_URL', 'SMTP_URL', 'SALES_INBOX', 'HUBSPOT_ACCESS_TOKEN'];
+export const OPTIONAL_VARIABLES = ['DATABASE_URL', 'DATABASE_APP_URL', 'JWT_SECRET', 'PUBLIC_BASE_URL', 'SMTP_URL', 'SALES_INBOX', 'HUBSPOT_ACCESS_TOKEN', 'DRIFT_VERIFICATION_TOKEN', 'IMAP_HOST', 'IMAP_USER', 'IMAP_PASSWORD'];
 
 export type AppConfig = Readonly<EnvironmentVariables> & {
   /** The database as its owner (migrations, the job queue): DATABASE_URL, or the embedded server's URL. */
@@ -147,11 +185,14 @@ export function loadEnvironment(env: Record<string, string | undefined>): Enviro
   const parsed = plainToInstance(EnvironmentVariables, relevant, { enableImplicitConversion: false });
   const errors = validateSync(parsed, { skipMissingProperties: false });
   const problems = errors.map((e) => {
-    const got = ['JWT_SECRET', 'DATABASE_URL', 'DATABASE_APP_URL', 'SMTP_URL', 'HUBSPOT_ACCESS_TOKEN'].includes(e.property) ? '' : ` (got ${JSON.stringify(relevant[e.property])})`;
+    const got = ['JWT_SECRET', 'DATABASE_URL', 'DATABASE_APP_URL', 'SMTP_URL', 'HUBSPOT_ACCESS_TOKEN', 'DRIFT_VERIFICATION_TOKEN', 'IMAP_PASSWORD'].includes(e.property) ? '' : ` (got ${JSON.stringify(relevant[e.property])})`;
     return `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}${got}`;
   });
   if (parsed.NODE_ENV === 'production' && !parsed.JWT_SECRET) {
     problems.push('JWT_SECRET: must be set in production (at least 32 random characters)');
+  }
+  if (parsed.IMAP_HOST && (!parsed.IMAP_USER || !parsed.IMAP_PASSWORD)) {
+    problems.push('IMAP_USER, IMAP_PASSWORD: both must be set with IMAP_HOST');
   }
   if (problems.length > 0) {
     throw new ConfigurationError(`Invalid configuration:\n  ${problems.join('\n  ')}`);

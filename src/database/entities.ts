@@ -19,4 +19,6 @@ import { SenderListEntry } from '../screening/entities/sender-list-entry.entity'
 /** Every entity, for the data source used by the app, the migration commands and the schema-diff test. */
 import { AccountManager } from '../accounts/entities/account-manager.entity';
 import { CustomerAccessGrant } from '../accounts/entities/customer-access-grant.entity';
-export const ENTITIES = [AccountManager, CustomerAccessGrant, StaffUser, ApiKey, AuditEntry, Company, Person, Capture, ConsentEvent, Activity, IntakeForm, HubspotOutboxEntry, HubspotSuppression, HubspotSyncControl, Disclosure, IntakeSubmission, ScreeningRule, SenderListEntry, ReviewDecision];
+import { CHATBOT_ENTITIES } from '../intake/chatbot/entities';
+import { MAIL_ENTITIES } from '../intake/mail/entities';
+export const ENTITIES = [AccountManager, CustomerAccessGrant, StaffUser, ApiKey, AuditEntry, Company, Person, Capture, ConsentEvent, Activity, IntakeForm, HubspotOutboxEntry, HubspotSuppression, HubspotSyncControl, Disclosure, IntakeSubmission, ScreeningRule, SenderListEntry, ReviewDecision, ...CHATBOT_ENTITIES, ...MAIL_ENTITIES];

@@ -3,10 +3,12 @@ import PgBoss from 'pg-boss';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { HubspotSyncService } from '../hubspot/hubspot-sync.service';
+import { MailInboxPoller } from '../intake/mail/mail-inbox.poller';
 import { ReviewService } from '../screening/review.service';
 
 export const HUBSPOT_DRAIN = 'hubspot.drain';
 export const QUARANTINE_PURGE = 'quarantine.purge';
+export const MAIL_POLL = 'mail.poll';
 const TRIGGER_EVERY_MS = 2_000;
 
 /**
@@ -24,6 +26,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     private readonly hubspot: HubspotSyncService,
     private readonly review: ReviewService,
+    private readonly mailInbox: MailInboxPoller,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -41,6 +44,18 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       this.logger.log(`Quarantine purge: ${purged} submissions deleted`);
     });
     await this.boss.schedule(QUARANTINE_PURGE, '17 3 * * *');
+
+    // Every minute: unread mail from the shared inbox, one poll at a time across all instances
+    // (a failed poll is only logged; the next minute's poll reconnects and takes what was left).
+    if (this.mailInbox.configured) {
+      await this.boss.createQueue(MAIL_POLL, { name: MAIL_POLL, policy: 'singleton' });
+      await this.boss.work(MAIL_POLL, async () => {
+        await this.mailInbox.pollOnce();
+      });
+      await this.boss.schedule(MAIL_POLL, '* * * * *');
+    } else {
+      await this.boss.unschedule(MAIL_POLL).catch(() => undefined);
+    }
 
     if (!this.hubspot.configured) {
       this.logger.log('HubSpot sync is not configured (no HUBSPOT_ACCESS_TOKEN): changes wait in the outbox');

@@ -5,7 +5,9 @@ import type { Actor } from '../common/actor';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { ChatbotIntakeService } from '../intake/chatbot/chatbot-intake.service';
 import { IntakeFormsService } from '../intake/forms/intake-forms.service';
+import { MailIntakeService } from '../intake/mail/mail-intake.service';
 import type { DecideDto, DecisionResultView, HeldItemView, HeldQuery } from './dto/screening.dto';
 import type { IntakeSubmission } from './entities/intake-submission.entity';
 import { ScreeningRepository } from './screening.repository';
@@ -27,7 +29,9 @@ export class ReviewService {
   constructor(
     private readonly repo: ScreeningRepository,
     private readonly screening: ScreeningService,
-    private readonly intake: IntakeFormsService,
+    private readonly forms: IntakeFormsService,
+    private readonly chatbot: ChatbotIntakeService,
+    private readonly mail: MailIntakeService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -66,7 +70,8 @@ export class ReviewService {
       const sender = s.senderEmail;
       if (dto.decision === 'release') {
         // Processed as if it had passed, keeping its original time; its capture takes the submission's id.
-        notify = await this.intake.reprocess(id, s.verdict!, tx);
+        const channel = s.channel === 'chatbot' ? this.chatbot : s.channel === 'email' ? this.mail : this.forms;
+        notify = await channel.reprocess(id, s.verdict!, tx);
         // Released senders are not held for their content again.
         if (sender) await this.repo.listSender(tx, { list: 'allow', type: 'email', value: sender, tag: null, reason: `Released from quarantine (${id})`, createdBy: actor.id, expiresAt: null });
       }
@@ -82,8 +87,11 @@ export class ReviewService {
     return decided;
   }
 
-  /** Held items nobody reviewed and confirmed spam go after QUARANTINE_RETENTION_DAYS. */
+  /**
+   * Held items nobody reviewed and confirmed spam go after QUARANTINE_RETENTION_DAYS; so do chat
+   * messages from visitors who never said who they are.
+   */
   purge(): Promise<number> {
-    return runAsSystem('quarantine purge', () => this.repo.purge(this.config.QUARANTINE_RETENTION_DAYS));
+    return runAsSystem('quarantine purge', async () => (await this.repo.purge(this.config.QUARANTINE_RETENTION_DAYS)) + (await this.chatbot.purgeUnclaimed()));
   }
 }

@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Verdict } from '../../screening/entities/intake-submission.entity';
+import type { MailStatus } from './entities/mail-message.entity';
+
+export interface MailRow {
+  id: string;
+  messageId: string;
+  via: 'api' | 'imap';
+  status: MailStatus;
+  skipReason?: string | null;
+  fromAddress?: string | null;
+  subject?: string | null;
+  raw?: Buffer | null;
+  submissionId?: string | null;
+}
+
+export interface FileRow {
+  id: string;
+  filename: string | null;
+  contentType: string;
+  size: number;
+  sha256: string;
+  inline: boolean;
+  /** Null when it was over the size limit. */
+  content: Buffer | null;
+  skippedReason: string | null;
+}
+
+/**
+ * Mail in plain SQL (the entities are registered for the schema, not needed here). A mail
+ * reaches its person through the capture or timeline entry it became: those follow a merge.
+ */
+@Injectable()
+export class MailIntakeRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  async findByMessageId(messageId: string): Promise<{ id: string; status: MailStatus } | null> {
+    const rows = await this.dataSource.query(`SELECT id, status FROM mail_message WHERE message_id = $1`, [messageId]);
+    return rows[0] ?? null;
+  }
+
+  /** Inserts the mail unless its Message-ID is taken (the unique index decides, also between concurrent deliveries). */
+  async claim(tx: EntityManager | null, m: MailRow): Promise<boolean> {
+    const rows = await (tx ?? this.dataSource.manager).query(
+      `INSERT INTO mail_message (id, message_id, via, status, skip_reason, from_address, subject, raw, submission_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (message_id) DO NOTHING RETURNING id`,
+      [m.id, m.messageId, m.via, m.status, m.skipReason ?? null, m.fromAddress ?? null, m.subject ?? null, m.raw ?? null, m.submissionId ?? null],
+    );
+    return rows.length === 1;
+  }
+
+  /** The person whose earlier mail one of these Message-IDs is (the latest), through its capture or timeline entry. */
+  async threadOwner(tx: EntityManager, messageIds: string[]): Promise<string | null> {
+    if (!messageIds.length) return null;
+    const rows = await tx.query(
+      `SELECT coalesce(c.person_id, a.person_id) AS person_id FROM mail_message m
+         LEFT JOIN capture c ON c.id = m.capture_id LEFT JOIN activity a ON a.id = m.activity_id
+        WHERE m.message_id = ANY($1) AND coalesce(c.person_id, a.person_id) IS NOT NULL
+        ORDER BY m.received_at DESC LIMIT 1`,
+      [messageIds],
+    );
+    return rows[0]?.person_id ?? null;
+  }
+
+  /** Taken: a capture or a timeline entry holds the mail now, so sender, subject and raw message go. */
+  async settle(tx: EntityManager, id: string, status: 'captured' | 'reply', link: { captureId?: string; activityId?: string }): Promise<void> {
+    await tx.query(`UPDATE mail_message SET status = $2, capture_id = $3, activity_id = $4, from_address = NULL, subject = NULL, raw = NULL WHERE id = $1`, [
+      id, status, link.captureId ?? null, link.activityId ?? null,
+    ]);
+  }
+
+  async insertFiles(tx: EntityManager, mailMessageId: string, owner: { captureId?: string; activityId?: string }, files: FileRow[]): Promise<void> {
+    for (const f of files) {
+      await tx.query(
+        `INSERT INTO mail_attachment (id, mail_message_id, capture_id, activity_id, filename, content_type, size, sha256, inline, content, skipped_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [f.id, mailMessageId, owner.captureId ?? null, owner.activityId ?? null, f.filename, f.contentType, f.size, f.sha256, f.inline, f.content, f.skippedReason],
+      );
+    }
+  }
+
+  async findHeldBySubmission(tx: EntityManager, submissionId: string): Promise<{ id: string; via: 'api' | 'imap'; raw: Buffer | null } | null> {
+    const rows = await tx.query(`SELECT id, via, raw FROM mail_message WHERE submission_id = $1 AND status = 'held' FOR UPDATE`, [submissionId]);
+    return rows[0] ?? null;
+  }
+
+  /**
+   * The screened arrival passed (or a person released it) and a timeline entry holds the mail
+   * now: like a capture's arrival, it keeps only what the rate limits and burst checks count.
+   */
+  async settleSubmission(tx: EntityManager, id: string, status: 'accepted' | 'released', verdict: Verdict): Promise<void> {
+    await tx.query(`UPDATE intake_submission SET status = $2, verdict = $3, fields = '{}', raw_body = NULL WHERE id = $1`, [id, status, verdict]);
+  }
+
+  /** One file of one of the person's captures or timeline entries (the caller's row-level security applies). */
+  async file(personId: string, owner: { captureId: string } | { activityId: string }, attachmentId: string): Promise<FileRow | null> {
+    const [join, ownerId] = 'captureId' in owner ? ['capture o ON o.id = f.capture_id', owner.captureId] : ['activity o ON o.id = f.activity_id', owner.activityId];
+    const rows = await this.dataSource.query(
+      `SELECT f.id, f.filename, f.content_type AS "contentType", f.size, f.sha256, f.inline, f.content, f.skipped_reason AS "skippedReason"
+         FROM mail_attachment f JOIN ${join} WHERE f.id = $1 AND o.id = $2 AND o.person_id = $3`,
+      [attachmentId, ownerId, personId],
+    );
+    return rows[0] ?? null;
+  }
+}

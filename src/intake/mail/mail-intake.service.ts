@@ -1,0 +1,184 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { runAsSystem } from '../../access/access-context';
+import { AuditService } from '../../audit/audit.service';
+import type { Actor } from '../../common/actor';
+import { ProblemException } from '../../common/problem-details';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { LeadsService } from '../../leads/leads.service';
+import type { Verdict } from '../../screening/entities/intake-submission.entity';
+import { ScreeningService } from '../../screening/screening.service';
+import type { MailTakenView } from './dto/mail.dto';
+import { readMail, screeningText, senderName, type MailReading } from './mail-reading';
+import { MailIntakeRepository, type FileRow, type MailRow } from './mail-intake.repository';
+
+export type MailVia = 'api' | 'imap';
+type Outcome = { status: 'accepted' | 'released'; verdict: Verdict };
+
+/** An attachment as staff download it. */
+export interface MailFileContent {
+  filename: string | null;
+  contentType: string;
+  content: Buffer;
+}
+
+/**
+ * The mail channel (policy section 5): one reader for both ways in, the raw-message endpoint
+ * and the inbox poller. The sender becomes the person and subject and text the request, as an
+ * `email` capture with its files; a reply in a thread the firm already has goes on that
+ * person's timeline instead. Auto-replies, bounces and list mail are recorded as skipped and
+ * make no one. Each Message-ID is taken once.
+ */
+@Injectable()
+export class MailIntakeService {
+  constructor(
+    private readonly repo: MailIntakeRepository,
+    private readonly leads: LeadsService,
+    private readonly screening: ScreeningService,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * One raw RFC 5322 message. Everything it becomes commits before this returns. Runs as the
+   * system: a mail must find its person (or thread) whoever looks after them.
+   */
+  ingest(actor: Actor, raw: Buffer, via: MailVia): Promise<MailTakenView> {
+    return runAsSystem(via === 'imap' ? 'mail inbox poll' : 'mail intake', () => this.take(actor, raw, via));
+  }
+
+  /** For the poller: a mail it will not take (too large to fetch), recorded so it is not looked at again. */
+  skip(messageId: string, via: MailVia, reason: string): Promise<MailTakenView> {
+    return runAsSystem('mail inbox poll', () => this.recordSkipped(messageId, via, reason));
+  }
+
+  private async take(actor: Actor, raw: Buffer, via: MailVia): Promise<MailTakenView> {
+    const mail = await readMail(raw);
+    const first = await this.repo.findByMessageId(mail.messageId);
+    if (first) return { reference: first.id, status: 'duplicate' };
+    if (!mail.from.address) {
+      // A caller can be told; a mail in the inbox cannot, and would only be read again next time.
+      if (via === 'api') throw new ProblemException(422, 'The message has no From address this service can read, so it names no one; nothing was stored.', { errors: [{ field: 'From', message: 'must be an e-mail address' }] });
+      return this.recordSkipped(mail.messageId, via, 'no_sender');
+    }
+    if (mail.automatic) return this.recordSkipped(mail.messageId, via, mail.automatic);
+
+    const id = randomUUID();
+    const text = screeningText(mail);
+    // Stored as received before any rule runs (the raw message stays with the mail record, not here).
+    const { receivedAt, nearCopies } = await this.screening.receive(
+      { id, channel: 'email', formId: null, contentType: 'message/rfc822', rawBody: null, fields: { from: mail.from.address, name: mail.from.name, subject: mail.subject, text: mail.text }, ip: null, senderEmail: mail.from.address },
+      text,
+    );
+    const verdict = await this.screening.judge({ sender: { email: mail.from.address, ip: null }, name: mail.from.name ?? '', text, fields: {} }, null, nearCopies, receivedAt);
+    const row: MailRow = { id, messageId: mail.messageId, via, status: 'captured', submissionId: id };
+    if (verdict.outcome !== 'clean') {
+      // Held: the raw message waits for the reviewer's decision. Blocked: only the attempt.
+      const held = verdict.outcome === 'held';
+      if (!(await this.repo.claim(null, held ? { ...row, status: 'held', fromAddress: mail.from.address, subject: mail.subject, raw } : { ...row, status: 'blocked' }))) {
+        return this.redelivered(id, mail.messageId, verdict);
+      }
+      await this.screening.setAside(id, verdict);
+      return { reference: id, status: 'accepted' };
+    }
+    const taken = await this.repo.transaction(async (tx) => {
+      if (!(await this.repo.claim(tx, row))) return false;
+      await this.accept(tx, actor, id, mail, receivedAt, { status: 'accepted', verdict });
+      return true;
+    });
+    return taken ? { reference: id, status: 'accepted' } : this.redelivered(id, mail.messageId, verdict);
+  }
+
+  /** A new request becomes a capture; an answer in a known thread, an entry on that person's timeline. */
+  private async accept(tx: EntityManager, actor: Actor, id: string, mail: MailReading, receivedAt: Date, outcome: Outcome): Promise<void> {
+    const files = this.files(mail);
+    const facts = {
+      messageId: mail.messageId, date: mail.date, from: mail.from.address, fromName: mail.from.name, to: mail.to, cc: mail.cc, subject: mail.subject,
+      attachments: files.map(({ content: _content, ...file }) => ({ ...file, kept: file.skippedReason === null })),
+    };
+    // The timeline is ordered by when the firm received it: a Date header can say anything.
+    const threadOwner = await this.repo.threadOwner(tx, mail.thread);
+    if (threadOwner) {
+      const activityId = await this.leads.addActivity(tx, actor, threadOwner, { type: 'email', body: mail.text, occurredAt: receivedAt, details: { ...facts, direction: 'inbound', inReplyTo: mail.thread } });
+      await this.repo.insertFiles(tx, id, { activityId }, files);
+      await this.repo.settleSubmission(tx, id, outcome.status, outcome.verdict);
+      await this.repo.settle(tx, id, 'reply', { activityId });
+      await this.audit.record(actor, { action: 'person.email_added', entityType: 'person', entityId: threadOwner, after: { activityId } }, tx);
+      return;
+    }
+    const result = await this.leads.capture(
+      actor,
+      {
+        source: 'email',
+        sourceRef: mail.messageId,
+        receivedAt,
+        contentType: 'message/rfc822',
+        payload: { ...facts, text: mail.text, html: mail.html },
+        person: { email: mail.from.address, ...senderName(mail) },
+        request: [mail.subject, mail.text].filter(Boolean).join('\n\n'),
+        // What a mail asks is for a person to read: processed as "any other purpose" (5.3(3)) until then.
+        inquiryType: 'other',
+        consents: [],
+        activity: { type: 'email', body: mail.text, occurredAt: receivedAt, details: { ...facts, direction: 'inbound' } },
+        submission: { id, ...outcome },
+      },
+      tx,
+    );
+    await this.repo.insertFiles(tx, id, { captureId: result.captureId }, files);
+    await this.repo.settle(tx, id, 'captured', { captureId: result.captureId });
+  }
+
+  /** Every file is listed; only those within MAIL_ATTACHMENT_MAX_BYTES are kept. */
+  private files(mail: MailReading): FileRow[] {
+    const max = this.config.MAIL_ATTACHMENT_MAX_BYTES;
+    return mail.files.map((f) => ({
+      id: randomUUID(), filename: f.filename, contentType: f.contentType, size: f.size, sha256: f.sha256, inline: f.inline,
+      content: f.size <= max ? f.content : null,
+      skippedReason: f.size <= max ? null : 'too_large',
+    }));
+  }
+
+  private async recordSkipped(messageId: string, via: MailVia, reason: string): Promise<MailTakenView> {
+    const id = randomUUID();
+    if (await this.repo.claim(null, { id, messageId, via, status: 'skipped', skipReason: reason })) return { reference: id, status: 'skipped' };
+    return { reference: (await this.repo.findByMessageId(messageId))?.id ?? id, status: 'duplicate' };
+  }
+
+  /**
+   * The same Message-ID was taken by another delivery while this one was being screened: this
+   * arrival is set aside as a duplicate for a person to dismiss, nothing else changes.
+   */
+  private async redelivered(id: string, messageId: string, verdict: Verdict): Promise<MailTakenView> {
+    const first = await this.repo.findByMessageId(messageId);
+    await this.screening.setAside(id, {
+      ruleSetVersion: verdict.ruleSetVersion,
+      outcome: verdict.outcome === 'blocked' ? 'blocked' : 'held',
+      reasons: [...verdict.reasons, { code: 'duplicate_delivery', evidence: { firstDelivery: first?.id ?? null } }],
+    });
+    return { reference: first?.id ?? id, status: 'duplicate' };
+  }
+
+  /**
+   * A held mail a person released, inside the decision's transaction, as the sender: read again
+   * from the kept raw message and taken as if it had passed, keeping its original time.
+   */
+  async reprocess(submissionId: string, verdict: Verdict, tx: EntityManager): Promise<() => Promise<void>> {
+    const held = await this.repo.findHeldBySubmission(tx, submissionId);
+    if (!held?.raw) throw new NotFoundException('There is no held mail for this submission (a mail whose processing failed is taken again from the inbox or its sender: mark this one as spam).');
+    const submission = await this.screening.submission(submissionId, tx);
+    const sender: Actor = { type: 'anonymous', id: null, roles: [], requestId: null, ip: null };
+    await this.accept(tx, sender, held.id, await readMail(held.raw), submission?.receivedAt ?? new Date(), { status: 'released', verdict });
+    return async () => undefined;
+  }
+
+  /** A file that came with one of the person's mails, for staff; reading it is audited like opening the record. */
+  async file(actor: Actor, personId: string, owner: { captureId: string } | { activityId: string }, attachmentId: string): Promise<MailFileContent> {
+    const file = await this.repo.file(personId, owner, attachmentId);
+    if (!file) throw new NotFoundException('There is no such attachment.');
+    if (!file.content) throw new ProblemException(404, `This file (${file.size} bytes) was larger than MAIL_ATTACHMENT_MAX_BYTES and was not kept; it is only in the mailbox.`);
+    await this.audit.record(actor, { action: 'person.attachment_read', entityType: 'person', entityId: personId, after: { attachmentId } });
+    return { filename: file.filename, contentType: file.contentType, content: file.content };
+  }
+}

@@ -1,0 +1,377 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import PgBoss from 'pg-boss';
+import { DataSource } from 'typeorm';
+import { freePort } from '../bench/harness';
+import { runAsSystem } from '../src/access/access-context';
+import { dataSourceOptions } from '../src/database/data-source';
+import { ENTITIES } from '../src/database/entities';
+import { CHATBOT_ENTITIES } from '../src/intake/chatbot/entities';
+import { MAIL_ENTITIES } from '../src/intake/mail/entities';
+import { MailInboxPoller } from '../src/intake/mail/mail-inbox.poller';
+import { MailIntakeService } from '../src/intake/mail/mail-intake.service';
+import { MAIL_POLL } from '../src/jobs/jobs.service';
+import { LeadsService } from '../src/leads/leads.service';
+import { startTestApp, type TestApp } from './helpers/app';
+import { createTestDatabase } from './helpers/database';
+import { IMAP_PASSWORD, IMAP_USER, TestImapServer } from './helpers/imap';
+
+const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'mail', name));
+const FIXTURES = {
+  alternative: fixture('01-multipart-alternative.eml'),
+  latin1: fixture('02-quoted-printable-latin1.eml'),
+  utf8: fixture('03-base64-utf8.eml'),
+  attachments: fixture('04-attachments.eml'),
+  reply: fixture('05-reply.eml'),
+  autoReply: fixture('06-auto-reply.eml'),
+  bounce: fixture('07-bounce.eml'),
+  list: fixture('08-mailing-list.eml'),
+};
+const ORIGINAL_ID = '<20260303091500.4f2a@nordlys-energi.example>';
+
+/** A plain mail written in the test, CRLF line ends as on the wire. */
+const mail = (headers: Record<string, string>, body: string) =>
+  Buffer.from([...Object.entries({ 'MIME-Version': '1.0', 'Content-Type': 'text/plain; charset=utf-8', ...headers }).map(([k, v]) => `${k}: ${v}`), '', body].join('\r\n'), 'utf8');
+
+/** A base64 part's bytes, decoded here by hand rather than by the parser under test. */
+function base64PartAfter(raw: Buffer, marker: string): Buffer {
+  const text = raw.toString('latin1');
+  const start = text.indexOf('\r\n\r\n', text.indexOf(marker)) + 4;
+  return Buffer.from(text.slice(start, text.indexOf('\r\n--', start)).replace(/\s+/g, ''), 'base64');
+}
+
+const sixYearsAfter = (d: Date) => {
+  const due = new Date(d);
+  due.setUTCFullYear(due.getUTCFullYear() + 6);
+  return due.toISOString();
+};
+
+// First in the file: nestjs-pino keeps one root logger per process, the first app's, so the log check belongs to the first app.
+describe('[SRC-MAIL] mail intake: the inbox poller (IMAP)', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let poller: MailInboxPoller;
+  let port: number;
+  const logs: string[] = [];
+  const seenBefore = mail({ From: 'Already Read <read@kunde.example>', Subject: 'Read by a colleague', 'Message-ID': '<seen-0001@kunde.example>' }, 'Someone read this one in the mailbox.');
+  const imap = new TestImapServer([...Object.values(FIXTURES).map((raw) => ({ raw })), { raw: seenBefore, seen: true }]);
+
+  beforeAll(async () => {
+    port = await freePort();
+    const logDestination = new PassThrough();
+    logDestination.on('data', (chunk: Buffer) => logs.push(chunk.toString('utf8')));
+    t = await startTestApp({
+      env: { IMAP_HOST: '127.0.0.1', IMAP_PORT: String(port), IMAP_USER, IMAP_PASSWORD, IMAP_TLS: 'false', MAIL_ATTACHMENT_MAX_BYTES: '4096', LOG_LEVEL: 'info' },
+      logDestination,
+    });
+    db = t.owner;
+    poller = t.app.get(MailInboxPoller);
+  });
+  afterAll(async () => {
+    await t.close();
+    await imap.stop();
+  });
+
+  const mailRow = async (messageId: string) => (await db.query(`SELECT * FROM mail_message WHERE message_id = $1`, [messageId]))[0];
+  const capturesFor = async (messageId: string) => (await db.query(`SELECT count(*)::int AS n FROM capture WHERE source_ref = $1`, [messageId]))[0].n;
+
+  it('a poll while the server cannot be reached takes nothing and loses nothing', async () => {
+    const report = await poller.pollOnce();
+    expect(report).toMatchObject({ ok: false, error: 'ECONNREFUSED', taken: 0 });
+    expect((await db.query(`SELECT count(*)::int AS n FROM mail_message`))[0].n).toBe(0);
+    await imap.start(port);
+  });
+
+  it('[RET-MAIL] the next poll reconnects and takes every unread mail through the same reader, marks each \\Seen, and leaves read mail alone', async () => {
+    const report = await poller.pollOnce();
+    expect(report).toEqual({ ok: true, unread: 8, taken: 5, duplicates: 0, skipped: 3, failed: 0, error: null });
+    for (const raw of Object.values(FIXTURES)) {
+      const messageId = /Message-ID: (<[^>]+>)/.exec(raw.toString('latin1'))![1];
+      expect({ messageId, flags: imap.flagsOf(messageId) }).toEqual({ messageId, flags: ['\\Seen'] });
+      expect(await mailRow(messageId)).toMatchObject({ via: 'imap' });
+    }
+    expect(await mailRow('<seen-0001@kunde.example>')).toBeUndefined();
+
+    const people = await db.query(`SELECT email, first_name, last_name FROM person ORDER BY email`);
+    expect(people).toEqual([
+      { email: 'bjorn.aeroy@blaabaer.example', first_name: 'Bjørn', last_name: 'Ærøy' },
+      { email: 'ingrid.hansen@nordlys-energi.example', first_name: 'Ingrid', last_name: 'Hansen' },
+      { email: 'kari.lunde@havbruk-data.example', first_name: 'Kari', last_name: 'Lunde' },
+      { email: 'oystein.saether@fjellvann.example', first_name: 'Øystein', last_name: 'Sæther' },
+    ]);
+    const [latin1] = await db.query(`SELECT request, retention_due_at, received_at, actor_type FROM capture WHERE source_ref = '<qp-latin1-0001@blaabaer.example>'`);
+    expect(latin1.request).toMatch(/^Forespørsel om app for blåbærplukking\n\nHei!\n\nVi ønsker en app som hjelper plukkere med å registrere blåbær og tyttebær i felt/);
+    expect(new Date(latin1.retention_due_at).toISOString()).toBe(sixYearsAfter(latin1.received_at));
+    expect(latin1.actor_type).toBe('system');
+    expect((await mailRow('<20260309100500.77aa@nordlys-energi.example>')).status).toBe('reply');
+    expect(await db.query(`SELECT skip_reason FROM mail_message WHERE status = 'skipped' ORDER BY skip_reason`)).toEqual([{ skip_reason: 'auto_submitted' }, { skip_reason: 'delivery_report' }, { skip_reason: 'mailing_list' }]);
+    expect(await db.query(`SELECT filename, octet_length(content) AS bytes, skipped_reason FROM mail_attachment ORDER BY size`)).toEqual([
+      { filename: 'kravspesifikasjon-æøå.pdf', bytes: 1500, skipped_reason: null },
+      { filename: 'design-assets.zip', bytes: null, skipped_reason: 'too_large' },
+    ]);
+  });
+
+  it('a connection dropped mid-poll loses no mail: a mail stored but not yet marked is recognised by its Message-ID and only marked next time, the rest is taken then', async () => {
+    const first = mail({ From: 'Eva Berg <eva.berg@lysverket.example>', Subject: 'Data platform review', 'Message-ID': '<drop-0001@lysverket.example>' }, 'Could you review our data platform architecture?');
+    const second = mail({ From: 'Ola Vik <ola.vik@fiskeri.example>', Subject: 'Catch reporting app', 'Message-ID': '<drop-0002@fiskeri.example>' }, 'We need an app for catch reporting from our boats.');
+    imap.deliver(first);
+    imap.deliver(second);
+    imap.dropConnectionOn('UID STORE'); // the first \Seen never reaches the server
+
+    const broken = await poller.pollOnce();
+    expect(broken).toMatchObject({ ok: false, unread: 2, taken: 0 });
+    expect(await mailRow('<drop-0001@lysverket.example>')).toMatchObject({ status: 'captured' });
+    expect(imap.flagsOf('<drop-0001@lysverket.example>')).toEqual([]);
+    expect(await mailRow('<drop-0002@fiskeri.example>')).toBeUndefined();
+
+    const next = await poller.pollOnce();
+    expect(next).toEqual({ ok: true, unread: 2, taken: 1, duplicates: 1, skipped: 0, failed: 0, error: null });
+    expect(imap.flagsOf('<drop-0001@lysverket.example>')).toEqual(['\\Seen']);
+    expect(imap.flagsOf('<drop-0002@fiskeri.example>')).toEqual(['\\Seen']);
+    expect(await capturesFor('<drop-0001@lysverket.example>')).toBe(1);
+    expect(await capturesFor('<drop-0002@fiskeri.example>')).toBe(1);
+  });
+
+  it('a mail that cannot be stored is left unread and taken by the next poll', async () => {
+    const raw = mail({ From: 'Nils Strand <nils.strand@kystverk.example>', Subject: 'Port logistics system', 'Message-ID': '<retry-0001@kystverk.example>' }, 'We are planning a new port logistics system.');
+    imap.deliver(raw);
+    const capture = jest.spyOn(t.app.get(LeadsService), 'capture').mockRejectedValueOnce(Object.assign(new Error('connection terminated'), { code: '57P01' }));
+    try {
+      expect(await poller.pollOnce()).toEqual({ ok: true, unread: 1, taken: 0, duplicates: 0, skipped: 0, failed: 1, error: null });
+      expect(imap.flagsOf('<retry-0001@kystverk.example>')).toEqual([]);
+      expect(await mailRow('<retry-0001@kystverk.example>')).toBeUndefined(); // nothing half-stored
+    } finally {
+      capture.mockRestore();
+    }
+    expect(await poller.pollOnce()).toEqual({ ok: true, unread: 1, taken: 1, duplicates: 0, skipped: 0, failed: 0, error: null });
+    expect(imap.flagsOf('<retry-0001@kystverk.example>')).toEqual(['\\Seen']);
+    expect(await capturesFor('<retry-0001@kystverk.example>')).toBe(1);
+  });
+
+  it('the poller logs counts, never addresses, names or subjects', () => {
+    const text = logs.join('');
+    expect(text).toMatch(/Mail poll/);
+    for (const personal of ['nordlys-energi', 'Ingrid', 'Bjørn', 'blaabaer', 'metering', 'kystverk', 'Port logistics']) expect({ personal, logged: text.includes(personal) }).toEqual({ personal, logged: false });
+  });
+});
+
+describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let key: string;
+  let sales: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { MAIL_ATTACHMENT_MAX_BYTES: '4096', MAIL_MESSAGE_MAX_BYTES: '65536' } });
+    db = t.owner;
+    const admin = (await t.userWith('admin')).token;
+    key = (await t.http().post('/api/api-keys').set('Authorization', `Bearer ${admin}`).send({ name: 'Gmail relay', channel: 'email' }).expect(201)).body.key;
+    sales = (await t.userWith('sales')).token;
+  });
+  afterAll(() => t.close());
+
+  const post = (raw: Buffer, type = 'message/rfc822') => t.http().post('/api/intake/email').set('X-Api-Key', key).set('Content-Type', type).send(raw);
+  const captureOf = async (reference: string) => (await db.query(`SELECT * FROM capture WHERE id = $1`, [reference]))[0];
+  const personOf = async (id: string) => (await db.query(`SELECT * FROM person WHERE id = $1`, [id]))[0];
+  const counts = async () =>
+    (await db.query(`SELECT (SELECT count(*)::int FROM person) AS persons, (SELECT count(*)::int FROM capture) AS captures, (SELECT count(*)::int FROM activity) AS activities, (SELECT count(*)::int FROM mail_message) AS mails`))[0];
+
+  it('the migration and the chat and mail entities agree (no pending schema change for them)', async () => {
+    const copy = await createTestDatabase();
+    const ds = new DataSource({ ...dataSourceOptions(copy.url, 1), entities: [...ENTITIES, ...CHATBOT_ENTITIES, ...MAIL_ENTITIES] } as never);
+    await ds.initialize();
+    try {
+      const diff = await ds.driver.createSchemaBuilder().log();
+      expect(diff.upQueries.map((q) => q.query)).toEqual([]);
+    } finally {
+      await ds.destroy();
+      await copy.drop();
+    }
+  });
+
+  it('[RET-MAIL][LB-LEGIT] a multipart/alternative mail becomes its sender’s email capture: subject and text as the request, legitimate interest, six years from collection', async () => {
+    const res = await post(FIXTURES.alternative).expect(202);
+    expect(res.body).toEqual({ reference: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'accepted' });
+    const capture = await captureOf(res.body.reference);
+    expect(capture).toMatchObject({
+      source: 'email',
+      source_ref: ORIGINAL_ID,
+      content_type: 'message/rfc822',
+      inquiry_type: 'other',
+      policy_version: 'en-1',
+      retention_anchor: 'collection',
+      consents_given: [],
+      legal_bases: { handle_request: 'legitimate_interest', communication_history: 'legitimate_interest', spam_prevention: 'legitimate_interest' },
+      actor_type: 'api_key',
+    });
+    expect(capture.request).toBe('Help modernising our metering platform\n\nHello,\n\nWe run our metering platform on .NET Framework 4.8 and want to move it to\nthe cloud this year. Could one of your architects take a look at it?\n\nBest regards,\nIngrid Hansen\nHead of IT, Nordlys Energi AS');
+    expect(capture.payload).toMatchObject({ messageId: ORIGINAL_ID, from: 'ingrid.hansen@nordlys-energi.example', subject: 'Help modernising our metering platform', attachments: [] });
+    expect(capture.payload.html).toContain('<p>Hello,</p>');
+    expect(new Date(capture.retention_due_at).toISOString()).toBe(sixYearsAfter(capture.received_at));
+    expect(await personOf(capture.person_id)).toMatchObject({ email: 'ingrid.hansen@nordlys-energi.example', first_name: 'Ingrid', last_name: 'Hansen', status: 'new' });
+    const [activity] = await db.query(`SELECT * FROM activity WHERE capture_id = $1`, [capture.id]);
+    expect(activity).toMatchObject({ type: 'email', person_id: capture.person_id, details: expect.objectContaining({ messageId: ORIGINAL_ID, direction: 'inbound' }) });
+    // Screened like any public arrival, then reduced to what the rate limits count.
+    expect((await db.query(`SELECT status, channel, fields FROM intake_submission WHERE id = $1`, [res.body.reference]))[0]).toEqual({ status: 'accepted', channel: 'email', fields: {} });
+    expect((await db.query(`SELECT status, raw, from_address, subject FROM mail_message WHERE id = $1`, [res.body.reference]))[0]).toEqual({ status: 'captured', raw: null, from_address: null, subject: null });
+  });
+
+  it('a quoted-printable ISO-8859-1 mail (encoded subject and sender) comes out with æ, ø and å', async () => {
+    const res = await post(FIXTURES.latin1).expect(202);
+    const capture = await captureOf(res.body.reference);
+    expect(capture.request).toBe(
+      'Forespørsel om app for blåbærplukking\n\nHei!\n\nVi ønsker en app som hjelper plukkere med å registrere blåbær og tyttebær i felt, også uten dekning. Kan dere gi oss et estimat?\n\nMed vennlig hilsen\nBjørn Ærøy\nDaglig leder, Blåbær & Sønner AS',
+    );
+    expect(await personOf(capture.person_id)).toMatchObject({ email: 'bjorn.aeroy@blaabaer.example', first_name: 'Bjørn', last_name: 'Ærøy' });
+  });
+
+  it('a base64 UTF-8 mail (encoded-word subject and sender) comes out with æ, ø and å', async () => {
+    const res = await post(FIXTURES.utf8).expect(202);
+    const capture = await captureOf(res.body.reference);
+    expect(capture.payload.subject).toBe('Integrasjon mellom ERP og nettbutikk – æøå ÆØÅ');
+    expect(capture.request).toContain('Særlig håndtering av små ordrer og returer. ÆØÅ æøå.');
+    expect(await personOf(capture.person_id)).toMatchObject({ email: 'oystein.saether@fjellvann.example', first_name: 'Øystein', last_name: 'Sæther' });
+  });
+
+  it('[SEC-ACCESS] files within MAIL_ATTACHMENT_MAX_BYTES are kept with the capture, larger ones only listed; staff download a kept one (audited)', async () => {
+    const res = await post(FIXTURES.attachments).expect(202);
+    const capture = await captureOf(res.body.reference);
+    const pdf = base64PartAfter(FIXTURES.attachments, 'kravspesifikasjon-%C3%A6');
+    const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    expect(capture.payload.attachments).toEqual([
+      { id: expect.any(String), filename: 'kravspesifikasjon-æøå.pdf', contentType: 'application/pdf', size: 1500, sha256: sha256(pdf), inline: false, skippedReason: null, kept: true },
+      { id: expect.any(String), filename: 'design-assets.zip', contentType: 'application/zip', size: 9000, sha256: sha256(base64PartAfter(FIXTURES.attachments, 'design-assets.zip"')), inline: false, skippedReason: 'too_large', kept: false },
+    ]);
+    const [kept, skipped] = capture.payload.attachments as { id: string }[];
+    const stored = await db.query(`SELECT id, capture_id, octet_length(content) AS bytes FROM mail_attachment WHERE capture_id = $1 ORDER BY size`, [capture.id]);
+    expect(stored).toEqual([
+      { id: kept.id, capture_id: capture.id, bytes: 1500 },
+      { id: skipped.id, capture_id: capture.id, bytes: null },
+    ]);
+
+    // Listed through the person's record, fetched through its own route.
+    const person = await t.http().get(`/api/persons/${capture.person_id}`).set('Authorization', `Bearer ${sales}`).expect(200);
+    expect(person.body.captures[0].payload.attachments).toHaveLength(2);
+    const file = await t.http().get(`/api/persons/${capture.person_id}/captures/${capture.id}/attachments/${kept.id}`).set('Authorization', `Bearer ${sales}`).buffer(true).parse((r, done) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => done(null, Buffer.concat(chunks)));
+    }).expect(200);
+    expect(file.headers['content-type']).toBe('application/pdf');
+    expect(file.headers['content-disposition']).toBe(`attachment; filename*=UTF-8''kravspesifikasjon-%C3%A6%C3%B8%C3%A5.pdf`);
+    expect((file.body as Buffer).equals(pdf)).toBe(true);
+    const [audit] = await db.query(`SELECT * FROM audit_log WHERE action = 'person.attachment_read' AND entity_id = $1`, [capture.person_id]);
+    expect(audit).toMatchObject({ actor_type: 'user', changes: { attachmentId: { before: null, after: kept.id } } });
+
+    const tooLarge = await t.http().get(`/api/persons/${capture.person_id}/captures/${capture.id}/attachments/${skipped.id}`).set('Authorization', `Bearer ${sales}`).expect(404);
+    expect(tooLarge.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(tooLarge.body.detail).toMatch(/larger than MAIL_ATTACHMENT_MAX_BYTES/);
+    // Another person's capture does not lend its files.
+    const other = (await db.query(`SELECT id FROM person WHERE id <> $1 LIMIT 1`, [capture.person_id]))[0].id;
+    await t.http().get(`/api/persons/${other}/captures/${capture.id}/attachments/${kept.id}`).set('Authorization', `Bearer ${sales}`).expect(404);
+  });
+
+  it('a reply in a known thread (References: a Message-ID taken before) goes on that person’s timeline, not into a new capture', async () => {
+    const before = await counts();
+    const res = await post(FIXTURES.reply).expect(202);
+    expect(res.body.status).toBe('accepted');
+    const after = await counts();
+    expect({ persons: after.persons - before.persons, captures: after.captures - before.captures, activities: after.activities - before.activities }).toEqual({ persons: 0, captures: 0, activities: 1 });
+    const [thread] = await db.query(`SELECT person_id FROM capture WHERE source_ref = $1`, [ORIGINAL_ID]);
+    const [entry] = await db.query(`SELECT * FROM activity WHERE person_id = $1 AND type = 'email' AND capture_id IS NULL`, [thread.person_id]);
+    expect(entry.body).toMatch(/^Thursday at 10:00 works for us\./);
+    expect(entry.details).toMatchObject({ messageId: '<20260309100500.77aa@nordlys-energi.example>', subject: 'Re: Help modernising our metering platform', inReplyTo: ['<CAO-firm-reply-1@mail.firm.example>', ORIGINAL_ID] });
+    expect((await db.query(`SELECT status, activity_id FROM mail_message WHERE id = $1`, [res.body.reference]))[0]).toEqual({ status: 'reply', activity_id: entry.id });
+    const [audit] = await db.query(`SELECT * FROM audit_log WHERE action = 'person.email_added' AND entity_id = $1`, [thread.person_id]);
+    expect(audit.changes).toEqual({ activityId: { before: null, after: entry.id } });
+  });
+
+  it('an auto-reply, a bounce and list mail make no lead: each is recorded as skipped, with its reason', async () => {
+    const before = await counts();
+    for (const raw of [FIXTURES.autoReply, FIXTURES.bounce, FIXTURES.list]) expect((await post(raw).expect(202)).body.status).toBe('skipped');
+    const after = await counts();
+    expect({ persons: after.persons - before.persons, captures: after.captures - before.captures, mails: after.mails - before.mails }).toEqual({ persons: 0, captures: 0, mails: 3 });
+    const skipped = await db.query(`SELECT message_id, skip_reason, from_address, raw FROM mail_message WHERE status = 'skipped' ORDER BY message_id`);
+    expect(skipped).toEqual([
+      { message_id: '<auto-0001@kunde.example>', skip_reason: 'auto_submitted', from_address: null, raw: null },
+      { message_id: '<bounce-0001@mx.firm-relay.example>', skip_reason: 'delivery_report', from_address: null, raw: null },
+      { message_id: '<list-0212@cloudweekly.example>', skip_reason: 'mailing_list', from_address: null, raw: null },
+    ]);
+    expect(await db.query(`SELECT id FROM person WHERE email IN ('per.olsen@kunde.example', 'mailer-daemon@mx.firm-relay.example', 'newsletter@cloudweekly.example')`)).toEqual([]);
+  });
+
+  it('a Message-ID taken before changes nothing, also when two deliveries race (the unique index decides)', async () => {
+    const first = await captureOf((await db.query(`SELECT id FROM capture WHERE source_ref = $1`, [ORIGINAL_ID]))[0].id);
+    const before = await counts();
+    const again = await post(FIXTURES.alternative).expect(202);
+    expect(again.body).toEqual({ reference: first.id, status: 'duplicate' });
+    expect(await counts()).toEqual(before);
+
+    const racing = mail({ From: 'Siri Dahl <siri.dahl@tindefjell.example>', To: 'sales@firm.example', Subject: 'Mobile app for mountain huts', 'Message-ID': '<race-0001@tindefjell.example>' }, 'We would like an offline booking app for our mountain huts.');
+    const answers = await Promise.all([post(racing), post(racing)]);
+    expect(answers.map((a) => a.status)).toEqual([202, 202]);
+    expect(answers.map((a) => a.body.status).sort()).toEqual(['accepted', 'duplicate']);
+    expect((await db.query(`SELECT count(*)::int AS n FROM capture WHERE source_ref = '<race-0001@tindefjell.example>'`))[0].n).toBe(1);
+    expect((await counts()).persons).toBe(before.persons + 1);
+  });
+
+  it('[SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] a spam mail is held with its raw message and makes no one; released by a person, it becomes a capture', async () => {
+    const raw = mail(
+      { From: 'Quick Returns <offers@profit-now.example>', To: 'sales@firm.example', Subject: 'Guaranteed profit from our crypto investment platform', 'Message-ID': '<spam-0001@profit-now.example>' },
+      'Double your money with guaranteed returns. Reply today.',
+    );
+    const res = await post(raw).expect(202);
+    expect(res.body.status).toBe('accepted'); // the same answer whatever the verdict
+    const submission = (await db.query(`SELECT status, verdict FROM intake_submission WHERE id = $1`, [res.body.reference]))[0];
+    expect(submission.status).toBe('held');
+    expect(submission.verdict.reasons.map((r: { code: string }) => r.code)).toContain('keyword');
+    const held = (await db.query(`SELECT status, raw, from_address FROM mail_message WHERE id = $1`, [res.body.reference]))[0];
+    expect(held).toMatchObject({ status: 'held', from_address: 'offers@profit-now.example' });
+    expect((held.raw as Buffer).equals(raw)).toBe(true);
+    expect(await db.query(`SELECT id FROM person WHERE email = 'offers@profit-now.example'`)).toEqual([]);
+
+    // What the review's release does for a held mail (ReviewService hands mail to MailIntakeService.reprocess).
+    const app = t.app.get(DataSource);
+    await runAsSystem('test: release', () => app.transaction((tx) => t.app.get(MailIntakeService).reprocess(res.body.reference, submission.verdict, tx)));
+    const capture = await captureOf(res.body.reference);
+    expect(capture).toMatchObject({ source: 'email', source_ref: '<spam-0001@profit-now.example>' });
+    expect((await db.query(`SELECT status, raw FROM mail_message WHERE id = $1`, [res.body.reference]))[0]).toEqual({ status: 'captured', raw: null });
+    expect((await db.query(`SELECT status FROM intake_submission WHERE id = $1`, [res.body.reference]))[0].status).toBe('released');
+  });
+
+  it('refuses what is not a usable mail with a problem document, and stores nothing', async () => {
+    const before = await counts();
+    const wrongType = await post(FIXTURES.alternative, 'text/plain').expect(415);
+    expect(wrongType.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(wrongType.body.detail).toMatch(/message\/rfc822/);
+    const noSender = await post(Buffer.from('Subject: hello\r\nMessage-ID: <nosender@x.example>\r\n\r\nWho am I?')).expect(422);
+    expect(noSender.body.errors).toEqual([{ field: 'From', message: 'must be an e-mail address' }]);
+    const tooLarge = await post(Buffer.concat([FIXTURES.alternative, Buffer.alloc(70_000, 0x61)])).expect(413);
+    expect(tooLarge.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(tooLarge.body.detail).toMatch(/too large|larger/);
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe('[SRC-MAIL] mail intake: the inbox poll as a background job', () => {
+  it('with JOBS_ENABLED and an inbox configured, a pg-boss job polls every minute, and its worker runs the poller', async () => {
+    const t = await startTestApp({ env: { JOBS_ENABLED: 'true', IMAP_HOST: '127.0.0.1', IMAP_PORT: String(await freePort()), IMAP_USER, IMAP_PASSWORD, IMAP_TLS: 'false' } });
+    const boss = new PgBoss({ connectionString: t.db.url, schema: 'pgboss', max: 1 });
+    try {
+      expect(await t.owner.query(`SELECT name, cron FROM pgboss.schedule WHERE name = $1`, [MAIL_POLL])).toEqual([{ name: MAIL_POLL, cron: '* * * * *' }]);
+      const poll = jest.spyOn(t.app.get(MailInboxPoller), 'pollOnce');
+      await boss.start();
+      await boss.send(MAIL_POLL, {});
+      const deadline = Date.now() + 30_000;
+      while (poll.mock.calls.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(poll).toHaveBeenCalled();
+      // Nothing listens on that port: the poll reports it, the job itself does not fail (the next minute tries again).
+      await expect(poll.mock.results[0].value).resolves.toMatchObject({ ok: false, error: 'ECONNREFUSED' });
+    } finally {
+      await boss.stop({ graceful: false, wait: true });
+      await t.close();
+    }
+  });
+});

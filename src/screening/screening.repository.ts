@@ -49,28 +49,22 @@ export class ScreeningRepository {
   /**
    * One statement: the per-IP and per-sender counts (the arrivals table is the shared rate
    * limiter, so every instance sees the same counts), the arrival stored as received if under
-   * both, and how many near-copies of its text came in the last ten minutes.
+   * both, and how many near-copies of its text came in the last ten minutes. The counts come from
+   * crm_arrival_counts, which counts as the owner (see its migration); the intake runs as the system.
    */
   async receive(a: Arrival, limits: ArrivalLimits): Promise<ArrivalResult> {
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
     const { rows: [row] } = await pool.query({
       name: 'intake_receive', // prepared once per connection: this runs for every public submission
-      text: `WITH recent_ip AS (
-         SELECT count(*)::int AS n, min(received_at) AS oldest FROM intake_submission
-          WHERE $7::inet IS NOT NULL AND ip = $7::inet AND received_at > now() - interval '1 minute'
-       ), recent_sender AS (
-         SELECT count(*)::int AS n, min(received_at) AS oldest FROM intake_submission
-          WHERE $8::text IS NOT NULL AND sender_email = $8 AND received_at > now() - interval '1 hour'
+      text: `WITH counts AS (
+         SELECT * FROM crm_arrival_counts($7::inet, $8::text, $9::text)
        ), stored AS (
          INSERT INTO intake_submission (id, channel, form_id, content_type, raw_body, fields, ip, sender_email, text_fingerprint)
          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
-          WHERE (SELECT n FROM recent_ip) < $10 AND (SELECT n FROM recent_sender) < $11
+          WHERE (SELECT by_ip FROM counts) < $10 AND (SELECT by_sender FROM counts) < $11
          RETURNING received_at
        )
-       SELECT (SELECT received_at FROM stored) AS received_at,
-              (SELECT n FROM recent_ip) AS by_ip, (SELECT oldest FROM recent_ip) AS ip_oldest,
-              (SELECT n FROM recent_sender) AS by_sender, (SELECT oldest FROM recent_sender) AS sender_oldest,
-              (SELECT count(*)::int FROM intake_submission WHERE $9::text IS NOT NULL AND text_fingerprint = $9 AND received_at > now() - interval '10 minutes') AS near_copies`,
+       SELECT (SELECT received_at FROM stored) AS received_at, c.by_ip, c.ip_oldest, c.by_sender, c.sender_oldest, c.near_copies FROM counts c`,
       values: [a.id, a.channel, a.formId, a.contentType, a.rawBody, a.fields, a.ip, a.senderEmail, a.textFingerprint, limits.perIpPerMinute, limits.perEmailPerHour],
     });
     if (row.received_at) return { stored: true, receivedAt: row.received_at, nearCopies: row.near_copies };

@@ -8,6 +8,7 @@ import { enforceIdentityOnCheckout } from './access/access-pool';
 import { AccountsModule } from './accounts/accounts.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { EventsModule } from './events/events.module';
 import { loggingParams } from './common/logging';
 import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
@@ -58,6 +59,7 @@ export class AppModule {
         AccountsModule,
         PrivacyModule,
         IntakeModule,
+        EventsModule,
         ReviewModule,
         HubspotModule.forRoot({ sleep: options.hubspotSleep }),
         JobsModule,

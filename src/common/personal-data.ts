@@ -31,6 +31,10 @@ export const PERSONAL_DATA: Record<string, Record<string, PersonalDataCategory>>
   chat_event: { body: 'free_text', contactId: 'online_identifier', eventKey: 'online_identifier' },
   mail_message: { fromAddress: 'contact', subject: 'free_text', raw: 'free_text' },
   mail_attachment: { filename: 'free_text', content: 'free_text' },
+  event: { organiserName: 'identity', organiserContact: 'contact' },
+  event_registration: { orderRef: 'online_identifier', attendeeRef: 'online_identifier' },
+  event_import_chunk: { data: 'free_text' },
+  event_import_rejection: { values: 'free_text' },
 };
 
 /**
@@ -68,6 +72,15 @@ export const NOT_PERSONAL_DATA: Record<string, readonly string[]> = {
   chat_event: ['id', 'type', 'orgId', 'conversationId', 'messageId', 'authorType', 'messageType', 'sentAt', 'status', 'captureId', 'activityId', 'submissionId', 'receivedAt'],
   mail_message: ['id', 'messageId', 'via', 'status', 'skipReason', 'captureId', 'activityId', 'submissionId', 'receivedAt'],
   mail_attachment: ['id', 'mailMessageId', 'captureId', 'activityId', 'contentType', 'size', 'sha256', 'inline', 'skippedReason', 'createdAt'],
+  event: ['id', 'name', 'date', 'place', 'createdBy', 'createdAt', 'updatedAt'],
+  event_registration: ['id', 'eventId', 'personId', 'captureId', 'importId', 'line', 'ticketType', 'registeredAt'],
+  event_import: [
+    'id', 'eventId', 'status', 'fileSha256', 'fileBytes', 'format', 'encoding', 'delimiter', 'columns', 'mapping', 'totalRows',
+    'processedRows', 'doneThroughLine', 'analysis', 'outcome', 'attempts', 'leaseToken', 'leaseUntil', 'error', 'createdBy',
+    'startedBy', 'requestId', 'startedAt', 'finishedAt', 'fileDeletedAt', 'createdAt', 'updatedAt',
+  ],
+  event_import_chunk: ['importId', 'seq'],
+  event_import_rejection: ['importId', 'line', 'reason', 'message'],
 };
 
 /**

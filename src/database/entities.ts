@@ -21,4 +21,5 @@ import { AccountManager } from '../accounts/entities/account-manager.entity';
 import { CustomerAccessGrant } from '../accounts/entities/customer-access-grant.entity';
 import { CHATBOT_ENTITIES } from '../intake/chatbot/entities';
 import { MAIL_ENTITIES } from '../intake/mail/entities';
-export const ENTITIES = [AccountManager, CustomerAccessGrant, StaffUser, ApiKey, AuditEntry, Company, Person, Capture, ConsentEvent, Activity, IntakeForm, HubspotOutboxEntry, HubspotSuppression, HubspotSyncControl, Disclosure, IntakeSubmission, ScreeningRule, SenderListEntry, ReviewDecision, ...CHATBOT_ENTITIES, ...MAIL_ENTITIES];
+import { EVENT_ENTITIES } from '../events/entities';
+export const ENTITIES = [AccountManager, CustomerAccessGrant, StaffUser, ApiKey, AuditEntry, Company, Person, Capture, ConsentEvent, Activity, IntakeForm, HubspotOutboxEntry, HubspotSuppression, HubspotSyncControl, Disclosure, IntakeSubmission, ScreeningRule, SenderListEntry, ReviewDecision, ...CHATBOT_ENTITIES, ...MAIL_ENTITIES, ...EVENT_ENTITIES];

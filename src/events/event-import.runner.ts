@@ -1,0 +1,388 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { runAsSystem } from '../access/access-context';
+import { AuditService } from '../audit/audit.service';
+import type { Actor } from '../common/actor';
+import { SYSTEM_ACTOR } from '../common/actor';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { PERSON_FIELDS, type PersonFields } from '../leads/leads.repository';
+import { LeadsService } from '../leads/leads.service';
+import { PolicyService } from '../policy/policy.service';
+import { POLICY_VERSIONS } from '../policy/versions';
+import type { EventImport, ImportCounts } from './entities/event-import.entity';
+import type { Event } from './entities/event.entity';
+import { EventImportsRepository, type BatchSession, type BatchWrite } from './event-imports.repository';
+import { EventsRepository } from './events.repository';
+import { UnreadableFileError, type FileShape } from './import/attendee-file';
+import { attendeeLines, countLines, readHeader } from './import/attendee-lines';
+import type { Attendee, Rejection, RowContext } from './import/attendee-row';
+import { planColumns } from './import/header-map';
+import { addCounts, FileIdentities, identityKeys, planBatch, zeroCounts, type BatchPlan } from './import/registration-plan';
+import { uuid7 } from './import/uuid7';
+
+/**
+ * Attendee lines per transaction: one lock-and-find and one write statement each. 500 measured
+ * as fast as 1,000 with three batches in flight, with less held in memory and at most 1,000
+ * advisory locks per transaction (the lock table is shared by every session).
+ */
+export const BATCH_ROWS = 500;
+const MAX_ATTEMPTS = 5;
+const POLL_EVERY_MS = 5_000;
+const PURGE_EVERY_MS = 60 * 60_000;
+/** Conflicts a retried batch resolves: a deadlock, a serialisation failure, a person someone else just created. */
+const RETRYABLE = new Set(['40P01', '40001', '23505']);
+
+export const CONTENT_TYPES = { csv: 'text/csv', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } as const;
+
+class LeaseLost extends Error {}
+class FileGone extends Error {}
+
+const sqlState = (err: unknown) => (err as { code?: unknown }).code;
+/** For logs and the import's `error`: a class or code, never a message that could quote a row. */
+const errorCode = (err: unknown) => String(sqlState(err) ?? (err as Error)?.name ?? 'Error');
+
+export const eventDay = (event: Pick<Event, 'date'>) => new Date(`${event.date}T00:00:00Z`);
+const snapshot = (p: PersonFields) => Object.fromEntries(PERSON_FIELDS.map((f) => [f, p[f] ?? null]));
+
+/**
+ * Runs imports in the background, as the system (row-level security shows the system every
+ * person, which matching needs). The accepting instance starts an import right after answering
+ * 202; with JOBS_ENABLED, every instance also polls for imports that wait or whose runner died
+ * (its lease ran out) and resumes them after their last committed batch.
+ */
+@Injectable()
+export class EventImportRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('EventImports');
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private stopping = false;
+  private poller?: NodeJS.Timeout;
+  private lastPurge = 0;
+
+  constructor(
+    readonly repository: EventImportsRepository,
+    private readonly events: EventsRepository,
+    private readonly policy: PolicyService,
+    private readonly leads: LeadsService,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.JOBS_ENABLED) return;
+    this.poller = setInterval(() => void this.poll(), POLL_EVERY_MS);
+    this.poller.unref();
+  }
+
+  /** Stops between batches and gives running imports back, so another instance (or the next start) resumes them. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.poller);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Starts this import here, after the current request is answered (a no-op if another runner holds it). */
+  startSoon(importId: string): void {
+    if (this.stopping) return;
+    setImmediate(() => this.track(this.runOne(importId)));
+  }
+
+  private track(work: Promise<unknown>): void {
+    const p = work.catch((err: unknown) => this.logger.error(`Event import runner failed: ${errorCode(err)}`)).finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.stopping || this.inFlight.size) return;
+    const work = (async () => {
+      if (Date.now() - this.lastPurge > PURGE_EVERY_MS) {
+        this.lastPurge = Date.now();
+        const purged = await runAsSystem('event import purge', () => this.repository.purgeOlderThan(this.config.EVENT_IMPORT_KEEP_DAYS));
+        if (purged.files || purged.rejections) this.logger.log(`Event import purge: ${purged.files} stored files, ${purged.rejections} rejected lines deleted`);
+      }
+      while (!this.stopping && (await this.runOne(null)));
+    })();
+    this.track(work);
+    await work.catch(() => undefined);
+  }
+
+  /** Claims an import (this one, or any that waits) and runs it; false when there was none to take. */
+  private runOne(importId: string | null): Promise<boolean> {
+    return runAsSystem('event import', async () => {
+      const token = randomUUID();
+      const claimed = await this.repository.claim(importId, token);
+      if (!claimed) return false;
+      await this.execute(claimed, token);
+      return true;
+    });
+  }
+
+  private async execute(imp: EventImport, token: string): Promise<void> {
+    const actor: Actor = imp.startedBy ? { type: 'user', id: imp.startedBy, roles: [], requestId: imp.requestId, ip: null } : SYSTEM_ACTOR;
+    try {
+      let outcome = await this.importFile(imp, token, actor);
+      // A conflict with a concurrent writer (a deadlock, someone else's new person): go on from the checkpoint.
+      for (let restarts = 1; outcome === 'restart'; restarts++) {
+        const current = await this.repository.findById(imp.eventId, imp.id);
+        if (!current || current.leaseToken !== token) throw new LeaseLost();
+        if (restarts > MAX_ATTEMPTS) throw Object.assign(new Error('conflicts'), { code: 'conflicts' });
+        outcome = await this.importFile(current, token, actor);
+      }
+      if (!outcome) {
+        await this.repository.release(imp.id, token, null);
+        return;
+      }
+      await this.repository.transaction(async (tx) => {
+        if (await this.repository.finish(tx, imp.id, token, outcome.counts, outcome.processed)) {
+          await this.audit.record(actor, { action: 'event_import.finished', entityType: 'event_import', entityId: imp.id, after: { ...outcome.counts } }, tx);
+        }
+      });
+    } catch (err) {
+      if (err instanceof LeaseLost) return;
+      const permanent = err instanceof UnreadableFileError || err instanceof FileGone || imp.attempts >= MAX_ATTEMPTS;
+      this.logger.warn(`Event import ${imp.id} ${permanent ? 'failed' : 'interrupted, will resume'}: ${errorCode(err)}`);
+      if (!permanent) {
+        await this.repository.release(imp.id, token, errorCode(err));
+        return;
+      }
+      // UnreadableFileError messages are written for staff and quote no cell.
+      const reason = err instanceof UnreadableFileError ? err.message : err instanceof FileGone ? 'The stored file is gone; upload it again.' : `Gave up after ${imp.attempts} attempts (${errorCode(err)}).`;
+      await this.repository.transaction(async (tx) => {
+        if (await this.repository.fail(tx, imp.id, token, reason)) {
+          await this.audit.record(actor, { action: 'event_import.failed', entityType: 'event_import', entityId: imp.id }, tx);
+        }
+      });
+    }
+  }
+
+  /**
+   * The whole file, resumed after the checkpoint. Returns null when stopped part-way (shutting
+   * down), 'restart' when a batch met a conflict and the run must go on from the checkpoint.
+   */
+  private async importFile(imp: EventImport, token: string, actor: Actor): Promise<Committed | null | 'restart'> {
+    if (imp.fileDeletedAt) throw new FileGone();
+    const event = await this.events.findById(imp.eventId);
+    if (!event) throw new FileGone();
+    const shape: FileShape = { format: imp.format, encoding: imp.encoding, delimiter: imp.delimiter };
+    const open = () => this.repository.openFile(imp.id, imp.fileBytes, (work) => runAsSystem('event import', work));
+    if (imp.totalRows === null) await this.repository.setTotal(imp.id, token, await countLines(open(), shape));
+    const { columns } = planColumns((await readHeader(open(), shape)).header, imp.mapping);
+    const ctx: RowContext = { phoneRegion: this.config.DEFAULT_PHONE_REGION, minimumAge: this.policy.minimumAge(), today: new Date(imp.createdAt) };
+
+    const pipeline = new BatchPipeline(this, imp, token, actor, event, { counts: imp.outcome ?? zeroCounts(), processed: imp.processedRows });
+    let job: BatchJob = newJob(imp.doneThroughLine);
+    try {
+      for await (const { line, result } of attendeeLines(open(), shape, columns, ctx)) {
+        if (line <= imp.doneThroughLine) continue; // committed before
+        if (this.stopping || pipeline.failed) break;
+        job.lastLine = line;
+        if (result.kind === 'blank') continue;
+        job.rows++;
+        job.read.rows++;
+        if (result.kind === 'not_attending') job.read.notAttending++;
+        else if (result.kind === 'rejected') {
+          job.read.rejectedRows++;
+          job.rejections.push(result.rejection);
+        } else if (job.seen.seen(result.attendee)) job.read.duplicateRows++;
+        else job.attendees.push(result.attendee);
+        if (job.attendees.length >= BATCH_ROWS || job.rejections.length >= BATCH_ROWS) {
+          await pipeline.submit(job);
+          job = newJob(line);
+        }
+      }
+      if (!this.stopping && !pipeline.failed) await pipeline.submit(job);
+      const done = await pipeline.finish();
+      return this.stopping ? null : done;
+    } catch (err) {
+      await pipeline.finish().catch(() => undefined);
+      if (err instanceof LeaseLost) throw err;
+      if (RETRYABLE.has(sqlState(err) as string)) return 'restart';
+      throw err;
+    }
+  }
+
+  /** Stage one of a batch, in file order: its identities locked, who they are found, what to write built. */
+  async prepareBatch(imp: EventImport, actor: Actor, event: Event, job: BatchJob): Promise<PreparedBatch> {
+    const emails = [...new Set(job.attendees.flatMap((a) => (a.email ? [a.email] : [])))];
+    const phones = [...new Set(job.attendees.flatMap((a) => (a.phone ? [a.phone] : [])))];
+    const session = await this.repository.openBatch();
+    try {
+      await this.repository.lockIdentities(session, identityKeys(job.attendees));
+      const plan = planBatch(job.attendees, await this.repository.findKnown(session, event.id, emails, phones), imp.id);
+      const delta = addCounts(job.read, {
+        newPersons: plan.created.length,
+        matchedPersons: plan.matched.length,
+        registrations: plan.created.length + plan.matched.length,
+        alreadyRegistered: plan.alreadyRegistered,
+        duplicateRows: plan.duplicates,
+      });
+      return { session, delta, write: this.buildWrite(imp, actor, event, plan, job.rejections) };
+    } catch (err) {
+      await this.repository.rollback(session);
+      session.release();
+      throw err;
+    }
+  }
+
+  /**
+   * What LeadsService.capture writes for one arrival, for a whole batch: a new person or the
+   * blanks of a known one filled (never overwritten), a capture with its legal bases, policy
+   * version and retention clock, a timeline entry, the registration, an audit line per person,
+   * and a HubSpot outbox row unless the person is restricted (9.4).
+   */
+  private buildWrite(imp: EventImport, actor: Actor, event: Event, plan: BatchPlan, rejections: Rejection[]): BatchWrite {
+    const policy = this.policy.current();
+    const retention = this.policy.retentionFor('event', policy.id);
+    const day = eventDay(event);
+    const receivedAt = new Date(imp.createdAt);
+    const w: BatchWrite = {
+      importId: imp.id,
+      eventId: event.id,
+      newPersons: [],
+      updatedPersons: [],
+      capture: {
+        receivedAt,
+        contentType: CONTENT_TYPES[imp.format],
+        // Registering is the person's request to attend, answered under 7.3(1); keeping the history is 7.3(2).
+        legalBases: { ...this.leads.legalBases('event', null, [], policy.id), handle_request: 'contract' },
+        policyVersion: policy.id,
+        retentionAnchor: retention.anchor,
+        actorType: actor.type,
+        actorId: actor.id,
+      },
+      captures: [],
+      clockMoves: [],
+      eventYearsByPolicyVersion: POLICY_VERSIONS.map((v) => ({ version: v.id, years: this.policy.retentionFor('event', v.id).years })),
+      activityAt: receivedAt,
+      activities: [],
+      registrations: [],
+      audits: [],
+      outbox: [],
+      rejections,
+    };
+    const register = (a: Attendee, personId: string, anchorAt: Date) => {
+      const captureId = uuid7();
+      w.captures.push({ id: captureId, personId, sourceRef: `event_import:${imp.id}:${a.line}`, payloadJson: a.payloadJson, mapped: a.person, anchorAt, dueAt: this.policy.retentionDue('event', anchorAt, policy.id) });
+      w.activities.push({ personId, captureId, details: { eventId: event.id, eventName: event.name, eventDate: event.date, importId: imp.id, line: a.line, ticketType: a.ticketType, attendeeStatus: a.attendeeStatus } });
+      w.registrations.push({ personId, captureId, line: a.line, ticketType: a.ticketType, orderRef: a.orderRef, attendeeRef: a.attendeeRef });
+      return captureId;
+    };
+    for (const a of plan.created) {
+      const id = uuid7();
+      w.newPersons.push({ id, fields: a.person });
+      const captureId = register(a, id, day);
+      w.audits.push(this.audit.entry(actor, { action: 'person.created', entityType: 'person', entityId: id, after: { ...snapshot(a.person), captureId } }));
+      w.outbox.push(id);
+    }
+    for (const { attendee: a, known } of plan.matched) {
+      const fields = { ...known.fields };
+      for (const f of PERSON_FIELDS) if (a.person[f] && !fields[f]) fields[f] = a.person[f]!;
+      // The clock runs from the last event registered for: an older event never shortens it, a later one moves every event capture.
+      const last = known.eventAnchorAt && known.eventAnchorAt > day ? new Date(known.eventAnchorAt) : day;
+      if (known.eventAnchorAt && known.eventAnchorAt < day) w.clockMoves.push({ personId: known.id, anchorAt: day });
+      w.updatedPersons.push({ id: known.id, fields, resync: !known.restricted });
+      const captureId = register(a, known.id, last);
+      w.audits.push(this.audit.entry(actor, { action: 'person.captured', entityType: 'person', entityId: known.id, before: { ...snapshot(known.fields), captureId: null }, after: { ...snapshot(fields), captureId } }));
+      if (!known.restricted) w.outbox.push(known.id);
+    }
+    return w;
+  }
+}
+
+/** Where the import stands after its last committed batch. */
+interface Committed {
+  counts: ImportCounts;
+  processed: number;
+}
+
+/**
+ * Lines read for one batch: the attendees to write, the rejected lines, and what reading them
+ * counted. Someone named twice within the batch is caught here; across batches the database
+ * knows (they are registered by this import already), so no file-wide set is held in memory.
+ */
+interface BatchJob {
+  seen: FileIdentities;
+  attendees: Attendee[];
+  rejections: Rejection[];
+  read: ImportCounts;
+  rows: number;
+  lastLine: number;
+}
+
+const newJob = (lastLine: number): BatchJob => ({ seen: new FileIdentities(), attendees: [], rejections: [], read: zeroCounts(), rows: 0, lastLine });
+
+interface PreparedBatch {
+  session: BatchSession;
+  delta: ImportCounts;
+  write: BatchWrite;
+}
+
+/**
+ * Batches in flight at once: two writing (PostgreSQL's work for one import spreads over two
+ * cores), one more locking and finding, while the next is read.
+ */
+const IN_FLIGHT = 3;
+
+/**
+ * Batches through three stages. Locking and finding run one batch at a time in file order, so a
+ * later batch that names someone an earlier one holds waits for it in PostgreSQL; the big write
+ * statements of two batches run side by side; commits go in file order, each with the
+ * checkpoint, and a batch whose predecessor failed rolls back. So the checkpoint only ever
+ * covers committed lines, and no batch waits in PostgreSQL for a later one (no deadlock).
+ */
+class BatchPipeline {
+  private prepared: Promise<unknown> = Promise.resolve();
+  private committed: Promise<Committed>;
+  private readonly running = new Set<Promise<unknown>>();
+  failed = false;
+
+  constructor(
+    private readonly runner: EventImportRunner,
+    private readonly imp: EventImport,
+    private readonly token: string,
+    private readonly actor: Actor,
+    private readonly event: Event,
+    start: Committed,
+  ) {
+    this.committed = Promise.resolve(start);
+  }
+
+  async submit(job: BatchJob): Promise<void> {
+    while (this.running.size >= IN_FLIGHT) await Promise.race(this.running).catch(() => undefined);
+    const previous = this.committed;
+    const prepare = this.prepared.then(() => this.runner.prepareBatch(this.imp, this.actor, this.event, job));
+    this.prepared = prepare.then(
+      () => undefined,
+      () => undefined,
+    ); // the order only: holding the prepared batch here would keep its rows alive
+    const done = (async (): Promise<Committed> => {
+      const { session, delta, write } = await prepare;
+      try {
+        await this.runner.repository.writeBatch(session, write);
+        const before = await previous;
+        const after = { counts: addCounts(before.counts, delta), processed: before.processed + job.rows };
+        const held = await this.runner.repository.checkpoint(session, this.imp.id, this.token, { processedRows: after.processed, doneThroughLine: job.lastLine, outcome: after.counts });
+        if (!held) throw new LeaseLost();
+        await this.runner.repository.commit(session);
+        return after;
+      } catch (err) {
+        await this.runner.repository.rollback(session);
+        throw err;
+      } finally {
+        session.release();
+      }
+    })();
+    done.catch(() => {
+      this.failed = true;
+    });
+    this.committed = done;
+    const tracked = done.catch(() => undefined).finally(() => this.running.delete(tracked));
+    this.running.add(tracked);
+  }
+
+  /** Waits for every batch; the last commit's standing, or the first failure. */
+  async finish(): Promise<Committed> {
+    await Promise.allSettled([...this.running]);
+    return this.committed;
+  }
+}

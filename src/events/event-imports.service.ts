@@ -1,0 +1,303 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { currentIdentity, runAsStaff, runAsSystem, runWithoutIdentity } from '../access/access-context';
+import { AuditService } from '../audit/audit.service';
+import type { Actor } from '../common/actor';
+import { decodeCursor, toPage, type Page } from '../common/pagination';
+import { ProblemException, type FieldError } from '../common/problem-details';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { PolicyService } from '../policy/policy.service';
+import type { ImportView } from './dto/event-import.dto';
+import type { EventImport, ImportCounts } from './entities/event-import.entity';
+import type { Event } from './entities/event.entity';
+import { BATCH_ROWS, EventImportRunner } from './event-import.runner';
+import { EventImportsRepository } from './event-imports.repository';
+import { EventsRepository } from './events.repository';
+import { UnreadableFileError, UploadInspector, type FileShape } from './import/attendee-file';
+import { attendeeLines, bufferStream, countLines, readHeader } from './import/attendee-lines';
+import type { Attendee, Rejection } from './import/attendee-row';
+import { toCsv } from './import/csv-out';
+import { describeColumns, planColumns, type ColumnPlan } from './import/header-map';
+import { addCounts, FileIdentities, planBatch, zeroCounts } from './import/registration-plan';
+
+/** The largest attendee list accepted (about 200,000 Eventbrite lines); the route's multipart limit is the same. */
+export const MAX_IMPORT_FILE_BYTES = 50 * 1024 * 1024;
+const SHOWN_REJECTIONS = 1000;
+const FORM_FIELDS = new Set(['file', 'mapping']);
+
+const invalid = (errors: FieldError[], detail = 'Some fields are missing or invalid; see errors.') => new ProblemException(422, detail, { errors });
+
+/** A stable text of the mapping, so the same mapping written in another key order is the same import. */
+const canonical = (mapping: Record<string, string> | null) => (mapping ? JSON.stringify(Object.keys(mapping).sort().map((k) => [k, mapping[k]])) : '');
+
+/** Re-enters the identity current now, for work a stream runs later from wherever it is pulled. */
+function sameIdentity(): <T>(work: () => Promise<T>) => Promise<T> {
+  const identity = currentIdentity();
+  return <T>(work: () => Promise<T>) =>
+    identity?.kind === 'system' ? runAsSystem(identity.reason, work) : identity?.kind === 'staff' ? runAsStaff(identity.userId, identity.roles, work) : runWithoutIdentity(work);
+}
+
+/**
+ * Attendee list imports as staff see them: upload (a dry run unless asked otherwise), start,
+ * progress, rejected lines. The import itself is the runner's.
+ */
+@Injectable()
+export class EventImportsService {
+  constructor(
+    private readonly imports: EventImportsRepository,
+    private readonly events: EventsRepository,
+    private readonly runner: EventImportRunner,
+    private readonly policy: PolicyService,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Reads and checks the upload before anything is stored (an unreadable file, a bad mapping or
+   * a file without an e-mail or phone column is a 4xx and leaves nothing behind). The same file
+   * (and mapping) for the same event is the same import: nothing is done twice.
+   * Dry run: stores the file and the report (201). Otherwise: stores the file, answers 202, and
+   * the import runs in the background.
+   */
+  async upload(actor: Actor, eventId: string, form: unknown, dryRun: boolean): Promise<{ status: 200 | 201 | 202; view: ImportView }> {
+    const event = await this.event(eventId);
+    const { file, mapping } = this.readForm(form);
+    const inspector = new UploadInspector();
+    inspector.update(file);
+    const { sha256, bytes, shape } = this.readable(() => inspector.finish(canonical(mapping)));
+    const { header } = await this.readableAsync(() => readHeader(bufferStream(file), shape));
+    const { columns, errors } = planColumns(header, mapping);
+    if (errors.length) throw invalid(errors, 'The file’s columns cannot be read as an attendee list; see errors.');
+
+    const existing = await this.imports.findByHash(eventId, sha256);
+    if (existing) return this.again(actor, existing, file, dryRun);
+    // Before a 202, the whole file must be readable: the count is the progress total.
+    const total = dryRun ? null : await this.readableAsync(() => countLines(bufferStream(file), shape));
+
+    let created: EventImport;
+    try {
+      created = await this.imports.transaction(async (tx) => {
+        const imp = await this.imports.insert(tx, {
+          eventId, status: dryRun ? 'analysed' : 'queued', fileSha256: sha256, fileBytes: bytes, format: shape.format, encoding: shape.encoding, delimiter: shape.delimiter,
+          columns: describeColumns(columns), mapping, createdBy: actor.id, startedBy: dryRun ? null : actor.id, totalRows: total, requestId: actor.requestId,
+        });
+        await this.imports.storeFile(tx, imp.id, file);
+        await this.audit.record(actor, { action: 'event_import.uploaded', entityType: 'event_import', entityId: imp.id, after: { eventId, format: shape.format, bytes, dryRun } }, tx);
+        return imp;
+      });
+    } catch (err) {
+      // The same file uploaded twice at once: the other upload won, this one is that import.
+      const again = (err as { driverError?: { code?: string } }).driverError?.code === '23505' ? await this.imports.findByHash(eventId, sha256) : null;
+      if (again) return this.again(actor, again, file, dryRun);
+      throw err;
+    }
+
+    if (!dryRun) {
+      this.runner.startSoon(created.id);
+      return { status: 202, view: await this.view(eventId, created.id) };
+    }
+    try {
+      const analysis = await this.analyse(event, created, file, shape, columns);
+      await this.imports.transaction((tx) => this.imports.saveAnalysis(tx, created.id, analysis));
+    } catch (err) {
+      // Nothing half-done stays: the file, the import and its rejected lines go together.
+      await this.imports.remove(created.id);
+      if (err instanceof UnreadableFileError) throw new ProblemException(err.status, err.message, { errors: [{ field: 'file', message: err.message }] });
+      throw err;
+    }
+    return { status: 201, view: await this.view(eventId, created.id) };
+  }
+
+  /** Starts an analysed (or failed) import; idempotent for one already on its way. */
+  async start(actor: Actor, eventId: string, importId: string): Promise<ImportView> {
+    const imp = await this.find(eventId, importId);
+    if (imp.status === 'done') throw new ProblemException(409, 'This file was imported already; importing it again would change nothing.');
+    if (imp.fileDeletedAt) throw new ProblemException(409, 'The stored file was deleted (it was not imported in time); upload it again.');
+    await this.imports.transaction(async (tx) => {
+      await this.imports.queue(tx, imp.id, actor.id, actor.requestId);
+      await this.audit.record(actor, { action: 'event_import.started', entityType: 'event_import', entityId: imp.id }, tx);
+    });
+    this.runner.startSoon(imp.id);
+    return this.view(eventId, importId);
+  }
+
+  async get(eventId: string, importId: string): Promise<ImportView> {
+    await this.find(eventId, importId);
+    return this.view(eventId, importId);
+  }
+
+  async list(eventId: string, limit: number, cursor?: string): Promise<Page<ImportView>> {
+    await this.event(eventId);
+    const before = decodeCursor(cursor) as [string, string] | undefined;
+    if (before && !(before.length === 2 && typeof before[0] === 'string' && !Number.isNaN(Date.parse(before[0])) && /^[0-9a-f-]{36}$/i.test(String(before[1])))) {
+      throw new ProblemException(400, 'The cursor is not one this service issued; start again without it.', { errors: [{ field: 'cursor', message: 'invalid cursor' }] });
+    }
+    const rows = await this.imports.listForEvent(eventId, limit + 1, before);
+    const page = toPage(rows, limit, (i) => [new Date(i.createdAt).toISOString(), i.id]);
+    return { items: await Promise.all(page.items.map((i) => this.view(eventId, i.id, i))), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * Every rejected line as CSV: line, reason, what to fix, then the line's own columns, so staff
+   * can correct it and upload the corrected lines. Streamed page by page; cells neutralised.
+   */
+  async rejectedCsv(eventId: string, importId: string): Promise<{ fileName: string; stream: Readable }> {
+    const imp = await this.find(eventId, importId);
+    const headers = imp.columns.map((c) => c.header);
+    const as = sameIdentity();
+    const repo = this.imports;
+    async function* lines(): AsyncGenerator<string> {
+      yield toCsv([['Line', 'Reason', 'What to fix', ...headers]]);
+      for (let after = 0; ; ) {
+        const page = await as(() => repo.rejections(imp.id, after, 5000));
+        if (!page.length) return;
+        yield toCsv(page.map((r) => [r.line, r.reason, r.message, ...headers.map((h) => r.values?.[h] ?? '')]), false);
+        after = page[page.length - 1].line;
+      }
+    }
+    return { fileName: `rejected-${importId.slice(0, 8)}.csv`, stream: Readable.from(lines()) };
+  }
+
+  // --- the dry run ------------------------------------------------------------------------
+
+  /**
+   * What an import would do, with no person, capture or registration written: each line read,
+   * the rejected ones stored (for rejected.csv), and who the rest are, looked up a batch at a
+   * time as the system (matching must see every person, whoever is asking).
+   */
+  private async analyse(event: Event, imp: EventImport, file: Buffer, shape: FileShape, columns: ColumnPlan[]): Promise<ImportCounts> {
+    const ctx = { phoneRegion: this.config.DEFAULT_PHONE_REGION, minimumAge: this.policy.minimumAge(), today: new Date(imp.createdAt) };
+    const identities = new FileIdentities();
+    let counts = zeroCounts();
+    let batch: Attendee[] = [];
+    let rejections: Rejection[] = [];
+    const flush = async () => {
+      const emails = [...new Set(batch.flatMap((a) => (a.email ? [a.email] : [])))];
+      const phones = [...new Set(batch.flatMap((a) => (a.phone ? [a.phone] : [])))];
+      const plan = planBatch(batch, await runAsSystem('event import', () => this.imports.findKnown(null, event.id, emails, phones)));
+      counts = addCounts(counts, {
+        newPersons: plan.created.length,
+        matchedPersons: plan.matched.length,
+        registrations: plan.created.length + plan.matched.length,
+        alreadyRegistered: plan.alreadyRegistered,
+        duplicateRows: plan.duplicates,
+      });
+      const stored = rejections;
+      if (stored.length) await this.imports.transaction((tx) => this.imports.insertRejections(tx, imp.id, stored));
+      [batch, rejections] = [[], []];
+    };
+    for await (const { result } of attendeeLines(bufferStream(file), shape, columns, ctx)) {
+      if (result.kind === 'blank') continue;
+      counts.rows++;
+      if (result.kind === 'not_attending') counts.notAttending++;
+      else if (result.kind === 'rejected') {
+        counts.rejectedRows++;
+        rejections.push(result.rejection);
+      } else if (identities.seen(result.attendee)) counts.duplicateRows++;
+      else batch.push(result.attendee);
+      if (batch.length >= BATCH_ROWS || rejections.length >= BATCH_ROWS) await flush();
+    }
+    await flush();
+    return counts;
+  }
+
+  // --- helpers ----------------------------------------------------------------------------
+
+  /** An upload seen before: report it, or start it when asked to import and it has not been. */
+  private async again(actor: Actor, existing: EventImport, file: Buffer, dryRun: boolean): Promise<{ status: 200 | 202; view: ImportView }> {
+    if (dryRun || existing.status === 'done') return { status: 200, view: await this.view(existing.eventId, existing.id) };
+    if (existing.status === 'analysed' || existing.status === 'failed') {
+      await this.imports.transaction(async (tx) => {
+        if (existing.fileDeletedAt) await this.imports.storeFile(tx, existing.id, file);
+        await this.imports.queue(tx, existing.id, actor.id, actor.requestId);
+        await this.audit.record(actor, { action: 'event_import.started', entityType: 'event_import', entityId: existing.id }, tx);
+      });
+    }
+    this.runner.startSoon(existing.id);
+    return { status: 202, view: await this.view(existing.eventId, existing.id) };
+  }
+
+  /** The multipart form's fields (null: the request was not multipart). */
+  private readForm(body: unknown): { file: Buffer; mapping: Record<string, string> | null } {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      throw new ProblemException(415, 'Send the attendee list as multipart/form-data, the file in the field `file`.');
+    }
+    const form = body as Record<string, unknown>;
+    const errors: FieldError[] = Object.keys(form).filter((k) => !FORM_FIELDS.has(k)).map((k) => ({ field: k, message: 'is not a field of this form' }));
+    if (!Buffer.isBuffer(form.file)) errors.push({ field: 'file', message: 'attach the attendee list (CSV or XLSX) as a file in this field' });
+    else if (form.file.length > MAX_IMPORT_FILE_BYTES) errors.push({ field: 'file', message: `must be at most ${MAX_IMPORT_FILE_BYTES} bytes` });
+    let mapping: Record<string, string> | null = null;
+    if (form.mapping !== undefined && form.mapping !== '') {
+      let parsed: unknown;
+      try {
+        parsed = typeof form.mapping === 'string' ? JSON.parse(form.mapping) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === 'string') || Object.keys(parsed).length > 500) {
+        errors.push({ field: 'mapping', message: 'must be a JSON object of column header to field, e.g. {"Navn på kort": "fullName"}' });
+      } else mapping = parsed as Record<string, string>;
+    }
+    if (errors.length) throw invalid(errors);
+    return { file: form.file as Buffer, mapping };
+  }
+
+  private readable<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (err) {
+      if (err instanceof UnreadableFileError) throw new ProblemException(err.status, err.message, { errors: [{ field: 'file', message: err.message }] });
+      throw err;
+    }
+  }
+
+  private async readableAsync<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      if (err instanceof UnreadableFileError) throw new ProblemException(err.status, err.message, { errors: [{ field: 'file', message: err.message }] });
+      throw err;
+    }
+  }
+
+  private async event(id: string): Promise<Event> {
+    const event = await this.events.findById(id);
+    if (!event) throw new NotFoundException('There is no such event.');
+    return event;
+  }
+
+  private async find(eventId: string, importId: string): Promise<EventImport> {
+    const imp = await this.imports.findById(eventId, importId);
+    if (!imp) throw new NotFoundException('There is no such import for this event.');
+    return imp;
+  }
+
+  private async view(eventId: string, importId: string, known?: EventImport): Promise<ImportView> {
+    const imp = known ?? (await this.find(eventId, importId));
+    const rejected = await this.imports.rejections(imp.id, 0, SHOWN_REJECTIONS + 1);
+    const base = `/api/events/${eventId}/imports/${imp.id}`;
+    return {
+      id: imp.id,
+      eventId: imp.eventId,
+      status: imp.status,
+      format: imp.format,
+      encoding: imp.encoding,
+      delimiter: imp.delimiter,
+      fileBytes: imp.fileBytes,
+      columns: imp.columns,
+      progress: { processed: imp.processedRows, total: imp.totalRows },
+      analysis: imp.analysis,
+      outcome: imp.outcome,
+      rejected: rejected.slice(0, SHOWN_REJECTIONS).map(({ line, reason, message }) => ({ line, reason, message })),
+      rejectedTruncated: rejected.length > SHOWN_REJECTIONS,
+      error: imp.error,
+      createdBy: imp.createdBy,
+      createdAt: imp.createdAt,
+      startedAt: imp.startedAt,
+      finishedAt: imp.finishedAt,
+      links: { self: base, run: `${base}/run`, rejectedCsv: `${base}/rejected.csv` },
+    };
+  }
+}
+

@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Actor } from '../common/actor';
+import type { Event } from './entities/event.entity';
+
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+export const camelRow = <T>(row: Record<string, unknown>): T => Object.fromEntries(Object.entries(row).map(([k, v]) => [camel(k), v])) as T;
+
+/** The date as text: the driver would read a `date` as local midnight, a day off east of UTC. */
+const EVENT_COLUMNS = `e.id, e.name, e.date::text AS date, e.place, e.organiser_name, e.organiser_contact, e.created_by, e.created_at, e.updated_at`;
+
+export interface EventFilter {
+  from?: string;
+  to?: string;
+  q?: string;
+  after?: [string, string];
+  limit: number;
+}
+
+/** One line of the organiser's list. */
+export interface AttendeeLine {
+  personId: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  phone: string | null;
+  companyName: string | null;
+  position: string | null;
+  ticketType: string | null;
+  registeredAt: Date;
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, '\\$&');
+
+@Injectable()
+export class EventsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  async insert(tx: EntityManager, e: Pick<Event, 'name' | 'date' | 'place' | 'organiserName' | 'organiserContact' | 'createdBy'>): Promise<Event> {
+    const rows = await tx.query(
+      `INSERT INTO event AS e (name, date, place, organiser_name, organiser_contact, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${EVENT_COLUMNS}`,
+      [e.name, e.date, e.place, e.organiserName, e.organiserContact, e.createdBy],
+    );
+    return camelRow<Event>(rows[0]);
+  }
+
+  async findById(id: string, tx: EntityManager = this.dataSource.manager): Promise<(Event & { registrations: number }) | null> {
+    const rows = await tx.query(
+      `SELECT ${EVENT_COLUMNS}, (SELECT count(*)::int FROM event_registration r WHERE r.event_id = e.id) AS registrations FROM event e WHERE e.id = $1`,
+      [id],
+    );
+    return rows.length ? camelRow(rows[0]) : null;
+  }
+
+  /** Newest first, the id breaking ties (keyset pagination). */
+  async list(f: EventFilter): Promise<Event[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const $ = (v: unknown) => `$${params.push(v)}`;
+    if (f.from) where.push(`e.date >= ${$(f.from)}::date`);
+    if (f.to) where.push(`e.date < ${$(f.to)}::date`);
+    if (f.q) where.push(`(e.name ILIKE ${$(`%${escapeLike(f.q)}%`)} OR e.place ILIKE $${params.length})`);
+    if (f.after) where.push(`(e.date, e.id) < (${$(f.after[0])}::date, ${$(f.after[1])}::uuid)`);
+    const rows = await this.dataSource.query(
+      `SELECT ${EVENT_COLUMNS} FROM event e ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.date DESC, e.id DESC LIMIT ${$(f.limit)}`,
+      params,
+    );
+    return rows.map((r: Record<string, unknown>) => camelRow<Event>(r));
+  }
+
+  /**
+   * The organiser's list and its disclosure record in one statement, as the caller: what the
+   * caller may not see is neither listed nor recorded, and nothing is listed without being
+   * recorded. One disclosure row per person (policy 9.5: the firm can tell each person who
+   * received their data), all rows of one download sharing `exportId`. A restricted or erased
+   * person is processed no further (9.4), so they are not on the list.
+   */
+  async attendeeListDisclosed(tx: EntityManager, eventId: string, actor: Actor, exportId: string): Promise<AttendeeLine[]> {
+    const rows = await tx.query(
+      `WITH list AS (
+         SELECT p.id AS person_id, p.first_name, p.last_name, p.email, p.phone, p.company_name, p.position, r.ticket_type, r.registered_at
+           FROM event_registration r JOIN person p ON p.id = r.person_id
+          WHERE r.event_id = $1 AND p.restricted_at IS NULL AND p.erased_at IS NULL
+       ), d AS (
+         INSERT INTO disclosure (recipient, kind, person_id, details, actor_type, actor_id)
+         SELECT 'event_organiser:' || $1::text, 'attendee_list', l.person_id, jsonb_build_object('eventId', $1::text, 'exportId', $2::text, 'requestId', $3::text), $4, $5::uuid FROM list l
+       )
+       SELECT * FROM list ORDER BY lower(coalesce(last_name, '')), lower(coalesce(first_name, '')), person_id`,
+      [eventId, exportId, actor.requestId, actor.type, actor.id],
+    );
+    return rows.map((r: Record<string, unknown>) => camelRow<AttendeeLine>(r));
+  }
+}

@@ -1,0 +1,330 @@
+import { CsvError, parse } from 'csv-parse';
+import ExcelJS from 'exceljs';
+import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import type { Readable, Transform } from 'node:stream';
+import iconv from 'iconv-lite';
+
+/** What the upload looked like, found from its bytes (file names and declared types are not trusted). */
+export interface FileShape {
+  format: 'csv' | 'xlsx';
+  /** CSV only: utf-8, utf-16le, utf-16be or windows-1252. */
+  encoding: string | null;
+  /** CSV only: `,`, `;` or a tab. */
+  delimiter: string | null;
+}
+
+/** One record of the file: where it starts (1-based line, or sheet row) and its cells as text. */
+export interface FileRecord {
+  line: number;
+  cells: string[];
+}
+
+/** Why a file cannot be read at all: shown to staff as a 4xx, never a 500. */
+export class UnreadableFileError extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 415 | 422 = 422,
+  ) {
+    super(message);
+  }
+}
+
+const HEAD_BYTES = 64 * 1024;
+/** A record longer than this is not an attendee list line (a runaway quote): the file is refused, not held in memory. */
+const MAX_RECORD_CHARS = 1024 * 1024;
+
+/**
+ * Watches an upload go by, chunk by chunk, without keeping it: its SHA-256, size, first bytes
+ * (for sniffing) and whether all of it is valid UTF-8 (a Windows-1252 "ø" may sit on the last line).
+ */
+export class UploadInspector {
+  private readonly hash = createHash('sha256');
+  private head = Buffer.alloc(0);
+  /** The bytes of a character cut by the end of the last piece. */
+  private carry = Buffer.alloc(0);
+  private validUtf8 = true;
+  bytes = 0;
+
+  update(chunk: Buffer): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    if (this.head.length < HEAD_BYTES) this.head = Buffer.concat([this.head, chunk.subarray(0, HEAD_BYTES - this.head.length)]);
+    if (!this.validUtf8) return;
+    const piece = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    // Up to three bytes at the end may start a character the next piece completes.
+    let cut = piece.length;
+    for (let back = 1; back <= 3 && back <= piece.length; back++) {
+      const byte = piece[piece.length - back];
+      if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back
+      const needs = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+      if (needs > back) cut = piece.length - back;
+      break;
+    }
+    this.validUtf8 = isUtf8(piece.subarray(0, cut));
+    this.carry = Buffer.from(piece.subarray(cut));
+  }
+
+  /** The SHA-256 of the bytes seen and of `extra` (the mapping: the same file read another way is another import). */
+  finish(extra: string): { sha256: string; bytes: number; shape: FileShape } {
+    if (this.carry.length) this.validUtf8 = false; // a character cut off by the end of the file
+    this.hash.update('\0mapping\0').update(extra);
+    return { sha256: this.hash.digest('hex'), bytes: this.bytes, shape: sniff(this.head, this.validUtf8) };
+  }
+}
+
+/** The format, encoding and delimiter of a file from its first bytes. */
+export function sniff(head: Buffer, validUtf8: boolean): FileShape {
+  if (head.length === 0) throw new UnreadableFileError('The file is empty.');
+  if (head.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) return { format: 'xlsx', encoding: null, delimiter: null };
+  if (head.subarray(0, 4).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0]))) {
+    throw new UnreadableFileError('This is an old Excel (.xls) file: save it as .xlsx or CSV and upload that.', 415);
+  }
+  const encoding = detectEncoding(head, validUtf8);
+  const text = iconv.decode(head, encoding);
+  if (/\u0000/.test(text)) throw new UnreadableFileError('This does not look like a CSV or XLSX file.', 415);
+  return { format: 'csv', encoding, delimiter: detectDelimiter(text) };
+}
+
+/**
+ * A byte-order mark decides; without one, UTF-16 shows as a zero byte beside most ASCII
+ * characters (Excel's "Unicode text" has a BOM, other tools may not), and anything that is not
+ * valid UTF-8 is taken as Windows-1252, what Excel on Windows writes for "CSV".
+ */
+export function detectEncoding(head: Buffer, validUtf8: boolean): string {
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  const sample = head.subarray(0, Math.min(head.length, 4096) & ~1);
+  let evenZeros = 0;
+  let oddZeros = 0;
+  for (let i = 0; i < sample.length; i += 2) {
+    if (sample[i] === 0) evenZeros++;
+    if (sample[i + 1] === 0) oddZeros++;
+  }
+  const pairs = sample.length / 2;
+  if (pairs >= 2 && oddZeros > pairs * 0.4 && evenZeros < pairs * 0.1) return 'utf-16le';
+  if (pairs >= 2 && evenZeros > pairs * 0.4 && oddZeros < pairs * 0.1) return 'utf-16be';
+  return validUtf8 ? 'utf-8' : 'windows-1252';
+}
+
+/** The delimiter is the candidate the header line uses most, outside quotes (ties: comma). */
+export function detectDelimiter(text: string): string {
+  const counts = new Map<string, number>([[',', 0], [';', 0], ['\t', 0]]);
+  let quoted = false;
+  for (const ch of text.replace(/^\uFEFF/, '')) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) break;
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  let best = ',';
+  for (const [ch, n] of counts) if (n > counts.get(best)!) best = ch;
+  return best;
+}
+
+/** Line breaks inside a cell (CRLF counts once). */
+function breaks(cell: string): number {
+  if (cell.indexOf('\n') < 0 && cell.indexOf('\r') < 0) return 0;
+  let n = 0;
+  for (let i = 0; i < cell.length; i++) {
+    const c = cell.charCodeAt(i);
+    if (c === 13) {
+      n++;
+      if (cell.charCodeAt(i + 1) === 10) i++;
+    } else if (c === 10) n++;
+  }
+  return n;
+}
+
+/**
+ * The file's records as a stream: decoded from its encoding, parsed as it arrives, each with
+ * the line it starts on (quoted fields may span lines). Memory stays flat whatever the size.
+ */
+export async function* readRecords(source: Readable, shape: FileShape): AsyncGenerator<FileRecord> {
+  if (shape.format === 'xlsx') {
+    yield* readSheet(source);
+    return;
+  }
+  // Empty lines come through as records of one empty cell: every record then takes one line plus
+  // the line breaks inside its quoted cells, which is how each gets the line it starts on.
+  const parser = parse({
+    delimiter: shape.delimiter ?? ',',
+    relax_column_count: true,
+    skip_empty_lines: false,
+    max_record_size: MAX_RECORD_CHARS,
+  });
+  const decoded = source.pipe(iconv.decodeStream(shape.encoding ?? 'utf-8') as unknown as Transform);
+  source.on('error', (err) => decoded.destroy(err));
+  decoded.on('error', (err) => parser.destroy(err));
+  decoded.pipe(parser);
+  let line = 1;
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      const start = line;
+      line++;
+      for (const cell of record) line += breaks(cell);
+      yield { line: start, cells: record };
+    }
+  } catch (err) {
+    if (err instanceof CsvError) throw new UnreadableFileError(`The file cannot be read as CSV near line ${(err as { lines?: number }).lines ?? '?'}: ${csvProblem(err.code)}`);
+    throw err;
+  } finally {
+    source.destroy();
+  }
+}
+
+function csvProblem(code: string): string {
+  switch (code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quoted field is never closed.';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return 'a quote closes a field in the middle of it.';
+    case 'INVALID_OPENING_QUOTE':
+    case 'CSV_INVALID_OPENING_QUOTE':
+      return 'a quote appears inside a field that did not start with one.';
+    case 'CSV_MAX_RECORD_SIZE':
+      return 'a record is far too long (a stray quote?).';
+    default:
+      return 'the content is not well-formed.';
+  }
+}
+
+const enum Scan {
+  FieldStart,
+  Unquoted,
+  Quoted,
+  QuoteInQuoted,
+}
+
+/**
+ * Counts a CSV file's records and checks its quoting by the rules csv-parse applies, in one
+ * pass over the decoded text with no records built: the total for the progress bar, and a file
+ * csv-parse would refuse is refused before the 202, not halfway through the import. Lines that
+ * hold nothing but delimiters and spaces are not counted (they are not attendees).
+ */
+export class CsvRecordCounter {
+  private state = Scan.FieldStart;
+  private readonly delimiter: number;
+  private skipLf = false;
+  private content = false;
+  private line = 1;
+  records = 0;
+
+  constructor(delimiter: string) {
+    this.delimiter = delimiter.charCodeAt(0);
+  }
+
+  feed(text: string): void {
+    const d = this.delimiter;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (this.skipLf) {
+        this.skipLf = false;
+        if (c === 10) continue;
+      }
+      const newline = c === 10 || c === 13;
+      switch (this.state) {
+        case Scan.Quoted:
+          if (c === 34) this.state = Scan.QuoteInQuoted;
+          else if (newline) this.newline(c);
+          else if (c > 32) this.content = true;
+          continue;
+        case Scan.QuoteInQuoted:
+          if (c === 34) this.state = Scan.Quoted;
+          else if (c === d) this.state = Scan.FieldStart;
+          else if (newline) this.endRecord(c);
+          else throw this.problem('CSV_INVALID_CLOSING_QUOTE');
+          continue;
+        case Scan.FieldStart:
+          if (c === 34) this.state = Scan.Quoted;
+          else if (newline) this.endRecord(c);
+          else if (c !== d) {
+            this.state = Scan.Unquoted;
+            if (c > 32) this.content = true;
+          }
+          continue;
+        case Scan.Unquoted:
+          if (c === 34) throw this.problem('CSV_INVALID_OPENING_QUOTE');
+          if (c === d) this.state = Scan.FieldStart;
+          else if (newline) this.endRecord(c);
+          else if (c > 32) this.content = true;
+          continue;
+      }
+    }
+  }
+
+  /** The number of records; throws for a quoted field still open at the end. */
+  finish(): number {
+    if (this.state === Scan.Quoted) throw this.problem('CSV_QUOTE_NOT_CLOSED');
+    if (this.content) this.records++;
+    return this.records;
+  }
+
+  private newline(c: number): void {
+    this.line++;
+    this.skipLf = c === 13;
+  }
+
+  private endRecord(c: number): void {
+    if (this.content) this.records++;
+    this.content = false;
+    this.state = Scan.FieldStart;
+    this.newline(c);
+  }
+
+  private problem(code: string): UnreadableFileError {
+    return new UnreadableFileError(`The file cannot be read as CSV near line ${this.line}: ${csvProblem(code)}`);
+  }
+}
+
+/** Records in a CSV stream, counted by CsvRecordCounter as the text is decoded. */
+export async function countCsvRecords(source: Readable, shape: FileShape): Promise<number> {
+  const counter = new CsvRecordCounter(shape.delimiter ?? ',');
+  const decoded = source.pipe(iconv.decodeStream(shape.encoding ?? 'utf-8') as unknown as Transform);
+  source.on('error', (err) => decoded.destroy(err));
+  for await (const text of decoded as AsyncIterable<string>) counter.feed(text);
+  return counter.finish();
+}
+
+/** The first worksheet of an XLSX workbook, row by row, through exceljs's streaming reader. */
+async function* readSheet(source: Readable): AsyncGenerator<FileRecord> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(source, { worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', entries: 'ignore' });
+  try {
+    for await (const sheet of workbook) {
+      for await (const row of sheet) {
+        const values = Array.isArray(row.values) ? row.values : [];
+        // exceljs rows are 1-based and sparse.
+        const cells: string[] = [];
+        for (let i = 1; i < values.length; i++) cells.push(cellText(values[i]));
+        yield { line: row.number, cells };
+      }
+      return; // only the first sheet is the attendee list
+    }
+  } catch (err) {
+    if (err instanceof UnreadableFileError) throw err;
+    // A damaged or password-protected workbook: say so instead of failing the request.
+    throw new UnreadableFileError('The XLSX file cannot be read (damaged, encrypted, or not a workbook).');
+  } finally {
+    source.destroy();
+  }
+}
+
+/** A cell as the text staff see in Excel: dates as YYYY-MM-DD, links and rich text as their text, formulas as their result. */
+export function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return Number.isInteger(value) ? value.toFixed(0) : String(value);
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (value instanceof Date) {
+    const iso = value.toISOString();
+    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+  }
+  if (typeof value === 'object') {
+    const v = value as { richText?: { text: string }[]; text?: unknown; result?: unknown; error?: unknown };
+    if (Array.isArray(v.richText)) return v.richText.map((r) => r.text).join('');
+    if (v.text !== undefined) return cellText(v.text);
+    if ('result' in v) return cellText(v.result);
+    if (v.error !== undefined) return '';
+  }
+  return String(value);
+}

@@ -1,0 +1,171 @@
+import iconv from 'iconv-lite';
+import { Readable } from 'node:stream';
+import type { KnownPerson } from '../event-imports.repository';
+import { CsvRecordCounter, detectDelimiter, detectEncoding, readRecords, sniff, UnreadableFileError, UploadInspector } from './attendee-file';
+import { readRow, type Attendee } from './attendee-row';
+import { neutralise } from './csv-out';
+import { headerKey, planColumns } from './header-map';
+import { FileIdentities, identityKeys, planBatch } from './registration-plan';
+
+const records = async (text: string | Buffer, encoding = 'utf-8', delimiter = ',') => {
+  const out: { line: number; cells: string[] }[] = [];
+  for await (const r of readRecords(Readable.from([Buffer.isBuffer(text) ? text : Buffer.from(text)]), { format: 'csv', encoding, delimiter })) out.push(r);
+  return out;
+};
+const ctx = { phoneRegion: 'NO', minimumAge: 16, today: new Date('2025-06-01T00:00:00Z') };
+const attendee = (email: string | null, phone: string | null, line = 2): Attendee => ({
+  line, person: { email, phone }, email, phone, ticketType: null, orderRef: null, attendeeRef: null, attendeeStatus: null, payloadJson: '{}',
+});
+const known = (id: string, email: string | null, phone: string | null, extra: Partial<KnownPerson> = {}): KnownPerson => ({
+  id,
+  fields: { firstName: null, lastName: null, position: null, email, phone, skypeId: null, linkedinUrl: null, location: null, companyName: null },
+  restricted: false, registered: false, registeredBy: null, eventAnchorAt: null, phoneTop: true, ...extra,
+});
+
+describe('reading attendee files', () => {
+  it('detects the encoding from a BOM, from UTF-16 zero bytes, and falls back to Windows-1252', () => {
+    expect(detectEncoding(Buffer.from([0xef, 0xbb, 0xbf, 0x41]), true)).toBe('utf-8');
+    expect(detectEncoding(Buffer.from([0xff, 0xfe, 0x41, 0x00]), false)).toBe('utf-16le');
+    expect(detectEncoding(Buffer.from([0xfe, 0xff, 0x00, 0x41]), false)).toBe('utf-16be');
+    expect(detectEncoding(iconv.encode('Email\tName\r\n', 'utf-16le'), false)).toBe('utf-16le');
+    expect(detectEncoding(iconv.encode('Email\tName\r\n', 'utf-16be'), false)).toBe('utf-16be');
+    expect(detectEncoding(Buffer.from('Navn,E-post\r\nÅse,a@b.no'), true)).toBe('utf-8');
+    expect(detectEncoding(iconv.encode('Navn,E-post\r\nÅse,a@b.no', 'windows-1252'), false)).toBe('windows-1252');
+  });
+
+  it('checks the whole upload for UTF-8, not only its start', () => {
+    const inspector = new UploadInspector();
+    inspector.update(Buffer.from(`Navn\r\n${'Ola\r\n'.repeat(20_000)}`));
+    inspector.update(iconv.encode('Gøril\r\n', 'windows-1252'));
+    expect(inspector.finish('').shape).toEqual({ format: 'csv', encoding: 'windows-1252', delimiter: ',' });
+  });
+
+  it('takes the delimiter the header uses most, outside quotes', () => {
+    expect(detectDelimiter('Fornavn;Etternavn;E-post\r\nx,y,z')).toBe(';');
+    expect(detectDelimiter('"a;b";"c;d",e,f\n')).toBe(',');
+    expect(detectDelimiter('First Name\tLast Name\tEmail')).toBe('\t');
+    expect(detectDelimiter('Email')).toBe(',');
+  });
+
+  it('sniffs XLSX and refuses the old .xls format and binary files', () => {
+    expect(sniff(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0]), true).format).toBe('xlsx');
+    expect(() => sniff(Buffer.from([0xd0, 0xcf, 0x11, 0xe0]), false)).toThrow(UnreadableFileError);
+    expect(() => sniff(Buffer.alloc(0), true)).toThrow('empty');
+    expect(() => sniff(Buffer.from([0x41, 0x00, 0x00, 0x00, 0x42, 0x43]), false)).toThrow(UnreadableFileError);
+  });
+
+  it('gives each record the line it starts on, with CRLF, LF, blank lines and quoted line breaks', async () => {
+    for (const nl of ['\r\n', '\n']) {
+      const text = ['a,b', '', '1,"x', 'y"', '2,z', '', '', '3,w'].join(nl);
+      expect((await records(text)).filter((r) => r.cells.some(Boolean)).map((r) => [r.line, r.cells[0]])).toEqual([[1, 'a'], [3, '1'], [5, '2'], [8, '3']]);
+    }
+  });
+
+  it('decodes UTF-16 and Windows-1252 and drops the BOM', async () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode('Navn\tBy\r\nÅse\tTromsø\r\n', 'utf-16le')]);
+    expect((await records(utf16, 'utf-16le', '\t')).map((r) => r.cells)).toEqual([['Navn', 'By'], ['Åse', 'Tromsø']]);
+    expect((await records(iconv.encode('Navn\r\nGøril Håland\r\n', 'windows-1252'), 'windows-1252')).map((r) => r.cells)).toEqual([['Navn'], ['Gøril Håland']]);
+    expect((await records('\uFEFFEmail\r\na@b.no\r\n')).map((r) => r.cells)).toEqual([['Email'], ['a@b.no']]);
+    expect((await records('Email\n\na@b.no')).map((r) => [r.line, r.cells])).toEqual([[1, ['Email']], [2, ['']], [3, ['a@b.no']]]);
+  });
+
+  it('turns a malformed CSV into an error staff can act on', async () => {
+    await expect(records('a,b\r\n1,"open\r\n')).rejects.toThrow(/quoted field is never closed/);
+    await expect(records('a,b\r\n1,x"y\r\n')).rejects.toThrow(/near line 2: a quote appears inside a field/);
+  });
+
+  it('counts records and checks quoting as csv-parse does, without parsing (pieces may split anything)', async () => {
+    const samples = ['a,b\r\n1,"x\r\ny"\r\n\r\n2,z\r\n,,\r\n  \r\n3,"q"', 'a;b\n1;"x;""q"""\n', 'a\n"never', 'a\nb"c', 'a\n"b"c', 'a,b\r\n"x",y', 'a\rb\rc'];
+    for (const text of samples) {
+      const delimiter = text.includes(';') ? ';' : ',';
+      const strip = (m: string) => m.replace(/ near line \d+/, '');
+      const parsed = await records(text, 'utf-8', delimiter).then((r) => r.filter((x) => x.cells.some((c) => c.trim())).length, (e: Error) => strip(e.message));
+      const counted = (piece: number) => {
+        const counter = new CsvRecordCounter(delimiter);
+        try {
+          for (let i = 0; i < text.length; i += piece) counter.feed(text.slice(i, i + piece));
+          return counter.finish();
+        } catch (e) {
+          return strip((e as Error).message);
+        }
+      };
+      expect([text, counted(1), counted(3), counted(1000)]).toEqual([text, parsed, parsed, parsed]);
+    }
+  });
+});
+
+describe('the header map', () => {
+  it('knows Eventbrite’s and Norwegian headers, ranks competing phone columns, keeps the rest as extra data', () => {
+    const { columns, errors } = planColumns(['Order #', 'First Name', 'Surname', 'E-post', 'Work Phone', 'Cell Phone', 'Firma', 'Stilling', 'Dietary needs', 'Dietary needs', ''], null);
+    expect(errors).toEqual([]);
+    expect(columns.map((c) => [c.header, c.target])).toEqual([
+      ['Order #', 'orderRef'], ['First Name', 'firstName'], ['Surname', 'lastName'], ['E-post', 'email'], ['Work Phone', 'phone'], ['Cell Phone', 'phone'],
+      ['Firma', 'companyName'], ['Stilling', 'position'], ['Dietary needs', null], ['Dietary needs (2)', null], ['Column 11', null],
+    ]);
+    expect(headerKey(' E-Post ')).toBe(headerKey('epost'));
+  });
+
+  it('lets the user map unknown headers and says what is wrong with a mapping', () => {
+    expect(planColumns(['Navn på kort', 'Kontakt'], { 'navn på kort': 'name', Kontakt: 'email' }).columns.map((c) => c.target)).toEqual(['fullName', 'email']);
+    expect(planColumns(['A', 'B'], { A: 'email', B: 'email', C: 'phone', D: 'shoe' }).errors.map((e) => e.field).sort()).toEqual(['mapping', 'mapping.C', 'mapping.D']);
+    expect(planColumns(['Navn', 'Firma'], null).errors).toEqual([{ field: 'mapping', message: expect.stringContaining('e-mail or phone') }]);
+  });
+});
+
+describe('reading a line', () => {
+  const { columns } = planColumns(['First Name', 'Last Name', 'Email', 'Cell Phone', 'Work Phone', 'Attendee Status', 'Age', 'Home City', 'Home Country'], null);
+  const row = (...cells: string[]) => readRow({ line: 7, cells }, columns, ctx);
+
+  it('normalises like every channel: e-mail lower-cased, the best valid phone in E.164, the location from city and country', () => {
+    expect(row('Kari', 'Nordmann', ' Kari@Fjord.NO ', '912 34 567', '22 00 00 00', 'Attending', '40', 'Oslo', 'Norway')).toEqual({
+      kind: 'attendee',
+      attendee: expect.objectContaining({ line: 7, email: 'kari@fjord.no', phone: '+4791234567', person: expect.objectContaining({ firstName: 'Kari', location: 'Oslo, Norway' }) }),
+    });
+  });
+
+  it('rejects what cannot be a person, and keeps nothing of someone under 16', () => {
+    expect(row('A', 'B', '', '', '', '', '', '', '')).toMatchObject({ kind: 'rejected', rejection: { line: 7, reason: 'no_contact' } });
+    expect(row('A', 'B', 'nope', '', '', '', '', '', '')).toMatchObject({ kind: 'rejected', rejection: { reason: 'invalid_email' } });
+    expect(row('A', 'B', '', '12', '', '', '', '', '')).toMatchObject({ kind: 'rejected', rejection: { reason: 'invalid_phone' } });
+    expect(row('A', 'B', 'a@b.no', '', '', '', 'forty', '', '')).toMatchObject({ kind: 'rejected', rejection: { reason: 'invalid_age' } });
+    expect(row('A', 'B', 'a@b.no', '', '', '', '15', '', '')).toEqual({ kind: 'rejected', rejection: { line: 7, reason: 'under_16', message: expect.any(String), values: null } });
+    expect(row('', '', '', '', '', '', '', '', '')).toEqual({ kind: 'blank' });
+  });
+
+  it('does not register cancelled, refunded, transferred or not-attending tickets', () => {
+    for (const status of ['Refunded', 'Cancelled', 'canceled', 'Not Attending', 'Transferred', 'Avbestilt', 'Refundert']) {
+      expect(row('A', 'B', 'a@b.no', '', '', status, '', '', '').kind).toBe('not_attending');
+    }
+    for (const status of ['Attending', 'Checked In', 'Påmeldt', 'Deltar']) expect(row('A', 'B', 'a@b.no', '', '', status, '', '', '').kind).toBe('attendee');
+  });
+});
+
+describe('who a line is', () => {
+  it('follows the identity rules: e-mail first; with an e-mail, only someone known by phone alone matches the phone', () => {
+    const plan = planBatch(
+      [attendee('a@x.no', null), attendee('b@x.no', '+4791111111'), attendee('c@x.no', '+4792222222'), attendee(null, '+4793333333'), attendee('d@x.no', '+4793333333')],
+      [known('A', 'a@x.no', null), known('P1', null, '+4791111111'), known('P2', 'other@x.no', '+4792222222')],
+    );
+    expect(plan.matched.map((m) => [m.attendee.email, m.known.id])).toEqual([['a@x.no', 'A'], ['b@x.no', 'P1']]);
+    expect(plan.created.map((a) => a.email ?? a.phone)).toEqual(['c@x.no', '+4793333333']);
+    // d@x.no has the phone of the phone-only person created from the line before it: the same person.
+    expect(plan.duplicates).toBe(1);
+  });
+
+  it('does nothing for someone registered already, or named twice', () => {
+    const plan = planBatch([attendee('a@x.no', null), attendee(null, '+4791111111')], [known('A', 'a@x.no', '+4791111111', { registered: true })]);
+    expect(plan).toMatchObject({ created: [], matched: [], alreadyRegistered: 1, duplicates: 1 });
+    const seen = new FileIdentities();
+    expect([seen.seen(attendee('a@x.no', '+4790000000')), seen.seen(attendee('a@x.no', null)), seen.seen(attendee(null, '+4790000000')), seen.seen(attendee('b@x.no', '+4790000000'))]).toEqual([false, true, true, false]);
+  });
+
+  it('locks the keys LeadsService locks, sorted', () => {
+    expect(identityKeys([attendee('b@x.no', '+4791111111'), attendee('a@x.no', null)])).toEqual(['person:email:a@x.no', 'person:email:b@x.no', 'person:phone:+4791111111']);
+  });
+});
+
+describe('CSV for spreadsheets', () => {
+  it('neutralises cells a spreadsheet would run as a formula', () => {
+    expect(['=1+1', '+47', '-2', '@SUM(A1)', '\tx', '\rx', 'plain', 'a=b'].map(neutralise)).toEqual(["'=1+1", "'+47", "'-2", "'@SUM(A1)", "'\tx", "'\rx", 'plain', 'a=b']);
+  });
+});

@@ -1,0 +1,156 @@
+import { ageFromBirthDate, normaliseEmail, normalisePhone, splitName } from '../../leads/identity';
+import type { PersonFields } from '../../leads/leads.repository';
+import type { FileRecord } from './attendee-file';
+import type { ColumnPlan, ImportTarget } from './header-map';
+
+/** One attendee read from a line, normalised the way every channel normalises (src/leads/identity.ts). */
+export interface Attendee {
+  line: number;
+  person: PersonFields;
+  email: string | null;
+  phone: string | null;
+  ticketType: string | null;
+  orderRef: string | null;
+  attendeeRef: string | null;
+  attendeeStatus: string | null;
+  /** Every non-empty cell under its own header, as received (custom questions included; ignored columns left out), as JSON. */
+  payloadJson: string;
+}
+
+export type RejectionReason = 'no_contact' | 'invalid_email' | 'invalid_phone' | 'under_16' | 'invalid_age' | 'invalid_birth_date' | 'too_long';
+
+export interface Rejection {
+  line: number;
+  reason: RejectionReason;
+  message: string;
+  /** The row as read; null for someone under the minimum age, whose data the firm must not keep (policy 12). */
+  values: Record<string, string> | null;
+}
+
+export type RowResult =
+  | { kind: 'blank' }
+  | { kind: 'attendee'; attendee: Attendee }
+  | { kind: 'not_attending'; line: number }
+  | { kind: 'rejected'; rejection: Rejection };
+
+export interface RowContext {
+  phoneRegion: string;
+  minimumAge: number;
+  today: Date;
+}
+
+const MAX_CELL = 5_000;
+
+/**
+ * Eventbrite's "Attendee Status" values (and Norwegian sheets' own) that mean the person is not
+ * coming: a cancelled, refunded, transferred (the new holder has a line of their own), deleted,
+ * declined or wait-listed ticket is not a registration.
+ */
+const NOT_ATTENDING = /cancel|refund|transfer|not attending|deleted|declined|waitlist|wait list|avbestilt|kansellert|refundert|avmeldt|ikke deltar|ikke påmeldt|avlyst|overført|venteliste/i;
+
+type Reader = (record: FileRecord, ctx: RowContext) => RowResult;
+
+/**
+ * Compiles the column plan once per file into a reader of lines: for each field, its columns
+ * in rank order; for the payload, every kept column with its header. What one record is:
+ * nothing (blank), an attendee, someone not attending, or a line staff must fix.
+ */
+export function rowReader(columns: ColumnPlan[]): Reader {
+  const kept = columns.filter((c) => c.target !== 'ignore');
+  const byTarget = new Map<ImportTarget, number[]>();
+  for (const c of [...kept].sort((a, b) => a.rank - b.rank)) if (c.target) byTarget.set(c.target, [...(byTarget.get(c.target) ?? []), c.index]);
+  const at = (t: ImportTarget) => byTarget.get(t) ?? [];
+  const [statusAt, ageAt, birthAt, emailAt, phoneAt, fullAt, firstAt, lastAt, positionAt, companyAt, skypeAt, linkedinAt, locationAt, cityAt, countryAt, ticketAt, orderAt, attendeeAt] = (
+    ['attendeeStatus', 'age', 'birthDate', 'email', 'phone', 'fullName', 'firstName', 'lastName', 'position', 'companyName', 'skypeId', 'linkedinUrl', 'location', 'city', 'country', 'ticketType', 'orderRef', 'attendeeRef'] as const
+  ).map(at);
+
+  return (record, ctx) => {
+    const cells = record.cells;
+    const value = (i: number) => cells[i]?.trim() ?? '';
+    const one = (indices: number[]) => {
+      for (const i of indices) {
+        const v = value(i);
+        if (v) return v;
+      }
+      return null;
+    };
+    const payload: Record<string, string> = {};
+    let any = false;
+    let tooLong: string | null = null;
+    for (const c of kept) {
+      const v = value(c.index);
+      if (!v) continue;
+      payload[c.header] = v;
+      any = true;
+      if (v.length > MAX_CELL) tooLong ??= c.header;
+    }
+    if (!any) return { kind: 'blank' };
+    const { line } = record;
+    const reject = (reason: RejectionReason, message: string, keep = true): RowResult => ({ kind: 'rejected', rejection: { line, reason, message, values: keep ? payload : null } });
+
+    const status = one(statusAt);
+    if (status && NOT_ATTENDING.test(status)) return { kind: 'not_attending', line };
+
+    // Age first: a minor's line is dropped whatever else is wrong with it, and nothing of it is kept.
+    const ageText = one(ageAt);
+    let age: number | null = null;
+    if (ageText) {
+      const years = Number(ageText);
+      if (!Number.isInteger(years) || years < 0 || years >= 150) return reject('invalid_age', 'The age is not a whole number of years.');
+      age = years;
+    }
+    const birthText = one(birthAt);
+    if (birthText) {
+      const years = ageFromBirthDate(birthText, ctx.today);
+      if (years === null) return reject('invalid_birth_date', 'The birth date is not a date like 1990-04-30 or 30.04.1990.');
+      age = age === null ? years : Math.min(age, years);
+    }
+    if (age !== null && age < ctx.minimumAge) return reject('under_16', `The attendee is under ${ctx.minimumAge}: the firm does not keep their data (nothing of this line is stored).`, false);
+    if (tooLong) return reject('too_long', `The value under "${tooLong}" is longer than ${MAX_CELL} characters.`);
+
+    const emailText = one(emailAt);
+    const email = emailText ? normaliseEmail(emailText) : null;
+    if (emailText && !email) return reject('invalid_email', 'The e-mail address is not valid.');
+    let phone: string | null = null;
+    let phoneGiven = false;
+    for (const i of phoneAt) {
+      const v = value(i);
+      if (!v) continue;
+      phoneGiven = true;
+      phone = normalisePhone(v, ctx.phoneRegion);
+      if (phone) break;
+    }
+    if (phoneGiven && !phone) return reject('invalid_phone', `The phone number is not valid (numbers without a country code are read as ${ctx.phoneRegion}).`);
+    if (!email && !phone) return reject('no_contact', 'The line has neither an e-mail address nor a phone number.');
+
+    const person: PersonFields = {};
+    const fullName = one(fullAt);
+    if (fullName) Object.assign(person, splitName(fullName));
+    const first = one(firstAt);
+    if (first) person.firstName = first;
+    const last = one(lastAt);
+    if (last) person.lastName = last;
+    const position = one(positionAt);
+    if (position) person.position = position;
+    const company = one(companyAt);
+    if (company) person.companyName = company;
+    const skype = one(skypeAt);
+    if (skype) person.skypeId = skype;
+    const linkedin = one(linkedinAt);
+    if (linkedin) person.linkedinUrl = linkedin;
+    const location = one(locationAt) ?? ([one(cityAt), one(countryAt)].filter(Boolean).join(', ') || null);
+    if (location) person.location = location;
+    if (email) person.email = email;
+    if (phone) person.phone = phone;
+
+    return {
+      kind: 'attendee',
+      attendee: { line, person, email, phone, ticketType: one(ticketAt), orderRef: one(orderAt), attendeeRef: one(attendeeAt), attendeeStatus: status, payloadJson: JSON.stringify(payload) },
+    };
+  };
+}
+
+/** One record read with a plan (compiles the plan each time: for tests and one-offs). */
+export function readRow(record: FileRecord, columns: ColumnPlan[], ctx: RowContext): RowResult {
+  return rowReader(columns)(record, ctx);
+}

@@ -1,0 +1,135 @@
+import type { FieldError } from '../../common/problem-details';
+import type { ImportColumn } from '../entities/event-import.entity';
+
+/**
+ * What a column can fill. `city`/`country` make the person's location; `address` columns are
+ * recognised and kept with the capture as received; `ignore` drops a column entirely (staff
+ * choose not to store it).
+ */
+export const IMPORT_TARGETS = [
+  'firstName', 'lastName', 'fullName', 'email', 'phone', 'companyName', 'position', 'location', 'city', 'country', 'address',
+  'skypeId', 'linkedinUrl', 'orderRef', 'attendeeRef', 'ticketType', 'attendeeStatus', 'age', 'birthDate', 'ignore',
+] as const;
+export type ImportTarget = (typeof IMPORT_TARGETS)[number];
+
+/** Targets several columns may fill, the best-ranked non-empty one winning (Cell Phone before Work Phone). */
+const RANKED: ReadonlySet<ImportTarget> = new Set(['phone', 'city', 'country', 'address']);
+
+/** The names the web-form mapping uses for the same fields, accepted in a user mapping too. */
+const ALIASES: Record<string, ImportTarget> = { name: 'fullName', company: 'companyName' };
+
+/**
+ * A header reduced to letters, digits and `#`, lower-cased: "E-post", "e-post " and "EPost"
+ * are one key, as are "Order #" and "order#".
+ */
+export function headerKey(header: string): string {
+  return header.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}#]+/gu, '');
+}
+
+type Synonym = [target: ImportTarget, rank: number];
+
+/**
+ * Eventbrite's attendee report (English) and the Norwegian headers staff type into sheets.
+ * Columns not listed (custom questions, order totals, check-in dates...) are kept with the
+ * capture as extra data. Buyer columns ("Buyer Email") are the purchaser, not the attendee, so
+ * they are deliberately not here.
+ */
+const SYNONYMS: Record<string, Synonym> = {};
+function add(target: ImportTarget, rank: number, ...headers: string[]): void {
+  for (const h of headers) SYNONYMS[headerKey(h)] = [target, rank];
+}
+add('firstName', 1, 'First Name', 'Firstname', 'Given Name', 'First', 'Fornavn');
+add('lastName', 1, 'Last Name', 'Lastname', 'Surname', 'Family Name', 'Last', 'Etternavn');
+add('fullName', 1, 'Name', 'Full Name', 'Attendee Name', 'Navn', 'Fullt navn', 'Fullt Navn', 'Deltaker', 'Deltakernavn');
+add('email', 1, 'Email', 'E-mail', 'Email Address', 'E-mail Address', 'Mail', 'E-post', 'Epost', 'E-postadresse', 'Epostadresse', 'E-mailadresse');
+add('phone', 1, 'Cell Phone', 'Cellphone', 'Mobile', 'Mobile Phone', 'Mobile Number', 'Mobil', 'Mobilnummer', 'Mobiltelefon', 'Mobilnr');
+add('phone', 2, 'Phone', 'Phone Number', 'Telephone', 'Telefon', 'Telefonnummer', 'Tlf', 'Tlf.', 'Tlf nr', 'Tlfnr');
+add('phone', 3, 'Work Phone', 'Business Phone', 'Jobbtelefon', 'Arbeidstelefon', 'Telefon arbeid');
+add('phone', 4, 'Home Phone', 'Hjemmetelefon', 'Privattelefon', 'Telefon privat');
+add('companyName', 1, 'Company', 'Company Name', 'Organization', 'Organisation', 'Organisasjon', 'Firma', 'Firmanavn', 'Bedrift', 'Bedriftsnavn', 'Selskap', 'Arbeidsgiver', 'Employer');
+add('position', 1, 'Job Title', 'Title', 'Position', 'Role', 'Stilling', 'Tittel', 'Jobbtittel', 'Stillingstittel', 'Rolle');
+add('location', 1, 'Location', 'Sted');
+add('city', 1, 'Work City');
+add('city', 2, 'City', 'By', 'Poststed');
+add('city', 3, 'Home City');
+add('city', 4, 'Billing City');
+add('country', 1, 'Work Country');
+add('country', 2, 'Country', 'Land');
+add('country', 3, 'Home Country');
+add('country', 4, 'Billing Country');
+add('address', 1, 'Work Address 1', 'Work Address 2', 'Work State', 'Work Zip', 'Home Address 1', 'Home Address 2', 'Home State', 'Home Zip',
+  'Billing Address 1', 'Billing Address 2', 'Billing State', 'Billing Zip', 'Address', 'Address 1', 'Address 2', 'Zip', 'Postal Code', 'State',
+  'Adresse', 'Postadresse', 'Gateadresse', 'Besøksadresse', 'Postnummer', 'Postnr', 'Postnr.');
+add('skypeId', 1, 'Skype', 'Skype ID', 'Skype Name', 'Skypenavn');
+add('linkedinUrl', 1, 'LinkedIn', 'LinkedIn URL', 'LinkedIn Profile', 'LinkedIn-profil', 'LinkedIn profil');
+add('orderRef', 1, 'Order #', 'Order Number', 'Order No', 'Order ID', 'Ordre', 'Ordre #', 'Ordrenummer', 'Bestillingsnummer', 'Bestilling #');
+add('attendeeRef', 1, 'Attendee #', 'Attendee Number', 'Attendee ID', 'Ticket #', 'Deltaker #', 'Deltakernummer', 'Billettnummer', 'Billett #');
+add('ticketType', 1, 'Ticket Type', 'Ticket', 'Billettype', 'Billett', 'Billettkategori');
+add('attendeeStatus', 1, 'Attendee Status', 'Status', 'Deltakerstatus', 'Påmeldingsstatus');
+add('age', 1, 'Age', 'Alder');
+add('birthDate', 1, 'Date of Birth', 'Birth Date', 'Birthdate', 'Birthday', 'DOB', 'Fødselsdato', 'Født');
+
+/** Each column's index, header and target (null: kept as extra data), with the rank that orders competing columns. */
+export interface ColumnPlan {
+  index: number;
+  header: string;
+  target: ImportTarget | null;
+  rank: number;
+}
+
+/**
+ * Reads the header row: the user's mapping first (exact header, then the same key), then the
+ * synonyms. A one-of-a-kind target already taken leaves later columns as extra data; the user
+ * may not give one twice. A file must end up with an e-mail or a phone column.
+ */
+export function planColumns(header: string[], mapping: Record<string, string> | null): { columns: ColumnPlan[]; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const trimmed = header.map((h) => h.trim());
+  const userTarget = new Map<number, ImportTarget>();
+  const givenTwice = new Set<ImportTarget>();
+  for (const [name, rawTarget] of Object.entries(mapping ?? {})) {
+    const target = (ALIASES[rawTarget] ?? rawTarget) as ImportTarget;
+    if (!(IMPORT_TARGETS as readonly string[]).includes(target)) {
+      errors.push({ field: `mapping.${name}`, message: `must be one of: ${IMPORT_TARGETS.join(', ')}` });
+      continue;
+    }
+    let index = trimmed.indexOf(name.trim());
+    if (index < 0) index = trimmed.findIndex((h) => headerKey(h) === headerKey(name));
+    if (index < 0) {
+      errors.push({ field: `mapping.${name}`, message: 'no column of the file has this header' });
+      continue;
+    }
+    if (!RANKED.has(target) && target !== 'ignore' && [...userTarget.values()].includes(target)) givenTwice.add(target);
+    userTarget.set(index, target);
+  }
+  for (const target of givenTwice) errors.push({ field: 'mapping', message: `maps more than one column to ${target}` });
+
+  const taken = new Set<ImportTarget>(userTarget.values());
+  const columns: ColumnPlan[] = trimmed.map((h, index) => {
+    const mapped = userTarget.get(index);
+    if (mapped) return { index, header: h, target: mapped, rank: 0 };
+    const synonym = SYNONYMS[headerKey(h)];
+    if (!synonym || !h) return { index, header: h, target: null, rank: 0 };
+    const [target, rank] = synonym;
+    if (!RANKED.has(target) && taken.has(target)) return { index, header: h, target: null, rank: 0 };
+    taken.add(target);
+    return { index, header: h, target, rank };
+  });
+  if (!columns.some((c) => c.target === 'email' || c.target === 'phone')) {
+    errors.push({ field: 'mapping', message: 'the file has no column recognised as e-mail or phone; name one in mapping, e.g. {"Kontakt": "email"}' });
+  }
+  return { columns: withUniqueHeaders(columns), errors };
+}
+
+/** Blank headers become "Column N" and repeated ones "Notes (2)", so every cell keeps its own key in the payload. */
+function withUniqueHeaders(columns: ColumnPlan[]): ColumnPlan[] {
+  const seen = new Set<string>();
+  return columns.map((c) => {
+    let header = c.header || `Column ${c.index + 1}`;
+    for (let n = 2; seen.has(header); n++) header = `${c.header || `Column ${c.index + 1}`} (${n})`;
+    seen.add(header);
+    return { ...c, header };
+  });
+}
+
+export const describeColumns = (columns: ColumnPlan[]): ImportColumn[] => columns.map((c) => ({ header: c.header, target: c.target }));

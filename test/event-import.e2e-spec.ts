@@ -1,0 +1,370 @@
+import ExcelJS from 'exceljs';
+import iconv from 'iconv-lite';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { runAsSystem } from '../src/access/access-context';
+import { SYSTEM_ACTOR } from '../src/common/actor';
+import { LeadsService } from '../src/leads/leads.service';
+import { startTestApp, type TestApp } from './helpers/app';
+
+type User = { id: string; email: string; token: string };
+const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'events', name));
+const crlf = (...lines: string[]) => `${lines.join('\r\n')}\r\n`;
+
+describe('attendee list import (/api/events/{id}/imports)', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let staff: User;
+  let sales: User;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    db = t.owner;
+    [staff, sales] = [await t.userWith('event_staff'), await t.userWith('sales')];
+  });
+  afterAll(() => t.close());
+
+  let eventCounter = 0;
+  async function newEvent(date = '2025-09-10'): Promise<string> {
+    const res = await t.http().post('/api/events').set(as(staff.token))
+      .send({ name: `Event ${++eventCounter}`, date, place: 'Oslo Spektrum', organiserName: 'Oslo Tech Forum', organiserContact: 'events@otf.example' }).expect(201);
+    return res.body.id;
+  }
+
+  function upload(eventId: string, file: Buffer | string, opts: { name?: string; mapping?: Record<string, string>; dryRun?: boolean; token?: string } = {}) {
+    const req = t.http().post(`/api/events/${eventId}/imports${opts.dryRun === false ? '?dryRun=false' : ''}`).set(as(opts.token ?? staff.token));
+    if (opts.mapping) void req.field('mapping', JSON.stringify(opts.mapping));
+    return req.attach('file', Buffer.isBuffer(file) ? file : Buffer.from(file, 'utf8'), opts.name ?? 'attendees.csv');
+  }
+
+  /** Polls the import until it is done or failed (a deadline, no fixed sleeps); returns every progress seen. */
+  async function finished(eventId: string, importId: string): Promise<{ view: Record<string, any>; progress: { processed: number; total: number | null }[] }> {
+    const progress: { processed: number; total: number | null }[] = [];
+    const deadline = Date.now() + 45_000;
+    for (;;) {
+      const res = await t.http().get(`/api/events/${eventId}/imports/${importId}`).set(as(staff.token)).expect(200);
+      progress.push(res.body.progress);
+      if (res.body.status === 'done' || res.body.status === 'failed') return { view: res.body, progress };
+      if (Date.now() > deadline) throw new Error(`import still ${res.body.status} at the deadline`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async function importFile(eventId: string, file: Buffer | string, opts: { mapping?: Record<string, string>; name?: string } = {}) {
+    const res = await upload(eventId, file, { ...opts, dryRun: false }).expect(202);
+    const { view } = await finished(eventId, res.body.id);
+    expect(view.status).toBe('done');
+    return view;
+  }
+
+  const personByEmail = async (email: string) => (await db.query(`SELECT * FROM person WHERE email = $1`, [email]))[0];
+  const count = async (sql: string, params: unknown[] = []) => Number((await db.query(`SELECT count(*)::int AS n FROM (${sql}) s`, params))[0].n);
+  const tableCounts = async () => ({
+    persons: await count(`SELECT 1 FROM person`),
+    captures: await count(`SELECT 1 FROM capture`),
+    activities: await count(`SELECT 1 FROM activity`),
+    registrations: await count(`SELECT 1 FROM event_registration`),
+    audit: await count(`SELECT 1 FROM audit_log WHERE entity_type = 'person'`),
+    outbox: await count(`SELECT 1 FROM hubspot_outbox`),
+  });
+
+  async function seedWebForm(person: { firstName?: string; lastName?: string; email?: string | null; phone?: string | null; companyName?: string | null }) {
+    const fields = { firstName: person.firstName ?? null, lastName: person.lastName ?? null, email: person.email ?? null, phone: person.phone ?? null, companyName: person.companyName ?? null };
+    return runAsSystem('test seed', () =>
+      t.app.get(LeadsService).capture(SYSTEM_ACTOR, { source: 'web_form', receivedAt: new Date('2025-01-15T10:00:00Z'), payload: fields, person: fields, request: 'Hello', inquiryType: 'other', consents: [] }),
+    );
+  }
+
+  describe('an Eventbrite export', () => {
+    let eventId: string;
+    let importId: string;
+    let eva: string;
+    let siri: string;
+
+    beforeAll(async () => {
+      eventId = await newEvent('2025-09-10');
+      eva = (await seedWebForm({ firstName: 'Eva', lastName: 'Known', email: 'existing@known.example' })).person.id;
+      siri = (await seedWebForm({ firstName: 'Siri', phone: '+4799887766' })).person.id;
+    });
+
+    it('[SRC-EVENT] a dry run reports new, matched, not attending, duplicate and rejected lines (with line numbers) and writes no person', async () => {
+      const before = await tableCounts();
+      const res = await upload(eventId, fixture('eventbrite-attendees.csv')).expect(201);
+      importId = res.body.id;
+      expect(res.headers.location).toBe(`/api/events/${eventId}/imports/${importId}`);
+      expect(res.body).toMatchObject({ status: 'analysed', format: 'csv', encoding: 'utf-8', delimiter: ',', outcome: null });
+      expect(res.body.analysis).toEqual({ rows: 10, newPersons: 3, matchedPersons: 2, registrations: 5, alreadyRegistered: 0, notAttending: 2, duplicateRows: 1, rejectedRows: 2 });
+      // Line numbers count physical lines: Ola's answer spans lines 3 and 4.
+      expect(res.body.rejected).toEqual([
+        { line: 6, reason: 'no_contact', message: expect.any(String) },
+        { line: 7, reason: 'invalid_email', message: expect.any(String) },
+      ]);
+      expect(res.body.columns).toEqual(expect.arrayContaining([
+        { header: 'First Name', target: 'firstName' }, { header: 'Email', target: 'email' }, { header: 'Cell Phone', target: 'phone' },
+        { header: 'Work Phone', target: 'phone' }, { header: 'Attendee Status', target: 'attendeeStatus' }, { header: 'Order #', target: 'orderRef' },
+        { header: 'What would you like to learn?', target: null },
+      ]));
+      expect(await tableCounts()).toEqual(before);
+      // The file is kept for the import to come.
+      expect(await count(`SELECT 1 FROM event_import_chunk WHERE import_id = $1`, [importId])).toBeGreaterThan(0);
+    });
+
+    it('[SRC-EVENT] [RET-EVENT] the import registers, captures with legal bases, policy version and a 6-year clock from the event day, and matches existing persons', async () => {
+      const before = await tableCounts();
+      const started = await t.http().post(`/api/events/${eventId}/imports/${importId}/run`).set(as(staff.token)).expect(202);
+      expect(started.body.progress).toEqual({ processed: 0, total: 10 });
+      const { view, progress } = await finished(eventId, importId);
+      expect(view.status).toBe('done');
+      expect(view.outcome).toEqual({ rows: 10, newPersons: 3, matchedPersons: 2, registrations: 5, alreadyRegistered: 0, notAttending: 2, duplicateRows: 1, rejectedRows: 2 });
+      expect(progress[progress.length - 1]).toEqual({ processed: 10, total: 10 });
+      expect(await tableCounts()).toEqual({
+        persons: before.persons + 3,
+        captures: before.captures + 5,
+        activities: before.activities + 5,
+        registrations: before.registrations + 5,
+        audit: before.audit + 5,
+        outbox: before.outbox + 5,
+      });
+
+      const kari = await personByEmail('kari.nordmann@fjord.example');
+      expect(kari).toMatchObject({ first_name: 'Kari', last_name: 'Nordmann', phone: '+4791234567', company_name: 'Fjord Analytics AS', position: 'CTO', location: 'Oslo, Norway', sync_state: 'pending' });
+      expect((await personByEmail('ola.hansen@bergen-data.example')).phone).toBe('+4755123456');
+      expect(await count(`SELECT 1 FROM person WHERE phone = '+4741234567' AND email IS NULL`)).toBe(1);
+
+      const [capture] = await db.query(`SELECT * FROM capture WHERE person_id = $1 AND source = 'event'`, [kari.id]);
+      expect(capture).toMatchObject({
+        source_ref: `event_import:${importId}:2`,
+        content_type: 'text/csv',
+        legal_bases: { handle_request: 'contract', communication_history: 'legitimate_interest' },
+        consents_given: [],
+        policy_version: 'en-1',
+        retention_anchor: 'last_event_registration',
+        actor_type: 'user',
+        actor_id: staff.id,
+      });
+      expect(capture.retention_anchor_at.toISOString()).toBe('2025-09-10T00:00:00.000Z');
+      expect(capture.retention_due_at.toISOString()).toBe('2031-09-10T00:00:00.000Z');
+      // Every column as received, custom questions included.
+      expect(capture.payload).toMatchObject({ 'Order #': '1001', 'What would you like to learn?': 'Kubernetes, at scale', 'Ticket Type': 'Early bird' });
+      const [registration] = await db.query(`SELECT * FROM event_registration WHERE event_id = $1 AND person_id = $2`, [eventId, kari.id]);
+      expect(registration).toMatchObject({ capture_id: capture.id, import_id: importId, line: 2, ticket_type: 'Early bird', order_ref: '1001', attendee_ref: '5001' });
+      const [activity] = await db.query(`SELECT * FROM activity WHERE person_id = $1`, [kari.id]);
+      expect(activity).toMatchObject({ type: 'event_registration', capture_id: capture.id, actor_id: staff.id });
+      expect(activity.details).toMatchObject({ eventId, importId, line: 2, ticketType: 'Early bird' });
+      const [audit] = await db.query(`SELECT * FROM audit_log WHERE entity_type = 'person' AND entity_id = $1`, [kari.id]);
+      expect(audit).toMatchObject({ action: 'person.created', actor_type: 'user', actor_id: staff.id });
+      expect(audit.changes.email).toEqual({ before: null, after: '[personal data]' });
+
+      // Existing people: matched, not duplicated; blanks filled, nothing overwritten.
+      expect(await count(`SELECT 1 FROM person WHERE email = 'existing@known.example'`)).toBe(1);
+      expect(await db.query(`SELECT first_name, company_name, position FROM person WHERE id = $1`, [eva])).toEqual([{ first_name: 'Eva', company_name: 'Known Company', position: 'Head of IT' }]);
+      expect(await db.query(`SELECT first_name, email, phone FROM person WHERE id = $1`, [siri])).toEqual([{ first_name: 'Siri', email: 'siri@phone-match.example', phone: '+4799887766' }]);
+      const [evaAudit] = await db.query(`SELECT * FROM audit_log WHERE entity_type = 'person' AND entity_id = $1 AND action = 'person.captured'`, [eva]);
+      expect(evaAudit.changes.companyName).toEqual({ before: null, after: '[personal data]' });
+      expect(await count(`SELECT 1 FROM event_registration WHERE person_id = ANY($1)`, [[eva, siri]])).toBe(2);
+      // Refunded and cancelled attendees are not registered, nor stored.
+      expect(await personByEmail('per@olsen.example')).toBeUndefined();
+      expect(await personByEmail('tor@cancelled.example')).toBeUndefined();
+      // Done: the stored file is deleted; the captures hold every line taken.
+      expect(await count(`SELECT 1 FROM event_import_chunk WHERE import_id = $1`, [importId])).toBe(0);
+    });
+
+    it('re-importing the same file changes nothing', async () => {
+      const before = await tableCounts();
+      const again = await upload(eventId, fixture('eventbrite-attendees.csv'), { dryRun: false }).expect(200);
+      expect(again.body).toMatchObject({ id: importId, status: 'done' });
+      const dry = await upload(eventId, fixture('eventbrite-attendees.csv')).expect(200);
+      expect(dry.body.id).toBe(importId);
+      await t.http().post(`/api/events/${eventId}/imports/${importId}/run`).set(as(staff.token)).expect(409);
+      expect(await tableCounts()).toEqual(before);
+    });
+
+    it('an updated export of the same event registers only the new attendees', async () => {
+      const before = await tableCounts();
+      const updated = Buffer.concat([fixture('eventbrite-attendees.csv'), Buffer.from('1011,2025-08-11 10:00,Nina,Ny,nina@ny.example,1,Standard,5011,Free Order,NOK,0,Attending,,,,,,,,,,\r\n')]);
+      const view = await importFile(eventId, updated);
+      expect(view.outcome).toMatchObject({ rows: 11, newPersons: 1, registrations: 1, alreadyRegistered: 5, duplicateRows: 1, rejectedRows: 2 });
+      const after = await tableCounts();
+      expect(after.registrations).toBe(before.registrations + 1);
+      expect(after.persons).toBe(before.persons + 1);
+      expect(await count(`SELECT 1 FROM event_registration WHERE event_id = $1`, [eventId])).toBe(6);
+    });
+
+    it('the rejected lines download as CSV with line, reason, what to fix and the line as read', async () => {
+      const res = await t.http().get(`/api/events/${eventId}/imports/${importId}/rejected.csv`).set(as(staff.token)).expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/csv/);
+      expect(res.headers['content-disposition']).toMatch(/attachment; filename="rejected-/);
+      const text = res.text.replace(/^\uFEFF/, '');
+      const lines = text.trim().split('\r\n');
+      expect(lines[0]).toMatch(/^Line,Reason,What to fix,Order #,Order Date,First Name,Last Name,Email,/);
+      expect(lines[1]).toMatch(/^6,no_contact,.*,1004,2025-08-04 13:00,Anne,Berg,,/);
+      expect(lines[2]).toMatch(/^7,invalid_email,.*,Lise,Lie,lise-at-example,/);
+      expect(lines).toHaveLength(3);
+    });
+  });
+
+  it('[SEC-ACCESS] sales may read events but not import; event staff may', async () => {
+    const eventId = await newEvent();
+    await t.http().get(`/api/events/${eventId}`).set(as(sales.token)).expect(200);
+    await upload(eventId, 'Email\r\nx@y.example\r\n', { token: sales.token }).expect(403);
+    await t.http().get(`/api/events/${eventId}/imports`).set(as(sales.token)).expect(403);
+    await upload(eventId, 'Email\r\nx@y.example\r\n').expect(201);
+  });
+
+  it('a semicolon file with a BOM and Norwegian headers; someone under 16 is rejected and nothing of their line kept [AGE-16]', async () => {
+    const eventId = await newEvent();
+    const file = `\uFEFF${crlf('Fornavn;Etternavn;E-post;Firma;Stilling;Mobil;Alder', 'Åse;Ørnes;ase@fjell.example;Fjell Bedrift AS;Daglig leder;+47 913 00 001;45', 'Bjørn;Æsen;bjorn@fjell.example;"Fjell; Bedrift";Utvikler;;15')}`;
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body).toMatchObject({ encoding: 'utf-8', delimiter: ';' });
+    expect(dry.body.analysis).toMatchObject({ rows: 2, newPersons: 1, rejectedRows: 1 });
+    expect(dry.body.rejected).toEqual([{ line: 3, reason: 'under_16', message: expect.stringContaining('16') }]);
+    expect(await db.query(`SELECT values FROM event_import_rejection WHERE import_id = $1`, [dry.body.id])).toEqual([{ values: null }]);
+    await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
+    expect((await finished(eventId, dry.body.id)).view.status).toBe('done');
+    expect(await personByEmail('ase@fjell.example')).toMatchObject({ first_name: 'Åse', last_name: 'Ørnes', company_name: 'Fjell Bedrift AS', position: 'Daglig leder', phone: '+4791300001' });
+    expect(await personByEmail('bjorn@fjell.example')).toBeUndefined();
+  });
+
+  it('a UTF-16LE tab-separated file, as Excel saves "Unicode text"', async () => {
+    const eventId = await newEvent();
+    const text = crlf('First Name\tLast Name\tE-mail\tCompany', 'Marit\tSæther\tmarit@tab.example\tSæther Consulting');
+    const file = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(text, 'utf-16le')]);
+    const res = await upload(eventId, file, { name: 'attendees.txt' }).expect(201);
+    expect(res.body).toMatchObject({ encoding: 'utf-16le', delimiter: '\t' });
+    // Uploading the analysed file again with dryRun=false imports that same upload.
+    expect((await importFile(eventId, file, { name: 'attendees.txt' })).id).toBe(res.body.id);
+    expect(await personByEmail('marit@tab.example')).toMatchObject({ first_name: 'Marit', last_name: 'Sæther', company_name: 'Sæther Consulting' });
+  });
+
+  it('a Windows-1252 file with æøå (an "ø" only on the last line still decides the encoding)', async () => {
+    const eventId = await newEvent();
+    const file = iconv.encode(crlf('Navn,E-post,Bedrift', 'Per Hansen,per@w1252.example,Hansen AS', 'Gøril Håland,goril@w1252.example,Blåbær AS'), 'windows-1252');
+    const view = await importFile(eventId, file);
+    expect(view.encoding).toBe('windows-1252');
+    expect(await personByEmail('goril@w1252.example')).toMatchObject({ first_name: 'Gøril', last_name: 'Håland', company_name: 'Blåbær AS' });
+  });
+
+  it('quoted fields with line breaks, delimiters and quotes keep the line numbers right', async () => {
+    const eventId = await newEvent();
+    const file = crlf('Email,Company,Notes', 'a@quoted.example,"Acme, Inc.","line one', 'line two, with ""quotes"""', 'broken-address,Beta,x', 'b@quoted.example,"Gamma ""G""",', '', 'bad@,Delta,"multi', 'line"');
+    const res = await upload(eventId, file).expect(201);
+    expect(res.body.rejected.map((r: { line: number; reason: string }) => [r.line, r.reason])).toEqual([[4, 'invalid_email'], [7, 'invalid_email']]);
+    await t.http().post(`/api/events/${eventId}/imports/${res.body.id}/run`).set(as(staff.token)).expect(202);
+    await finished(eventId, res.body.id);
+    expect(await personByEmail('a@quoted.example')).toMatchObject({ company_name: 'Acme, Inc.' });
+    expect(await personByEmail('b@quoted.example')).toMatchObject({ company_name: 'Gamma "G"' });
+    const [capture] = await db.query(`SELECT payload FROM capture c JOIN person p ON p.id = c.person_id WHERE p.email = 'a@quoted.example'`);
+    expect(capture.payload.Notes).toBe('line one\r\nline two, with "quotes"');
+  });
+
+  it('business cards typed into a sheet: the user mapping names the columns, and an ignored column is not stored', async () => {
+    const eventId = await newEvent();
+    const file = crlf('Navn på kort;Kontakt;Firma på kort;Notater', 'Knut Kortsen;knut@kort.example;Kort AS;met at the stand, wants a call');
+    const mapping = { 'Navn på kort': 'fullName', Kontakt: 'email', 'Firma på kort': 'company', Notater: 'ignore' };
+    const view = await importFile(eventId, file, { mapping });
+    expect(view.columns).toEqual([
+      { header: 'Navn på kort', target: 'fullName' }, { header: 'Kontakt', target: 'email' }, { header: 'Firma på kort', target: 'companyName' }, { header: 'Notater', target: 'ignore' },
+    ]);
+    const knut = await personByEmail('knut@kort.example');
+    expect(knut).toMatchObject({ first_name: 'Knut', last_name: 'Kortsen', company_name: 'Kort AS' });
+    const [capture] = await db.query(`SELECT payload FROM capture WHERE person_id = $1`, [knut.id]);
+    expect(capture.payload).toEqual({ 'Navn på kort': 'Knut Kortsen', Kontakt: 'knut@kort.example', 'Firma på kort': 'Kort AS' });
+  });
+
+  it('a mapping or a file that cannot work is a 4xx naming the problem, and nothing is stored', async () => {
+    const eventId = await newEvent();
+    const before = await count(`SELECT 1 FROM event_import`);
+    const cards = crlf('Navn på kort;Kontakt', 'Knut;knut@kort.example');
+    let res = await upload(eventId, cards).expect(422);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body.errors).toEqual([{ field: 'mapping', message: expect.stringContaining('e-mail or phone') }]);
+    res = await upload(eventId, cards, { mapping: { 'Finnes ikke': 'email', Kontakt: 'shoeSize' } }).expect(422);
+    expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['mapping', 'mapping.Finnes ikke', 'mapping.Kontakt']);
+    res = await t.http().post(`/api/events/${eventId}/imports`).set(as(staff.token)).field('mapping', '[1,2]').attach('file', Buffer.from(cards), 'a.csv').expect(422);
+    expect(res.body.errors).toEqual([{ field: 'mapping', message: expect.any(String) }]);
+    await t.http().post(`/api/events/${eventId}/imports`).set(as(staff.token)).field('mapping', '{}').expect(422);
+    await t.http().post(`/api/events/${eventId}/imports`).set(as(staff.token)).send({ file: 'x' }).expect(415);
+    res = await upload(eventId, crlf('Email,Notes', 'a@x.example,"never closed', 'b@x.example,ok')).expect(422);
+    expect(res.body.detail).toMatch(/cannot be read as CSV.*quoted field is never closed/);
+    await upload(eventId, crlf('Email,Notes', 'a@x.example,"never closed'), { dryRun: false }).expect(422);
+    res = await upload(eventId, Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), { name: 'old.xls' }).expect(415);
+    expect(res.body.detail).toMatch(/\.xls/);
+    await upload(eventId, Buffer.alloc(0)).expect(422);
+    await upload(eventId, Buffer.from('PK\u0003\u0004 not really a zip'), { name: 'x.xlsx' }).expect(422);
+    await t.http().post(`/api/events/00000000-0000-4000-8000-000000000000/imports`).set(as(staff.token)).attach('file', Buffer.from(cards), 'a.csv').expect(404);
+    expect(await count(`SELECT 1 FROM event_import`)).toBe(before);
+  });
+
+  it('an XLSX workbook (first sheet; links, numbers and rich text read as text)', async () => {
+    const eventId = await newEvent();
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Attendees');
+    sheet.addRow(['First Name', 'Surname', 'Email', 'Company', 'Job Title', 'Cell Phone', 'Attendee Status']);
+    sheet.addRow(['Hilde', 'Xlsx', { text: 'hilde@xlsx.example', hyperlink: 'mailto:hilde@xlsx.example' }, 'Sheet AS', 'CFO', 4791112223, 'Attending']);
+    sheet.addRow(['Rune', 'Rich', 'rune@xlsx.example', { richText: [{ text: 'Rich ' }, { font: { bold: true }, text: 'Text AS' }] }, '', null, 'Checked In']);
+    sheet.addRow(['Gone', 'Refund', 'gone@xlsx.example', '', '', null, 'Refunded']);
+    sheet.addRow([]);
+    sheet.addRow(['No', 'Contact', '', 'Nowhere', '', null, 'Attending']);
+    const file = Buffer.from(await workbook.xlsx.writeBuffer());
+    const dry = await upload(eventId, file, { name: 'attendees.xlsx' }).expect(201);
+    expect(dry.body).toMatchObject({ format: 'xlsx', encoding: null, delimiter: null });
+    expect(dry.body.analysis).toMatchObject({ rows: 4, newPersons: 2, registrations: 2, notAttending: 1, rejectedRows: 1 });
+    expect(dry.body.rejected).toEqual([{ line: 6, reason: 'no_contact', message: expect.any(String) }]);
+    await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
+    await finished(eventId, dry.body.id);
+    expect(await personByEmail('hilde@xlsx.example')).toMatchObject({ first_name: 'Hilde', last_name: 'Xlsx', phone: '+4791112223', company_name: 'Sheet AS', position: 'CFO' });
+    expect(await personByEmail('rune@xlsx.example')).toMatchObject({ company_name: 'Rich Text AS' });
+    const [capture] = await db.query(`SELECT content_type FROM capture c JOIN person p ON p.id = c.person_id WHERE p.email = 'hilde@xlsx.example'`);
+    expect(capture.content_type).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  });
+
+  it('a direct import (dryRun=false) answers 202 with the total, and staff watch progress to the end', async () => {
+    const eventId = await newEvent();
+    const lines = ['First Name,Last Name,Email,Company'];
+    for (let i = 0; i < 2500; i++) lines.push(`Bulk,Person ${i},bulk${i}@bulk.example,Bulk ${i % 7} AS`);
+    const res = await upload(eventId, crlf(...lines), { dryRun: false }).expect(202);
+    expect(res.body).toMatchObject({ status: 'queued', progress: { processed: 0, total: 2500 }, analysis: null });
+    const { view, progress } = await finished(eventId, res.body.id);
+    expect(view.outcome).toMatchObject({ rows: 2500, newPersons: 2500, registrations: 2500 });
+    expect(progress[progress.length - 1]).toEqual({ processed: 2500, total: 2500 });
+    for (let i = 1; i < progress.length; i++) expect(progress[i].processed).toBeGreaterThanOrEqual(progress[i - 1].processed);
+    expect(await count(`SELECT 1 FROM event_registration WHERE event_id = $1`, [eventId])).toBe(2500);
+  });
+
+  it('an interrupted import resumes after its last committed batch', async () => {
+    const eventId = await newEvent();
+    const file = crlf('Email,First Name', 'first@resume.example,First', 'second@resume.example,Second', 'third@resume.example,Third');
+    const dry = await upload(eventId, file).expect(201);
+    // As a runner that committed lines 2 and 3 and then died: running, its lease run out.
+    await db.query(
+      `UPDATE event_import SET status = 'running', lease_token = gen_random_uuid(), lease_until = now() - interval '1 second', attempts = 1, done_through_line = 3, processed_rows = 2,
+              outcome = '{"rows":2,"newPersons":2,"matchedPersons":0,"registrations":2,"alreadyRegistered":0,"notAttending":0,"duplicateRows":0,"rejectedRows":0}' WHERE id = $1`,
+      [dry.body.id],
+    );
+    await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
+    const { view } = await finished(eventId, dry.body.id);
+    expect(view).toMatchObject({ status: 'done', progress: { processed: 3, total: 3 } });
+    expect(view.outcome).toMatchObject({ rows: 3, newPersons: 3, registrations: 3 });
+    expect(await personByEmail('first@resume.example')).toBeUndefined();
+    expect(await personByEmail('third@resume.example')).toMatchObject({ first_name: 'Third' });
+  });
+
+  it('[RET-EVENT] each registration moves the person’s event clock to the latest event; an older event never shortens it', async () => {
+    const may2024 = await newEvent('2024-05-01');
+    const sep2025 = await newEvent('2025-09-10');
+    const mar2023 = await newEvent('2023-03-01');
+    const file = (tag: string) => crlf('Email,First Name,Ticket Type', `clock@retention.example,Clock,${tag}`);
+    await importFile(may2024, file('a'));
+    const dues = async () =>
+      (await db.query(`SELECT c.retention_anchor_at, c.retention_due_at FROM capture c JOIN person p ON p.id = c.person_id WHERE p.email = 'clock@retention.example' AND c.source = 'event'`))
+        .map((r: { retention_anchor_at: Date; retention_due_at: Date }) => [r.retention_anchor_at.toISOString().slice(0, 10), r.retention_due_at.toISOString().slice(0, 10)]);
+    expect(await dues()).toEqual([['2024-05-01', '2030-05-01']]);
+    await importFile(sep2025, file('b'));
+    expect(await dues()).toEqual([['2025-09-10', '2031-09-10'], ['2025-09-10', '2031-09-10']]);
+    await importFile(mar2023, file('c'));
+    expect(await dues()).toEqual([['2025-09-10', '2031-09-10'], ['2025-09-10', '2031-09-10'], ['2025-09-10', '2031-09-10']]);
+    expect(await count(`SELECT 1 FROM event_registration r JOIN person p ON p.id = r.person_id WHERE p.email = 'clock@retention.example'`)).toBe(3);
+  });
+});

@@ -706,7 +706,7 @@ describe('the staff leads API (/api/persons)', () => {
       const res = await t.http().post('/api/persons/merge').set(as(sales.token)).send({ winnerId, loserId }).expect(200);
       expect(res.body).toEqual({
         applied: false, winnerId, loserId,
-        moves: { captures: 1, consentEvents: 1, activities: 2 },
+        moves: { captures: 1, consentEvents: 1, activities: 2, eventRegistrations: 0, disclosures: 0 },
         fieldsFilled: ['lastName', 'email', 'companyName'],
         conflicts: ['firstName', 'phone'],
       });
@@ -755,6 +755,48 @@ describe('the staff leads API (/api/persons)', () => {
       // The loser's e-mail now finds the winner.
       expect((await t.http().get('/api/persons?q=mona.merge').set(as(sales.token)).expect(200)).body.items.map((i: Item) => i.id)).toEqual([winnerId]);
       await t.http().post('/api/persons/merge').set(as(admin.token)).send({ winnerId, loserId, dryRun: false }).expect(404);
+    });
+
+    it('[RET-EVENT][RIGHT-ACCESS] event registrations and the disclosure log move to the winner; one registration per event; the event clock runs from the later event', async () => {
+      const event = async (name: string, date: string) => (await t.http().post('/api/events').set(as(eventStaff.token)).send({ name, date, place: 'Oslo', organiserName: 'Org', organiserContact: 'org@events.example' }).expect(201)).body.id as string;
+      const imported = async (eventId: string, csv: string) => {
+        const res = await t.http().post(`/api/events/${eventId}/imports?dryRun=false`).set(as(eventStaff.token)).attach('file', Buffer.from(csv), 'list.csv').expect(202);
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const { body } = await t.http().get(`/api/events/${eventId}/imports/${res.body.id}`).set(as(eventStaff.token)).expect(200);
+          if (body.status === 'done') return;
+          if (body.status === 'failed' || Date.now() > deadline) throw new Error(`import ${body.status}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      const attendees = async (eventId: string) => (await t.http().get(`/api/events/${eventId}/attendees.csv`).set(as(eventStaff.token)).expect(200)).text.trim().split(/\r?\n/).slice(1);
+      const early = await event('Merge Meetup 2024', '2024-03-01');
+      const late = await event('Merge Summit 2025', '2025-06-01');
+      await imported(early, 'First Name,Last Name,Email\r\nEvy,Early,evy@merge-events.example\r\nEvy,Early,evy.early@home.example\r\n');
+      await imported(late, 'First Name,Last Name,Email\r\nEvy,Early,evy.early@home.example\r\n');
+      const [winnerId, loserId] = await Promise.all(['evy@merge-events.example', 'evy.early@home.example'].map(async (email) => (await db.query(`SELECT id FROM person WHERE email = $1`, [email]))[0].id as string));
+      await attendees(late); // a disclosure to the organiser of the later event, of the loser
+      const disclosed = (await db.query(`SELECT id FROM disclosure WHERE person_id = $1`, [loserId])).map((r: { id: string }) => r.id);
+      expect(disclosed).toHaveLength(1);
+
+      const dry = await t.http().post('/api/persons/merge').set(as(sales.token)).send({ winnerId, loserId }).expect(200);
+      expect(dry.body.moves).toMatchObject({ captures: 2, eventRegistrations: 2, disclosures: 1 });
+      await t.http().post('/api/persons/merge').set(as(sales.token)).send({ winnerId, loserId, dryRun: false }).expect(200);
+
+      const registrations = await db.query(`SELECT event_id, person_id FROM event_registration WHERE person_id IN ($1, $2) ORDER BY event_id`, [winnerId, loserId]);
+      expect(registrations.map((r: { event_id: string; person_id: string }) => [r.event_id, r.person_id]).sort()).toEqual([[early, winnerId], [late, winnerId]].sort());
+      expect(await attendees(early)).toHaveLength(1);
+      expect((await attendees(late))[0]).toContain('evy@merge-events.example');
+      expect((await db.query(`SELECT id FROM disclosure WHERE person_id = $1 AND id = ANY($2)`, [winnerId, disclosed])).length).toBe(1);
+
+      const captures = await db.query(`SELECT retention_anchor_at, retention_due_at FROM capture WHERE person_id = $1 AND source = 'event'`, [winnerId]);
+      expect(captures).toHaveLength(3);
+      const lateAnchor = captures.map((c: { retention_anchor_at: Date }) => c.retention_anchor_at.toISOString()).sort().at(-1);
+      expect(lateAnchor.slice(0, 10)).toBe('2025-06-01');
+      for (const c of captures) {
+        expect(c.retention_anchor_at.toISOString()).toBe(lateAnchor);
+        expect(c.retention_due_at.toISOString()).toBe(plusYears(lateAnchor, 6));
+      }
     });
 
     it('[RIGHT-OBJECT][RIGHT-RESTRICT] an objection to direct marketing or a restriction on the loser binds the merged person', async () => {

@@ -259,20 +259,43 @@ export class LeadsRepository {
     return tx.find(Activity, { where: { personId }, order: { occurredAt: 'DESC', createdAt: 'DESC' } });
   }
 
-  countAttached(personId: string, tx: EntityManager): Promise<{ captures: number; consent_events: number; activities: number }[]> {
+  countAttached(personId: string, tx: EntityManager): Promise<{ captures: number; consent_events: number; activities: number; event_registrations: number; disclosures: number }[]> {
     return tx.query(
       `SELECT (SELECT count(*)::int FROM capture WHERE person_id = $1) AS captures,
               (SELECT count(*)::int FROM consent_event WHERE person_id = $1) AS consent_events,
-              (SELECT count(*)::int FROM activity WHERE person_id = $1) AS activities`,
+              (SELECT count(*)::int FROM activity WHERE person_id = $1) AS activities,
+              (SELECT count(*)::int FROM event_registration WHERE person_id = $1) AS event_registrations,
+              (SELECT count(*)::int FROM disclosure WHERE person_id = $1) AS disclosures`,
       [personId],
     );
   }
 
-  /** Moves everything attached to `fromId` onto `toId` (a merge). */
+  /**
+   * Moves everything attached to `fromId` onto `toId` (a merge). A registration for an event
+   * the winner is registered for already is the same attendance: the winner's stays (the
+   * loser's capture of it moves). The disclosure log moves too: the person may still ask
+   * whom their data went to (9.2). The event retention clock then runs from the last event
+   * of either record (policy 7.5), never shorter.
+   */
   async moveAttached(tx: EntityManager, fromId: string, toId: string): Promise<void> {
-    for (const table of ['capture', 'consent_event', 'activity']) {
+    for (const table of ['capture', 'consent_event', 'activity', 'disclosure']) {
       await tx.query(`UPDATE ${table} SET person_id = $2 WHERE person_id = $1`, [fromId, toId]);
     }
+    await tx.query(
+      `DELETE FROM event_registration r WHERE r.person_id = $1
+          AND EXISTS (SELECT 1 FROM event_registration w WHERE w.person_id = $2 AND w.event_id = r.event_id)`,
+      [fromId, toId],
+    );
+    await tx.query(`UPDATE event_registration SET person_id = $2 WHERE person_id = $1`, [fromId, toId]);
+    await tx.query(
+      `WITH latest AS (SELECT max(retention_anchor_at) AS at FROM capture WHERE person_id = $1 AND retention_anchor = $2)
+       UPDATE capture c
+          SET retention_due_at = ((latest.at AT TIME ZONE 'UTC') + age(c.retention_due_at AT TIME ZONE 'UTC', c.retention_anchor_at AT TIME ZONE 'UTC')) AT TIME ZONE 'UTC',
+              retention_anchor_at = latest.at
+         FROM latest
+        WHERE c.person_id = $1 AND c.retention_anchor = $2 AND c.retention_anchor_at < latest.at`,
+      [toId, 'last_event_registration'],
+    );
   }
 
   findCompany(id: string, tx: EntityManager = this.dataSource.manager): Promise<Company | null> {

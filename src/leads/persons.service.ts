@@ -233,8 +233,8 @@ export class PersonsService {
   }
 
   /**
-   * Two records of one person become one: the winner inherits every capture, consent event
-   * and activity, and fills its blank fields from the loser, which is then removed. A dry run
+   * Two records of one person become one: the winner inherits every capture, consent event,
+   * activity, event registration and disclosure record, and fills its blank fields from the loser, which is then removed. A dry run
    * (the default) reports the same without changing anything.
    */
   async merge(actor: Actor, dto: MergeDto): Promise<MergeResultView> {
@@ -259,7 +259,7 @@ export class PersonsService {
       if (loser.restrictedAt && !winner.restrictedAt) fill.restrictedAt = loser.restrictedAt;
       const result: MergeResultView = {
         applied: !dto.dryRun, winnerId: winner.id, loserId: loser.id,
-        moves: { captures: counts.captures, consentEvents: counts.consent_events, activities: counts.activities },
+        moves: { captures: counts.captures, consentEvents: counts.consent_events, activities: counts.activities, eventRegistrations: counts.event_registrations, disclosures: counts.disclosures },
         fieldsFilled: Object.keys(fill).filter((f) => (PERSON_FIELDS as readonly string[]).includes(f)), conflicts,
       };
       if (dto.dryRun) return result;

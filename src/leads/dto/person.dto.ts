@@ -213,7 +213,8 @@ export class MergeResultView {
   @ApiProperty() applied: boolean;
   @ApiProperty({ format: 'uuid' }) winnerId: string;
   @ApiProperty({ format: 'uuid' }) loserId: string;
-  @ApiProperty({ type: Object, description: 'How many captures, consent events and activities move.' }) moves: { captures: number; consentEvents: number; activities: number };
+  @ApiProperty({ type: Object, description: 'How many captures, consent events, activities, event registrations and disclosure records move (a registration for an event the winner attended already is dropped, its capture kept).' })
+  moves: { captures: number; consentEvents: number; activities: number; eventRegistrations: number; disclosures: number };
   @ApiProperty({ type: [String], description: 'Fields blank on the winner that the loser fills.' }) fieldsFilled: string[];
   @ApiProperty({ type: [String], description: 'Fields both have with different values; the winner’s value stays.' }) conflicts: string[];
 }

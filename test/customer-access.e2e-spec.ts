@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { runAsStaff, runAsSystem } from '../src/access/access-context';
 import { SYSTEM_ACTOR } from '../src/common/actor';
+import { MailIntakeService } from '../src/intake/mail/mail-intake.service';
 import { LeadsService } from '../src/leads/leads.service';
 import { startTestApp, type TestApp } from './helpers/app';
 import { controllerRoutes } from './helpers/routes';
@@ -18,6 +19,8 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
   const as = (token: string) => ({ Authorization: `Bearer ${token}` });
   const viewers: Record<string, Viewer> = {};
   const ids: Record<string, string> = {};
+  /** Values tried for each route parameter (anything else: every record id). */
+  const paramValues: Record<string, string[]> = {};
   /** Strings that must never reach a user who may not see customer A (or B). */
   const markers: Record<'A' | 'B', string[]> = { A: [], B: [] };
 
@@ -78,7 +81,42 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
       [ids.heldA, { message: 'QUARANTINED-HEMMELIGSEN-TEXT' }, { ruleSetVersion: 'x', outcome: 'held', reasons: [{ code: 'links', evidence: {} }] }],
     );
 
-    markers.A = [ids.a1, ids.a2, ids.A, ids.heldA, 'astrid@aurora-secret.example', 'arne@aurora-secret.example', 'Hemmeligsen', 'Skjultvik', 'Aurora Secret', 'aurora-secret.example', 'QUARANTINED-HEMMELIGSEN'];
+    // A mail with a file from the customer's person, and a reply with another: captures, timeline and attachments.
+    const mailFrom = (messageId: string, subject: string, file: string, inReplyTo?: string) =>
+      Buffer.from(
+        [
+          'From: Astrid Hemmeligsen <astrid@aurora-secret.example>', 'To: sales@firm.example', `Subject: ${subject}`, `Message-ID: ${messageId}`,
+          ...(inReplyTo ? [`In-Reply-To: ${inReplyTo}`, `References: ${inReplyTo}`] : []),
+          'Date: Tue, 10 Mar 2026 09:00:00 +0100', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+          '--b', 'Content-Type: text/plain; charset=utf-8', '', `${subject}: see the file.`, '',
+          '--b', `Content-Type: application/pdf; name="${file}"`, `Content-Disposition: attachment; filename="${file}"`, 'Content-Transfer-Encoding: base64', '',
+          Buffer.from(`%PDF-1.4 ${file}`).toString('base64'), '--b--', '',
+        ].join('\r\n'),
+      );
+    const mailIntake = t.app.get(MailIntakeService);
+    ids.mailCapture = (await mailIntake.ingest(SYSTEM_ACTOR, mailFrom('<hemmelig-1@aurora-secret.example>', 'Hemmeligsen contract renewal', 'hemmeligsen-contract.pdf'), 'api')).reference;
+    await mailIntake.ingest(SYSTEM_ACTOR, mailFrom('<hemmelig-2@aurora-secret.example>', 'Re: Hemmeligsen contract renewal', 'hemmeligsen-signed.pdf', '<hemmelig-1@aurora-secret.example>'), 'api');
+    const attachments = await t.owner.query(`SELECT id, capture_id, activity_id FROM mail_attachment WHERE filename LIKE 'hemmeligsen-%' ORDER BY filename`);
+    expect(attachments).toEqual([expect.objectContaining({ capture_id: expect.any(String) }), expect.objectContaining({ activity_id: expect.any(String) })]);
+    [ids.mailCapture, ids.replyActivity] = [attachments[0].capture_id, attachments[1].activity_id];
+
+    // An event both the customer's person and an open lead attended, imported by event staff.
+    const staff = viewers.eventStaff.token;
+    ids.event = (await t.http().post('/api/events').set(as(staff)).send({ name: 'Access Day', date: '2026-02-02', place: 'Oslo', organiserName: 'Org', organiserContact: 'org@events.example' }).expect(201)).body.id;
+    const csv = 'First Name,Last Name,Email\r\nAstrid,Hemmeligsen,astrid@aurora-secret.example\r\nCecilie,Synligsen,cecilie@open-lead.example\r\n';
+    ids.import = (await t.http().post(`/api/events/${ids.event}/imports?dryRun=false`).set(as(staff)).attach('file', Buffer.from(csv), 'list.csv').expect(202)).body.id;
+    const deadline = Date.now() + 30_000;
+    for (let status = ''; status !== 'done'; ) {
+      status = (await t.http().get(`/api/events/${ids.event}/imports/${ids.import}`).set(as(staff)).expect(200)).body.status;
+      if (status === 'failed' || Date.now() > deadline) throw new Error(`import ${status}`);
+      if (status !== 'done') await new Promise((r) => setTimeout(r, 20));
+    }
+
+    paramValues.importId = [ids.import];
+    paramValues.captureId = [ids.mailCapture];
+    paramValues.activityId = [ids.replyActivity];
+    paramValues.attachmentId = attachments.map((a: { id: string }) => a.id);
+    markers.A = [ids.a1, ids.a2, ids.A, ids.heldA, ids.mailCapture, ids.replyActivity, ...paramValues.attachmentId, 'hemmeligsen-contract', 'hemmeligsen-signed', 'contract renewal', 'astrid@aurora-secret.example', 'arne@aurora-secret.example', 'Hemmeligsen', 'Skjultvik', 'Aurora Secret', 'aurora-secret.example', 'QUARANTINED-HEMMELIGSEN'];
     markers.B = [ids.b1, ids.B, 'bodil@borealis-hidden.example', 'Usynligsen', 'Borealis Hidden', 'borealis-hidden.example'];
   });
 
@@ -89,7 +127,13 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
   it('walks every staff GET route for every kind of user: no hidden customer in any body or header; hidden records are 404, not 403', async () => {
     const routes = controllerRoutes(t).filter((r) => r.key.startsWith('GET ') && !r.isPublic && !r.apiKeyChannels && r.roles?.length);
     expect(routes.length).toBeGreaterThan(10);
-    const recordIds = [ids.a1, ids.a2, ids.b1, ids.A, ids.B, ids.heldA, ids.c1];
+    const recordIds = [ids.a1, ids.a2, ids.b1, ids.A, ids.B, ids.heldA, ids.c1, ids.event];
+    /** Every combination of the values tried for each parameter of the path. */
+    const urlsFor = (path: string): string[] =>
+      (path.match(/:[A-Za-z]+/g) ?? []).reduce(
+        (urls, param) => urls.flatMap((url) => (paramValues[param.slice(1)] ?? recordIds).map((value) => url.replace(param, value))),
+        [path],
+      );
     const queries = ['', `?q=Hemmeligsen`, `?q=aurora`, `?companyId=${ids.A}`, `?entityType=person&entityId=${ids.a1}`, `?entityId=${ids.A}`, `?customer=true`, `?limit=200`, `?status=held`];
     let requests = 0;
     const leaks: string[] = [];
@@ -98,7 +142,7 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
       for (const route of routes) {
         const path = route.key.slice(4);
         const params = path.match(/:[A-Za-z]+/g) ?? [];
-        const urls = params.length ? recordIds.map((id) => path.replace(/:[A-Za-z]+/g, id)) : queries.map((q) => `${path}${q}`);
+        const urls = params.length ? urlsFor(path) : queries.map((q) => `${path}${q}`);
         for (const url of urls) {
           const res = await t.http().get(url).set(as(viewer.token));
           requests++;
@@ -107,14 +151,14 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
           for (const marker of forbidden) if (seen.includes(marker)) leaks.push(`${viewer.name} GET ${url} (${res.status}) shows ${marker}`);
           // Allowed to use the route, but not to see the record: it does not exist for them.
           const allowedRoute = route.roles!.some((r) => viewer.roles.includes(r));
-          const targetsHidden = params.length > 0 && forbidden.some((m) => url.includes(m));
+          const targetsHidden = params.length > 0 && forbidden.some((m) => url.split('/').includes(m));
           if (allowedRoute && targetsHidden && res.status === 403) leaks.push(`${viewer.name} GET ${url} is 403 (a hint that it exists), not 404`);
           if (allowedRoute && targetsHidden && /^\/api\/(persons|companies)\/[^/]+$/.test(url) && res.status !== 404) leaks.push(`${viewer.name} GET ${url} is ${res.status}, not 404`);
         }
       }
     }
     expect(leaks).toEqual([]);
-    expect(requests).toBeGreaterThan(500);
+    expect(requests).toBeGreaterThan(1000);
   });
 
   it('the same sweep sees what it should: account managers, granted employees and admins get their customers (the sweep can fail)', async () => {
@@ -128,6 +172,13 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
     const detail = (await t.http().get(`/api/persons/${ids.a1}`).set(as(viewers.am1.token)).expect(200)).body;
     expect(detail.email).toBe('astrid@aurora-secret.example');
     expect(detail.timeline.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['note', 'call', 'conversion']));
+    const file = `/api/persons/${ids.a1}/captures/${ids.mailCapture}/attachments/${paramValues.attachmentId[0]}`;
+    expect((await t.http().get(file).set(as(viewers.am1.token)).expect(200)).headers['content-disposition']).toContain('hemmeligsen-contract.pdf');
+    await t.http().get(file).set(as(viewers.sales.token)).expect(404);
+    const attendees = async (v: Viewer) => (await t.http().get(`/api/events/${ids.event}/attendees.csv`).set(as(v.token)).expect(200)).text;
+    expect(await attendees(viewers.admin)).toContain('astrid@aurora-secret.example');
+    expect(await attendees(viewers.eventStaff)).toContain('cecilie@open-lead.example');
+    expect(await attendees(viewers.eventStaff)).not.toContain('astrid@aurora-secret.example');
     const held = (await t.http().get('/api/quarantine').set(as(viewers.admin.token)).expect(200)).body;
     expect(JSON.stringify(held)).toContain(ids.heldA);
   });
@@ -185,7 +236,9 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
     const dataSource = t.app.get(DataSource);
     // Straight after a request by an account manager, so a pooled connection carried their identity.
     await t.http().get(`/api/persons/${ids.a1}`).set(as(viewers.am1.token)).expect(200);
-    for (const table of ['person', 'capture', 'consent_event', 'activity', 'hubspot_outbox', 'audit_log', 'intake_submission']) {
+    const guarded: string[] = (await t.owner.query(`SELECT relname FROM pg_class WHERE relrowsecurity AND relnamespace = 'public'::regnamespace ORDER BY relname`)).map((r: { relname: string }) => r.relname);
+    expect(guarded).toEqual(expect.arrayContaining(['person', 'company', 'capture', 'consent_event', 'activity', 'hubspot_outbox', 'disclosure', 'audit_log', 'intake_submission', 'mail_attachment', 'event_registration']));
+    for (const table of guarded) {
       const rows = await Promise.all(Array.from({ length: 4 }, () => dataSource.query(`SELECT count(*)::int AS n FROM ${table}`)));
       expect([table, rows.map((r) => r[0].n)]).toEqual([table, [0, 0, 0, 0]]);
     }

@@ -43,6 +43,8 @@ export function problemFor(status: number, body: Partial<ProblemDocument>, insta
   } as ProblemDocument;
 }
 
+const TOO_LARGE = 'The request body is larger than this service accepts (BODY_LIMIT_BYTES; for a raw mail, MAIL_MESSAGE_MAX_BYTES).';
+
 /** Fastify's own errors (body parsing, limits) carry a statusCode and a code like FST_ERR_CTP_INVALID_JSON_BODY. */
 function fastifyErrorDetail(err: { code?: string; message?: string; statusCode?: number }): { status: number; detail: string } | undefined {
   if (typeof err.statusCode !== 'number' || err.statusCode < 400 || err.statusCode >= 500) return undefined;
@@ -51,7 +53,7 @@ function fastifyErrorDetail(err: { code?: string; message?: string; statusCode?:
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, detail: 'The request body is not valid JSON.' };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, detail: 'The request body is larger than this service accepts (see BODY_LIMIT_BYTES).' };
+      return { status: 413, detail: TOO_LARGE };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { status: 415, detail: 'This content type is not accepted here; send application/json.' };
     default:
@@ -81,6 +83,8 @@ export function toProblem(exception: unknown, instance?: string): ProblemDocumen
     if (typeof response === 'object' && response !== null && ('detail' in response || 'errors' in response)) {
       return problemFor(status, response as Partial<ProblemDocument>, instance);
     }
+    // Fastify's body limit reaches here as Nest's exception, saying nothing of which limit.
+    if (status === HttpStatus.PAYLOAD_TOO_LARGE) return problemFor(status, { detail: TOO_LARGE }, instance);
     const { message, statusCode: _s, error: _e, status: _st, ...extensions } = (typeof response === 'string' ? { message: response } : response) as Record<string, unknown>;
     const detail = status === HttpStatus.NOT_FOUND && /^Cannot \w+ /.test(String(message)) ? 'There is no such resource.' : Array.isArray(message) ? message.join('; ') : String(message ?? '');
     // Extensions (e.g. the health checks' details) stay beside the standard members.

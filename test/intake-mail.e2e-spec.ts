@@ -323,6 +323,25 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
     expect((await db.query(`SELECT status FROM intake_submission WHERE id = $1`, [res.body.reference]))[0].status).toBe('released');
   });
 
+  it('a business signature’s links (website, address, profile) do not hold a mail; the same links in the message do', async () => {
+    const signature = ['Med vennlig hilsen', 'Kari Lunde', 'CTO, Havbruk Data AS', 'kari.lunde@havbruk-data.no | +47 912 34 567', 'www.havbruk-data.no', 'linkedin.com/in/karilunde'];
+    const withSignature = mail(
+      { From: 'Kari Lunde <kari.lunde@havbruk-data.no>', Subject: 'App for our field staff', 'Message-ID': '<sig-0001@havbruk-data.no>' },
+      ['Hei! We need an app for our field staff. Can we meet next week?', '', ...signature].join('\r\n'),
+    );
+    const linksInText = mail(
+      { From: 'Kari Lunde <kari.lunde@havbruk-data.no>', Subject: 'App for our field staff', 'Message-ID': '<sig-0002@havbruk-data.no>' },
+      ['Hei! See www.havbruk-data.no, linkedin.com/in/karilunde and kari.lunde@havbruk-data.no, then call.', '', 'Kari'].join('\r\n'),
+    );
+    const status = async (raw: Buffer) => {
+      const { body } = await post(raw).expect(202);
+      const [row] = await db.query(`SELECT status, verdict FROM intake_submission WHERE id = $1`, [body.reference]);
+      return [row.status, row.verdict.reasons.map((r: { code: string }) => r.code)];
+    };
+    expect(await status(withSignature)).toEqual(['accepted', []]);
+    expect(await status(linksInText)).toEqual(['held', ['too_many_links']]);
+  });
+
   it('refuses what is not a usable mail with a problem document, and stores nothing', async () => {
     const before = await counts();
     const wrongType = await post(FIXTURES.alternative, 'text/plain').expect(415);

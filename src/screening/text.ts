@@ -24,6 +24,9 @@ export function countLinks(text: string): number {
   return Math.max(urls, anchors);
 }
 
+/** The text with its links (as countLinks sees them) taken out. */
+export const withoutLinks = (text: string) => text.replace(URL, ' ');
+
 export const containsUrl = (text: string) => new RegExp(URL.source, 'i').test(text);
 export const containsHtml = (text: string) => HTML.test(text);
 

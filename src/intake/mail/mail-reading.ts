@@ -1,6 +1,7 @@
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { createHash } from 'node:crypto';
 import { normaliseEmail, splitName } from '../../leads/identity';
+import { countLinks, withoutLinks } from '../../screening/text';
 
 /** One file that came with a mail, decoded. */
 export interface MailFile {
@@ -95,15 +96,47 @@ export function senderName(mail: MailReading): { firstName?: string; lastName?: 
   return splitName(name);
 }
 
+// A sign-off line ("Best regards", "Med vennlig hilsen", …) that a signature block follows.
+const SIGN_OFF = /^\s*(?:(?:best|kind|warm)\s+regards|regards|best|thanks|thank you|cheers|(?:med\s+)?vennlig\s+hilsen|beste\s+hilsen|hilsen|mvh)[\s,.!]*$/i;
+// How far from the end a sign-off may stand for what follows to count as the signature.
+const SIGNATURE_MAX_LINES = 12;
+// A business signature has a website, a profile, an address; a block with more links is no signature.
+const SIGNATURE_MAX_LINKS = 3;
+
 /**
- * The words screening reads: the subject and the new text, without the quoted earlier mail, and
- * with `<address>` and `<https://…>` unwrapped (plain-text mail puts links and addresses in
- * angle brackets, which the rules would take for HTML).
+ * The text with the links of its signature block taken out: the block after the RFC 3676 `-- `
+ * line, or else after a sign-off near the end. A signature's website and profile say nothing
+ * about the message, and would trip the link rule on most business mail; its words stay for
+ * the other rules.
+ */
+export function signatureLinksRemoved(text: string): string {
+  const lines = text.split('\n');
+  let cut = lines.findIndex((line) => line === '-- ' || line === '--');
+  if (cut === -1) {
+    for (let i = lines.length - 1; i >= Math.max(0, lines.length - SIGNATURE_MAX_LINES); i--) {
+      if (SIGN_OFF.test(lines[i])) {
+        cut = i;
+        break;
+      }
+    }
+  }
+  if (cut <= 0) return text;
+  const signature = lines.slice(cut).join('\n');
+  if (countLinks(signature) > SIGNATURE_MAX_LINKS) return text;
+  return [...lines.slice(0, cut), withoutLinks(signature)].join('\n');
+}
+
+/**
+ * The words screening reads: the subject and the new text, without the quoted earlier mail and
+ * the signature's links, and with `<address>` and `<https://…>` unwrapped (plain-text mail puts links and
+ * addresses in angle brackets, which the rules would take for HTML).
  */
 export function screeningText(mail: MailReading): string {
-  const fresh = mail.text.split('\n').filter((line) => !/^\s*>/.test(line)).join('\n');
-  return [mail.subject, fresh]
-    .filter(Boolean)
-    .join('\n\n')
+  const fresh = mail.text
+    .split('\n')
+    .filter((line) => !/^\s*>/.test(line))
+    .join('\n')
+    .trimEnd()
     .replace(/<((?:mailto:)?[^<>\s@]+@[^<>\s]+|https?:\/\/[^<>\s]+|www\.[^<>\s]+)>/gi, ' $1 ');
+  return [mail.subject, signatureLinksRemoved(fresh)].filter(Boolean).join('\n\n');
 }

@@ -788,6 +788,17 @@ describe('the staff leads API (/api/persons)', () => {
       expect(await attendees(early)).toHaveLength(1);
       expect((await attendees(late))[0]).toContain('evy@merge-events.example');
       expect((await db.query(`SELECT id FROM disclosure WHERE person_id = $1 AND id = ANY($2)`, [winnerId, disclosed])).length).toBe(1);
+      // The record shows staff (and the person, on an access request) which events, and to whom their data went.
+      const record = await detail(winnerId);
+      expect(record.eventRegistrations).toEqual([
+        { eventId: late, name: 'Merge Summit 2025', date: '2025-06-01', ticketType: null, registeredAt: expect.any(String) },
+        { eventId: early, name: 'Merge Meetup 2024', date: '2024-03-01', ticketType: null, registeredAt: expect.any(String) },
+      ]);
+      // The list of the later event went out before the merge (the loser's) and after it; the earlier event's once.
+      expect(record.recipients).toEqual([
+        { recipient: `event_organiser:${late}`, kind: 'attendee_list', times: 2, firstAt: expect.any(String), lastAt: expect.any(String) },
+        { recipient: `event_organiser:${early}`, kind: 'attendee_list', times: 1, firstAt: expect.any(String), lastAt: expect.any(String) },
+      ]);
 
       const captures = await db.query(`SELECT retention_anchor_at, retention_due_at FROM capture WHERE person_id = $1 AND source = 'event'`, [winnerId]);
       expect(captures).toHaveLength(3);

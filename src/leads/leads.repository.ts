@@ -259,6 +259,25 @@ export class LeadsRepository {
     return tx.find(Activity, { where: { personId }, order: { occurredAt: 'DESC', createdAt: 'DESC' } });
   }
 
+  /** The events the person was registered for, latest first. */
+  eventRegistrations(personId: string): Promise<{ eventId: string; name: string; date: string; ticketType: string | null; registeredAt: Date }[]> {
+    return this.dataSource.query(
+      `SELECT e.id AS "eventId", e.name, e.date::text AS date, r.ticket_type AS "ticketType", r.registered_at AS "registeredAt"
+         FROM event_registration r JOIN event e ON e.id = r.event_id
+        WHERE r.person_id = $1 ORDER BY e.date DESC, e.id`,
+      [personId],
+    );
+  }
+
+  /** To whom the person's data went (the disclosure log), one line per recipient and kind. */
+  recipients(personId: string): Promise<{ recipient: string; kind: string; times: number; firstAt: Date; lastAt: Date }[]> {
+    return this.dataSource.query(
+      `SELECT recipient, kind, count(*)::int AS times, min(occurred_at) AS "firstAt", max(occurred_at) AS "lastAt"
+         FROM disclosure WHERE person_id = $1 GROUP BY recipient, kind ORDER BY max(occurred_at) DESC`,
+      [personId],
+    );
+  }
+
   countAttached(personId: string, tx: EntityManager): Promise<{ captures: number; consent_events: number; activities: number; event_registrations: number; disclosures: number }[]> {
     return tx.query(
       `SELECT (SELECT count(*)::int FROM capture WHERE person_id = $1) AS captures,

@@ -94,7 +94,9 @@ export class PersonsService {
   async get(actor: Actor, id: string): Promise<PersonDetailView> {
     const person = await this.leads.findById(id);
     if (!person) throw new NotFoundException('There is no such person.');
-    const [captures, consentEvents, timeline] = await Promise.all([this.leads.captures(id), this.leads.consentEvents(id), this.leads.activities(id)]);
+    const [captures, consentEvents, timeline, eventRegistrations, recipients] = await Promise.all([
+      this.leads.captures(id), this.leads.consentEvents(id), this.leads.activities(id), this.leads.eventRegistrations(id), this.leads.recipients(id),
+    ]);
     await this.audit.record(actor, { action: 'person.read', entityType: 'person', entityId: id });
     const warnings = await this.screening.warningsFor({ email: person.email, phone: person.phone, skype: person.skypeId });
 
@@ -116,6 +118,8 @@ export class PersonsService {
       legalBases,
       timeline: timeline.map(({ id: activityId, type, occurredAt, body, details, captureId, actorType, actorId }) => ({ id: activityId, type, occurredAt, body, details, captureId, actorType, actorId })),
       retention: { keptUntil },
+      eventRegistrations,
+      recipients,
       warnings,
     };
   }

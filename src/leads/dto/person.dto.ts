@@ -199,6 +199,22 @@ export class RetentionView {
   @ApiProperty({ format: 'date-time', description: 'The person is kept while any capture’s clock runs: the latest due date.' }) keptUntil: Date;
 }
 
+export class EventRegistrationView {
+  @ApiProperty({ format: 'uuid' }) eventId: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ format: 'date' }) date: string;
+  @ApiProperty({ nullable: true, type: String }) ticketType: string | null;
+  @ApiProperty({ format: 'date-time' }) registeredAt: Date;
+}
+
+export class RecipientView {
+  @ApiProperty({ description: '`hubspot`, or `event_organiser:<event id>`.' }) recipient: string;
+  @ApiProperty({ description: 'What went: `contact_upsert`, `attendee_list`, …' }) kind: string;
+  @ApiProperty() times: number;
+  @ApiProperty({ format: 'date-time' }) firstAt: Date;
+  @ApiProperty({ format: 'date-time' }) lastAt: Date;
+}
+
 export class PersonDetailView extends PersonView {
   @ApiProperty({ type: [CaptureView] }) captures: CaptureView[];
   @ApiProperty({ type: [ConsentStateView], description: 'The current state per purpose (the latest event).' }) consents: ConsentStateView[];
@@ -206,6 +222,8 @@ export class PersonDetailView extends PersonView {
   @ApiProperty({ type: Object, description: 'Purpose -> the legal bases it is processed on, over all captures.' }) legalBases: Record<string, string[]>;
   @ApiProperty({ type: [ActivityView] }) timeline: ActivityView[];
   @ApiProperty({ type: RetentionView }) retention: RetentionView;
+  @ApiProperty({ type: [EventRegistrationView], description: 'The events the person was registered for, latest first.' }) eventRegistrations: EventRegistrationView[];
+  @ApiProperty({ type: [RecipientView], description: 'To whom the person’s data was disclosed (the disclosure log; policy 9.1, 9.5).' }) recipients: RecipientView[];
   @ApiProperty({ type: [String], description: 'Screening matches on staff-entered data, which is never held: a block-listed sender, a disposable address.' }) warnings: string[];
 }
 

@@ -2,7 +2,7 @@
  * `npm run bench -- import`: an Eventbrite-style attendee list of 100,000 lines (20% of them
  * people already among 1,000,000 in the database) imported end to end through the service,
  * which runs in its own process as production does: HTTP upload (dryRun=false), then polling
- * the import until it is done. The import is set-based (batches of 1,000 lines: one locked
+ * the import until it is done. The import is set-based (batches of 500 lines: one locked
  * lookup, one write statement for persons, captures, timeline, registrations, audit, outbox).
  *
  * Baseline, in the same run, on a copy of the same database: COPY of the same file into a

@@ -1,7 +1,6 @@
 import { openRequestScope } from './access/access-context';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import multipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
@@ -10,6 +9,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module';
 import { requestIdFor } from './common/logging';
+import { registerMultipart } from './common/multipart';
 import { ProblemDetailsFilter } from './common/problem-details';
 import { createValidationPipe } from './common/validation';
 import { IntakeFormsService } from './intake/forms/intake-forms.service';
@@ -59,8 +59,9 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       },
     },
   });
-  // Multipart form posts become plain fields; a form that sends files is refused (413), not silently stripped.
-  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { files: 0, fields: 200, fieldSize: config.BODY_LIMIT_BYTES } });
+  // Multipart form posts become plain fields; a form that sends files is refused (413), not silently
+  // stripped. Routes taking an upload read it themselves, after the guards (StreamedMultipart).
+  await registerMultipart(app, { files: 0, fields: 200, fieldSize: config.BODY_LIMIT_BYTES });
   // CORS only where browsers post: each web form's own registered origins.
   const forms = app.get(IntakeFormsService);
   await app.register(cors, {

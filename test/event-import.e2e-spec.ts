@@ -1,10 +1,13 @@
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { runAsSystem } from '../src/access/access-context';
 import { SYSTEM_ACTOR } from '../src/common/actor';
+import { MAX_IMPORT_FILE_BYTES } from '../src/events/event-imports.service';
 import { LeadsService } from '../src/leads/leads.service';
 import { startTestApp, type TestApp } from './helpers/app';
 
@@ -57,6 +60,40 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     const { view } = await finished(eventId, res.body.id);
     expect(view.status).toBe('done');
     return view;
+  }
+
+  /**
+   * Sends the headers of a multipart upload declaring `declaredBytes` and only its first 64 KiB,
+   * and returns the answer the service gives while the rest is still unsent (or fails at the
+   * deadline): proof that the answer did not wait for the body.
+   */
+  async function answerBeforeBody(path: string, declaredBytes: number, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: Record<string, any> }> {
+    const server = t.app.getHttpServer();
+    if (!server.address()) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const boundary = 'attendee-list-boundary';
+    const first = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\nEmail\r\n`), Buffer.alloc(64 * 1024, 'a')]);
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(declaredBytes), ...headers } });
+      const deadline = setTimeout(() => {
+        req.destroy();
+        reject(new Error('no answer while the body was unsent: the service waited for it'));
+      }, 15_000);
+      req.on('error', (err) => {
+        clearTimeout(deadline);
+        reject(err);
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          clearTimeout(deadline);
+          req.destroy();
+          resolve({ status: res.statusCode!, headers: res.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') });
+        });
+      });
+      req.write(first);
+    });
   }
 
   const personByEmail = async (email: string) => (await db.query(`SELECT * FROM person WHERE email = $1`, [email]))[0];
@@ -295,6 +332,103 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     await upload(eventId, Buffer.from('PK\u0003\u0004 not really a zip'), { name: 'x.xlsx' }).expect(422);
     await t.http().post(`/api/events/00000000-0000-4000-8000-000000000000/imports`).set(as(staff.token)).attach('file', Buffer.from(cards), 'a.csv').expect(404);
     expect(await count(`SELECT 1 FROM event_import`)).toBe(before);
+  });
+
+  it('[SEC-ACCESS] the upload is read only after sign-in: without a token the answer is 401 while most of the body is unsent, and nothing is stored', async () => {
+    const eventId = await newEvent();
+    const before = { imports: await count(`SELECT 1 FROM event_import`), chunks: await count(`SELECT 1 FROM event_import_chunk`) };
+    // Declared larger than the upload limit: had the body been read before the guard, this would be a 413 (or no answer at all).
+    const res = await answerBeforeBody(`/api/events/${eventId}/imports?dryRun=false`, MAX_IMPORT_FILE_BYTES + 10 * 1024 * 1024);
+    expect(res.status).toBe(401);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    // The rest of the body is not read only to be thrown away: the connection is closed.
+    expect(res.headers.connection).toBe('close');
+    const forbidden = await answerBeforeBody(`/api/events/${eventId}/imports`, MAX_IMPORT_FILE_BYTES + 10 * 1024 * 1024, as(sales.token));
+    expect(forbidden.status).toBe(403);
+    expect({ imports: await count(`SELECT 1 FROM event_import`), chunks: await count(`SELECT 1 FROM event_import_chunk`) }).toEqual(before);
+  });
+
+  it('a file over the limit is refused with 413 naming the limit, and leaves no import and no stored piece', async () => {
+    const eventId = await newEvent();
+    const before = { imports: await count(`SELECT 1 FROM event_import`), chunks: await count(`SELECT 1 FROM event_import_chunk`) };
+    // Declared too large: refused before the body is read.
+    const declared = await answerBeforeBody(`/api/events/${eventId}/imports`, MAX_IMPORT_FILE_BYTES + 2 * 1024 * 1024, as(staff.token));
+    expect(declared.status).toBe(413);
+    expect(declared.body.detail).toContain('50 MiB');
+    expect(declared.headers.connection).toBe('close');
+    // A file one byte over, its size not known until it has streamed in: stored as it came, then rolled back.
+    const big = Buffer.alloc(MAX_IMPORT_FILE_BYTES + 1, 'x');
+    big.write('Email\r\n');
+    const res = await upload(eventId, big, { dryRun: false }).expect(413);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body.detail).toContain('50 MiB');
+    expect(res.body.errors).toEqual([{ field: 'file', message: `must be at most ${MAX_IMPORT_FILE_BYTES} bytes` }]);
+    expect({ imports: await count(`SELECT 1 FROM event_import`), chunks: await count(`SELECT 1 FROM event_import_chunk`) }).toEqual(before);
+  });
+
+  it('the mapping may come after the file; a second file, a file under another name or an unknown field is a 422', async () => {
+    const eventId = await newEvent();
+    const cards = Buffer.from(crlf('Navn på kort;Kontakt', 'Kari Kort;kari@after.example'));
+    const res = await t.http().post(`/api/events/${eventId}/imports`).set(as(staff.token)).attach('file', cards, 'cards.csv').field('mapping', JSON.stringify({ 'Navn på kort': 'fullName', Kontakt: 'email' })).expect(201);
+    expect(res.body.columns).toEqual([{ header: 'Navn på kort', target: 'fullName' }, { header: 'Kontakt', target: 'email' }]);
+    const before = await count(`SELECT 1 FROM event_import`);
+    const file = Buffer.from(crlf('Email', 'one@two.example'));
+    let bad = await t.http().post(`/api/events/${eventId}/imports`).set(as(staff.token)).attach('file', file, 'a.csv').attach('file', file, 'b.csv').expect(422);
+    expect(bad.body.errors).toEqual([{ field: 'file', message: 'attach one file only' }]);
+    bad = await t.http().post(`/api/events/${eventId}/imports`).set(as(staff.token)).attach('attendees', file, 'a.csv').expect(422);
+    expect(bad.body.errors).toEqual([{ field: 'attendees', message: expect.stringContaining('not a field') }]);
+    bad = await t.http().post(`/api/events/${eventId}/imports`).set(as(staff.token)).field('notes', 'x').attach('file', file, 'a.csv').expect(422);
+    expect(bad.body.errors).toEqual([{ field: 'notes', message: 'is not a field of this form' }]);
+    expect(await count(`SELECT 1 FROM event_import`)).toBe(before);
+  });
+
+  it('a stray CR (after a closing quote, too) is a line break, and a NUL in a cell is replaced: the direct import runs to the end', async () => {
+    const eventId = await newEvent();
+    // Past the first 64 KiB: the header is read from that much, and there a NUL means a binary file.
+    const filler = Array.from({ length: 900 }, (_, i) => `filler${i}@cr.example,Filler,${'Padding AS '.repeat(8)}`);
+    const file = `Email,First Name,Company\r\n${filler.join('\r\n')}\r\nann@cr.example,"Ann"\rbob@cr.example,"Bob",Bee AS\r\nnul@cr.example,Nu\u0000ll,Null AS\r\n`;
+    const res = await upload(eventId, file, { dryRun: false }).expect(202);
+    expect(res.body.progress).toEqual({ processed: 0, total: 903 });
+    const { view } = await finished(eventId, res.body.id);
+    expect(view).toMatchObject({ status: 'done', error: null });
+    expect(view.outcome).toMatchObject({ rows: 903, newPersons: 903, rejectedRows: 0 });
+    expect(await personByEmail('bob@cr.example')).toMatchObject({ first_name: 'Bob', company_name: 'Bee AS' });
+    expect(await db.query(`SELECT line FROM event_registration r JOIN person p ON p.id = r.person_id WHERE p.email = 'bob@cr.example'`)).toEqual([{ line: 903 }]);
+    expect((await personByEmail('nul@cr.example')).first_name).toBe('Nu\ufffdll');
+  });
+
+  it('a file whose stored copy was deleted (never imported in time) is stored again when uploaded again, and imported as that same import', async () => {
+    const eventId = await newEvent();
+    const file = crlf('Email,First Name', 'again@purged.example,Again');
+    const dry = await upload(eventId, file).expect(201);
+    // What the purge does to an upload nobody imported in time.
+    await db.query(`UPDATE event_import SET file_deleted_at = now() WHERE id = $1`, [dry.body.id]);
+    await db.query(`DELETE FROM event_import_chunk WHERE import_id = $1`, [dry.body.id]);
+    await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(409);
+    expect((await upload(eventId, file).expect(200)).body.id).toBe(dry.body.id);
+    expect(await count(`SELECT 1 FROM event_import_chunk WHERE import_id = $1`, [dry.body.id])).toBe(0);
+    const res = await upload(eventId, file, { dryRun: false }).expect(202);
+    expect(res.body.id).toBe(dry.body.id);
+    expect((await finished(eventId, dry.body.id)).view.status).toBe('done');
+    expect(await personByEmail('again@purged.example')).toMatchObject({ first_name: 'Again' });
+    expect(await count(`SELECT 1 FROM event_import WHERE event_id = $1`, [eventId])).toBe(1);
+  });
+
+  it('the dry run counts what the import then does, also for people named again in a later batch', async () => {
+    const eventId = await newEvent();
+    await importFile(eventId, crlf('Email,First Name', 'ragnhild@again.example,Ragnhild'));
+    await seedWebForm({ firstName: 'Xavier', email: 'xavier@again.example', phone: '+4790011223' });
+    // The first batch (500 attendees): Ragnhild (registered already), someone known by a new phone alone, Xavier by e-mail.
+    const lines = ['Email,First Name,Mobile', 'ragnhild@again.example,Ragnhild,', ',Phone Only,+4790055667', 'xavier@again.example,Xavier,'];
+    for (let i = 0; i < 497; i++) lines.push(`batch${i}@again.example,Batch ${i},`);
+    // The second batch names each of them again, by another key where it can: all three are duplicates.
+    lines.push('ragnhild@again.example,Ragnhild,', 'phone.only@again.example,Phone Only,+4790055667', ',Xavier,+4790011223', 'late@again.example,Late,');
+    const dry = await upload(eventId, crlf(...lines)).expect(201);
+    expect(dry.body.analysis).toEqual({ rows: 504, newPersons: 499, matchedPersons: 1, registrations: 500, alreadyRegistered: 1, notAttending: 0, duplicateRows: 3, rejectedRows: 0 });
+    await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
+    const { view } = await finished(eventId, dry.body.id);
+    expect(view.outcome).toEqual(dry.body.analysis);
+    expect(await count(`SELECT 1 FROM event_registration WHERE event_id = $1`, [eventId])).toBe(501);
   });
 
   it('an XLSX workbook (first sheet; links, numbers and rich text read as text)', async () => {

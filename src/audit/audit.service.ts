@@ -13,6 +13,13 @@ export const MASKED = '[personal data]';
 type Snapshot = Record<string, unknown> | null | undefined;
 
 const comparable = (v: unknown) => JSON.stringify(v instanceof Date ? v.toISOString() : v ?? null);
+/** comparable(b) === comparable(a), without serialising the common case of text or nothing (bulk writers diff thousands of snapshots). */
+const same = (b: unknown, a: unknown) => {
+  if (b === a || ((b === undefined || b === null) && (a === undefined || a === null))) return true;
+  if (typeof b === 'string' && (typeof a === 'string' || a === undefined || a === null)) return false;
+  if (typeof a === 'string' && (b === undefined || b === null)) return false;
+  return comparable(b) === comparable(a);
+};
 
 /**
  * The fields that differ between two snapshots of an entity, as `{field: {before, after}}`.
@@ -24,7 +31,7 @@ export function diffChanges(entityType: string, before: Snapshot, after: Snapsho
   for (const field of fields) {
     const b = before?.[field];
     const a = after?.[field];
-    if (comparable(b) === comparable(a)) continue;
+    if (same(b, a)) continue;
     const mask = (v: unknown) => (v === undefined || v === null ? null : isPersonalField(entityType, field) ? MASKED : v);
     changes[field] = { before: mask(b), after: mask(a) };
   }

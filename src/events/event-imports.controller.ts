@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
-import { RouteConfig } from '@nestjs/platform-fastify';
+import { Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiConflictResponse, ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/decorators';
 import { CurrentActor, type Actor } from '../common/actor';
+import { StreamedForm, StreamedMultipart, type UploadForm } from '../common/multipart';
 import { ImportListQuery, ImportPage, ImportUploadForm, ImportUploadQuery, ImportView } from './dto/event-import.dto';
 import { EventImportsService, MAX_IMPORT_FILE_BYTES } from './event-imports.service';
 
@@ -15,8 +15,8 @@ export class EventImportsController {
   constructor(private readonly imports: EventImportsService) {}
 
   @Post()
-  // The app's multipart plugin refuses files by default; this route takes exactly one.
-  @RouteConfig({ multipartOptions: { limits: { files: 1, fileSize: MAX_IMPORT_FILE_BYTES } } })
+  // The upload is read by the service, after the guards, straight into storage (never whole in memory).
+  @StreamedMultipart()
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: ImportUploadForm })
   @ApiOperation({ summary: 'Upload an attendee list (CSV or XLSX): a dry run unless dryRun=false, then the import runs in the background' })
@@ -27,11 +27,10 @@ export class EventImportsController {
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
     @Query() query: ImportUploadQuery,
-    @Body() body: unknown,
-    @Req() request: FastifyRequest,
+    @StreamedForm({ files: 1, fileSize: MAX_IMPORT_FILE_BYTES, fields: 20, parts: 40 }) form: UploadForm | null,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ImportView> {
-    const { status, view } = await this.imports.upload(actor, id, request.isMultipart() ? body : null, query.dryRun !== 'false');
+    const { status, view } = await this.imports.upload(actor, id, form, query.dryRun !== 'false');
     void reply.status(status).header('Location', view.links.self);
     return view;
   }

@@ -54,6 +54,7 @@ export interface BatchWrite {
   newPersons: { id: string; fields: PersonFields }[];
   /** Matched persons: their fields after filling blanks, and whether HubSpot is owed the change. */
   updatedPersons: { id: string; fields: Required<PersonFields>; resync: boolean }[];
+  /** What every capture, timeline entry and audit line of the batch shares. */
   capture: {
     receivedAt: Date;
     contentType: string;
@@ -63,15 +64,33 @@ export interface BatchWrite {
     actorType: string;
     actorId: string | null;
   };
-  captures: { id: string; personId: string; sourceRef: string; payloadJson: string; mapped: PersonFields; anchorAt: Date; dueAt: Date }[];
+  event: { name: string; date: string };
+  audit: Pick<AuditEntry, 'actorType' | 'actorId' | 'entityType' | 'requestId' | 'ip'>;
+  /**
+   * One registration per index, column by column: its capture (the line as received, the fields
+   * read from it, the retention clock), timeline entry, registration row, audit line (its
+   * action and changes as AuditService.entry made them) and, unless `outbox` is false (a
+   * restricted person, 9.4), a HubSpot outbox row. Dates travel as ISO text.
+   */
+  registrations: {
+    captureIds: string[];
+    personIds: string[];
+    lines: number[];
+    payloadJsons: string[];
+    mappedJsons: string[];
+    anchorsAt: string[];
+    duesAt: string[];
+    ticketTypes: (string | null)[];
+    orderRefs: (string | null)[];
+    attendeeRefs: (string | null)[];
+    attendeeStatuses: (string | null)[];
+    auditActions: string[];
+    auditChangesJsons: string[];
+    outbox: boolean[];
+  };
   /** Older event captures of these persons take the later anchor; the due date follows each capture's policy version. */
   clockMoves: { personId: string; anchorAt: Date }[];
   eventYearsByPolicyVersion: { version: string; years: number }[];
-  activityAt: Date;
-  activities: { personId: string; captureId: string; details: Record<string, unknown> }[];
-  registrations: { personId: string; captureId: string; line: number; ticketType: string | null; orderRef: string | null; attendeeRef: string | null }[];
-  audits: Omit<AuditEntry, 'id' | 'occurredAt'>[];
-  outbox: string[];
   rejections: Rejection[];
 }
 
@@ -108,11 +127,25 @@ export class EventImportsRepository {
 
   // --- the import row ---------------------------------------------------------------------
 
-  async insert(tx: EntityManager, i: NewImport): Promise<EventImport> {
+  /**
+   * The row an upload's pieces are stored under while it arrives, in the upload's transaction
+   * (no one else sees it); `complete` gives it the file's hash and shape once all of it is read.
+   */
+  async insertPending(tx: EntityManager, eventId: string): Promise<string> {
     const rows = await tx.query(
-      `INSERT INTO event_import (event_id, status, file_sha256, file_bytes, format, encoding, delimiter, columns, mapping, created_by, started_by, total_rows, request_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
-      [i.eventId, i.status, i.fileSha256, i.fileBytes, i.format, i.encoding, i.delimiter, JSON.stringify(i.columns), i.mapping && JSON.stringify(i.mapping), i.createdBy, i.startedBy, i.totalRows, i.requestId],
+      `INSERT INTO event_import (id, event_id, status, file_sha256, file_bytes, format, columns) SELECT g.id, $1, 'analysed', 'pending:' || g.id, 0, 'csv', '[]'
+         FROM (SELECT gen_random_uuid() AS id) g RETURNING id`,
+      [eventId],
+    );
+    return rows[0].id as string;
+  }
+
+  async complete(tx: EntityManager, id: string, i: NewImport): Promise<EventImport> {
+    const [rows] = await tx.query(
+      `UPDATE event_import SET status = $2, file_sha256 = $3, file_bytes = $4, format = $5, encoding = $6, delimiter = $7, columns = $8, mapping = $9, created_by = $10, started_by = $11,
+              total_rows = $12, request_id = $13, created_at = now(), updated_at = now()
+        WHERE id = $1 RETURNING *`,
+      [id, i.status, i.fileSha256, i.fileBytes, i.format, i.encoding, i.delimiter, JSON.stringify(i.columns), i.mapping && JSON.stringify(i.mapping), i.createdBy, i.startedBy, i.totalRows, i.requestId],
     );
     return camelRow<EventImport>(rows[0]);
   }
@@ -122,14 +155,14 @@ export class EventImportsRepository {
     return rows.length ? camelRow<EventImport>(rows[0]) : null;
   }
 
-  async findByHash(eventId: string, sha256: string): Promise<EventImport | null> {
-    const rows = await this.dataSource.query(`SELECT * FROM event_import WHERE event_id = $1 AND file_sha256 = $2`, [eventId, sha256]);
+  async findByHash(eventId: string, sha256: string, tx: EntityManager = this.dataSource.manager): Promise<EventImport | null> {
+    const rows = await tx.query(`SELECT * FROM event_import WHERE event_id = $1 AND file_sha256 = $2`, [eventId, sha256]);
     return rows.length ? camelRow<EventImport>(rows[0]) : null;
   }
 
-  /** An upload whose dry run could not finish: its file and rejected lines go with it (cascade). */
-  async remove(id: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM event_import WHERE id = $1`, [id]);
+  /** An upload whose dry run could not finish (or a pending one not needed): its file and rejected lines go with it (cascade). */
+  async remove(id: string, tx: EntityManager = this.dataSource.manager): Promise<void> {
+    await tx.query(`DELETE FROM event_import WHERE id = $1`, [id]);
   }
 
   async listForEvent(eventId: string, limit: number, before?: [string, string]): Promise<EventImport[]> {
@@ -155,12 +188,36 @@ export class EventImportsRepository {
 
   // --- the stored file --------------------------------------------------------------------
 
-  async storeFile(tx: EntityManager, importId: string, file: Buffer): Promise<void> {
-    await tx.query(`DELETE FROM event_import_chunk WHERE import_id = $1`, [importId]);
-    for (let seq = 0, at = 0; at < file.length; seq++, at += CHUNK_BYTES) {
-      await tx.query(`INSERT INTO event_import_chunk (import_id, seq, data) VALUES ($1, $2, $3)`, [importId, seq, file.subarray(at, at + CHUNK_BYTES)]);
-    }
-    await tx.query(`UPDATE event_import SET file_deleted_at = NULL WHERE id = $1`, [importId]);
+  /**
+   * Stores a file as it arrives, in pieces of CHUNK_BYTES: at most one piece is held in memory,
+   * and `write` resolves once the piece is stored (the caller reads no further until then).
+   */
+  fileWriter(tx: EntityManager, importId: string): { write(data: Buffer): Promise<void>; end(): Promise<void> } {
+    let held: Buffer[] = [];
+    let heldBytes = 0;
+    let seq = 0;
+    const flush = async () => {
+      const piece = Buffer.concat(held, heldBytes);
+      [held, heldBytes] = [[], 0];
+      await tx.query(`INSERT INTO event_import_chunk (import_id, seq, data) VALUES ($1, $2, $3)`, [importId, seq++, piece]);
+    };
+    return {
+      async write(data) {
+        held.push(data);
+        heldBytes += data.length;
+        if (heldBytes >= CHUNK_BYTES) await flush();
+      },
+      async end() {
+        if (heldBytes) await flush();
+      },
+    };
+  }
+
+  /** Gives an earlier import (whose stored file was deleted) the pieces of the same file uploaded again. */
+  async moveFile(tx: EntityManager, fromImportId: string, toImportId: string): Promise<void> {
+    await tx.query(`DELETE FROM event_import_chunk WHERE import_id = $1`, [toImportId]);
+    await tx.query(`UPDATE event_import_chunk SET import_id = $2 WHERE import_id = $1`, [fromImportId, toImportId]);
+    await tx.query(`UPDATE event_import SET file_deleted_at = NULL WHERE id = $1`, [toImportId]);
   }
 
   /**
@@ -170,21 +227,21 @@ export class EventImportsRepository {
    * for the connection (a stream is read wherever the consumer pulls it from). A missing piece
    * is an error, never a silently shorter file.
    */
-  openFile(importId: string, expectedBytes: number, as: <T>(work: () => Promise<T>) => Promise<T>): Readable {
+  openFile(importId: string, expectedBytes: number, as: <T>(work: () => Promise<T>) => Promise<T>, tx?: EntityManager): Readable {
     const dataSource = this.dataSource;
+    const text = `SELECT encode(substring(data FROM $3 FOR ${SLICE_BYTES}), 'base64') AS b64, length(data) AS size FROM event_import_chunk WHERE import_id = $1 AND seq = $2`;
     async function* slices(): AsyncGenerator<Buffer> {
-      const runner = dataSource.createQueryRunner();
+      // In a transaction (an upload not yet committed): its own connection, the only one that sees the pieces.
+      const runner = tx ? null : dataSource.createQueryRunner();
       try {
-        const client = (await as(() => runner.connect())) as PoolClient;
+        const client = runner ? ((await as(() => runner.connect())) as PoolClient) : null;
+        const fetch = async (values: unknown[]) =>
+          client ? (await client.query<{ b64: string | null; size: number }>({ name: 'event_import_file_slice', text, values })).rows : ((await tx!.query(text, values)) as { b64: string | null; size: number }[]);
         let read = 0;
         for (let seq = 0; read < expectedBytes; seq++) {
           let pieceRead = 0;
           for (;;) {
-            const { rows } = await client.query<{ b64: string | null; size: number }>({
-              name: 'event_import_file_slice',
-              text: `SELECT encode(substring(data FROM $3 FOR ${SLICE_BYTES}), 'base64') AS b64, length(data) AS size FROM event_import_chunk WHERE import_id = $1 AND seq = $2`,
-              values: [importId, seq, pieceRead + 1],
-            });
+            const rows = await fetch([importId, seq, pieceRead + 1]);
             if (!rows.length) throw new Error('stored import file is incomplete');
             const slice = Buffer.from(rows[0].b64 ?? '', 'base64');
             pieceRead += slice.length;
@@ -194,7 +251,7 @@ export class EventImportsRepository {
           }
         }
       } finally {
-        await runner.release();
+        await runner?.release();
       }
     }
     return Readable.from(slices(), { objectMode: false });
@@ -339,6 +396,8 @@ export class EventImportsRepository {
    * The whole batch in one statement: new persons, filled-in persons, captures, moved clocks,
    * timeline entries, registrations, audit lines, HubSpot outbox rows and rejected lines.
    * Foreign keys are checked at the statement's end, so the captures may name persons it inserts.
+   * The registrations travel once (`e`), and each table's rows are made from them: the ids,
+   * source reference and the timeline entry's event part are not sent again per table.
    */
   async writeBatch(session: BatchSession, w: BatchWrite): Promise<void> {
     const params: unknown[] = [];
@@ -349,49 +408,53 @@ export class EventImportsRepository {
     // kilobytes per batch that the JavaScript heap would have to hold and collect.
     const unnest = (...cols: string[]) => `ROWS FROM (${cols.join(', ')})`;
     const arr = (values: unknown[], type: string) => `unnest(${$(values)}::${type}[])`;
+    // Ids, numbers, flags and ISO times need no quoting: their array literal is a join, not an escape per element.
+    const plain = (values: (string | number | boolean)[], type: string) => `unnest(${$(`{${values.join(',')}}`)}::${type}[])`;
     const elements = (texts: string[]) => `jsonb_array_elements(convert_from(${$(jsonArrayBytes(texts))}::bytea, 'UTF8')::jsonb)`;
     const c = w.capture;
-    const a0 = w.audits[0];
-    const [actorType, actorId] = [$(c.actorType), $(c.actorId)];
+    const g = w.registrations;
+    // The import's id twice: as uuid and as text (one parameter cannot be both).
+    const [actorType, actorId, importId, importText] = [$(c.actorType), $(c.actorId), $(w.importId), $(w.importId)];
     const text = `WITH
+      e AS MATERIALIZED (SELECT * FROM ${unnest(
+        plain(g.captureIds, 'uuid'), plain(g.personIds, 'uuid'), plain(g.lines, 'int'), elements(g.payloadJsons), elements(g.mappedJsons), plain(g.anchorsAt, 'timestamptz'), plain(g.duesAt, 'timestamptz'),
+        arr(g.ticketTypes, 'text'), arr(g.orderRefs, 'text'), arr(g.attendeeRefs, 'text'), arr(g.attendeeStatuses, 'text'), plain(g.auditActions, 'text'), elements(g.auditChangesJsons), plain(g.outbox, 'boolean'),
+      )} AS u(capture_id, person_id, line, payload, mapped, anchor_at, due_at, ticket_type, order_ref, attendee_ref, attendee_status, audit_action, audit_changes, outbox)),
       np AS (INSERT INTO person (id, ${PERSON_COLS.join(', ')})
-        SELECT * FROM unnest(${$(col(w.newPersons, (p) => p.id))}::uuid[], ${PERSON_KEYS.map((k) => `${$(col(w.newPersons, (p) => p.fields[k] ?? null))}::text[]`).join(', ')})),
+        SELECT * FROM unnest(${$(`{${col(w.newPersons, (p) => p.id).join(',')}}`)}::uuid[], ${PERSON_KEYS.map((k) => `${$(col(w.newPersons, (p) => p.fields[k] ?? null))}::text[]`).join(', ')})),
       up AS (UPDATE person p SET ${PERSON_COLS.map((c) => `${c} = u.${c}`).join(', ')},
           sync_state = CASE WHEN p.sync_state IN ('synced', 'failed') AND u.resync THEN 'pending' ELSE p.sync_state END, updated_at = now()
-        FROM unnest(${$(col(w.updatedPersons, (p) => p.id))}::uuid[], ${PERSON_KEYS.map((k) => `${$(col(w.updatedPersons, (p) => p.fields[k]))}::text[]`).join(', ')},
+        FROM unnest(${$(`{${col(w.updatedPersons, (p) => p.id).join(',')}}`)}::uuid[], ${PERSON_KEYS.map((k) => `${$(col(w.updatedPersons, (p) => p.fields[k]))}::text[]`).join(', ')},
                     ${$(col(w.updatedPersons, (p) => p.resync))}::boolean[]) AS u(id, ${PERSON_COLS.join(', ')}, resync)
         WHERE p.id = u.id),
       c AS (INSERT INTO capture (id, person_id, source, source_ref, received_at, content_type, payload, mapped, legal_bases, consents_given, policy_version,
                                  retention_anchor, retention_anchor_at, retention_due_at, actor_type, actor_id)
-        SELECT u.id, u.person_id, 'event', u.source_ref, ${$(c.receivedAt)}, ${$(c.contentType)}, u.payload, u.mapped, ${$(JSON.stringify(c.legalBases))}::jsonb, '{}', ${$(c.policyVersion)},
-               ${$(c.retentionAnchor)}, u.anchor_at, u.due_at, ${actorType}, ${actorId}::uuid
-          FROM ${unnest(arr(col(w.captures, (x) => x.id), 'uuid'), arr(col(w.captures, (x) => x.personId), 'uuid'), arr(col(w.captures, (x) => x.sourceRef), 'text'),
-                        elements(col(w.captures, (x) => x.payloadJson) as string[]), elements(col(w.captures, (x) => JSON.stringify(x.mapped)) as string[]),
-                        arr(col(w.captures, (x) => x.anchorAt), 'timestamptz'), arr(col(w.captures, (x) => x.dueAt), 'timestamptz'))}
-               AS u(id, person_id, source_ref, payload, mapped, anchor_at, due_at)),
+        SELECT e.capture_id, e.person_id, 'event', 'event_import:' || ${importText}::text || ':' || e.line, ${$(c.receivedAt)}, ${$(c.contentType)}, e.payload, e.mapped,
+               ${$(JSON.stringify(c.legalBases))}::jsonb, '{}', ${$(c.policyVersion)}, ${$(c.retentionAnchor)}, e.anchor_at, e.due_at, ${actorType}, ${actorId}::uuid
+          FROM e),
       mv AS (UPDATE capture k SET retention_anchor_at = u.anchor_at,
                 retention_due_at = ((u.anchor_at AT TIME ZONE 'UTC') + make_interval(years => v.years)) AT TIME ZONE 'UTC'
         FROM unnest(${$(col(w.clockMoves, (m) => m.personId))}::uuid[], ${$(col(w.clockMoves, (m) => m.anchorAt))}::timestamptz[]) AS u(person_id, anchor_at),
              unnest(${$(col(w.eventYearsByPolicyVersion, (v) => v.version))}::text[], ${$(col(w.eventYearsByPolicyVersion, (v) => v.years))}::int[]) AS v(version, years)
         WHERE k.person_id = u.person_id AND k.source = 'event' AND k.retention_anchor = 'last_event_registration'
           AND k.retention_anchor_at < u.anchor_at AND k.policy_version = v.version),
+      -- The timeline entry: the event, and the line's ticket and status.
       a AS (INSERT INTO activity (person_id, type, occurred_at, details, capture_id, actor_type, actor_id)
-        SELECT u.person_id, 'event_registration', ${$(w.activityAt)}, u.details, u.capture_id, ${actorType}, ${actorId}::uuid
-          FROM ${unnest(arr(col(w.activities, (x) => x.personId), 'uuid'), arr(col(w.activities, (x) => x.captureId), 'uuid'), elements(col(w.activities, (x) => JSON.stringify(x.details)) as string[]))}
-               AS u(person_id, capture_id, details)),
+        SELECT e.person_id, 'event_registration', ${$(c.receivedAt)},
+               jsonb_build_object('eventId', ${$(w.eventId)}::text, 'eventName', ${$(w.event.name)}::text, 'eventDate', ${$(w.event.date)}::text, 'importId', ${importText}::text,
+                                  'line', e.line, 'ticketType', e.ticket_type, 'attendeeStatus', e.attendee_status),
+               e.capture_id, ${actorType}, ${actorId}::uuid
+          FROM e),
       r AS (INSERT INTO event_registration (event_id, person_id, capture_id, import_id, line, ticket_type, order_ref, attendee_ref)
-        SELECT ${$(w.eventId)}::uuid, u.person_id, u.capture_id, ${$(w.importId)}::uuid, u.line, u.ticket_type, u.order_ref, u.attendee_ref
-          FROM unnest(${$(col(w.registrations, (x) => x.personId))}::uuid[], ${$(col(w.registrations, (x) => x.captureId))}::uuid[], ${$(col(w.registrations, (x) => x.line))}::int[],
-                      ${$(col(w.registrations, (x) => x.ticketType))}::text[], ${$(col(w.registrations, (x) => x.orderRef))}::text[], ${$(col(w.registrations, (x) => x.attendeeRef))}::text[])
-               AS u(person_id, capture_id, line, ticket_type, order_ref, attendee_ref)),
+        SELECT ${$(w.eventId)}::uuid, e.person_id, e.capture_id, ${importId}::uuid, e.line, e.ticket_type, e.order_ref, e.attendee_ref FROM e),
       -- One actor and request for the whole batch (AuditService.entry's shape, the varying parts per person).
       au AS (INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id, changes, request_id, ip)
-        SELECT ${$(a0?.actorType ?? c.actorType)}, ${$(a0?.actorId ?? null)}::uuid, u.action, ${$(a0?.entityType ?? 'person')}, u.entity_id, nullif(u.changes, 'null'::jsonb), ${$(a0?.requestId ?? null)}, ${$(a0?.ip ?? null)}::inet
-          FROM ${unnest(arr(col(w.audits, (x) => x.action), 'text'), arr(col(w.audits, (x) => x.entityId), 'text'), elements(col(w.audits, (x) => JSON.stringify(x.changes)) as string[]))}
-               AS u(action, entity_id, changes)),
-      o AS (INSERT INTO hubspot_outbox (person_id, kind) SELECT u.person_id, 'upsert' FROM unnest(${$(w.outbox)}::uuid[]) AS u(person_id)),
+        SELECT ${$(w.audit.actorType)}, ${$(w.audit.actorId)}::uuid, e.audit_action, ${$(w.audit.entityType)}, e.person_id::text, nullif(e.audit_changes, 'null'::jsonb),
+               ${$(w.audit.requestId)}, ${$(w.audit.ip)}::inet
+          FROM e),
+      o AS (INSERT INTO hubspot_outbox (person_id, kind) SELECT e.person_id, 'upsert' FROM e WHERE e.outbox),
       rj AS (INSERT INTO event_import_rejection (import_id, line, reason, message, values)
-        SELECT ${$(w.importId)}::uuid, u.line, u.reason, u.message, nullif(u.vals, 'null'::jsonb)
+        SELECT ${importId}::uuid, u.line, u.reason, u.message, nullif(u.vals, 'null'::jsonb)
           FROM ${unnest(arr(col(w.rejections, (x) => x.line), 'int'), arr(col(w.rejections, (x) => x.reason), 'text'), arr(col(w.rejections, (x) => x.message), 'text'),
                         elements(col(w.rejections, (x) => JSON.stringify(x.values)) as string[]))} AS u(line, reason, message, vals)
         ON CONFLICT DO NOTHING)

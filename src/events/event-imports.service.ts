@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { currentIdentity, runAsStaff, runAsSystem, runWithoutIdentity } from '../access/access-context';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
+import type { UploadForm } from '../common/multipart';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { ProblemException, type FieldError } from '../common/problem-details';
 import type { AppConfig } from '../config/app-config';
@@ -14,19 +15,50 @@ import type { Event } from './entities/event.entity';
 import { BATCH_ROWS, EventImportRunner } from './event-import.runner';
 import { EventImportsRepository } from './event-imports.repository';
 import { EventsRepository } from './events.repository';
-import { UnreadableFileError, UploadInspector, type FileShape } from './import/attendee-file';
-import { attendeeLines, bufferStream, countLines, readHeader } from './import/attendee-lines';
+import { UnreadableFileError, UploadInspector, UploadRecordCounter, type FileShape } from './import/attendee-file';
+import { attendeeLines, countLines, readHeader } from './import/attendee-lines';
 import type { Attendee, Rejection } from './import/attendee-row';
 import { toCsv } from './import/csv-out';
 import { describeColumns, planColumns, type ColumnPlan } from './import/header-map';
-import { addCounts, FileIdentities, planBatch, zeroCounts } from './import/registration-plan';
+import { addCounts, FileIdentities, planBatch, PlannedWrites, zeroCounts } from './import/registration-plan';
 
 /** The largest attendee list accepted (about 200,000 Eventbrite lines); the route's multipart limit is the same. */
 export const MAX_IMPORT_FILE_BYTES = 50 * 1024 * 1024;
 const SHOWN_REJECTIONS = 1000;
-const FORM_FIELDS = new Set(['file', 'mapping']);
+
+/** Room for the form around the file (boundaries, part headers, the mapping) when judging a declared Content-Length. */
+const FORM_ROOM_BYTES = 1024 * 1024;
 
 const invalid = (errors: FieldError[], detail = 'Some fields are missing or invalid; see errors.') => new ProblemException(422, detail, { errors });
+const tooLarge = () =>
+  new ProblemException(413, `The file is larger than the ${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MiB an attendee list may have; split it into smaller files (each with the header line) and upload each.`, {
+    errors: [{ field: 'file', message: `must be at most ${MAX_IMPORT_FILE_BYTES} bytes` }],
+  });
+
+/** The multipart reader's own refusals (second file, too many fields, a form cut short) as problems staff can act on. */
+function multipartProblem(err: unknown): unknown {
+  if (err instanceof ProblemException) return err;
+  switch ((err as { code?: string }).code) {
+    case 'FST_FILES_LIMIT':
+      return invalid([{ field: 'file', message: 'attach one file only' }]);
+    case 'FST_FIELDS_LIMIT':
+    case 'FST_PARTS_LIMIT':
+      return invalid([{ field: 'mapping', message: 'the form has far more fields than `file` and `mapping`' }]);
+    case 'FST_PROTO_VIOLATION':
+    case 'FST_INVALID_JSON_FIELD_ERROR':
+      return invalid([{ field: 'mapping', message: 'is not a field this form can read' }]);
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return tooLarge();
+  }
+  // A database error storing a piece, or a bug, is the service's own problem, not the client's.
+  if ((err as { driverError?: unknown }).driverError || err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) return err;
+  const status = (err as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return err;
+  return new ProblemException(400, 'The upload is not a complete multipart/form-data body (cut short or malformed); send it again.');
+}
+
+/** What the upload transaction left: a new import, or the earlier import of the same file (and mapping). */
+type Received = { created: EventImport; shape: FileShape; columns: ColumnPlan[] } | { existing: EventImport };
 
 /** A stable text of the mapping, so the same mapping written in another key order is the same import. */
 const canonical = (mapping: Record<string, string> | null) => (mapping ? JSON.stringify(Object.keys(mapping).sort().map((k) => [k, mapping[k]])) : '');
@@ -54,51 +86,75 @@ export class EventImportsService {
   ) {}
 
   /**
-   * Reads and checks the upload before anything is stored (an unreadable file, a bad mapping or
-   * a file without an e-mail or phone column is a 4xx and leaves nothing behind). The same file
-   * (and mapping) for the same event is the same import: nothing is done twice.
+   * Reads the upload part by part, after the guards, straight into the stored pieces of the file
+   * (its SHA-256 and size computed on the way; never the whole file in memory), then checks it:
+   * an unreadable file, a bad mapping, a file without an e-mail or phone column or one over the
+   * size limit is a 4xx, and the transaction that stored it rolls back, leaving nothing behind.
+   * The form's `mapping` field may come before or after the file. The same file (and mapping)
+   * for the same event is the same import: nothing is done twice.
    * Dry run: stores the file and the report (201). Otherwise: stores the file, answers 202, and
    * the import runs in the background.
    */
-  async upload(actor: Actor, eventId: string, form: unknown, dryRun: boolean): Promise<{ status: 200 | 201 | 202; view: ImportView }> {
+  async upload(actor: Actor, eventId: string, form: UploadForm | null, dryRun: boolean): Promise<{ status: 200 | 201 | 202; view: ImportView }> {
     const event = await this.event(eventId);
-    const { file, mapping } = this.readForm(form);
-    const inspector = new UploadInspector();
-    inspector.update(file);
-    const { sha256, bytes, shape } = this.readable(() => inspector.finish(canonical(mapping)));
-    const { header } = await this.readableAsync(() => readHeader(bufferStream(file), shape));
-    const { columns, errors } = planColumns(header, mapping);
-    if (errors.length) throw invalid(errors, 'The file’s columns cannot be read as an attendee list; see errors.');
+    if (!form) throw new ProblemException(415, 'Send the attendee list as multipart/form-data, the file in the field `file`.');
+    // Refused before a byte of it is read: more than the file limit plus room for the form around it.
+    if (form.declaredBytes !== null && form.declaredBytes > MAX_IMPORT_FILE_BYTES + FORM_ROOM_BYTES) throw tooLarge();
 
-    const existing = await this.imports.findByHash(eventId, sha256);
-    if (existing) return this.again(actor, existing, file, dryRun);
-    // Before a 202, the whole file must be readable: the count is the progress total.
-    const total = dryRun ? null : await this.readableAsync(() => countLines(bufferStream(file), shape));
-
-    let created: EventImport;
+    let received: Received;
+    let sha256: string | null = null;
     try {
-      created = await this.imports.transaction(async (tx) => {
-        const imp = await this.imports.insert(tx, {
-          eventId, status: dryRun ? 'analysed' : 'queued', fileSha256: sha256, fileBytes: bytes, format: shape.format, encoding: shape.encoding, delimiter: shape.delimiter,
+      received = await this.imports.transaction(async (tx): Promise<Received> => {
+        const pendingId = await this.imports.insertPending(tx, eventId);
+        const { inspector, counter, mapping } = await this.receive(form, this.imports.fileWriter(tx, pendingId));
+        const { bytes, shape, ...hashed } = this.readable(() => inspector.finish(canonical(mapping)));
+        sha256 = hashed.sha256;
+        // The pieces are visible to this transaction only: read them back through it.
+        const open = () => this.imports.openFile(pendingId, bytes, (work) => work(), tx);
+        const { header } = await this.readableAsync(() => readHeader(open(), shape));
+        const { columns, errors } = planColumns(header, mapping);
+        if (errors.length) throw invalid(errors, 'The file’s columns cannot be read as an attendee list; see errors.');
+
+        const existing = await this.imports.findByHash(eventId, sha256!, tx);
+        if (existing) {
+          const restart = !dryRun && (existing.status === 'analysed' || existing.status === 'failed');
+          if (restart) {
+            if (existing.fileDeletedAt) await this.imports.moveFile(tx, pendingId, existing.id);
+            await this.imports.queue(tx, existing.id, actor.id, actor.requestId);
+            await this.audit.record(actor, { action: 'event_import.started', entityType: 'event_import', entityId: existing.id }, tx);
+          }
+          await this.imports.remove(pendingId, tx);
+          return { existing };
+        }
+        // Before a 202, the whole file must be readable: the count is the progress total. A CSV's
+        // was counted as it arrived; an XLSX workbook is read back.
+        const total = dryRun ? null : (this.readable(() => counter.finish(shape)) ?? (await this.readableAsync(() => countLines(open(), shape))));
+        const imp = await this.imports.complete(tx, pendingId, {
+          eventId, status: dryRun ? 'analysed' : 'queued', fileSha256: sha256!, fileBytes: bytes, format: shape.format, encoding: shape.encoding, delimiter: shape.delimiter,
           columns: describeColumns(columns), mapping, createdBy: actor.id, startedBy: dryRun ? null : actor.id, totalRows: total, requestId: actor.requestId,
         });
-        await this.imports.storeFile(tx, imp.id, file);
         await this.audit.record(actor, { action: 'event_import.uploaded', entityType: 'event_import', entityId: imp.id, after: { eventId, format: shape.format, bytes, dryRun } }, tx);
-        return imp;
+        return { created: imp, shape, columns };
       });
     } catch (err) {
-      // The same file uploaded twice at once: the other upload won, this one is that import.
-      const again = (err as { driverError?: { code?: string } }).driverError?.code === '23505' ? await this.imports.findByHash(eventId, sha256) : null;
-      if (again) return this.again(actor, again, file, dryRun);
+      // The same file uploaded twice at once: the other upload won (its file is stored), this one is that import.
+      const again = (err as { driverError?: { code?: string } }).driverError?.code === '23505' && sha256 ? await this.imports.findByHash(eventId, sha256) : null;
+      if (again) return this.again(actor, again, dryRun);
       throw err;
     }
 
+    if ('existing' in received) {
+      const { existing } = received;
+      if (!dryRun && existing.status !== 'done') this.runner.startSoon(existing.id);
+      return { status: dryRun || existing.status === 'done' ? 200 : 202, view: await this.view(existing.eventId, existing.id) };
+    }
+    const { created, shape, columns } = received;
     if (!dryRun) {
       this.runner.startSoon(created.id);
       return { status: 202, view: await this.view(eventId, created.id) };
     }
     try {
-      const analysis = await this.analyse(event, created, file, shape, columns);
+      const analysis = await this.analyse(event, created, shape, columns);
       await this.imports.transaction((tx) => this.imports.saveAnalysis(tx, created.id, analysis));
     } catch (err) {
       // Nothing half-done stays: the file, the import and its rejected lines go together.
@@ -164,18 +220,24 @@ export class EventImportsService {
   /**
    * What an import would do, with no person, capture or registration written: each line read,
    * the rejected ones stored (for rejected.csv), and who the rest are, looked up a batch at a
-   * time as the system (matching must see every person, whoever is asking).
+   * time as the system (matching must see every person, whoever is asking). The batches are
+   * the import's, planned the same way, and each lookup sees what the batches before it would
+   * have written (PlannedWrites): the counts are the ones the import then reports.
    */
-  private async analyse(event: Event, imp: EventImport, file: Buffer, shape: FileShape, columns: ColumnPlan[]): Promise<ImportCounts> {
+  private async analyse(event: Event, imp: EventImport, shape: FileShape, columns: ColumnPlan[]): Promise<ImportCounts> {
     const ctx = { phoneRegion: this.config.DEFAULT_PHONE_REGION, minimumAge: this.policy.minimumAge(), today: new Date(imp.createdAt) };
-    const identities = new FileIdentities();
+    const planned = new PlannedWrites(imp.id);
+    const taken = new Set<string>();
     let counts = zeroCounts();
+    let seen = new FileIdentities();
     let batch: Attendee[] = [];
     let rejections: Rejection[] = [];
     const flush = async () => {
       const emails = [...new Set(batch.flatMap((a) => (a.email ? [a.email] : [])))];
       const phones = [...new Set(batch.flatMap((a) => (a.phone ? [a.phone] : [])))];
-      const plan = planBatch(batch, await runAsSystem('event import', () => this.imports.findKnown(null, event.id, emails, phones)));
+      const found = await runAsSystem('event import', () => this.imports.findKnown(null, event.id, emails, phones));
+      const plan = planBatch(batch, planned.lookup(found, emails, phones), imp.id, taken);
+      planned.apply(plan);
       counts = addCounts(counts, {
         newPersons: plan.created.length,
         matchedPersons: plan.matched.length,
@@ -185,18 +247,20 @@ export class EventImportsService {
       });
       const stored = rejections;
       if (stored.length) await this.imports.transaction((tx) => this.imports.insertRejections(tx, imp.id, stored));
-      [batch, rejections] = [[], []];
+      [batch, rejections, seen] = [[], [], new FileIdentities()];
     };
-    for await (const { result } of attendeeLines(bufferStream(file), shape, columns, ctx)) {
-      if (result.kind === 'blank') continue;
-      counts.rows++;
-      if (result.kind === 'not_attending') counts.notAttending++;
-      else if (result.kind === 'rejected') {
-        counts.rejectedRows++;
-        rejections.push(result.rejection);
-      } else if (identities.seen(result.attendee)) counts.duplicateRows++;
-      else batch.push(result.attendee);
-      if (batch.length >= BATCH_ROWS || rejections.length >= BATCH_ROWS) await flush();
+    for await (const lines of attendeeLines(this.imports.openFile(imp.id, imp.fileBytes, sameIdentity()), shape, columns, ctx)) {
+      for (const { result } of lines) {
+        if (result.kind === 'blank') continue;
+        counts.rows++;
+        if (result.kind === 'not_attending') counts.notAttending++;
+        else if (result.kind === 'rejected') {
+          counts.rejectedRows++;
+          rejections.push(result.rejection);
+        } else if (seen.seen(result.attendee)) counts.duplicateRows++;
+        else batch.push(result.attendee);
+        if (batch.length >= BATCH_ROWS || rejections.length >= BATCH_ROWS) await flush();
+      }
     }
     await flush();
     return counts;
@@ -204,12 +268,12 @@ export class EventImportsService {
 
   // --- helpers ----------------------------------------------------------------------------
 
-  /** An upload seen before: report it, or start it when asked to import and it has not been. */
-  private async again(actor: Actor, existing: EventImport, file: Buffer, dryRun: boolean): Promise<{ status: 200 | 202; view: ImportView }> {
+  /** An upload seen before (found after a race with its twin): report it, or start it when asked to import and it has not been. */
+  private async again(actor: Actor, existing: EventImport, dryRun: boolean): Promise<{ status: 200 | 202; view: ImportView }> {
     if (dryRun || existing.status === 'done') return { status: 200, view: await this.view(existing.eventId, existing.id) };
     if (existing.status === 'analysed' || existing.status === 'failed') {
+      if (existing.fileDeletedAt) throw new ProblemException(409, 'The stored file was deleted while it was uploaded again; upload it once more.');
       await this.imports.transaction(async (tx) => {
-        if (existing.fileDeletedAt) await this.imports.storeFile(tx, existing.id, file);
         await this.imports.queue(tx, existing.id, actor.id, actor.requestId);
         await this.audit.record(actor, { action: 'event_import.started', entityType: 'event_import', entityId: existing.id }, tx);
       });
@@ -218,20 +282,48 @@ export class EventImportsService {
     return { status: 202, view: await this.view(existing.eventId, existing.id) };
   }
 
-  /** The multipart form's fields (null: the request was not multipart). */
-  private readForm(body: unknown): { file: Buffer; mapping: Record<string, string> | null } {
-    if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      throw new ProblemException(415, 'Send the attendee list as multipart/form-data, the file in the field `file`.');
+  /**
+   * The form, part by part: the file streamed into `file` (hashed and measured on the way, refused
+   * with 413 past the limit), the mapping kept, anything else named as an error.
+   */
+  private async receive(
+    form: UploadForm,
+    file: { write(data: Buffer): Promise<void>; end(): Promise<void> },
+  ): Promise<{ inspector: UploadInspector; counter: UploadRecordCounter; mapping: Record<string, string> | null }> {
+    const inspector = new UploadInspector();
+    const counter = new UploadRecordCounter();
+    const errors: FieldError[] = [];
+    let mappingText: unknown;
+    let gotFile = false;
+    try {
+      for await (const part of form.parts()) {
+        if (part.type === 'file') {
+          // Anything but the one file is refused at once, unread (the connection is closed after the answer).
+          if (part.fieldname !== 'file') throw invalid([{ field: part.fieldname, message: 'is not a field of this form; send the attendee list in the field `file`' }]);
+          gotFile = true;
+          for await (const data of part.file as AsyncIterable<Buffer>) {
+            inspector.update(data);
+            if (inspector.bytes > MAX_IMPORT_FILE_BYTES) throw tooLarge();
+            counter.update(data);
+            await file.write(data);
+          }
+          // The parser stops at the limit and marks the file cut short.
+          if (part.file.truncated) throw tooLarge();
+          await file.end();
+        } else if (part.fieldname === 'mapping') {
+          if (mappingText !== undefined) errors.push({ field: 'mapping', message: 'send it once' });
+          mappingText = part.value;
+        } else errors.push({ field: part.fieldname, message: 'is not a field of this form' });
+      }
+    } catch (err) {
+      throw multipartProblem(err);
     }
-    const form = body as Record<string, unknown>;
-    const errors: FieldError[] = Object.keys(form).filter((k) => !FORM_FIELDS.has(k)).map((k) => ({ field: k, message: 'is not a field of this form' }));
-    if (!Buffer.isBuffer(form.file)) errors.push({ field: 'file', message: 'attach the attendee list (CSV or XLSX) as a file in this field' });
-    else if (form.file.length > MAX_IMPORT_FILE_BYTES) errors.push({ field: 'file', message: `must be at most ${MAX_IMPORT_FILE_BYTES} bytes` });
+    if (!gotFile) errors.push({ field: 'file', message: 'attach the attendee list (CSV or XLSX) as a file in this field' });
     let mapping: Record<string, string> | null = null;
-    if (form.mapping !== undefined && form.mapping !== '') {
+    if (mappingText !== undefined && mappingText !== '') {
       let parsed: unknown;
       try {
-        parsed = typeof form.mapping === 'string' ? JSON.parse(form.mapping) : undefined;
+        parsed = typeof mappingText === 'string' ? JSON.parse(mappingText) : undefined;
       } catch {
         parsed = undefined;
       }
@@ -240,7 +332,7 @@ export class EventImportsService {
       } else mapping = parsed as Record<string, string>;
     }
     if (errors.length) throw invalid(errors);
-    return { file: form.file as Buffer, mapping };
+    return { inspector, counter, mapping };
   }
 
   private readable<T>(read: () => T): T {

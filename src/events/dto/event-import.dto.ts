@@ -13,14 +13,15 @@ export class ImportUploadQuery {
   dryRun?: 'true' | 'false';
 }
 
-/** The multipart form (documentation only: the body is checked by the service, the file being a buffer). */
+/** The multipart form (documentation only: the service reads the body itself, the file streamed into storage). */
 export class ImportUploadForm {
-  @ApiProperty({ type: 'string', format: 'binary', description: 'The attendee list: CSV (comma, semicolon or tab; UTF-8, UTF-16 or Windows-1252) or XLSX (first sheet).' })
+  @ApiProperty({ type: 'string', format: 'binary', description: 'The attendee list: CSV (comma, semicolon or tab; UTF-8, UTF-16 or Windows-1252) or XLSX (first sheet), at most 50 MiB.' })
   file: unknown;
 
   @ApiPropertyOptional({
     type: 'string',
-    description: 'JSON: header → field, for headers the built-in synonyms (Eventbrite, Norwegian) do not know, e.g. {"Navn på kort": "fullName", "Mobil jobb": "phone", "Notater": "ignore"}.',
+    description:
+      'JSON: header → field, for headers the built-in synonyms (Eventbrite, Norwegian) do not know, e.g. {"Navn på kort": "fullName", "Mobil jobb": "phone", "Notater": "ignore"}. Before or after the file part.',
   })
   mapping?: string;
 }

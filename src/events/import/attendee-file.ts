@@ -2,7 +2,7 @@ import { CsvError, parse } from 'csv-parse';
 import ExcelJS from 'exceljs';
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import type { Readable, Transform } from 'node:stream';
+import { Transform as StreamTransform, type Readable, type Transform } from 'node:stream';
 import iconv from 'iconv-lite';
 
 /** What the upload looked like, found from its bytes (file names and declared types are not trusted). */
@@ -122,18 +122,31 @@ export function detectDelimiter(text: string): string {
   return best;
 }
 
-/** Line breaks inside a cell (CRLF counts once). */
-function breaks(cell: string): number {
-  if (cell.indexOf('\n') < 0 && cell.indexOf('\r') < 0) return 0;
-  let n = 0;
-  for (let i = 0; i < cell.length; i++) {
-    const c = cell.charCodeAt(i);
-    if (c === 13) {
-      n++;
-      if (cell.charCodeAt(i + 1) === 10) i++;
-    } else if (c === 10) n++;
-  }
-  return n;
+/** A NUL, or half of a UTF-16 surrogate pair without the other half. */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Replaces the characters PostgreSQL cannot store in text or JSON (NUL, a lone surrogate) with
+ * U+FFFD, as the decoder does for bytes that are not characters: such a cell is an odd cell,
+ * not a batch that fails and with it the whole import.
+ */
+export function storableText(): Transform {
+  let held = '';
+  return new StreamTransform({
+    decodeStrings: false,
+    encoding: 'utf8',
+    transform(chunk: string, _encoding, done) {
+      let text = held + chunk;
+      held = '';
+      // A pair's first half at the end waits for its second half in the next piece.
+      const last = text.charCodeAt(text.length - 1);
+      if (last >= 0xd800 && last <= 0xdbff) [text, held] = [text.slice(0, -1), text.slice(-1)];
+      done(null, text.replace(UNSTORABLE, '\ufffd'));
+    },
+    flush(done) {
+      done(null, held.replace(UNSTORABLE, '\ufffd'));
+    },
+  });
 }
 
 /**
@@ -141,36 +154,64 @@ function breaks(cell: string): number {
  * the line it starts on (quoted fields may span lines). Memory stays flat whatever the size.
  */
 export async function* readRecords(source: Readable, shape: FileShape): AsyncGenerator<FileRecord> {
+  for await (const records of readRecordPieces(source, shape)) yield* records;
+}
+
+/**
+ * readRecords a piece of the file at a time (the records each piece of decoded text
+ * completes): one step of the stream per piece rather than per record.
+ */
+export async function* readRecordPieces(source: Readable, shape: FileShape): AsyncGenerator<FileRecord[]> {
   if (shape.format === 'xlsx') {
     yield* readSheet(source);
     return;
   }
-  // Empty lines come through as records of one empty cell: every record then takes one line plus
-  // the line breaks inside its quoted cells, which is how each gets the line it starts on.
+  // Every CR, LF or CRLF outside quotes ends a record (csv-parse would otherwise take the first
+  // one it meets as the only one, and refuse a stray CR from an export edited on a Mac halfway
+  // through the import). Empty lines come through as records of one empty cell: every record
+  // then takes one line plus the line breaks inside its quoted cells, which is how each gets
+  // the line it starts on. CsvRecordCounter follows the same rules (the spec holds them together).
   const parser = parse({
     delimiter: shape.delimiter ?? ',',
+    record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
     skip_empty_lines: false,
     max_record_size: MAX_RECORD_CHARS,
   });
   const decoded = source.pipe(iconv.decodeStream(shape.encoding ?? 'utf-8') as unknown as Transform);
+  const clean = decoded.pipe(storableText());
   source.on('error', (err) => decoded.destroy(err));
-  decoded.on('error', (err) => parser.destroy(err));
-  decoded.pipe(parser);
+  decoded.on('error', (err) => clean.destroy(err));
+  clean.on('error', (err) => parser.destroy(err));
+  clean.pipe(parser);
   let line = 1;
+  let piece: FileRecord[] = [];
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
-      const start = line;
+      piece.push({ line, cells: record });
       line++;
       for (const cell of record) line += breaks(cell);
-      yield { line: start, cells: record };
+      if (piece.length === RECORDS_PER_PIECE) {
+        yield piece;
+        piece = [];
+      }
     }
+    if (piece.length) yield piece;
   } catch (err) {
     if (err instanceof CsvError) throw new UnreadableFileError(`The file cannot be read as CSV near line ${(err as { lines?: number }).lines ?? '?'}: ${csvProblem(err.code)}`);
     throw err;
   } finally {
     source.destroy();
   }
+}
+
+/** How many records readRecordPieces hands over at a time. */
+const RECORDS_PER_PIECE = 256;
+
+/** Line breaks inside a cell (CRLF counts once). */
+function breaks(cell: string): number {
+  if (cell.indexOf('\n') < 0 && cell.indexOf('\r') < 0) return 0;
+  return cell.match(/\r\n|\r|\n/g)!.length;
 }
 
 function csvProblem(code: string): string {
@@ -208,6 +249,8 @@ export class CsvRecordCounter {
   private skipLf = false;
   private content = false;
   private line = 1;
+  /** The record's size as UTF-8 bytes, counted high (delimiters, quotes, three per non-ASCII character): never under what csv-parse measures. */
+  private size = 0;
   records = 0;
 
   constructor(delimiter: string) {
@@ -223,6 +266,8 @@ export class CsvRecordCounter {
         if (c === 10) continue;
       }
       const newline = c === 10 || c === 13;
+      // Three for anything past ASCII: as many as UTF-8 needs for one character, so never less than csv-parse counts, however the bytes were decoded.
+      this.size += c < 0x80 ? 1 : 3;
       switch (this.state) {
         case Scan.Quoted:
           if (c === 34) this.state = Scan.QuoteInQuoted;
@@ -230,8 +275,10 @@ export class CsvRecordCounter {
           else if (c > 32) this.content = true;
           continue;
         case Scan.QuoteInQuoted:
-          if (c === 34) this.state = Scan.Quoted;
-          else if (c === d) this.state = Scan.FieldStart;
+          if (c === 34) {
+            this.state = Scan.Quoted;
+            this.content = true; // "" inside quotes is a quote: the cell is not blank
+          } else if (c === d) this.state = Scan.FieldStart;
           else if (newline) this.endRecord(c);
           else throw this.problem('CSV_INVALID_CLOSING_QUOTE');
           continue;
@@ -256,6 +303,7 @@ export class CsvRecordCounter {
   /** The number of records; throws for a quoted field still open at the end. */
   finish(): number {
     if (this.state === Scan.Quoted) throw this.problem('CSV_QUOTE_NOT_CLOSED');
+    if (this.size > MAX_RECORD_CHARS) throw this.problem('CSV_MAX_RECORD_SIZE');
     if (this.content) this.records++;
     return this.records;
   }
@@ -266,6 +314,9 @@ export class CsvRecordCounter {
   }
 
   private endRecord(c: number): void {
+    // csv-parse refuses a record this long (a runaway quote, as a rule): refused here too, before the 202.
+    if (this.size > MAX_RECORD_CHARS) throw this.problem('CSV_MAX_RECORD_SIZE');
+    this.size = 0;
     if (this.content) this.records++;
     this.content = false;
     this.state = Scan.FieldStart;
@@ -274,6 +325,82 @@ export class CsvRecordCounter {
 
   private problem(code: string): UnreadableFileError {
     return new UnreadableFileError(`The file cannot be read as CSV near line ${this.line}: ${csvProblem(code)}`);
+  }
+}
+
+/**
+ * Counts a CSV upload's records while it streams in (the progress total, and the check that
+ * csv-parse will read all of it), so a direct import need not read the stored file back
+ * before its 202. The encoding is only settled by the last byte (UTF-8 or Windows-1252), but
+ * those two agree on every character the count looks at (quotes, delimiters, line ends), so
+ * the bytes are read one character each until then; UTF-16 shows in the first bytes. The
+ * count starts once those first bytes (what the delimiter is sniffed from) are in.
+ */
+export class UploadRecordCounter {
+  private waiting: Buffer[] = [];
+  private waitingBytes = 0;
+  private counter: CsvRecordCounter | null = null;
+  private decode: ((data: Buffer) => string) | null = null;
+  private shape: FileShape | null = null;
+  private off = false;
+  /** What made the file unreadable part-way, kept for `finish` (the upload goes on being stored meanwhile). */
+  private failure: unknown = null;
+
+  update(data: Buffer): void {
+    if (this.off || this.failure) return;
+    try {
+      if (this.counter) {
+        this.counter.feed(this.decode!(data));
+        return;
+      }
+      this.waiting.push(data);
+      this.waitingBytes += data.length;
+      if (this.waitingBytes >= HEAD_BYTES) this.start();
+    } catch (err) {
+      this.failure = err;
+    }
+  }
+
+  /**
+   * The data records (header excluded) when the file turned out a CSV read as assumed; null when
+   * it must be counted from storage. Throws UnreadableFileError for a file csv-parse would refuse.
+   */
+  finish(shape: FileShape): number | null {
+    if (!this.counter && !this.off && !this.failure) {
+      try {
+        this.start();
+      } catch (err) {
+        this.failure = err;
+      }
+    }
+    if (this.off || !this.shape || shape.format !== 'csv' || shape.delimiter !== this.shape.delimiter) return null;
+    if (shape.encoding!.startsWith('utf-16') !== this.shape.encoding!.startsWith('utf-16')) return null;
+    if (this.failure) throw this.failure;
+    return Math.max(0, this.counter!.finish() - 1);
+  }
+
+  private start(): void {
+    const all = Buffer.concat(this.waiting, this.waitingBytes);
+    this.waiting = [];
+    let shape: FileShape;
+    try {
+      shape = sniff(all.subarray(0, HEAD_BYTES), true);
+    } catch {
+      this.off = true; // an empty or binary file: the upload's own checks say so
+      return;
+    }
+    if (shape.format !== 'csv') {
+      this.off = true;
+      return;
+    }
+    this.shape = shape;
+    this.counter = new CsvRecordCounter(shape.delimiter ?? ',');
+    if (shape.encoding!.startsWith('utf-16')) {
+      const decoder = iconv.getDecoder(shape.encoding!);
+      this.decode = (data) => decoder.write(data);
+    } else this.decode = (data) => data.toString('latin1');
+    const bom = !shape.encoding!.startsWith('utf-16') && all[0] === 0xef && all[1] === 0xbb && all[2] === 0xbf ? 3 : 0;
+    this.counter.feed(this.decode(all.subarray(bom)));
   }
 }
 
@@ -286,18 +413,24 @@ export async function countCsvRecords(source: Readable, shape: FileShape): Promi
   return counter.finish();
 }
 
-/** The first worksheet of an XLSX workbook, row by row, through exceljs's streaming reader. */
-async function* readSheet(source: Readable): AsyncGenerator<FileRecord> {
+/** The first worksheet of an XLSX workbook, rows a few hundred at a time, through exceljs's streaming reader. */
+async function* readSheet(source: Readable): AsyncGenerator<FileRecord[]> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookReader(source, { worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', entries: 'ignore' });
   try {
     for await (const sheet of workbook) {
+      let rows: FileRecord[] = [];
       for await (const row of sheet) {
         const values = Array.isArray(row.values) ? row.values : [];
         // exceljs rows are 1-based and sparse.
         const cells: string[] = [];
-        for (let i = 1; i < values.length; i++) cells.push(cellText(values[i]));
-        yield { line: row.number, cells };
+        for (let i = 1; i < values.length; i++) cells.push(cellText(values[i]).replace(UNSTORABLE, '\ufffd'));
+        rows.push({ line: row.number, cells });
+        if (rows.length >= 500) {
+          yield rows;
+          rows = [];
+        }
       }
+      if (rows.length) yield rows;
       return; // only the first sheet is the attendee list
     }
   } catch (err) {

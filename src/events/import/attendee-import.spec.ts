@@ -1,7 +1,8 @@
 import iconv from 'iconv-lite';
 import { Readable } from 'node:stream';
 import type { KnownPerson } from '../event-imports.repository';
-import { CsvRecordCounter, detectDelimiter, detectEncoding, readRecords, sniff, UnreadableFileError, UploadInspector } from './attendee-file';
+import { CsvRecordCounter, detectDelimiter, detectEncoding, readRecords, sniff, UnreadableFileError, UploadInspector, UploadRecordCounter } from './attendee-file';
+import { countLines } from './attendee-lines';
 import { readRow, type Attendee } from './attendee-row';
 import { neutralise } from './csv-out';
 import { headerKey, planColumns } from './header-map';
@@ -69,13 +70,75 @@ describe('reading attendee files', () => {
     expect((await records('Email\n\na@b.no')).map((r) => [r.line, r.cells])).toEqual([[1, ['Email']], [2, ['']], [3, ['a@b.no']]]);
   });
 
+  it('counts an upload as it streams in, before its encoding is settled, as the stored file is counted', async () => {
+    const texts: [string, string][] = [
+      [`\uFEFFNavn;E-post\r\n${'Åse;a@b.no\r\n'.repeat(3000)}"x\r\ny";z\r\n\r\n;;\r\nGøril;g@b.no`, 'utf-8'],
+      [`Navn,E-post\r\n${'Per,p@b.no\r\n'.repeat(6000)}Gøril Håland,g@b.no\r\n`, 'windows-1252'],
+      [`Navn\tE-post\r\n${'Åse\ta@b.no\r\n'.repeat(4000)}`, 'utf-16le'],
+      ['Navn,E-post\r\n"Åse,a@b.no\r\n', 'utf-8'],
+    ];
+    for (const [text, encoding] of texts) {
+      const bytes = encoding === 'utf-16le' ? Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(text, 'utf-16le')]) : iconv.encode(text, encoding);
+      const inspector = new UploadInspector();
+      const streaming = new UploadRecordCounter();
+      for (let at = 0; at < bytes.length; at += 7001) {
+        inspector.update(bytes.subarray(at, at + 7001));
+        streaming.update(bytes.subarray(at, at + 7001));
+      }
+      const { shape } = inspector.finish('');
+      expect(shape.encoding).toBe(encoding);
+      const stored = await countLines(Readable.from([bytes]), shape).catch((e: Error) => e.message);
+      expect([text.slice(0, 20), (() => { try { return streaming.finish(shape); } catch (e) { return (e as Error).message; } })()]).toEqual([text.slice(0, 20), stored]);
+    }
+  });
+
+  it('reads a stray CR as the line break it is (also after a closing quote), numbering lines as the counter does', async () => {
+    expect((await records('Email,Name\r\na@x.no,"A"\rb@x.no,"B"\r\nc@x.no,C\r\n')).map((r) => [r.line, ...r.cells])).toEqual([
+      [1, 'Email', 'Name'], [2, 'a@x.no', 'A'], [3, 'b@x.no', 'B'], [4, 'c@x.no', 'C'],
+    ]);
+  });
+
+  it('replaces what PostgreSQL cannot store (NUL, a lone surrogate), keeping pairs split between pieces', async () => {
+    const pieces = ['Email,Name\r\na@x.no,A\u0000B\r\nb@x.no,\ud83d', '\ude00\r\nc@x.no,\udc00x\r\n'];
+    const out: string[][] = [];
+    const source = Readable.from(pieces.map((p) => iconv.encode(p, 'utf-16le')));
+    for await (const r of readRecords(source, { format: 'csv', encoding: 'utf-16le', delimiter: ',' })) out.push(r.cells);
+    expect(out).toEqual([['Email', 'Name'], ['a@x.no', 'A\ufffdB'], ['b@x.no', '\ud83d\ude00'], ['c@x.no', '\ufffdx']]);
+  });
+
   it('turns a malformed CSV into an error staff can act on', async () => {
     await expect(records('a,b\r\n1,"open\r\n')).rejects.toThrow(/quoted field is never closed/);
     await expect(records('a,b\r\n1,x"y\r\n')).rejects.toThrow(/near line 2: a quote appears inside a field/);
   });
 
-  it('counts records and checks quoting as csv-parse does, without parsing (pieces may split anything)', async () => {
-    const samples = ['a,b\r\n1,"x\r\ny"\r\n\r\n2,z\r\n,,\r\n  \r\n3,"q"', 'a;b\n1;"x;""q"""\n', 'a\n"never', 'a\nb"c', 'a\n"b"c', 'a,b\r\n"x",y', 'a\rb\rc'];
+  it('the count before a 202 and the reader (csv-parse) agree on every input tried: records, or that the file is unreadable', async () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const alphabet = ['a', 'b', ',', ';', '"', '"', '\r', '\n', '\r\n', ' ', 'ø'];
+    const texts = ['', 'a', 'a,', ',', '""', '"a"""', '"a""', 'a\r\n', 'a\r\n\r\n', '\r\nb', 'a,b\r\n1,"x"\r2,y\r\n', 'a,b\r\n1,"x"\n2,y\r\n', 'a\n"b"c'];
+    for (let n = 0; n < 3000; n++) texts.push(Array.from({ length: Math.floor(random() * 24) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''));
+    for (const text of texts) {
+      const read = await records(text, 'utf-8', ',').then((r) => r.filter((x) => x.cells.some((c) => c.trim())).length, () => 'unreadable');
+      const counter = new CsvRecordCounter(',');
+      let counted: number | string;
+      try {
+        for (let i = 0; i < text.length; i += 2) counter.feed(text.slice(i, i + 2));
+        counted = counter.finish();
+      } catch {
+        counted = 'unreadable';
+      }
+      expect([text, counted]).toEqual([text, read]);
+    }
+  });
+
+  it('counts records and checks quoting as the reader does, without building them (pieces may split anything)', async () => {
+    const samples = [
+      'a,b\r\n1,"x\r\ny"\r\n\r\n2,z\r\n,,\r\n  \r\n3,"q"', 'a;b\n1;"x;""q"""\n', 'a\n"never', 'a\nb"c', 'a\n"b"c', 'a,b\r\n"x",y', 'a\rb\rc',
+      // Stray line endings: a CR alone (after a closing quote, too) or an LF in a CRLF file, a CRLF in an LF file.
+      'a,b\r\n1,"x"\r2,y\r\n', 'a,b\r\n1,x\rB\r\n2,y\r\n', 'a,b\r\n1,"x"\r\r\n2,y\r\n', 'a,b\n1,"x"\r\n2,y\n', 'a,b\r\n1,"x"\n2,y\r\n', 'a,b\r\n1,"x" \r\n',
+      // A record longer than csv-parse takes.
+      `a\r\n"${'x'.repeat(1024 * 1024 + 10)}"\r\nb`,
+    ];
     for (const text of samples) {
       const delimiter = text.includes(';') ? ';' : ',';
       const strip = (m: string) => m.replace(/ near line \d+/, '');

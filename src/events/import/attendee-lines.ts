@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { countCsvRecords, readRecords, UnreadableFileError, type FileShape } from './attendee-file';
+import { countCsvRecords, readRecordPieces, readRecords, UnreadableFileError, type FileShape } from './attendee-file';
 import { rowReader, type RowContext, type RowResult } from './attendee-row';
 import type { ColumnPlan } from './header-map';
 
@@ -21,16 +21,21 @@ export async function readHeader(source: Readable, shape: FileShape): Promise<{ 
   throw new UnreadableFileError('The file has no header row (and no attendees).');
 }
 
-/** Every data record after the header, read into an attendee, a rejection, or someone not attending. */
-export async function* attendeeLines(source: Readable, shape: FileShape, columns: ColumnPlan[], ctx: RowContext): AsyncGenerator<{ line: number; result: RowResult }> {
+/**
+ * Every data record after the header, read into an attendee, a rejection, or someone not
+ * attending; a piece of the file at a time (the loop over a piece's lines costs no step of
+ * the stream each).
+ */
+export async function* attendeeLines(source: Readable, shape: FileShape, columns: ColumnPlan[], ctx: RowContext): AsyncGenerator<{ line: number; result: RowResult }[]> {
   const read = rowReader(columns);
   let headerSeen = false;
-  for await (const record of readRecords(source, shape)) {
-    if (!headerSeen) {
-      headerSeen = !isBlank(record.cells);
-      continue;
+  for await (const records of readRecordPieces(source, shape)) {
+    const lines: { line: number; result: RowResult }[] = [];
+    for (const record of records) {
+      if (!headerSeen) headerSeen = !isBlank(record.cells);
+      else lines.push({ line: record.line, result: read(record, ctx) });
     }
-    yield { line: record.line, result: read(record, ctx) };
+    if (lines.length) yield lines;
   }
 }
 

@@ -6,6 +6,7 @@ import { SYSTEM_ACTOR } from '../src/common/actor';
 import { MailIntakeService } from '../src/intake/mail/mail-intake.service';
 import { LeadsService } from '../src/leads/leads.service';
 import { startTestApp, type TestApp } from './helpers/app';
+import { importAttendees } from './helpers/events';
 import { controllerRoutes } from './helpers/routes';
 
 type Viewer = { name: string; id: string; token: string; roles: string[]; sees: ('A' | 'B')[] };
@@ -104,13 +105,7 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
     const staff = viewers.eventStaff.token;
     ids.event = (await t.http().post('/api/events').set(as(staff)).send({ name: 'Access Day', date: '2026-02-02', place: 'Oslo', organiserName: 'Org', organiserContact: 'org@events.example' }).expect(201)).body.id;
     const csv = 'First Name,Last Name,Email\r\nAstrid,Hemmeligsen,astrid@aurora-secret.example\r\nCecilie,Synligsen,cecilie@open-lead.example\r\n';
-    ids.import = (await t.http().post(`/api/events/${ids.event}/imports?dryRun=false`).set(as(staff)).attach('file', Buffer.from(csv), 'list.csv').expect(202)).body.id;
-    const deadline = Date.now() + 30_000;
-    for (let status = ''; status !== 'done'; ) {
-      status = (await t.http().get(`/api/events/${ids.event}/imports/${ids.import}`).set(as(staff)).expect(200)).body.status;
-      if (status === 'failed' || Date.now() > deadline) throw new Error(`import ${status}`);
-      if (status !== 'done') await new Promise((r) => setTimeout(r, 20));
-    }
+    ids.import = await importAttendees(t, staff, ids.event, csv);
 
     paramValues.importId = [ids.import];
     paramValues.captureId = [ids.mailCapture];

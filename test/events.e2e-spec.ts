@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { startTestApp, type TestApp } from './helpers/app';
+import { importAttendees } from './helpers/events';
 
 type User = { id: string; email: string; token: string };
 const as = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -24,17 +25,7 @@ describe('events (/api/events) and the organiser’s attendee list', () => {
 
   const create = (body: Record<string, unknown>, token = staff.token) => t.http().post('/api/events').set(as(token)).send(body);
 
-  /** Imports a CSV into the event and waits for it (polling with a deadline). */
-  async function imported(eventId: string, csv: string): Promise<void> {
-    const res = await t.http().post(`/api/events/${eventId}/imports?dryRun=false`).set(as(staff.token)).attach('file', Buffer.from(csv), 'list.csv').expect(202);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { body } = await t.http().get(`/api/events/${eventId}/imports/${res.body.id}`).set(as(staff.token)).expect(200);
-      if (body.status === 'done') return;
-      if (body.status === 'failed' || Date.now() > deadline) throw new Error(`import ${body.status}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+  const imported = (eventId: string, csv: string) => importAttendees(t, staff.token, eventId, csv);
 
   it('[SEC-ACCESS] event staff and admins create events; sales may read them; account managers and the DPO may not', async () => {
     await t.http().get('/api/events').expect(401);

@@ -7,6 +7,7 @@ import type { LifecycleStatus } from '../src/leads/lifecycle';
 import { PolicyService } from '../src/policy/policy.service';
 import type { ConsentPurpose, InquiryType, IntakeSource } from '../src/policy/policy.types';
 import { startTestApp, type TestApp } from './helpers/app';
+import { importAttendees } from './helpers/events';
 
 type User = { id: string; email: string; token: string };
 type Item = { id: string; [k: string]: unknown };
@@ -759,16 +760,7 @@ describe('the staff leads API (/api/persons)', () => {
 
     it('[RET-EVENT][RIGHT-ACCESS] event registrations and the disclosure log move to the winner; one registration per event; the event clock runs from the later event', async () => {
       const event = async (name: string, date: string) => (await t.http().post('/api/events').set(as(eventStaff.token)).send({ name, date, place: 'Oslo', organiserName: 'Org', organiserContact: 'org@events.example' }).expect(201)).body.id as string;
-      const imported = async (eventId: string, csv: string) => {
-        const res = await t.http().post(`/api/events/${eventId}/imports?dryRun=false`).set(as(eventStaff.token)).attach('file', Buffer.from(csv), 'list.csv').expect(202);
-        const deadline = Date.now() + 30_000;
-        for (;;) {
-          const { body } = await t.http().get(`/api/events/${eventId}/imports/${res.body.id}`).set(as(eventStaff.token)).expect(200);
-          if (body.status === 'done') return;
-          if (body.status === 'failed' || Date.now() > deadline) throw new Error(`import ${body.status}`);
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      };
+      const imported = (eventId: string, csv: string) => importAttendees(t, eventStaff.token, eventId, csv);
       const attendees = async (eventId: string) => (await t.http().get(`/api/events/${eventId}/attendees.csv`).set(as(eventStaff.token)).expect(200)).text.trim().split(/\r?\n/).slice(1);
       const early = await event('Merge Meetup 2024', '2024-03-01');
       const late = await event('Merge Summit 2025', '2025-06-01');

@@ -158,8 +158,8 @@ export async function* readRecords(source: Readable, shape: FileShape): AsyncGen
 }
 
 /**
- * readRecords a piece of the file at a time (the records each piece of decoded text
- * completes): one step of the stream per piece rather than per record.
+ * readRecords a few hundred records at a time (an XLSX sheet: as the reader hands them over):
+ * one step of the generator per piece rather than per record.
  */
 export async function* readRecordPieces(source: Readable, shape: FileShape): AsyncGenerator<FileRecord[]> {
   if (shape.format === 'xlsx') {

@@ -1,25 +1,23 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { runAsSystem } from '../access/access-context';
-import { AuditService, type AuditRecord } from '../audit/audit.service';
+import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { SYSTEM_ACTOR } from '../common/actor';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { PERSON_FIELDS, type PersonFields } from '../leads/leads.repository';
-import { LeadsService } from '../leads/leads.service';
+import type { FoundPerson } from '../leads/leads.repository';
+import { LeadsService, type NewCapture } from '../leads/leads.service';
 import { PolicyService } from '../policy/policy.service';
-import { POLICY_VERSIONS } from '../policy/versions';
 import type { EventImport, ImportCounts } from './entities/event-import.entity';
 import type { Event } from './entities/event.entity';
-import { EventImportsRepository, type BatchSession, type BatchWrite } from './event-imports.repository';
+import { EventImportsRepository, type BatchSession } from './event-imports.repository';
 import { EventsRepository } from './events.repository';
 import { UnreadableFileError, type FileShape } from './import/attendee-file';
 import { attendeeLines, countLines, readHeader } from './import/attendee-lines';
 import type { Attendee, Rejection, RowContext } from './import/attendee-row';
 import { planColumns } from './import/header-map';
-import { addCounts, FileIdentities, filledFields, identityKeys, planBatch, zeroCounts, type BatchPlan } from './import/registration-plan';
-import { uuid7 } from './import/uuid7';
+import { addCounts, FileIdentities, knownPersons, planBatch, zeroCounts, type BatchPlan } from './import/registration-plan';
 
 /**
  * Attendee lines per transaction: one lock-and-find and one write statement each. 500 measured
@@ -43,11 +41,6 @@ const sqlState = (err: unknown) => (err as { code?: unknown }).code;
 const errorCode = (err: unknown) => String(sqlState(err) ?? (err as Error)?.name ?? 'Error');
 
 export const eventDay = (event: Pick<Event, 'date'>) => new Date(`${event.date}T00:00:00Z`);
-function snapshot(p: PersonFields): Record<string, string | null> {
-  const out: Record<string, string | null> = {};
-  for (const f of PERSON_FIELDS) out[f] = p[f] ?? null;
-  return out;
-}
 
 /**
  * Runs imports in the background, as the system (row-level security shows the system every
@@ -207,14 +200,20 @@ export class EventImportRunner implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
-  /** Stage one of a batch, in file order: its identities locked, who they are found, what to write built. */
+  /**
+   * Stage one of a batch, in file order: its identities locked and its persons found (by
+   * leads, the rule every channel uses), who each line is planned, and the captures to hand to
+   * leads' writer built.
+   */
   async prepareBatch(imp: EventImport, actor: Actor, event: Event, job: BatchJob, taken: Set<string>): Promise<PreparedBatch> {
     const emails = [...new Set(job.attendees.flatMap((a) => (a.email ? [a.email] : [])))];
     const phones = [...new Set(job.attendees.flatMap((a) => (a.phone ? [a.phone] : [])))];
     const session = await this.repository.openBatch();
     try {
-      await this.repository.lockIdentities(session, identityKeys(job.attendees));
-      const plan = planBatch(job.attendees, await this.repository.findKnown(session, event.id, emails, phones), imp.id, taken);
+      const leadsSession = { client: session.client, ownTransaction: false, release: () => undefined };
+      const found = await this.leads.lockAndFind(leadsSession, emails, phones);
+      const registered = await this.repository.registrations(session.client, event.id, found.map((p) => p.id));
+      const plan = planBatch(job.attendees, knownPersons(found, registered), imp.id, taken);
       const delta = addCounts(job.read, {
         newPersons: plan.created.length,
         matchedPersons: plan.matched.length,
@@ -222,7 +221,7 @@ export class EventImportRunner implements OnApplicationBootstrap, BeforeApplicat
         alreadyRegistered: plan.alreadyRegistered,
         duplicateRows: plan.duplicates,
       });
-      return { session, delta, write: this.buildWrite(imp, actor, event, plan, job.rejections) };
+      return { session, found, delta, captures: this.capturesOf(imp, actor, event, plan), rejections: job.rejections };
     } catch (err) {
       await this.repository.rollback(session);
       session.release();
@@ -230,85 +229,57 @@ export class EventImportRunner implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
+  /** Stage two: the captures through leads' writer, then the batch's registrations and rejected lines, in the batch's transaction. */
+  async writeBatch(imp: EventImport, batch: PreparedBatch): Promise<void> {
+    const leadsSession = { client: batch.session.client, ownTransaction: false, release: () => undefined };
+    const results = await this.leads.captureMany(leadsSession, batch.captures.map(({ capture }) => capture), batch.found);
+    await this.repository.writeRegistrations(batch.session, {
+      importId: imp.id,
+      eventId: imp.eventId,
+      registrations: {
+        captureIds: results.map((r) => r.captureId),
+        personIds: results.map((r) => r.person.id),
+        lines: batch.captures.map(({ attendee }) => attendee.line),
+        ticketTypes: batch.captures.map(({ attendee }) => attendee.ticketType),
+        orderRefs: batch.captures.map(({ attendee }) => attendee.orderRef),
+        attendeeRefs: batch.captures.map(({ attendee }) => attendee.attendeeRef),
+      },
+      rejections: batch.rejections,
+    });
+  }
+
   /**
-   * What LeadsService.capture writes for one arrival, for a whole batch: a new person or the
-   * blanks of a known one filled (never overwritten), a capture with its legal bases, policy
-   * version and retention clock, a timeline entry, the registration, an audit line per person,
-   * and a HubSpot outbox row unless the person is restricted (9.4).
+   * Each planned line as an event capture: the line as received, the fields read from it, a
+   * contract basis for attending (7.3(1)) beside keeping the history (7.3(2)), a clock from
+   * the event day (leads keeps it forward-only), and the registration on the timeline.
    */
-  private buildWrite(imp: EventImport, actor: Actor, event: Event, plan: BatchPlan, rejections: Rejection[]): BatchWrite {
-    const policy = this.policy.current();
-    const retention = this.policy.retentionFor('event', policy.id);
+  private capturesOf(imp: EventImport, actor: Actor, event: Event, plan: BatchPlan): PreparedBatch['captures'] {
     const day = eventDay(event);
     const receivedAt = new Date(imp.createdAt);
-    const g: BatchWrite['registrations'] = {
-      captureIds: [], personIds: [], lines: [], payloadJsons: [], mappedJsons: [], anchorsAt: [], duesAt: [],
-      ticketTypes: [], orderRefs: [], attendeeRefs: [], attendeeStatuses: [], auditActions: [], auditChangesJsons: [], outbox: [],
-    };
-    const w: BatchWrite = {
-      importId: imp.id,
-      eventId: event.id,
-      newPersons: [],
-      updatedPersons: [],
+    const legalBases = { ...this.leads.legalBases('event', null, []), handle_request: 'contract' as const };
+    const capture = (a: Attendee, personId?: string) => ({
+      attendee: a,
       capture: {
-        receivedAt,
-        contentType: CONTENT_TYPES[imp.format],
-        // Registering is the person's request to attend, answered under 7.3(1); keeping the history is 7.3(2).
-        legalBases: { ...this.leads.legalBases('event', null, [], policy.id), handle_request: 'contract' },
-        policyVersion: policy.id,
-        retentionAnchor: retention.anchor,
-        actorType: actor.type,
-        actorId: actor.id,
+        actor,
+        input: {
+          source: 'event' as const,
+          sourceRef: `event_import:${imp.id}:${a.line}`,
+          receivedAt,
+          contentType: CONTENT_TYPES[imp.format],
+          payloadJson: a.payloadJson,
+          person: a.person,
+          consents: [],
+          legalBases,
+          retentionAnchorAt: day,
+          personId,
+          activity: {
+            type: 'event_registration' as const,
+            details: { eventId: event.id, eventName: event.name, eventDate: event.date, importId: imp.id, line: a.line, ticketType: a.ticketType, attendeeStatus: a.attendeeStatus },
+          },
+        },
       },
-      event: { name: event.name, date: event.date },
-      audit: { actorType: actor.type, actorId: actor.id, entityType: 'person', requestId: actor.requestId, ip: actor.ip },
-      registrations: g,
-      clockMoves: [],
-      eventYearsByPolicyVersion: POLICY_VERSIONS.map((v) => ({ version: v.id, years: this.policy.retentionFor('event', v.id).years })),
-      rejections,
-    };
-    // Most lines share one anchor (the event day): its text and due date are made once.
-    const clocks = new Map<number, [anchor: string, due: string]>();
-    const clock = (anchorAt: Date) => {
-      let c = clocks.get(anchorAt.getTime());
-      if (!c) clocks.set(anchorAt.getTime(), (c = [anchorAt.toISOString(), this.policy.retentionDue('event', anchorAt, policy.id).toISOString()]));
-      return c;
-    };
-    const register = (a: Attendee, personId: string, anchorAt: Date, audit: AuditRecord, outbox: boolean) => {
-      const captureId = uuid7();
-      const [anchor, due] = clock(anchorAt);
-      g.captureIds.push(captureId);
-      g.personIds.push(personId);
-      g.lines.push(a.line);
-      g.payloadJsons.push(a.payloadJson);
-      g.mappedJsons.push(JSON.stringify(a.person));
-      g.anchorsAt.push(anchor);
-      g.duesAt.push(due);
-      g.ticketTypes.push(a.ticketType);
-      g.orderRefs.push(a.orderRef);
-      g.attendeeRefs.push(a.attendeeRef);
-      g.attendeeStatuses.push(a.attendeeStatus);
-      audit.after!.captureId = captureId;
-      const entry = this.audit.entry(actor, audit);
-      g.auditActions.push(entry.action);
-      g.auditChangesJsons.push(JSON.stringify(entry.changes));
-      g.outbox.push(outbox);
-    };
-    for (const a of plan.created) {
-      const id = uuid7();
-      w.newPersons.push({ id, fields: a.person });
-      register(a, id, day, { action: 'person.created', entityType: 'person', entityId: id, after: snapshot(a.person) }, true);
-    }
-    for (const { attendee: a, known } of plan.matched) {
-      const fields = filledFields(known.fields, a.person);
-      // The clock runs from the last event registered for: an older event never shortens it, a later one moves every event capture.
-      const last = known.eventAnchorAt && known.eventAnchorAt > day ? new Date(known.eventAnchorAt) : day;
-      if (known.eventAnchorAt && known.eventAnchorAt < day) w.clockMoves.push({ personId: known.id, anchorAt: day });
-      w.updatedPersons.push({ id: known.id, fields, resync: !known.restricted });
-      const before = { ...snapshot(known.fields), captureId: null };
-      register(a, known.id, last, { action: 'person.captured', entityType: 'person', entityId: known.id, before, after: snapshot(fields) }, !known.restricted);
-    }
-    return w;
+    });
+    return [...plan.created.map((a) => capture(a)), ...plan.matched.map(({ attendee, known }) => capture(attendee, known.id))];
   }
 }
 
@@ -336,8 +307,11 @@ const newJob = (lastLine: number): BatchJob => ({ seen: new FileIdentities(), at
 
 interface PreparedBatch {
   session: BatchSession;
+  /** The batch's persons as leads found them, locked by this transaction. */
+  found: FoundPerson[];
   delta: ImportCounts;
-  write: BatchWrite;
+  captures: { attendee: Attendee; capture: { actor: Actor; input: NewCapture } }[];
+  rejections: Rejection[];
 }
 
 /**
@@ -387,9 +361,10 @@ class BatchPipeline {
       () => undefined,
     ); // the order only: holding the prepared batch here would keep its rows alive
     const done = (async (): Promise<Committed> => {
-      const { session, delta, write } = await prepare;
+      const prepared = await prepare;
+      const { session, delta } = prepared;
       try {
-        await this.runner.repository.writeBatch(session, write);
+        await this.runner.writeBatch(this.imp, prepared);
         const before = await previous;
         const after = { counts: addCounts(before.counts, delta), processed: before.processed + job.rows };
         const held = await this.runner.repository.checkpoint(session, this.imp.id, this.token, { processedRows: after.processed, doneThroughLine: job.lastLine, outcome: after.counts });

@@ -3,10 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { Readable } from 'node:stream';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AuditEntry } from '../audit/entities/audit-entry.entity';
+import { jsonArrayBytes } from '../common/json-bytes';
 import type { PersonFields } from '../leads/leads.repository';
-import type { ProcessingPurpose } from '../leads/entities/capture.entity';
-import type { LegalBasis } from '../policy/policy.types';
 import type { EventImport, ImportColumn, ImportCounts, ImportStatus } from './entities/event-import.entity';
 import { camelRow } from './events.repository';
 import type { Rejection } from './import/attendee-row';
@@ -22,12 +20,11 @@ export interface KnownPerson {
   id: string;
   fields: Required<PersonFields>;
   restricted: boolean;
-  /** The import that registered them for this event (null: not registered; a registration by hand has no import). */
+  /** Registered for this event (by an import, or by hand). */
   registered: boolean;
+  /** The import that registered them for this event (null: not registered, or registered by hand). */
   registeredBy: string | null;
-  /** The latest anchor of their event captures: the clock a new registration may move. */
-  eventAnchorAt: Date | null;
-  /** The person the phone lookup prefers for their phone (the same rule as LeadsService). */
+  /** The person a lookup by their phone picks (leads' identity rule). */
   phoneTop: boolean;
 }
 
@@ -47,69 +44,20 @@ export interface NewImport {
   requestId: string | null;
 }
 
-/** Everything one batch writes, ids made by the caller; see writeBatch. */
-export interface BatchWrite {
+/** A batch's registrations (index i of every array is registration i) and its rejected lines. */
+export interface RegistrationsWrite {
   importId: string;
   eventId: string;
-  newPersons: { id: string; fields: PersonFields }[];
-  /** Matched persons: their fields after filling blanks, and whether HubSpot is owed the change. */
-  updatedPersons: { id: string; fields: Required<PersonFields>; resync: boolean }[];
-  /** What every capture, timeline entry and audit line of the batch shares. */
-  capture: {
-    receivedAt: Date;
-    contentType: string;
-    legalBases: Partial<Record<ProcessingPurpose, LegalBasis>>;
-    policyVersion: string;
-    retentionAnchor: string;
-    actorType: string;
-    actorId: string | null;
-  };
-  event: { name: string; date: string };
-  audit: Pick<AuditEntry, 'actorType' | 'actorId' | 'entityType' | 'requestId' | 'ip'>;
-  /**
-   * One registration per index, column by column: its capture (the line as received, the fields
-   * read from it, the retention clock), timeline entry, registration row, audit line (its
-   * action and changes as AuditService.entry made them) and, unless `outbox` is false (a
-   * restricted person, 9.4), a HubSpot outbox row. Dates travel as ISO text.
-   */
   registrations: {
     captureIds: string[];
     personIds: string[];
     lines: number[];
-    payloadJsons: string[];
-    mappedJsons: string[];
-    anchorsAt: string[];
-    duesAt: string[];
     ticketTypes: (string | null)[];
     orderRefs: (string | null)[];
     attendeeRefs: (string | null)[];
-    attendeeStatuses: (string | null)[];
-    auditActions: string[];
-    auditChangesJsons: string[];
-    outbox: boolean[];
   };
-  /** Older event captures of these persons take the later anchor; the due date follows each capture's policy version. */
-  clockMoves: { personId: string; anchorAt: Date }[];
-  eventYearsByPolicyVersion: { version: string; years: number }[];
   rejections: Rejection[];
 }
-
-/** JSON texts as the bytes of one JSON array. */
-function jsonArrayBytes(texts: string[]): Buffer {
-  let size = 2 + Math.max(0, texts.length - 1);
-  for (const t of texts) size += Buffer.byteLength(t);
-  const out = Buffer.allocUnsafe(size);
-  let at = out.write('[');
-  texts.forEach((t, i) => {
-    if (i) at += out.write(',', at);
-    at += out.write(t, at);
-  });
-  out.write(']', at);
-  return out;
-}
-
-const PERSON_COLS = ['first_name', 'last_name', 'position', 'email', 'phone', 'skype_id', 'linkedin_url', 'location', 'company_name'] as const;
-const PERSON_KEYS = ['firstName', 'lastName', 'position', 'email', 'phone', 'skypeId', 'linkedinUrl', 'location', 'companyName'] as const;
 
 /** A connection held for one batch transaction. */
 export interface BatchSession {
@@ -352,115 +300,35 @@ export class EventImportsRepository {
     return { client, release: () => void runner.release() };
   }
 
-  /**
-   * Per-identity advisory locks, the keys LeadsService takes for one capture, sorted the same
-   * way: a web-form capture of one of these people waits for the batch (and finds the person it
-   * created), and no two writers can deadlock on them.
-   */
-  async lockIdentities(session: BatchSession, keys: string[]): Promise<void> {
-    if (keys.length) await session.client.query({ name: 'event_import_locks', text: `SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($1::text[]) AS k`, values: [keys] });
+  /** Which of these persons are registered for the event, and by which import (null: by hand). */
+  async registrations(client: PoolClient | null, eventId: string, personIds: string[]): Promise<Map<string, string | null>> {
+    if (!personIds.length) return new Map();
+    const text = `SELECT person_id, import_id FROM event_registration WHERE event_id = $1 AND person_id = ANY($2::uuid[])`;
+    const rows: { person_id: string; import_id: string | null }[] = client
+      ? (await client.query({ name: 'event_import_registered', text, values: [eventId, personIds] })).rows
+      : await this.dataSource.query(text, [eventId, personIds]);
+    return new Map(rows.map((r) => [r.person_id, r.import_id]));
   }
 
   /**
-   * One query for a whole batch: persons by e-mail, and per phone the one LeadsService would
-   * pick (someone known by that phone alone first, then the most recently updated), each with
-   * whether they are registered for this event and their latest event clock. Locked FOR UPDATE
-   * when given a batch session; a dry run reads without locking.
+   * A batch's own rows, in its transaction after leads wrote its captures: the registrations
+   * (each naming its capture) and the rejected lines, in one statement.
    */
-  async findKnown(session: BatchSession | null, eventId: string, emails: string[], phones: string[]): Promise<KnownPerson[]> {
-    if (!emails.length && !phones.length) return [];
-    const text = `WITH by_email AS (SELECT p.id FROM person p WHERE p.email = ANY($1::text[])),
-           by_phone AS (SELECT DISTINCT ON (p.phone) p.id FROM person p WHERE p.phone = ANY($2::text[]) ORDER BY p.phone, (p.email IS NULL) DESC, p.updated_at DESC)
-      SELECT p.id, ${PERSON_COLS.map((c) => `p.${c}`).join(', ')}, p.restricted_at IS NOT NULL AS restricted,
-             p.id IN (SELECT id FROM by_phone) AS phone_top,
-             r.id IS NOT NULL AS registered, r.import_id AS registered_by,
-             (SELECT max(c.retention_anchor_at) FROM capture c WHERE c.person_id = p.id AND c.source = 'event') AS event_anchor_at
-        FROM person p LEFT JOIN event_registration r ON r.event_id = $3 AND r.person_id = p.id
-       WHERE p.id IN (SELECT id FROM by_email UNION SELECT id FROM by_phone)`;
-    const values = [emails, phones, eventId];
-    const result = session
-      ? await session.client.query({ name: 'event_import_find_locked', text: `${text} FOR UPDATE OF p`, values })
-      : { rows: (await this.dataSource.query(text, values)) as Record<string, unknown>[] };
-    return result.rows.map((r: Record<string, unknown>) => ({
-      id: r.id as string,
-      fields: Object.fromEntries(PERSON_KEYS.map((k, i) => [k, (r[PERSON_COLS[i]] as string | null) ?? null])) as Required<PersonFields>,
-      restricted: r.restricted as boolean,
-      registered: r.registered as boolean,
-      registeredBy: (r.registered_by as string | null) ?? null,
-      eventAnchorAt: (r.event_anchor_at as Date | null) ?? null,
-      phoneTop: r.phone_top as boolean,
-    }));
-  }
-
-  /**
-   * The whole batch in one statement: new persons, filled-in persons, captures, moved clocks,
-   * timeline entries, registrations, audit lines, HubSpot outbox rows and rejected lines.
-   * Foreign keys are checked at the statement's end, so the captures may name persons it inserts.
-   * The registrations travel once (`e`), and each table's rows are made from them: the ids,
-   * source reference and the timeline entry's event part are not sent again per table.
-   */
-  async writeBatch(session: BatchSession, w: BatchWrite): Promise<void> {
+  async writeRegistrations(session: BatchSession, w: RegistrationsWrite): Promise<void> {
     const params: unknown[] = [];
     const $ = (v: unknown) => `$${params.push(v)}`;
-    const col = <T>(rows: T[], pick: (r: T) => unknown) => rows.map(pick);
-    // JSON columns travel as one JSON array each, written straight into a buffer and sent as
-    // bytes (zipped back with ROWS FROM): no escaped array literal, and no string of hundreds of
-    // kilobytes per batch that the JavaScript heap would have to hold and collect.
-    const unnest = (...cols: string[]) => `ROWS FROM (${cols.join(', ')})`;
-    const arr = (values: unknown[], type: string) => `unnest(${$(values)}::${type}[])`;
-    // Ids, numbers, flags and ISO times need no quoting: their array literal is a join, not an escape per element.
-    const plain = (values: (string | number | boolean)[], type: string) => `unnest(${$(`{${values.join(',')}}`)}::${type}[])`;
-    const elements = (texts: string[]) => `jsonb_array_elements(convert_from(${$(jsonArrayBytes(texts))}::bytea, 'UTF8')::jsonb)`;
-    const c = w.capture;
     const g = w.registrations;
-    // The import's id twice: as uuid and as text (one parameter cannot be both).
-    const [actorType, actorId, importId, importText] = [$(c.actorType), $(c.actorId), $(w.importId), $(w.importId)];
     const text = `WITH
-      e AS MATERIALIZED (SELECT * FROM ${unnest(
-        plain(g.captureIds, 'uuid'), plain(g.personIds, 'uuid'), plain(g.lines, 'int'), elements(g.payloadJsons), elements(g.mappedJsons), plain(g.anchorsAt, 'timestamptz'), plain(g.duesAt, 'timestamptz'),
-        arr(g.ticketTypes, 'text'), arr(g.orderRefs, 'text'), arr(g.attendeeRefs, 'text'), arr(g.attendeeStatuses, 'text'), plain(g.auditActions, 'text'), elements(g.auditChangesJsons), plain(g.outbox, 'boolean'),
-      )} AS u(capture_id, person_id, line, payload, mapped, anchor_at, due_at, ticket_type, order_ref, attendee_ref, attendee_status, audit_action, audit_changes, outbox)),
-      np AS (INSERT INTO person (id, ${PERSON_COLS.join(', ')})
-        SELECT * FROM unnest(${$(`{${col(w.newPersons, (p) => p.id).join(',')}}`)}::uuid[], ${PERSON_KEYS.map((k) => `${$(col(w.newPersons, (p) => p.fields[k] ?? null))}::text[]`).join(', ')})),
-      up AS (UPDATE person p SET ${PERSON_COLS.map((c) => `${c} = u.${c}`).join(', ')},
-          sync_state = CASE WHEN p.sync_state IN ('synced', 'failed') AND u.resync THEN 'pending' ELSE p.sync_state END, updated_at = now()
-        FROM unnest(${$(`{${col(w.updatedPersons, (p) => p.id).join(',')}}`)}::uuid[], ${PERSON_KEYS.map((k) => `${$(col(w.updatedPersons, (p) => p.fields[k]))}::text[]`).join(', ')},
-                    ${$(col(w.updatedPersons, (p) => p.resync))}::boolean[]) AS u(id, ${PERSON_COLS.join(', ')}, resync)
-        WHERE p.id = u.id),
-      c AS (INSERT INTO capture (id, person_id, source, source_ref, received_at, content_type, payload, mapped, legal_bases, consents_given, policy_version,
-                                 retention_anchor, retention_anchor_at, retention_due_at, actor_type, actor_id)
-        SELECT e.capture_id, e.person_id, 'event', 'event_import:' || ${importText}::text || ':' || e.line, ${$(c.receivedAt)}, ${$(c.contentType)}, e.payload, e.mapped,
-               ${$(JSON.stringify(c.legalBases))}::jsonb, '{}', ${$(c.policyVersion)}, ${$(c.retentionAnchor)}, e.anchor_at, e.due_at, ${actorType}, ${actorId}::uuid
-          FROM e),
-      mv AS (UPDATE capture k SET retention_anchor_at = u.anchor_at,
-                retention_due_at = ((u.anchor_at AT TIME ZONE 'UTC') + make_interval(years => v.years)) AT TIME ZONE 'UTC'
-        FROM unnest(${$(col(w.clockMoves, (m) => m.personId))}::uuid[], ${$(col(w.clockMoves, (m) => m.anchorAt))}::timestamptz[]) AS u(person_id, anchor_at),
-             unnest(${$(col(w.eventYearsByPolicyVersion, (v) => v.version))}::text[], ${$(col(w.eventYearsByPolicyVersion, (v) => v.years))}::int[]) AS v(version, years)
-        WHERE k.person_id = u.person_id AND k.source = 'event' AND k.retention_anchor = 'last_event_registration'
-          AND k.retention_anchor_at < u.anchor_at AND k.policy_version = v.version),
-      -- The timeline entry: the event, and the line's ticket and status.
-      a AS (INSERT INTO activity (person_id, type, occurred_at, details, capture_id, actor_type, actor_id)
-        SELECT e.person_id, 'event_registration', ${$(c.receivedAt)},
-               jsonb_build_object('eventId', ${$(w.eventId)}::text, 'eventName', ${$(w.event.name)}::text, 'eventDate', ${$(w.event.date)}::text, 'importId', ${importText}::text,
-                                  'line', e.line, 'ticketType', e.ticket_type, 'attendeeStatus', e.attendee_status),
-               e.capture_id, ${actorType}, ${actorId}::uuid
-          FROM e),
       r AS (INSERT INTO event_registration (event_id, person_id, capture_id, import_id, line, ticket_type, order_ref, attendee_ref)
-        SELECT ${$(w.eventId)}::uuid, e.person_id, e.capture_id, ${importId}::uuid, e.line, e.ticket_type, e.order_ref, e.attendee_ref FROM e),
-      -- One actor and request for the whole batch (AuditService.entry's shape, the varying parts per person).
-      au AS (INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id, changes, request_id, ip)
-        SELECT ${$(w.audit.actorType)}, ${$(w.audit.actorId)}::uuid, e.audit_action, ${$(w.audit.entityType)}, e.person_id::text, nullif(e.audit_changes, 'null'::jsonb),
-               ${$(w.audit.requestId)}, ${$(w.audit.ip)}::inet
-          FROM e),
-      o AS (INSERT INTO hubspot_outbox (person_id, kind) SELECT e.person_id, 'upsert' FROM e WHERE e.outbox),
+        SELECT ${$(w.eventId)}::uuid, u.* FROM unnest(${$(g.personIds)}::uuid[], ${$(g.captureIds)}::uuid[], ${$(g.personIds.map(() => w.importId))}::uuid[], ${$(g.lines)}::int[],
+                                                  ${$(g.ticketTypes)}::text[], ${$(g.orderRefs)}::text[], ${$(g.attendeeRefs)}::text[]) AS u),
       rj AS (INSERT INTO event_import_rejection (import_id, line, reason, message, values)
-        SELECT ${importId}::uuid, u.line, u.reason, u.message, nullif(u.vals, 'null'::jsonb)
-          FROM ${unnest(arr(col(w.rejections, (x) => x.line), 'int'), arr(col(w.rejections, (x) => x.reason), 'text'), arr(col(w.rejections, (x) => x.message), 'text'),
-                        elements(col(w.rejections, (x) => JSON.stringify(x.values)) as string[]))} AS u(line, reason, message, vals)
+        SELECT ${$(w.importId)}::uuid, u.line, u.reason, u.message, nullif(u.vals, 'null'::jsonb)
+          FROM ROWS FROM (unnest(${$(w.rejections.map((x) => x.line))}::int[]), unnest(${$(w.rejections.map((x) => x.reason))}::text[]), unnest(${$(w.rejections.map((x) => x.message))}::text[]),
+                          jsonb_array_elements(convert_from(${$(jsonArrayBytes(w.rejections.map((x) => JSON.stringify(x.values))))}::bytea, 'UTF8')::jsonb)) AS u(line, reason, message, vals)
         ON CONFLICT DO NOTHING)
       SELECT 1`;
-    // Named: the shape never changes, so each connection plans it once.
-    await session.client.query({ name: 'event_import_batch', text, values: params });
+    await session.client.query({ name: 'event_import_registrations', text, values: params });
   }
 
   /** The checkpoint, in the batch's transaction; only the lease holder can write it (false: the lease was lost, roll back). */

@@ -8,6 +8,7 @@ import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { ProblemException, type FieldError } from '../common/problem-details';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { LeadsService } from '../leads/leads.service';
 import { PolicyService } from '../policy/policy.service';
 import type { ImportView } from './dto/event-import.dto';
 import type { EventImport, ImportCounts } from './entities/event-import.entity';
@@ -20,7 +21,7 @@ import { attendeeLines, countLines, readHeader } from './import/attendee-lines';
 import type { Attendee, Rejection } from './import/attendee-row';
 import { toCsv } from './import/csv-out';
 import { describeColumns, planColumns, type ColumnPlan } from './import/header-map';
-import { addCounts, FileIdentities, planBatch, PlannedWrites, zeroCounts } from './import/registration-plan';
+import { addCounts, FileIdentities, knownPersons, planBatch, PlannedWrites, zeroCounts } from './import/registration-plan';
 
 /** The largest attendee list accepted (about 200,000 Eventbrite lines); the route's multipart limit is the same. */
 export const MAX_IMPORT_FILE_BYTES = 50 * 1024 * 1024;
@@ -81,6 +82,7 @@ export class EventImportsService {
     private readonly events: EventsRepository,
     private readonly runner: EventImportRunner,
     private readonly policy: PolicyService,
+    private readonly leads: LeadsService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -235,7 +237,10 @@ export class EventImportsService {
     const flush = async () => {
       const emails = [...new Set(batch.flatMap((a) => (a.email ? [a.email] : [])))];
       const phones = [...new Set(batch.flatMap((a) => (a.phone ? [a.phone] : [])))];
-      const found = await runAsSystem('event import', () => this.imports.findKnown(null, event.id, emails, phones));
+      const found = await runAsSystem('event import', async () => {
+        const persons = await this.leads.findByIdentities(emails, phones);
+        return knownPersons(persons, await this.imports.registrations(null, event.id, persons.map((p) => p.id)));
+      });
       const plan = planBatch(batch, planned.lookup(found, emails, phones), imp.id, taken);
       planned.apply(plan);
       counts = addCounts(counts, {

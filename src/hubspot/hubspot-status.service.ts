@@ -3,6 +3,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { HubspotSyncService } from './hubspot-sync.service';
 import { HubspotRepository } from './hubspot.repository';
+import { PersonSyncService } from '../leads/person-sync.service';
 import type { HubspotStatusView, RequeuedView, SyncFailureView } from './dto/hubspot.dto';
 
 /** What staff see of the sync: backlog, throughput, failures, pauses; and re-queuing. */
@@ -10,12 +11,13 @@ import type { HubspotStatusView, RequeuedView, SyncFailureView } from './dto/hub
 export class HubspotStatusService {
   constructor(
     private readonly repo: HubspotRepository,
+    private readonly persons: PersonSyncService,
     private readonly sync: HubspotSyncService,
     private readonly audit: AuditService,
   ) {}
 
   async status(): Promise<HubspotStatusView> {
-    const [control, backlog, syncedLastMinute] = await Promise.all([this.repo.control(), this.repo.backlog(), this.repo.syncedLastMinute()]);
+    const [control, backlog, failed, syncedLastMinute] = await Promise.all([this.repo.control(), this.repo.backlog(), this.persons.failedCount(), this.persons.syncedLastMinute()]);
     const paused = Boolean(control.pausedUntil && control.pausedUntil > new Date());
     return {
       configured: this.sync.configured,
@@ -24,7 +26,7 @@ export class HubspotStatusService {
       pauseReason: paused ? control.pauseReason : null,
       backlog: backlog.pending,
       oldestWaitingSince: backlog.oldest,
-      failed: backlog.failed,
+      failed,
       syncedLastMinute,
       syncedTotal: Number(control.syncedCount),
       rateLimitedTotal: Number(control.rateLimitedCount),
@@ -34,11 +36,11 @@ export class HubspotStatusService {
   }
 
   async failures(): Promise<SyncFailureView[]> {
-    return (await this.repo.failures(200)).map((f) => ({ personId: f.id, error: f.syncError, at: f.updatedAt }));
+    return (await this.persons.failures(200)).map((f) => ({ personId: f.id, error: f.syncError, at: f.updatedAt }));
   }
 
   async requeue(actor: Actor, personId?: string): Promise<RequeuedView> {
-    const requeued = await this.repo.requeueFailed(personId);
+    const requeued = await this.persons.requeueFailed(personId);
     await this.audit.record(actor, { action: 'hubspot.failures_requeued', entityType: personId ? 'person' : 'hubspot_sync', entityId: personId ?? null, after: { requeued } });
     return { requeued };
   }

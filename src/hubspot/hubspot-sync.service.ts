@@ -7,11 +7,12 @@ import type { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR } from '../common/actor';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import type { OutboxKind } from './entities/hubspot-outbox-entry.entity';
 import { classify, HUBSPOT_CLIENT, HUBSPOT_SLEEP, withTimeout, type Failure, type Sleep } from './hubspot.client';
 import { HubspotLimiter } from './hubspot-limiter';
 import { CUSTOM_PROPERTIES, legalBasisOptions, PROPERTY_GROUP, toContactProperties, type LegalBasisOptions } from './hubspot.mapper';
-import { HubspotRepository, type ClaimedRow, type SubjectRow } from './hubspot.repository';
+import { HubspotRepository, type ClaimedRow } from './hubspot.repository';
+import { PersonSyncService } from '../leads/person-sync.service';
+import type { PersonForSync, SyncOutcome } from '../leads/person-sync.repository';
 
 export const BATCH_SIZE = 100;
 const SENDERS = 2;
@@ -56,6 +57,7 @@ export class HubspotSyncService {
 
   constructor(
     private readonly repo: HubspotRepository,
+    private readonly persons: PersonSyncService,
     private readonly limiter: HubspotLimiter,
     @Inject(HUBSPOT_CLIENT) private readonly client: Client | null,
     @Inject(HUBSPOT_SLEEP) private readonly sleep: Sleep,
@@ -66,15 +68,10 @@ export class HubspotSyncService {
     return this.client !== null;
   }
 
-  /** Inside the caller's transaction: HubSpot should learn of this change. */
-  enqueue(tx: EntityManager, personId: string, kind: OutboxKind = 'upsert', email: string | null = null): Promise<void> {
-    return this.repo.enqueue(tx, personId, kind, email);
-  }
-
   /** Inside the erasing transaction: delete the contact in HubSpot, and never re-create it from data we held. */
   async enqueueErasure(tx: EntityManager, personId: string, email: string): Promise<void> {
     await this.repo.suppress(tx, emailHash(email));
-    await this.repo.enqueue(tx, personId, 'purge', email);
+    await this.repo.enqueuePurge(tx, personId, email);
   }
 
   /**
@@ -167,16 +164,28 @@ export class HubspotSyncService {
     }
   }
 
+  /**
+   * Of these persons, those whose address is suppressed (erased before) and who gave no data
+   * themselves since: a newer form, chat or mail of theirs lifts the suppression.
+   */
+  private async stillSuppressed(db: PoolClient, subjects: (PersonForSync & { email: string })[]): Promise<Set<string>> {
+    const suppressions = await this.repo.suppressions(db, subjects.map((s) => ({ personId: s.id, emailHash: emailHash(s.email) })));
+    if (!suppressions.length) return new Set();
+    const lifted = await this.persons.gaveDataSince(db, suppressions.map((s) => ({ personId: s.personId, at: s.since })));
+    await this.repo.liftSuppressions(db, suppressions.filter((s) => lifted.has(s.personId)).map((s) => s.emailHash));
+    return new Set(suppressions.filter((s) => !lifted.has(s.personId)).map((s) => s.personId));
+  }
+
   private async upsertBatch(db: PoolClient, rows: ClaimedRow[], report: DrainReport): Promise<'done' | 'paused' | 'window'> {
     const claimed = rows.map((r) => r.id);
-    const subjects = await this.repo.subjects(db, [...new Set(rows.map((r) => r.personId))]);
-    const outcomes: Parameters<HubspotRepository['recordOutcomes']>[2] = [];
-    const withEmail = subjects.filter((s): s is SubjectRow & { email: string } => {
+    const subjects = await this.persons.forSync(db, [...new Set(rows.map((r) => r.personId))]);
+    const outcomes: SyncOutcome[] = [];
+    const withEmail = subjects.filter((s): s is PersonForSync & { email: string } => {
       if (s.email) return true;
       outcomes.push({ personId: s.id, state: 'failed', error: 'No e-mail address: HubSpot contacts are keyed on e-mail.' });
       return false;
     });
-    const suppressed = await this.repo.stillSuppressed(db, withEmail.map((s) => ({ personId: s.id, emailHash: emailHash(s.email) })));
+    const suppressed = await this.stillSuppressed(db, withEmail);
     for (const id of suppressed) outcomes.push({ personId: id, state: 'suppressed' });
     const toSend = withEmail.filter((s) => !suppressed.has(s.id));
 
@@ -219,7 +228,7 @@ export class HubspotSyncService {
       const restricted = toSend.filter((s) => s.restricted && outcomes.some((o) => o.personId === s.id && o.state === 'synced'));
       await this.repo.recordDisclosures(db, SYSTEM_ACTOR, 'restriction', restricted.map((s) => ({ personId: s.id })));
     }
-    await this.repo.recordOutcomes(db, claimed, outcomes);
+    await this.persons.recordOutcomes(db, claimed, outcomes);
     await this.repo.done(db, claimed);
     const synced = outcomes.filter((o) => o.state === 'synced').length;
     const failed = outcomes.filter((o) => o.state === 'failed').length;
@@ -229,7 +238,7 @@ export class HubspotSyncService {
     return 'done';
   }
 
-  private async upsertOne(s: SubjectRow & { email: string }): Promise<{ personId: string; state: 'synced' | 'failed'; hubspotId?: string; error?: string }> {
+  private async upsertOne(s: PersonForSync & { email: string }): Promise<{ personId: string; state: 'synced' | 'failed'; hubspotId?: string; error?: string }> {
     const properties = this.propertiesOf(s);
     try {
       const result = await this.call(() => this.client!.crm.contacts.batchApi.upsert({ inputs: [{ id: s.email, idProperty: 'email', properties }] }));
@@ -242,7 +251,7 @@ export class HubspotSyncService {
     }
   }
 
-  private propertiesOf(s: SubjectRow & { email: string }): Record<string, string> {
+  private propertiesOf(s: PersonForSync & { email: string }): Record<string, string> {
     return toContactProperties({ ...s, legalBases: s.legalBases ?? [], consents: (s.consents ?? []).map((c) => ({ ...c, at: new Date(c.at) })) }, this.options!);
   }
 

@@ -7,6 +7,7 @@ import { HubspotLimiter } from './hubspot-limiter';
 import { HubspotStatusService } from './hubspot-status.service';
 import { HubspotSyncService } from './hubspot-sync.service';
 import { HubspotRepository } from './hubspot.repository';
+import { LeadsModule } from '../leads/leads.module';
 
 const realSleep: Sleep = (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -17,6 +18,7 @@ export class HubspotModule {
   static forRoot(options: { sleep?: Sleep } = {}): DynamicModule {
     return {
       module: HubspotModule,
+      imports: [LeadsModule],
       controllers: [HubspotController],
       providers: [
         { provide: HUBSPOT_CLIENT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createHubspotClient(config) },

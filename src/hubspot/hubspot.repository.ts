@@ -3,9 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Actor } from '../common/actor';
-import { SELF_SERVICE_SOURCES, type ConsentPurpose, type LegalBasis } from '../policy/policy.types';
-import type { SyncSubject } from './hubspot.mapper';
-import type { OutboxKind } from './entities/hubspot-outbox-entry.entity';
+import type { OutboxKind } from '../domain/hubspot-sync';
 import type { HubspotSyncControl } from './entities/hubspot-sync-control.entity';
 
 export interface ClaimedRow {
@@ -15,15 +13,6 @@ export interface ClaimedRow {
   email: string | null;
   attempts: number;
 }
-
-/** A person as read for the sync: the mapper's subject, before defaults and dates are filled in. */
-export type SubjectRow = Omit<SyncSubject, 'email' | 'legalBases' | 'consents'> & {
-  id: string;
-  email: string | null;
-  legalBases: LegalBasis[] | null;
-  consents: { purpose: ConsentPurpose; action: 'granted' | 'withdrawn'; at: string }[] | null;
-};
-
 
 @Injectable()
 export class HubspotRepository {
@@ -96,39 +85,19 @@ export class HubspotRepository {
     return rows;
   }
 
-  /** What the mapping needs of each person, read in one query (the newest state, whatever rows asked for it). */
-  async subjects(client: PoolClient, personIds: string[]): Promise<SubjectRow[]> {
+  /** The suppressions of these addresses' hashes, with when each was made. */
+  async suppressions(client: PoolClient, subjects: { personId: string; emailHash: string }[]): Promise<{ personId: string; emailHash: string; since: Date }[]> {
+    if (!subjects.length) return [];
     const { rows } = await client.query(
-      `SELECT p.id, p.email, p.first_name AS "firstName", p.last_name AS "lastName", p.position, p.phone, p.company_name AS "companyName",
-              p.location, p.status, p.restricted_at IS NOT NULL AS restricted,
-              (SELECT c.source FROM capture c WHERE c.person_id = p.id ORDER BY c.received_at LIMIT 1) AS "firstSource",
-              (SELECT c.policy_version FROM capture c WHERE c.person_id = p.id ORDER BY c.received_at DESC LIMIT 1) AS "policyVersion",
-              (SELECT array_agg(DISTINCT b.value) FROM capture c, jsonb_each_text(c.legal_bases) b WHERE c.person_id = p.id) AS "legalBases",
-              (SELECT json_agg(x) FROM (SELECT DISTINCT ON (purpose) purpose, action, occurred_at AS at FROM consent_event
-                                         WHERE person_id = p.id ORDER BY purpose, id DESC) x) AS consents
-         FROM person p WHERE p.id = ANY($1::uuid[])`,
-      [personIds],
+      `SELECT v.person_id AS "personId", h.email_hash AS "emailHash", h.created_at AS since
+         FROM unnest($1::uuid[], $2::text[]) AS v(person_id, email_hash) JOIN hubspot_suppression h ON h.email_hash = v.email_hash`,
+      [subjects.map((s) => s.personId), subjects.map((s) => s.emailHash)],
     );
     return rows;
   }
 
-  /** Of these addresses' hashes, those suppressed with no self-given capture since; a newer one lifts the suppression. */
-  async stillSuppressed(client: PoolClient, subjects: { personId: string; emailHash: string }[]): Promise<Set<string>> {
-    if (!subjects.length) return new Set();
-    const { rows } = await client.query(
-      `WITH s AS (
-         SELECT v.person_id, h.email_hash, h.created_at FROM unnest($1::uuid[], $2::text[]) AS v(person_id, email_hash)
-         JOIN hubspot_suppression h ON h.email_hash = v.email_hash
-       ), lifted AS (
-         DELETE FROM hubspot_suppression h USING s
-          WHERE h.email_hash = s.email_hash
-            AND EXISTS (SELECT 1 FROM capture c WHERE c.person_id = s.person_id AND c.source = ANY($3) AND c.received_at > s.created_at)
-         RETURNING h.email_hash
-       )
-       SELECT person_id FROM s WHERE email_hash NOT IN (SELECT email_hash FROM lifted)`,
-      [subjects.map((s) => s.personId), subjects.map((s) => s.emailHash), [...SELF_SERVICE_SOURCES]],
-    );
-    return new Set(rows.map((r: { person_id: string }) => r.person_id));
+  async liftSuppressions(client: PoolClient, emailHashes: string[]): Promise<void> {
+    if (emailHashes.length) await client.query(`DELETE FROM hubspot_suppression WHERE email_hash = ANY($1::text[])`, [emailHashes]);
   }
 
   async done(client: PoolClient, rowIds: string[]): Promise<void> {
@@ -143,26 +112,6 @@ export class HubspotRepository {
     );
   }
 
-  /**
-   * Each person's sync state after a send: synced (with HubSpot's id) unless a newer change
-   * already waits in the outbox; failed with HubSpot's message; suppressed; restricted.
-   */
-  async recordOutcomes(client: PoolClient, claimed: string[], outcomes: { personId: string; state: 'synced' | 'failed' | 'suppressed'; hubspotId?: string; error?: string }[]): Promise<void> {
-    if (!outcomes.length) return;
-    await client.query(
-      `UPDATE person p SET
-          hubspot_id = COALESCE(v.hubspot_id, p.hubspot_id),
-          sync_state = CASE WHEN v.state = 'synced' AND p.restricted_at IS NOT NULL THEN 'restricted'
-                            WHEN v.state = 'synced' AND EXISTS (SELECT 1 FROM hubspot_outbox o WHERE o.person_id = p.id AND o.done_at IS NULL AND o.id <> ALL($5::bigint[])) THEN 'pending'
-                            ELSE v.state END,
-          synced_at = CASE WHEN v.state = 'synced' THEN now() ELSE p.synced_at END,
-          sync_error = v.error
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS v(person_id, state, hubspot_id, error)
-        WHERE p.id = v.person_id`,
-      [outcomes.map((o) => o.personId), outcomes.map((o) => o.state), outcomes.map((o) => o.hubspotId ?? null), outcomes.map((o) => o.error ?? null), claimed],
-    );
-  }
-
   async recordDisclosures(client: PoolClient, actor: Actor, kind: string, entries: { personId: string; details?: Record<string, unknown> }[]): Promise<void> {
     if (!entries.length) return;
     await client.query(
@@ -172,13 +121,9 @@ export class HubspotRepository {
     );
   }
 
-  /** Writes an outbox row (and marks the person pending) inside the caller's transaction. */
-  async enqueue(tx: EntityManager, personId: string, kind: OutboxKind, email: string | null = null): Promise<void> {
-    await tx.query(
-      `WITH o AS (INSERT INTO hubspot_outbox (person_id, kind, email) VALUES ($1, $2, $3))
-       UPDATE person SET sync_state = 'pending' WHERE id = $1 AND sync_state IN ('synced', 'failed')`,
-      [personId, kind, email],
-    );
+  /** A purge of an erased person's contact, inside the erasing transaction (the person's own row is going: no sync state to keep). */
+  async enqueuePurge(tx: EntityManager, personId: string, email: string): Promise<void> {
+    await tx.query(`INSERT INTO hubspot_outbox (person_id, kind, email) VALUES ($1, 'purge', $2)`, [personId, email]);
   }
 
   async suppress(tx: EntityManager, emailHash: string): Promise<void> {
@@ -204,33 +149,9 @@ export class HubspotRepository {
     );
   }
 
-  backlog(): Promise<{ pending: number; oldest: Date | null; failed: number }> {
+  backlog(): Promise<{ pending: number; oldest: Date | null }> {
     return this.dataSource
-      .query(
-        `SELECT (SELECT count(*)::int FROM hubspot_outbox WHERE done_at IS NULL) AS pending,
-                (SELECT min(created_at) FROM hubspot_outbox WHERE done_at IS NULL) AS oldest,
-                (SELECT count(*)::int FROM person WHERE sync_state = 'failed') AS failed`,
-      )
+      .query(`SELECT count(*)::int AS pending, min(created_at) AS oldest FROM hubspot_outbox WHERE done_at IS NULL`)
       .then((r) => r[0]);
-  }
-
-  /** Contacts synced in the last minute, for the status page's throughput. */
-  async syncedLastMinute(): Promise<number> {
-    const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM person WHERE synced_at > now() - interval '1 minute'`);
-    return n;
-  }
-
-  failures(limit: number): Promise<{ id: string; syncError: string | null; updatedAt: Date }[]> {
-    return this.dataSource.query(`SELECT id, sync_error AS "syncError", updated_at AS "updatedAt" FROM person WHERE sync_state = 'failed' ORDER BY updated_at DESC LIMIT $1`, [limit]);
-  }
-
-  /** Queues failed people again (one, or all); returns how many. */
-  async requeueFailed(personId?: string): Promise<number> {
-    const rows = await this.dataSource.query(
-      `WITH f AS (UPDATE person SET sync_state = 'pending', sync_error = NULL WHERE sync_state = 'failed' ${personId ? 'AND id = $1' : ''} RETURNING id)
-       INSERT INTO hubspot_outbox (person_id, kind) SELECT id, 'upsert' FROM f RETURNING id`,
-      personId ? [personId] : [],
-    );
-    return rows.length;
   }
 }

@@ -4,11 +4,13 @@ import { LeadsRepository } from './leads.repository';
 import { LeadsService } from './leads.service';
 import { PersonsController } from './persons.controller';
 import { PersonsService } from './persons.service';
+import { PersonSyncRepository } from './person-sync.repository';
+import { PersonSyncService } from './person-sync.service';
 
 @Module({
   imports: [AuthModule],
   controllers: [PersonsController],
-  providers: [LeadsRepository, LeadsService, PersonsService],
-  exports: [LeadsService, PersonsService],
+  providers: [LeadsRepository, LeadsService, PersonsService, PersonSyncRepository, PersonSyncService],
+  exports: [LeadsService, PersonsService, PersonSyncService],
 })
 export class LeadsModule {}

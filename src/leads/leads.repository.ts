@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AuditEntry } from '../audit/entities/audit-entry.entity';
 import type { ConsentPurpose, LegalBasis } from '../policy/policy.types';
 import { Activity } from './entities/activity.entity';
 import { Capture } from './entities/capture.entity';
 import { Company } from './entities/company.entity';
 import { ConsentEvent } from './entities/consent-event.entity';
 import { Person } from './entities/person.entity';
+import { jsonArrayBytes } from '../common/json-bytes';
+import type { OutboxKind } from '../domain/hubspot-sync';
 import type { LifecycleStatus } from './lifecycle';
 
 /** Person fields a capture or a rectification may set. */
@@ -18,6 +18,7 @@ export type PersonField = (typeof PERSON_FIELDS)[number];
 export type PersonFields = Partial<Record<PersonField, string | null>>;
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const PERSON_COLUMNS = PERSON_FIELDS.map(snake);
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** A raw `person` row as the entity (the naming strategy is plain snake_case). */
@@ -31,24 +32,63 @@ function toPerson(row: Record<string, unknown>): Person {
 export const PERSON_SORTS = { createdAt: 'p.created_at', updatedAt: 'p.updated_at', name: `lower(coalesce(p.last_name, '') || ' ' || coalesce(p.first_name, ''))` } as const;
 export type PersonSort = keyof typeof PERSON_SORTS;
 
-export interface CaptureSession {
+/** A connection holding a transaction: the caller's, or one the writer began. */
+export interface LeadsSession {
   client: PoolClient;
   /** False inside a caller's transaction: then the caller begins and commits. */
   ownTransaction: boolean;
   release(): void;
 }
 
-/** Everything one capture writes, with ids made by the caller. */
-export interface CaptureWrite {
-  person: { id: string; insert: boolean; fields: PersonFields & { ownerId?: string | null } };
-  capture: Capture;
-  consents: Pick<ConsentEvent, 'purpose' | 'wording'>[];
-  activity: Pick<Activity, 'type' | 'occurredAt' | 'body' | 'details'>;
-  audit: Omit<AuditEntry, 'id' | 'occurredAt'>;
-  /** Write a HubSpot outbox row in the same statement (not for a restricted person). */
-  enqueueSync: boolean;
-  submission?: { id: string; status: string; verdict: unknown };
+/** A person as the writer found them, locked, with what its rules need beyond the row. */
+export type FoundPerson = Person & {
+  /** The person a phone lookup picks for their phone: someone known by phone alone first, then the latest updated. */
+  phoneTop: boolean;
+  /** The latest anchor of each moving retention clock (e.g. `last_event_registration`) among their captures. */
+  latestAnchors: Record<string, Date>;
+};
+
+/**
+ * Everything a batch of captures writes, column by column (index i of every capture array is
+ * capture i). Ids are made by the caller. JSON values travel as JSON text.
+ */
+export interface CaptureRows {
+  newPersons: { id: string; fields: PersonFields; ownerId: string | null }[];
+  /** Known persons the batch touches: their blanks filled from these values (never overwritten). */
+  knownPersons: { id: string; fields: PersonFields; ownerId: string | null }[];
+  captures: {
+    id: string[]; personId: string[]; source: string[]; sourceRef: (string | null)[]; formId: (string | null)[]; receivedAt: string[]; contentType: (string | null)[];
+    rawBody: (string | null)[]; payload: string[]; mapped: string[]; request: (string | null)[]; inquiryType: (string | null)[]; legalBases: string[]; consentsGiven: string[];
+    policyVersion: string[]; retentionAnchor: string[]; anchorAt: string[]; dueAt: string[]; actorType: string[]; actorId: (string | null)[];
+    activityType: string[]; activityAt: string[]; activityBody: (string | null)[]; activityDetails: string[];
+    auditAction: string[]; auditChanges: string[]; requestId: (string | null)[]; ip: (string | null)[];
+    submissionStatus: (string | null)[]; submissionVerdict: string[];
+  };
+  consents: { captureId: string[]; purpose: string[]; wording: string[] };
+  /** Retention years per policy version and source: a moved clock falls due by its own capture's rule. */
+  retentionYears: { version: string[]; source: string[]; years: number[] };
+  /** Anchors whose clocks only move forward: a later anchor moves the person's older captures of that kind. */
+  forwardAnchors: string[];
 }
+
+// The rules of the HubSpot outbox, once, for every statement that changes a person (SQL over `p`,
+// the person row before the change; `force` for the one change a restricted person still owes:
+// telling HubSpot of the restriction itself).
+/** A restricted person's data is processed no further, HubSpot included (9.4): no outbox row. */
+const owesSync = (p: string, force = 'false') => `(${force} OR ${p}.restricted_at IS NULL)`;
+/** A synced (or failed) person owed a change becomes pending again. */
+const syncStateAfterChange = (p: string, force = 'false') => `CASE WHEN ${owesSync(p, force)} AND ${p}.sync_state IN ('synced', 'failed') THEN 'pending' ELSE ${p}.sync_state END`;
+
+/**
+ * Moves forward-only clocks: each row (person_id, anchor, anchor_at) of `moves` moves the
+ * person's captures of that kind with an earlier anchor to it, due by their own policy
+ * version's years for their source. Never backward.
+ */
+const moveClocksSql = (moves: string, years: string) => `UPDATE capture k SET retention_anchor_at = m.anchor_at,
+          retention_due_at = ((m.anchor_at AT TIME ZONE 'UTC') + make_interval(years => y.years)) AT TIME ZONE 'UTC'
+     FROM (SELECT person_id, anchor, max(anchor_at) AS anchor_at FROM (${moves}) f GROUP BY person_id, anchor) m, ${years}
+    WHERE k.person_id = m.person_id AND k.retention_anchor = m.anchor AND k.retention_anchor_at < m.anchor_at
+      AND y.version = k.policy_version AND y.source = k.source`;
 
 export interface PersonFilter {
   statuses?: LifecycleStatus[];
@@ -79,88 +119,119 @@ export class LeadsRepository {
   // The intake hot path below is plain SQL in as few round trips as the rules allow: on these
   // machines each statement sent costs more than all the work around it.
 
-  /** A connection for one capture: the caller's transaction, or one of our own. */
-  async session(outer?: EntityManager): Promise<CaptureSession> {
+  /** A connection for a batch of captures: the caller's transaction, or one of our own (begun by the first statement). */
+  async session(outer?: EntityManager): Promise<LeadsSession> {
     if (outer) {
       if (!outer.queryRunner?.isTransactionActive) throw new Error('capture needs the outer transaction’s EntityManager');
       return { client: (await outer.queryRunner.connect()) as PoolClient, ownTransaction: false, release: () => undefined };
     }
     const runner = this.dataSource.createQueryRunner();
     const client = (await runner.connect()) as PoolClient;
-    return { client, ownTransaction: true, release: () => runner.release() };
+    return { client, ownTransaction: true, release: () => void runner.release() };
   }
 
   /**
    * One round trip: (BEGIN,) an advisory lock per identity, so concurrent arrivals of one person
-   * find each other across instances (sorted: no deadlocks), then the person by e-mail and by
-   * phone. Statements of one simple query each take a fresh snapshot, so the reads see
-   * whatever committed before the lock was granted. Values are quoted by the driver.
+   * find each other across instances (sorted: no deadlocks), then the persons by e-mail, by
+   * phone and by id, locked. Statements of one simple query each take a fresh snapshot, so the
+   * reads see whatever committed before the locks were granted. Values are quoted by the driver.
+   * Without a session (a dry run), the same lookup unlocked.
    */
-  async lockAndFind(session: CaptureSession, identity: { email?: string | null; phone?: string | null }): Promise<{ byEmail: Person | null; byPhone: Person | null }> {
-    const { client } = session;
-    const keys = [identity.email && `person:email:${identity.email}`, identity.phone && `person:phone:${identity.phone}`].filter(Boolean).sort() as string[];
-    const statements = [
-      ...(session.ownTransaction ? ['BEGIN'] : []),
-      ...keys.map((k) => `SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(k)}, 0))`),
-      identity.email ? `SELECT * FROM person WHERE email = ${client.escapeLiteral(identity.email)} FOR UPDATE` : 'SELECT NULL WHERE false',
-      // With an e-mail given, only someone known by phone alone can be the same person.
-      identity.phone
-        ? `SELECT * FROM person WHERE phone = ${client.escapeLiteral(identity.phone)} ${identity.email ? 'AND email IS NULL' : ''} ORDER BY email IS NULL DESC, updated_at DESC LIMIT 1 FOR UPDATE`
-        : 'SELECT NULL WHERE false',
-    ];
-    const results = (await client.query(statements.join(';\n'))) as unknown as { rows: Record<string, unknown>[] }[];
-    const [emailRows, phoneRows] = results.slice(-2).map((r) => r.rows);
-    return { byEmail: emailRows[0] ? toPerson(emailRows[0]) : null, byPhone: phoneRows[0] ? toPerson(phoneRows[0]) : null };
-  }
-
-  /** One round trip: (BEGIN and) the person by id, locked. */
-  async lockById(session: CaptureSession, id: string): Promise<Person | null> {
-    const sql = `SELECT * FROM person WHERE id = ${session.client.escapeLiteral(id)} FOR UPDATE`;
-    const result = (await session.client.query(session.ownTransaction ? `BEGIN; ${sql}` : sql)) as unknown as { rows: Record<string, unknown>[] } | { rows: Record<string, unknown>[] }[];
-    const rows = Array.isArray(result) ? result[result.length - 1].rows : result.rows;
-    return rows[0] ? toPerson(rows[0]) : null;
+  async lockAndFind(session: LeadsSession | null, identities: { emails: string[]; phones: string[]; ids: string[] }): Promise<FoundPerson[]> {
+    const { emails, phones, ids } = identities;
+    if (!emails.length && !phones.length && !ids.length) {
+      if (session?.ownTransaction) await session.client.query('BEGIN');
+      return [];
+    }
+    const quote = (values: string[]) => (session ? session.client.escapeLiteral(`{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`) : '');
+    const keys = [...new Set([...emails.map((e) => `person:email:${e}`), ...phones.map((p) => `person:phone:${p}`)])].sort();
+    const find = (e: string, ph: string, i: string) => `WITH by_email AS (SELECT p.id FROM person p WHERE p.email = ANY(${e}::text[])),
+           by_phone AS (SELECT DISTINCT ON (p.phone) p.id FROM person p WHERE p.phone = ANY(${ph}::text[]) ORDER BY p.phone, (p.email IS NULL) DESC, p.updated_at DESC)
+      SELECT p.*, p.id IN (SELECT id FROM by_phone) AS phone_top,
+             (SELECT jsonb_object_agg(a.retention_anchor, a.at) FROM (SELECT c.retention_anchor, max(c.retention_anchor_at) AS at FROM capture c
+                WHERE c.person_id = p.id AND c.retention_anchor <> 'collection' GROUP BY c.retention_anchor) a) AS latest_anchors
+        FROM person p WHERE p.id IN (SELECT id FROM by_email UNION SELECT id FROM by_phone) OR p.id = ANY(${i}::uuid[])`;
+    let rows: Record<string, unknown>[];
+    if (!session) rows = await this.dataSource.query(find('$1', '$2', '$3'), [emails, phones, ids]);
+    else {
+      const statements = [
+        ...(session.ownTransaction ? ['BEGIN'] : []),
+        ...(keys.length ? [`SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest(${quote(keys)}::text[]) WITH ORDINALITY AS u(k, n)`] : []),
+        `${find(quote(emails), quote(phones), quote(ids))} FOR UPDATE OF p`,
+      ];
+      const results = (await session.client.query(statements.join(';\n'))) as unknown as { rows: Record<string, unknown>[] } | { rows: Record<string, unknown>[] }[];
+      rows = Array.isArray(results) ? results[results.length - 1].rows : results.rows;
+    }
+    return rows.map((row) => {
+      const { phone_top: phoneTop, latest_anchors: anchors, ...person } = row;
+      const latestAnchors = Object.fromEntries(Object.entries((anchors as Record<string, string> | null) ?? {}).map(([k, v]) => [k, new Date(v)]));
+      return Object.assign(toPerson(person), { phoneTop: phoneTop as boolean, latestAnchors });
+    });
   }
 
   /**
-   * One round trip: the person inserted or completed, the capture, its consent events, its
-   * timeline entry and its audit line, as one statement (foreign keys are checked at its end).
+   * One statement for a whole batch: new persons, known persons' blanks filled (and owed to
+   * HubSpot), captures, moved clocks, consent events, timeline entries, audit lines, HubSpot
+   * outbox rows and the screened arrivals' outcomes. Foreign keys are checked at the statement's
+   * end, so captures may name persons it inserts. Named: its shape never changes, so each
+   * connection plans it once.
    */
-  async writeCapture(session: CaptureSession, w: CaptureWrite): Promise<void> {
+  async writeCaptures(session: LeadsSession, w: CaptureRows): Promise<void> {
     const params: unknown[] = [];
     const $ = (v: unknown) => `$${params.push(v)}`;
-    const ctes: string[] = [];
-    const personFields = Object.entries(w.person.fields).filter(([, v]) => v !== undefined && v !== null);
-    if (w.person.insert) {
-      const cols = ['id', ...personFields.map(([k]) => snake(k))];
-      ctes.push(`p AS (INSERT INTO person (${cols.join(', ')}) VALUES (${[$(w.person.id), ...personFields.map(([, v]) => $(v))].join(', ')}))`);
-    } else {
-      // Filled blanks, and a synced record becomes pending again: HubSpot is owed this change.
-      const sets = [...personFields.map(([k, v]) => `${snake(k)} = ${$(v)}`), `sync_state = CASE WHEN sync_state IN ('synced', 'failed') AND ${$(w.enqueueSync)} THEN 'pending' ELSE sync_state END`];
-      ctes.push(`p AS (UPDATE person SET ${sets.join(', ')}, updated_at = now() WHERE id = ${$(w.person.id)})`);
-    }
-    const c = w.capture;
-    const [personId, source, captureId, policyVersion, actorType, actorId] = [$(c.personId), $(c.source), $(c.id), $(c.policyVersion), $(c.actorType), $(c.actorId)];
-    ctes.push(`c AS (INSERT INTO capture (id, person_id, source, source_ref, form_id, received_at, content_type, raw_body, payload, mapped, request, inquiry_type,
-                     legal_bases, consents_given, policy_version, retention_anchor, retention_anchor_at, retention_due_at, actor_type, actor_id)
-      VALUES (${[captureId, personId, source, $(c.sourceRef), $(c.formId), $(c.receivedAt), $(c.contentType), $(c.rawBody), $(c.payload), $(c.mapped), $(c.request), $(c.inquiryType),
-                 $(c.legalBases), $(c.consentsGiven), policyVersion, $(c.retentionAnchor), $(c.retentionAnchorAt), $(c.retentionDueAt), actorType, actorId].join(', ')}))`);
-    if (w.consents.length) {
-      ctes.push(`ce AS (INSERT INTO consent_event (person_id, purpose, action, source, capture_id, policy_version, wording, actor_type, actor_id)
-        SELECT ${personId}, u.purpose, 'granted', ${source}, ${captureId}, ${policyVersion}, u.wording, ${actorType}, ${actorId}
-        FROM unnest(${$(w.consents.map((e) => e.purpose))}::text[], ${$(w.consents.map((e) => e.wording))}::text[]) AS u(purpose, wording))`);
-    }
-    const a = w.activity;
-    ctes.push(`a AS (INSERT INTO activity (person_id, type, occurred_at, body, details, capture_id, actor_type, actor_id)
-      VALUES (${[personId, $(a.type), $(a.occurredAt), $(a.body), $(a.details), captureId, actorType, actorId].join(', ')}))`);
-    const au = w.audit;
-    ctes.push(`au AS (INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id, changes, request_id, ip)
-      VALUES (${[$(au.actorType), $(au.actorId), $(au.action), $(au.entityType), $(au.entityId), $(au.changes === null ? null : JSON.stringify(au.changes)), $(au.requestId), $(au.ip)].join(', ')}))`);
-    if (w.enqueueSync) ctes.push(`o AS (INSERT INTO hubspot_outbox (person_id, kind) VALUES (${personId}, 'upsert'))`);
-    // The capture now holds the content: the arrival keeps only what the rate limits and burst checks count.
-    if (w.submission) ctes.push(`s AS (UPDATE intake_submission SET status = ${$(w.submission.status)}, verdict = ${$(w.submission.verdict)}, fields = '{}', raw_body = NULL WHERE id = ${$(w.submission.id)})`);
-    const text = `WITH ${ctes.join(',\n')} SELECT 1`;
-    // Named: each connection parses each shape of this statement once, not on every capture.
-    await session.client.query({ name: `capture_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text, values: params });
+    const elements = (texts: string[]) => `jsonb_array_elements(convert_from(${$(jsonArrayBytes(texts))}::bytea, 'UTF8')::jsonb)`;
+    const c = w.captures;
+    const persons = (rows: CaptureRows['newPersons'], alias: string) =>
+      `unnest(${$(rows.map((p) => p.id))}::uuid[], ${PERSON_FIELDS.map((f) => `${$(rows.map((p) => p.fields[f] ?? null))}::text[]`).join(', ')}, ${$(rows.map((p) => p.ownerId))}::uuid[])
+         AS ${alias}(id, ${PERSON_COLUMNS.join(', ')}, owner_id)`;
+    const text = `WITH
+      e AS MATERIALIZED (SELECT * FROM ROWS FROM (
+        unnest(${$(c.id)}::uuid[]), unnest(${$(c.personId)}::uuid[]), unnest(${$(c.source)}::text[]), unnest(${$(c.sourceRef)}::text[]), unnest(${$(c.formId)}::uuid[]),
+        unnest(${$(c.receivedAt)}::timestamptz[]), unnest(${$(c.contentType)}::text[]), unnest(${$(c.rawBody)}::text[]), ${elements(c.payload)}, ${elements(c.mapped)},
+        unnest(${$(c.request)}::text[]), unnest(${$(c.inquiryType)}::text[]), ${elements(c.legalBases)}, ${elements(c.consentsGiven)}, unnest(${$(c.policyVersion)}::text[]),
+        unnest(${$(c.retentionAnchor)}::text[]), unnest(${$(c.anchorAt)}::timestamptz[]), unnest(${$(c.dueAt)}::timestamptz[]), unnest(${$(c.actorType)}::text[]), unnest(${$(c.actorId)}::uuid[]),
+        unnest(${$(c.activityType)}::text[]), unnest(${$(c.activityAt)}::timestamptz[]), unnest(${$(c.activityBody)}::text[]), ${elements(c.activityDetails)},
+        unnest(${$(c.auditAction)}::text[]), ${elements(c.auditChanges)}, unnest(${$(c.requestId)}::text[]), unnest(${$(c.ip)}::inet[]),
+        unnest(${$(c.submissionStatus)}::text[]), ${elements(c.submissionVerdict)}
+      ) AS u(capture_id, person_id, source, source_ref, form_id, received_at, content_type, raw_body, payload, mapped, request, inquiry_type, legal_bases, consents_given, policy_version,
+             retention_anchor, anchor_at, due_at, actor_type, actor_id, activity_type, activity_at, activity_body, activity_details, audit_action, audit_changes, request_id, ip,
+             submission_status, submission_verdict)),
+      np AS (INSERT INTO person (id, ${PERSON_COLUMNS.join(', ')}, owner_id) SELECT * FROM ${persons(w.newPersons, 'n')}),
+      up AS (UPDATE person p SET ${PERSON_COLUMNS.map((col) => `${col} = coalesce(p.${col}, k.${col})`).join(', ')}, owner_id = coalesce(p.owner_id, k.owner_id),
+                sync_state = ${syncStateAfterChange('p')}, updated_at = now()
+        FROM ${persons(w.knownPersons, 'k')} WHERE p.id = k.id),
+      c AS (INSERT INTO capture (id, person_id, source, source_ref, form_id, received_at, content_type, raw_body, payload, mapped, request, inquiry_type,
+                                 legal_bases, consents_given, policy_version, retention_anchor, retention_anchor_at, retention_due_at, actor_type, actor_id)
+        SELECT capture_id, person_id, source, source_ref, form_id, received_at, content_type, raw_body, payload, mapped, request, inquiry_type,
+               legal_bases, ARRAY(SELECT jsonb_array_elements_text(consents_given)), policy_version, retention_anchor, anchor_at, due_at, actor_type, actor_id FROM e),
+      mv AS (${moveClocksSql(`SELECT person_id, retention_anchor AS anchor, anchor_at FROM e WHERE retention_anchor = ANY(${$(w.forwardAnchors)}::text[])`, this.yearsTable($, w.retentionYears))}),
+      ce AS (INSERT INTO consent_event (person_id, purpose, action, source, capture_id, policy_version, wording, actor_type, actor_id)
+        SELECT e.person_id, g.purpose, 'granted', e.source, e.capture_id, e.policy_version, g.wording, e.actor_type, e.actor_id
+          FROM unnest(${$(w.consents.captureId)}::uuid[], ${$(w.consents.purpose)}::text[], ${$(w.consents.wording)}::text[]) WITH ORDINALITY AS g(capture_id, purpose, wording, n)
+          JOIN e USING (capture_id) ORDER BY g.n),
+      a AS (INSERT INTO activity (person_id, type, occurred_at, body, details, capture_id, actor_type, actor_id)
+        SELECT person_id, activity_type, activity_at, activity_body, nullif(activity_details, 'null'::jsonb), capture_id, actor_type, actor_id FROM e),
+      au AS (INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id, changes, request_id, ip)
+        SELECT actor_type, actor_id, audit_action, 'person', person_id::text, nullif(audit_changes, 'null'::jsonb), request_id, ip FROM e),
+      o AS (INSERT INTO hubspot_outbox (person_id, kind)
+        SELECT e.person_id, 'upsert' FROM e LEFT JOIN person p ON p.id = e.person_id WHERE p.id IS NULL OR ${owesSync('p')}),
+      -- The capture now holds the content: the arrival keeps only what the rate limits and burst checks count.
+      s AS (UPDATE intake_submission i SET status = e.submission_status, verdict = e.submission_verdict, fields = '{}', raw_body = NULL
+        FROM e WHERE i.id = e.capture_id AND e.submission_status IS NOT NULL)
+      SELECT 1`;
+    await session.client.query({ name: 'leads_write_captures', text, values: params });
+  }
+
+  /**
+   * HubSpot is owed this person's change: an outbox row (unless processing is restricted, 9.4;
+   * \`force\` for telling HubSpot of the restriction itself), and a synced person becomes pending.
+   */
+  async oweSync(tx: EntityManager, personId: string, change: { kind?: OutboxKind; email?: string | null; force?: boolean } = {}): Promise<void> {
+    await tx.query(
+      `WITH o AS (INSERT INTO hubspot_outbox (person_id, kind, email) SELECT p.id, $2, $3 FROM person p WHERE p.id = $1 AND ${owesSync('p', '$4')})
+       UPDATE person p SET sync_state = ${syncStateAfterChange('p', '$4')} WHERE p.id = $1`,
+      [personId, change.kind ?? 'upsert', change.email ?? null, change.force ?? false],
+    );
   }
 
   /** Finds the person by e-mail (for rectification: is the new address someone else's?). */
@@ -293,10 +364,10 @@ export class LeadsRepository {
    * Moves everything attached to `fromId` onto `toId` (a merge). A registration for an event
    * the winner is registered for already is the same attendance: the winner's stays (the
    * loser's capture of it moves). The disclosure log moves too: the person may still ask
-   * whom their data went to (9.2). The event retention clock then runs from the last event
-   * of either record (policy 7.5), never shorter.
+   * whom their data went to (9.2). Forward-only clocks (the event clock, policy 7.5) then run
+   * from the later anchor of either record, never shorter.
    */
-  async moveAttached(tx: EntityManager, fromId: string, toId: string): Promise<void> {
+  async moveAttached(tx: EntityManager, fromId: string, toId: string, clocks: Pick<CaptureRows, 'retentionYears' | 'forwardAnchors'>): Promise<void> {
     for (const table of ['capture', 'consent_event', 'activity', 'disclosure']) {
       await tx.query(`UPDATE ${table} SET person_id = $2 WHERE person_id = $1`, [fromId, toId]);
     }
@@ -306,15 +377,16 @@ export class LeadsRepository {
       [fromId, toId],
     );
     await tx.query(`UPDATE event_registration SET person_id = $2 WHERE person_id = $1`, [fromId, toId]);
+    const params: unknown[] = [toId, clocks.forwardAnchors];
+    const $ = (v: unknown) => `$${params.push(v)}`;
     await tx.query(
-      `WITH latest AS (SELECT max(retention_anchor_at) AS at FROM capture WHERE person_id = $1 AND retention_anchor = $2)
-       UPDATE capture c
-          SET retention_due_at = ((latest.at AT TIME ZONE 'UTC') + age(c.retention_due_at AT TIME ZONE 'UTC', c.retention_anchor_at AT TIME ZONE 'UTC')) AT TIME ZONE 'UTC',
-              retention_anchor_at = latest.at
-         FROM latest
-        WHERE c.person_id = $1 AND c.retention_anchor = $2 AND c.retention_anchor_at < latest.at`,
-      [toId, 'last_event_registration'],
+      moveClocksSql(`SELECT person_id, retention_anchor AS anchor, retention_anchor_at AS anchor_at FROM capture WHERE person_id = $1 AND retention_anchor = ANY($2::text[])`, this.yearsTable($, clocks.retentionYears)),
+      params,
     );
+  }
+
+  private yearsTable($: (v: unknown) => string, years: CaptureRows['retentionYears']): string {
+    return `unnest(${$(years.version)}::text[], ${$(years.source)}::text[], ${$(years.years)}::int[]) AS y(version, source, years)`;
   }
 
   findCompany(id: string, tx: EntityManager = this.dataSource.manager): Promise<Company | null> {

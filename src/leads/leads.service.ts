@@ -1,5 +1,4 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
@@ -9,7 +8,11 @@ import { SELF_SERVICE_SOURCES, type ConsentPurpose, type InquiryType, type Intak
 import type { Activity } from './entities/activity.entity';
 import type { ProcessingPurpose } from './entities/capture.entity';
 import type { Person } from './entities/person.entity';
-import { LeadsRepository, PERSON_FIELDS, type CaptureSession, type PersonFields } from './leads.repository';
+import { uuid7 } from '../common/uuid7';
+import { POLICY_VERSIONS } from '../policy/versions';
+import { INTAKE_SOURCES } from '../policy/policy.types';
+import { LeadsRepository, PERSON_FIELDS, type CaptureRows, type FoundPerson, type LeadsSession, type PersonFields } from './leads.repository';
+import { PersonIndex } from './person-index';
 import type { ActivityType } from './lifecycle';
 import type { Verdict } from '../screening/entities/intake-submission.entity';
 
@@ -23,7 +26,8 @@ export interface NewCapture {
   receivedAt: Date;
   contentType?: string | null;
   rawBody?: string | null;
-  payload: Record<string, unknown>;
+  /** The arrival as received (or `payloadJson`). */
+  payload?: Record<string, unknown>;
   person: PersonFields;
   request?: string | null;
   inquiryType?: InquiryType | null;
@@ -36,7 +40,28 @@ export interface NewCapture {
   activity?: { type: ActivityType; body?: string | null; details?: Record<string, unknown> | null; occurredAt?: Date };
   /** The screened arrival this capture comes from: the capture takes its id, and its outcome commits with the capture. */
   submission?: { id: string; status: 'accepted' | 'released'; verdict: Verdict };
+  /** The capture's id, when the caller needs it before the write (otherwise made here). */
+  captureId?: string;
+  /** `payload` already as JSON text (a channel that read it as text need not parse and print it again). */
+  payloadJson?: string;
+  /** The legal bases, when the channel's clause decides them (an event registration is a contract, 7.3(1)); otherwise `legalBases()`. */
+  legalBases?: Partial<Record<ProcessingPurpose, LegalBasis>>;
 }
+
+/** Clocks that only move forward: a later event registration moves every event capture's clock (7.5); an earlier one never shortens it. */
+const FORWARD_ONLY_ANCHORS: readonly string[] = ['last_event_registration'];
+
+const emptyRows = (clocks: Pick<CaptureRows, 'retentionYears' | 'forwardAnchors'>): CaptureRows => ({
+  newPersons: [],
+  knownPersons: [],
+  captures: {
+    id: [], personId: [], source: [], sourceRef: [], formId: [], receivedAt: [], contentType: [], rawBody: [], payload: [], mapped: [], request: [], inquiryType: [], legalBases: [],
+    consentsGiven: [], policyVersion: [], retentionAnchor: [], anchorAt: [], dueAt: [], actorType: [], actorId: [], activityType: [], activityAt: [], activityBody: [], activityDetails: [],
+    auditAction: [], auditChanges: [], requestId: [], ip: [], submissionStatus: [], submissionVerdict: [],
+  },
+  consents: { captureId: [], purpose: [], wording: [] },
+  ...clocks,
+});
 
 export interface CaptureResult {
   captureId: string;
@@ -53,11 +78,24 @@ const snapshot = (p: Partial<Person>) => Object.fromEntries(PERSON_FIELDS.map((f
  */
 @Injectable()
 export class LeadsService {
+  /** Each policy version's retention years by source, for clocks moved in SQL; and which clocks only move forward. */
+  readonly clocks: Pick<CaptureRows, 'retentionYears' | 'forwardAnchors'>;
+
   constructor(
     private readonly leads: LeadsRepository,
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    const years: CaptureRows['retentionYears'] = { version: [], source: [], years: [] };
+    for (const v of POLICY_VERSIONS) {
+      for (const source of INTAKE_SOURCES) {
+        years.version.push(v.id);
+        years.source.push(source);
+        years.years.push(policy.retentionFor(source, v.id).years);
+      }
+    }
+    this.clocks = { retentionYears: years, forwardAnchors: [...FORWARD_ONLY_ANCHORS] };
+  }
 
   /** The legal basis of each purpose a capture is processed for. */
   legalBases(source: IntakeSource, inquiryType: InquiryType | null | undefined, consents: ConsentPurpose[], versionId?: string): Partial<Record<ProcessingPurpose, LegalBasis>> {
@@ -72,13 +110,13 @@ export class LeadsService {
   }
 
   /**
-   * Stores one arrival in three round trips (lock and find; write everything; commit), inside
-   * the caller's transaction when given one.
+   * Stores one arrival: `captureMany` of one, in three round trips (lock and find; write
+   * everything; commit), inside the caller's transaction when given one.
    */
   async capture(actor: Actor, input: NewCapture, outer?: EntityManager): Promise<CaptureResult> {
     const session = await this.leads.session(outer);
     try {
-      const result = await this.captureIn(session, actor, input);
+      const [result] = await this.captureMany(session, [{ actor, input }]);
       if (session.ownTransaction) await session.client.query('COMMIT');
       return result;
     } catch (err) {
@@ -89,81 +127,133 @@ export class LeadsService {
     }
   }
 
-  private async captureIn(session: CaptureSession, actor: Actor, input: NewCapture): Promise<CaptureResult> {
-    const { person, created, before, fill } = await this.findOrMakePerson(session, input);
-    const policy = this.policy.current();
-    const retention = this.policy.retentionFor(input.source, policy.id);
-    const anchorAt = retention.anchor === 'collection' ? input.receivedAt : (input.retentionAnchorAt ?? input.receivedAt);
-    const consents = [...new Set(input.consents)];
-    const captureId = input.submission?.id ?? randomUUID();
-    const activity = input.activity ?? { type: 'capture' as const, details: { source: input.source, inquiryType: input.inquiryType ?? null } };
-    await this.leads.writeCapture(session, {
-      person: { id: person.id, insert: created, fields: fill },
-      // A restricted person's data is processed no further, HubSpot included (9.4).
-      enqueueSync: !person.restrictedAt,
-      submission: input.submission,
-      capture: {
-        id: captureId,
-        personId: person.id,
-        source: input.source,
-        sourceRef: input.sourceRef ?? null,
-        formId: input.formId ?? null,
-        receivedAt: input.receivedAt,
-        contentType: input.contentType ?? null,
-        rawBody: input.rawBody ?? null,
-        payload: input.payload,
-        mapped: input.person,
-        request: input.request ?? null,
-        inquiryType: input.inquiryType ?? null,
-        legalBases: this.legalBases(input.source, input.inquiryType, consents, policy.id),
-        consentsGiven: consents,
-        policyVersion: policy.id,
-        retentionAnchor: retention.anchor,
-        retentionAnchorAt: anchorAt,
-        retentionDueAt: this.policy.retentionDue(input.source, anchorAt, policy.id),
-        actorType: actor.type,
-        actorId: actor.id,
-      },
-      // Each box ticked is a grant, with the exact words shown; a box left empty is not a withdrawal.
-      consents: consents.map((purpose) => ({ purpose, wording: this.policy.consentWording(purpose, policy.id) })),
-      activity: { type: activity.type, occurredAt: activity.occurredAt ?? input.receivedAt, body: activity.body ?? null, details: activity.details ?? null },
-      audit: this.audit.entry(actor, {
-        action: created ? 'person.created' : 'person.captured',
-        entityType: 'person',
-        entityId: person.id,
-        before: before && { ...snapshot(before), captureId: null },
-        after: { ...snapshot(person), captureId },
-      }),
-    });
-    return { captureId, person, personCreated: created };
+  /** A connection for `captureMany`: the caller's transaction, or one begun by the writer's first statement. */
+  session(outer?: EntityManager): Promise<LeadsSession> {
+    return this.leads.session(outer);
   }
 
   /**
-   * By e-mail, then by phone; a returning person's blank fields are filled in, never
-   * overwritten (what staff rectified stays). Concurrent arrivals of one identity are
-   * serialised by an advisory lock, and the unique indexes stand behind it.
+   * The one writer of arrivals: 1 to N captures in two round trips on the session (lock every
+   * identity of the batch and find its persons; write everything in one statement). Each
+   * person is found by e-mail, then by phone (or given by id); a returning person's blank
+   * fields are filled in, never overwritten (what staff rectified stays); a capture carries the
+   * legal basis of each purpose, the consents given (appended to the ledger with the exact
+   * wording), the policy version and its retention clock, a timeline entry and an audit line;
+   * HubSpot is owed the change unless processing is restricted; forward-only clocks never move
+   * back. Captures later in a batch see the persons earlier ones made or filled. `found` skips
+   * the lookup when the caller already locked and found the batch's persons on this session.
+   * The caller commits (or `capture` does).
    */
-  private async findOrMakePerson(session: CaptureSession, input: NewCapture): Promise<{ person: Person; created: boolean; before: Person | null; fill: PersonFields & { ownerId?: string | null } }> {
-    let existing: Person | null;
-    if (input.personId) {
-      existing = await this.leads.lockById(session, input.personId);
-      if (!existing) throw new NotFoundException('There is no such person.');
-    } else {
-      const found = await this.leads.lockAndFind(session, input.person);
-      existing = found.byEmail ?? found.byPhone;
+  async captureMany(session: LeadsSession, items: { actor: Actor; input: NewCapture }[], found?: FoundPerson[]): Promise<CaptureResult[]> {
+    const people = new PersonIndex(
+      found ??
+        (await this.leads.lockAndFind(session, {
+          emails: items.flatMap(({ input }) => (input.personId || !input.person.email ? [] : [input.person.email])),
+          phones: items.flatMap(({ input }) => (input.personId || !input.person.phone ? [] : [input.person.phone])),
+          ids: items.flatMap(({ input }) => (input.personId ? [input.personId] : [])),
+        })),
+    );
+    const policy = this.policy.current();
+    const rows = emptyRows(this.clocks);
+    const results: CaptureResult[] = [];
+    const touched = new Map<string, { fields: PersonFields; ownerId: string | null }>();
+    for (const { actor, input } of items) {
+      let existing: FoundPerson | null;
+      if (input.personId) {
+        existing = people.byId(input.personId);
+        if (!existing) throw new NotFoundException('There is no such person.');
+      } else existing = people.match(input.person);
+
+      let person: FoundPerson;
+      let fill: PersonFields = {};
+      if (!existing) {
+        person = { ...input.person, id: uuid7(), status: 'new', ownerId: input.ownerId ?? null, restrictedAt: null, createdAt: input.receivedAt, updatedAt: input.receivedAt, phoneTop: true, latestAnchors: {} } as unknown as FoundPerson;
+        rows.newPersons.push({ id: person.id, fields: input.person, ownerId: person.ownerId });
+      } else {
+        for (const field of PERSON_FIELDS) if (input.person[field] && !existing[field]) fill[field] = input.person[field];
+        const ownerId = input.ownerId && !existing.ownerId ? input.ownerId : null;
+        person = { ...existing, ...fill, ...(ownerId ? { ownerId } : {}) };
+        if (!rows.newPersons.some((p) => p.id === person.id)) {
+          const t = touched.get(person.id) ?? { fields: {}, ownerId: null };
+          touched.set(person.id, { fields: { ...t.fields, ...fill }, ownerId: t.ownerId ?? ownerId });
+        } else {
+          // Made earlier in this batch: the insert takes the filled blanks.
+          const made = rows.newPersons.find((p) => p.id === person.id)!;
+          made.fields = { ...made.fields, ...fill };
+          made.ownerId = made.ownerId ?? ownerId;
+        }
+      }
+
+      const retention = this.policy.retentionFor(input.source, policy.id);
+      let anchorAt = retention.anchor === 'collection' ? input.receivedAt : (input.retentionAnchorAt ?? input.receivedAt);
+      // A forward-only clock runs from the latest anchor: an older event never shortens it (7.5).
+      const latest = person.latestAnchors[retention.anchor];
+      if (FORWARD_ONLY_ANCHORS.includes(retention.anchor) && latest && latest > anchorAt) anchorAt = latest;
+      if (FORWARD_ONLY_ANCHORS.includes(retention.anchor)) person.latestAnchors = { ...person.latestAnchors, [retention.anchor]: anchorAt };
+      people.put(person);
+
+      const consents = [...new Set(input.consents)];
+      const captureId = input.submission?.id ?? input.captureId ?? uuid7();
+      const activity = input.activity ?? { type: 'capture' as const, details: { source: input.source, inquiryType: input.inquiryType ?? null } };
+      const audit = this.audit.entry(actor, {
+        action: existing ? 'person.captured' : 'person.created',
+        entityType: 'person',
+        entityId: person.id,
+        before: existing && { ...snapshot(existing), captureId: null },
+        after: { ...snapshot(person), captureId },
+      });
+      const c = rows.captures;
+      c.id.push(captureId);
+      c.personId.push(person.id);
+      c.source.push(input.source);
+      c.sourceRef.push(input.sourceRef ?? null);
+      c.formId.push(input.formId ?? null);
+      c.receivedAt.push(input.receivedAt.toISOString());
+      c.contentType.push(input.contentType ?? null);
+      c.rawBody.push(input.rawBody ?? null);
+      c.payload.push(input.payloadJson ?? JSON.stringify(input.payload ?? {}));
+      c.mapped.push(JSON.stringify(input.person));
+      c.request.push(input.request ?? null);
+      c.inquiryType.push(input.inquiryType ?? null);
+      c.legalBases.push(JSON.stringify(input.legalBases ?? this.legalBases(input.source, input.inquiryType, consents, policy.id)));
+      c.consentsGiven.push(JSON.stringify(consents));
+      c.policyVersion.push(policy.id);
+      c.retentionAnchor.push(retention.anchor);
+      c.anchorAt.push(anchorAt.toISOString());
+      c.dueAt.push(this.policy.retentionDue(input.source, anchorAt, policy.id).toISOString());
+      c.actorType.push(actor.type);
+      c.actorId.push(actor.id);
+      c.activityType.push(activity.type);
+      c.activityAt.push((activity.occurredAt ?? input.receivedAt).toISOString());
+      c.activityBody.push(activity.body ?? null);
+      c.activityDetails.push(JSON.stringify(activity.details ?? null));
+      c.auditAction.push(audit.action);
+      c.auditChanges.push(JSON.stringify(audit.changes));
+      c.requestId.push(audit.requestId);
+      c.ip.push(audit.ip);
+      c.submissionStatus.push(input.submission?.status ?? null);
+      c.submissionVerdict.push(JSON.stringify(input.submission?.verdict ?? null));
+      // Each box ticked is a grant, with the exact words shown; a box left empty is not a withdrawal.
+      for (const purpose of consents) {
+        rows.consents.captureId.push(captureId);
+        rows.consents.purpose.push(purpose);
+        rows.consents.wording.push(this.policy.consentWording(purpose, policy.id));
+      }
+      results.push({ captureId, person, personCreated: !existing });
     }
-    if (!existing) {
-      const fill = { ...input.person, ownerId: input.ownerId ?? null };
-      const person = { ...fill, id: randomUUID(), status: 'new', createdAt: input.receivedAt, updatedAt: input.receivedAt } as Person;
-      return { person, created: true, before: null, fill };
-    }
-    const fill: PersonFields & { ownerId?: string | null } = {};
-    for (const field of PERSON_FIELDS) {
-      const value = input.person[field];
-      if (value && !existing[field]) fill[field] = value;
-    }
-    if (input.ownerId && !existing.ownerId) fill.ownerId = input.ownerId;
-    return { person: { ...existing, ...fill } as Person, created: false, before: existing, fill };
+    rows.knownPersons = [...touched].map(([id, t]) => ({ id, ...t }));
+    await this.leads.writeCaptures(session, rows);
+    return results;
+  }
+
+  /** Persons by e-mail and phone as the writer would find them, unlocked (a dry run's lookup). */
+  findByIdentities(emails: string[], phones: string[]): Promise<FoundPerson[]> {
+    return this.leads.lockAndFind(null, { emails, phones, ids: [] });
+  }
+
+  /** Locks the identities of a batch and finds their persons on the session (for a caller that plans before `captureMany`). */
+  lockAndFind(session: LeadsSession, emails: string[], phones: string[]): Promise<FoundPerson[]> {
+    return this.leads.lockAndFind(session, { emails, phones, ids: [] });
   }
 
   /** Appends a timeline entry that is not a capture (a note, a status change). */

@@ -14,7 +14,6 @@ import type { Person } from './entities/person.entity';
 import { normaliseEmail, normalisePhone } from './identity';
 import { LeadsRepository, PERSON_FIELDS, type PersonSort } from './leads.repository';
 import { LeadsService } from './leads.service';
-import { HubspotSyncService } from '../hubspot/hubspot-sync.service';
 import { PolicyService } from '../policy/policy.service';
 import { ScreeningService } from '../screening/screening.service';
 import type { ConsentPurpose } from '../policy/policy.types';
@@ -39,7 +38,6 @@ export class PersonsService {
     private readonly intake: LeadsService,
     private readonly users: UsersService,
     private readonly audit: AuditService,
-    private readonly hubspot: HubspotSyncService,
     private readonly policy: PolicyService,
     private readonly screening: ScreeningService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -150,7 +148,7 @@ export class PersonsService {
         }
       }
       await this.leads.updatePerson(tx, id, effective);
-      await this.syncLater(tx, before);
+      await this.leads.oweSync(tx, id);
       const after = (await this.leads.findById(id, tx))!;
       await this.intake.addActivity(tx, actor, id, { type: 'rectification', details: { fields: Object.keys(effective) } });
       await this.audit.record(actor, { action: 'person.rectified', entityType: 'person', entityId: id, before: pick(before, effective), after: pick(after, effective) }, tx);
@@ -194,7 +192,7 @@ export class PersonsService {
       }
       const changes: Partial<Person> = { status: 'customer', companyId: company.id, companyName: company.name };
       await this.leads.updatePerson(tx, id, changes);
-      await this.syncLater(tx, before);
+      await this.leads.oweSync(tx, id);
       await this.intake.capture(actor, {
         source: 'customer', sourceRef: company.id, personId: id, receivedAt: new Date(), payload: { companyId: company.id }, person: {}, consents: [],
         retentionAnchorAt: company.lastServiceDeliveryAt ?? new Date(),
@@ -268,10 +266,10 @@ export class PersonsService {
       };
       if (dto.dryRun) return result;
 
-      await this.leads.moveAttached(tx, loser.id, winner.id);
+      await this.leads.moveAttached(tx, loser.id, winner.id, this.intake.clocks);
       await this.leads.deletePerson(tx, loser.id); // before the fill: the loser's e-mail must be free for the winner
       await this.leads.updatePerson(tx, winner.id, fill);
-      await this.syncLater(tx, { ...winner, ...fill });
+      await this.leads.oweSync(tx, winner.id);
       await this.intake.addActivity(tx, actor, winner.id, { type: 'merge', details: { mergedPersonId: loser.id, ...result.moves, fieldsFilled: result.fieldsFilled } });
       await this.audit.record(actor, { action: 'person.merged', entityType: 'person', entityId: winner.id, before: { ...pick(winner, fill), mergedPersonId: null }, after: { ...fill, mergedPersonId: loser.id } }, tx);
       await this.audit.record(actor, { action: 'person.merged_away', entityType: 'person', entityId: loser.id, before: { mergedInto: null }, after: { mergedInto: winner.id } }, tx);
@@ -285,7 +283,7 @@ export class PersonsService {
       const [field] = Object.keys(changes) as (keyof Person)[];
       if (before[field] === changes[field]) return toPersonView(before);
       await this.leads.updatePerson(tx, id, changes);
-      if (activity === 'status_change') await this.syncLater(tx, before); // HubSpot has the lifecycle stage, not the owner
+      if (activity === 'status_change') await this.leads.oweSync(tx, id); // HubSpot has the lifecycle stage, not the owner
       await this.intake.addActivity(tx, actor, id, { type: activity, body: comment ?? null, details: { from: before[field], to: changes[field] } });
       const after = (await this.leads.findById(id, tx))!;
       await this.audit.record(actor, { action, entityType: 'person', entityId: id, before: pick(before, changes), after: pick(after, changes) }, tx);
@@ -302,7 +300,7 @@ export class PersonsService {
       const before = await this.mustFind(tx, id);
       if (before.restrictedAt) return toPersonView(before);
       await this.leads.updatePerson(tx, id, { restrictedAt: new Date() });
-      await this.hubspot.enqueue(tx, id);
+      await this.leads.oweSync(tx, id, { force: true }); // our restriction flag, once
       await this.intake.addActivity(tx, actor, id, { type: 'status_change', body: reason, details: { restricted: true } });
       const after = (await this.leads.findById(id, tx))!;
       await this.audit.record(actor, { action: 'person.restricted', entityType: 'person', entityId: id, before: { restrictedAt: null }, after: { restrictedAt: after.restrictedAt } }, tx);
@@ -326,10 +324,8 @@ export class PersonsService {
         personId: id, purpose, action: 'withdrawn' as const, source: 'manual' as const, captureId: null, policyVersion: version,
         wording: this.policy.consentWording(purpose, version), actorType: actor.type, actorId: actor.id,
       })));
-      if (!before.restrictedAt) {
-        await this.hubspot.enqueue(tx, id);
-        if (before.email) await this.hubspot.enqueue(tx, id, 'unsubscribe', before.email);
-      }
+      await this.leads.oweSync(tx, id);
+      if (before.email) await this.leads.oweSync(tx, id, { kind: 'unsubscribe', email: before.email });
       await this.intake.addActivity(tx, actor, id, { type: 'status_change', details: { marketingObjection: true, consentsWithdrawn: withdrawn } });
       const after = (await this.leads.findById(id, tx))!;
       await this.audit.record(actor, { action: 'person.objected_to_marketing', entityType: 'person', entityId: id, before: { marketingObjectionAt: null }, after: { marketingObjectionAt: after.marketingObjectionAt, consentsWithdrawn: withdrawn } }, tx);
@@ -337,10 +333,6 @@ export class PersonsService {
     });
   }
 
-  /** HubSpot should learn of this change, unless processing is restricted. */
-  private async syncLater(tx: EntityManager, person: Pick<Person, 'id' | 'restrictedAt'>): Promise<void> {
-    if (!person.restrictedAt) await this.hubspot.enqueue(tx, person.id);
-  }
 
   private mustNormalise(field: 'email' | 'phone', value: string | null): string {
     if (value === null) throw invalidField(field, field === 'email' ? 'must be an e-mail address' : 'must be a phone number');

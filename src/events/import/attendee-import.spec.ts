@@ -6,7 +6,7 @@ import { countLines } from './attendee-lines';
 import { readRow, type Attendee } from './attendee-row';
 import { neutralise } from './csv-out';
 import { headerKey, planColumns } from './header-map';
-import { FileIdentities, identityKeys, planBatch } from './registration-plan';
+import { FileIdentities, planBatch } from './registration-plan';
 
 const records = async (text: string | Buffer, encoding = 'utf-8', delimiter = ',') => {
   const out: { line: number; cells: string[] }[] = [];
@@ -20,7 +20,7 @@ const attendee = (email: string | null, phone: string | null, line = 2): Attende
 const known = (id: string, email: string | null, phone: string | null, extra: Partial<KnownPerson> = {}): KnownPerson => ({
   id,
   fields: { firstName: null, lastName: null, position: null, email, phone, skypeId: null, linkedinUrl: null, location: null, companyName: null },
-  restricted: false, registered: false, registeredBy: null, eventAnchorAt: null, phoneTop: true, ...extra,
+  restricted: false, registered: false, registeredBy: null, phoneTop: true, ...extra,
 });
 
 describe('reading attendee files', () => {
@@ -220,10 +220,6 @@ describe('who a line is', () => {
     expect(plan).toMatchObject({ created: [], matched: [], alreadyRegistered: 1, duplicates: 1 });
     const seen = new FileIdentities();
     expect([seen.seen(attendee('a@x.no', '+4790000000')), seen.seen(attendee('a@x.no', null)), seen.seen(attendee(null, '+4790000000')), seen.seen(attendee('b@x.no', '+4790000000'))]).toEqual([false, true, true, false]);
-  });
-
-  it('locks the keys LeadsService locks, sorted', () => {
-    expect(identityKeys([attendee('b@x.no', '+4791111111'), attendee('a@x.no', null)])).toEqual(['person:email:a@x.no', 'person:email:b@x.no', 'person:phone:+4791111111']);
   });
 });
 

@@ -1,4 +1,5 @@
-import { PERSON_FIELDS, type PersonFields } from '../../leads/leads.repository';
+import { PERSON_FIELDS, type FoundPerson, type PersonFields } from '../../leads/leads.repository';
+import { PersonIndex } from '../../leads/person-index';
 import type { ImportCounts } from '../entities/event-import.entity';
 import type { KnownPerson } from '../event-imports.repository';
 import type { Attendee } from './attendee-row';
@@ -30,14 +31,16 @@ export class FileIdentities {
   }
 }
 
-/** The advisory-lock keys LeadsService takes for the same identities, sorted the same way. */
-export function identityKeys(attendees: Attendee[]): string[] {
-  const keys = new Set<string>();
-  for (const a of attendees) {
-    if (a.email) keys.add(`person:email:${a.email}`);
-    if (a.phone) keys.add(`person:phone:${a.phone}`);
-  }
-  return [...keys].sort();
+/** Leads' found persons as the plan reads them, with their registration for this event (`registered`: person id → the import that registered them, null by hand). */
+export function knownPersons(found: FoundPerson[], registered: Map<string, string | null>): KnownPerson[] {
+  return found.map((p) => ({
+    id: p.id,
+    fields: Object.fromEntries(PERSON_FIELDS.map((f) => [f, p[f] ?? null])) as Required<PersonFields>,
+    restricted: p.restrictedAt !== null,
+    registered: registered.has(p.id),
+    registeredBy: registered.get(p.id) ?? null,
+    phoneTop: p.phoneTop,
+  }));
 }
 
 export interface BatchPlan {
@@ -56,20 +59,11 @@ export interface BatchPlan {
  * duplicate there too, wherever the batch boundaries fall.
  */
 export function planBatch(attendees: Attendee[], found: KnownPerson[], importId?: string, taken = new Set<string>()): BatchPlan {
-  const byEmail = new Map<string, KnownPerson>();
-  const byPhone = new Map<string, KnownPerson>();
-  for (const k of found) {
-    if (k.fields.email) byEmail.set(k.fields.email, k);
-    if (k.phoneTop && k.fields.phone) byPhone.set(k.fields.phone, k);
-  }
+  const people = new PersonIndex(found.map((known) => ({ id: known.id, email: known.fields.email, phone: known.fields.phone, phoneTop: known.phoneTop, known })));
   const plan: BatchPlan = { created: [], matched: [], alreadyRegistered: 0, duplicates: 0 };
   const newPhoneOnly = new Set<string>();
   for (const a of attendees) {
-    let known = a.email ? byEmail.get(a.email) : undefined;
-    if (!known && a.phone) {
-      const top = byPhone.get(a.phone);
-      if (top && (!a.email || top.fields.email === null)) known = top;
-    }
+    const known = people.match(a)?.known;
     if (known) {
       // Registered by this import (an earlier batch): a later line about the same person.
       if (taken.has(known.id) || (importId && known.registeredBy === importId)) plan.duplicates++;
@@ -143,7 +137,7 @@ export class PlannedWrites {
   apply(plan: BatchPlan): void {
     for (const a of plan.created) {
       const fields = filledFields({ firstName: null, lastName: null, position: null, email: null, phone: null, skypeId: null, linkedinUrl: null, location: null, companyName: null }, a.person);
-      this.put({ id: `planned:${++this.created}`, fields, restricted: false, registered: true, registeredBy: this.importId, eventAnchorAt: null, phoneTop: false });
+      this.put({ id: `planned:${++this.created}`, fields, restricted: false, registered: true, registeredBy: this.importId, phoneTop: false });
     }
     for (const { attendee, known } of plan.matched) this.put({ ...known, fields: filledFields(known.fields, attendee.person), registered: true, registeredBy: this.importId });
   }

@@ -1,7 +1,6 @@
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export const OUTBOX_KINDS = ['upsert', 'purge', 'unsubscribe'] as const;
-export type OutboxKind = (typeof OUTBOX_KINDS)[number];
+import type { OutboxKind } from '../../domain/hubspot-sync';
 
 /**
  * Something HubSpot should learn, written in the same transaction as the change. No foreign

@@ -3,7 +3,7 @@ import { Company } from './company.entity';
 import { JoinColumn, ManyToOne, Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { LifecycleStatus } from '../lifecycle';
 
-export type SyncState = 'pending' | 'synced' | 'failed' | 'suppressed' | 'restricted';
+import type { SyncState } from '../../domain/hubspot-sync';
 
 /**
  * The data subject. One person per normalised e-mail (then per phone when there is no e-mail):

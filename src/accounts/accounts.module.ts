@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { LeadsModule } from '../leads/leads.module';
 import { AccountsRepository } from './accounts.repository';
 import { AccountsService } from './accounts.service';
 import { CompaniesController } from './companies.controller';
 
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, LeadsModule],
   controllers: [CompaniesController],
   providers: [AccountsRepository, AccountsService],
 })

@@ -1,34 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Company } from '../leads/entities/company.entity';
 import type { CustomerAccessGrant } from './entities/customer-access-grant.entity';
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, '\\$&');
 
-/** Companies as the caller may see them (row-level security filters every read here), account managers and grants. */
+/** Account managers and access grants of customer companies (the companies themselves are leads'). */
 @Injectable()
 export class AccountsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
-  }
-
-  list(f: { q?: string; customer?: boolean; after?: [string, string]; limit: number }): Promise<Company[]> {
-    const qb = this.dataSource.getRepository(Company).createQueryBuilder('c').orderBy('lower(c.name)', 'ASC').addOrderBy('c.id', 'ASC').limit(f.limit);
-    if (f.q) qb.andWhere(`(lower(c.name) LIKE :q OR c.domain LIKE :q)`, { q: `%${escapeLike(f.q.toLowerCase())}%` });
-    if (f.customer !== undefined) qb.andWhere('c.isCustomer = :customer', { customer: f.customer });
-    if (f.after) qb.andWhere('(lower(c.name), c.id) > (:name, :id)', { name: f.after[0], id: f.after[1] });
-    return qb.getMany();
-  }
-
-  find(id: string, tx: EntityManager = this.dataSource.manager, lock = false): Promise<Company | null> {
-    return tx.getRepository(Company).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
-  }
-
-  async update(tx: EntityManager, id: string, changes: Partial<Company>): Promise<void> {
-    await tx.update(Company, id, changes);
   }
 
   accountManagers(companyId: string, tx: EntityManager = this.dataSource.manager): Promise<{ userId: string; name: string; assignedAt: Date }[]> {

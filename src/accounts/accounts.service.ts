@@ -1,9 +1,11 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { invalidField, ProblemException } from '../common/problem-details';
 import type { Company } from '../leads/entities/company.entity';
+import { LeadsService } from '../leads/leads.service';
 import { AccountsRepository } from './accounts.repository';
 import type { CustomerAccessGrant } from './entities/customer-access-grant.entity';
 import type { AccessGrantView, AccountManagersDto, BecomeCustomerDto, CompanyDetailView, CompanyQuery, CompanyView, GrantAccessDto } from './dto/company.dto';
@@ -21,12 +23,13 @@ const toGrantView = ({ id, userId, reason, grantedBy, grantedAt, expiresAt, revo
 export class AccountsService {
   constructor(
     private readonly accounts: AccountsRepository,
+    private readonly leads: LeadsService,
     private readonly audit: AuditService,
   ) {}
 
   async list(query: CompanyQuery): Promise<Page<CompanyView>> {
     const after = decodeCursor(query.cursor) as [string, string] | undefined;
-    const rows = await this.accounts.list({ q: query.q, customer: query.customer === undefined ? undefined : query.customer === 'true', after, limit: query.limit + 1 });
+    const rows = await this.leads.listCompanies({ q: query.q, customer: query.customer === undefined ? undefined : query.customer === 'true', after, limit: query.limit + 1 });
     const page = toPage(rows, query.limit, (c) => [c.name.toLowerCase(), c.id]);
     return { items: page.items.map(toView), nextCursor: page.nextCursor };
   }
@@ -44,7 +47,7 @@ export class AccountsService {
     return this.accounts.transaction(async (tx) => {
       const before = await this.mustSee(id, tx);
       const changes = { isCustomer: true, lastServiceDeliveryAt: dto.lastServiceDeliveryAt };
-      await this.accounts.update(tx, id, changes);
+      await this.leads.updateCompany(tx, id, changes);
       await this.audit.record(actor, { action: before.isCustomer ? 'company.service_delivered' : 'company.became_customer', entityType: 'company', entityId: id, before: { isCustomer: before.isCustomer, lastServiceDeliveryAt: before.lastServiceDeliveryAt }, after: changes }, tx);
       return toView({ ...before, ...changes });
     });
@@ -55,7 +58,7 @@ export class AccountsService {
     return this.accounts.transaction(async (tx) => {
       const before = await this.mustSee(id, tx);
       if (!before.isCustomer) throw new ProblemException(409, 'This company is not an active customer.');
-      await this.accounts.update(tx, id, { isCustomer: false });
+      await this.leads.updateCompany(tx, id, { isCustomer: false });
       await this.audit.record(actor, { action: 'company.customer_ended', entityType: 'company', entityId: id, before: { isCustomer: true }, after: { isCustomer: false } }, tx);
       return toView({ ...before, isCustomer: false });
     });
@@ -108,8 +111,8 @@ export class AccountsService {
   }
 
   /** A company the caller cannot see does not exist for them (404, never 403). */
-  private async mustSee(id: string, tx?: Parameters<AccountsRepository['find']>[1]): Promise<Company> {
-    const company = await this.accounts.find(id, tx, Boolean(tx));
+  private async mustSee(id: string, tx?: EntityManager): Promise<Company> {
+    const company = await this.leads.findCompany(id, tx);
     if (!company) throw new NotFoundException('There is no such company.');
     return company;
   }

@@ -19,18 +19,6 @@ export interface EventFilter {
 }
 
 /** One line of the organiser's list. */
-export interface AttendeeLine {
-  personId: string;
-  firstName: string | null;
-  lastName: string | null;
-  email: string | null;
-  phone: string | null;
-  companyName: string | null;
-  position: string | null;
-  ticketType: string | null;
-  registeredAt: Date;
-}
-
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, '\\$&');
 
 @Injectable()
@@ -73,26 +61,18 @@ export class EventsRepository {
     return rows.map((r: Record<string, unknown>) => camelRow<Event>(r));
   }
 
-  /**
-   * The organiser's list and its disclosure record in one statement, as the caller: what the
-   * caller may not see is neither listed nor recorded, and nothing is listed without being
-   * recorded. One disclosure row per person (policy 9.5: the firm can tell each person who
-   * received their data), all rows of one download sharing `exportId`. A restricted or erased
-   * person is processed no further (9.4), so they are not on the list.
-   */
-  async attendeeListDisclosed(tx: EntityManager, eventId: string, actor: Actor, exportId: string): Promise<AttendeeLine[]> {
-    const rows = await tx.query(
-      `WITH list AS (
-         SELECT p.id AS person_id, p.first_name, p.last_name, p.email, p.phone, p.company_name, p.position, r.ticket_type, r.registered_at
-           FROM event_registration r JOIN person p ON p.id = r.person_id
-          WHERE r.event_id = $1 AND p.restricted_at IS NULL AND p.erased_at IS NULL
-       ), d AS (
-         INSERT INTO disclosure (recipient, kind, person_id, details, actor_type, actor_id)
-         SELECT 'event_organiser:' || $1::text, 'attendee_list', l.person_id, jsonb_build_object('eventId', $1::text, 'exportId', $2::text, 'requestId', $3::text), $4, $5::uuid FROM list l
-       )
-       SELECT * FROM list ORDER BY lower(coalesce(last_name, '')), lower(coalesce(first_name, '')), person_id`,
-      [eventId, exportId, actor.requestId, actor.type, actor.id],
+  /** The event's registrations (person, ticket, when), as the caller may see them. */
+  registrations(tx: EntityManager, eventId: string): Promise<{ personId: string; ticketType: string | null; registeredAt: Date }[]> {
+    return tx.query(`SELECT person_id AS "personId", ticket_type AS "ticketType", registered_at AS "registeredAt" FROM event_registration WHERE event_id = $1`, [eventId]);
+  }
+
+  /** One disclosure row per person handed to the event's organiser, all of one download sharing `exportId` (policy 9.5). */
+  async recordDisclosure(tx: EntityManager, eventId: string, personIds: string[], actor: Actor, exportId: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO disclosure (recipient, kind, person_id, details, actor_type, actor_id)
+       SELECT 'event_organiser:' || $1::text, 'attendee_list', p, jsonb_build_object('eventId', $1::text, 'exportId', $2::text, 'requestId', $3::text), $4, $5::uuid
+         FROM unnest($6::uuid[]) AS p`,
+      [eventId, exportId, actor.requestId, actor.type, actor.id, personIds],
     );
-    return rows.map((r: Record<string, unknown>) => camelRow<AttendeeLine>(r));
   }
 }

@@ -7,6 +7,7 @@ import { ProblemException } from '../common/problem-details';
 import type { CreateEventDto, EventQuery, EventView } from './dto/event.dto';
 import type { Event } from './entities/event.entity';
 import { EventsRepository } from './events.repository';
+import { LeadsService } from '../leads/leads.service';
 import { toCsv } from './import/csv-out';
 
 const realDate = (d: string) => {
@@ -19,11 +20,18 @@ const auditSnapshot = (e: Event) => ({ name: e.name, date: e.date, place: e.plac
 
 export const ATTENDEE_LIST_HEADER = ['First Name', 'Last Name', 'Email', 'Phone', 'Company', 'Job Title', 'Ticket Type', 'Registered At'];
 
+/** The list's order, as the database sorted it before (lower(coalesce(x, ''))): case-insensitive, blanks first. */
+const collate = (a: string | null, b: string | null) => {
+  const [x, y] = [(a ?? '').toLowerCase(), (b ?? '').toLowerCase()];
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
 /** Events, and the one disclosure the policy allows for them: the attendee list to the organiser (7.4). */
 @Injectable()
 export class EventsService {
   constructor(
     private readonly events: EventsRepository,
+    private readonly leads: LeadsService,
     private readonly audit: AuditService,
   ) {}
 
@@ -61,7 +69,14 @@ export class EventsService {
       const event = await this.events.findById(eventId, tx);
       if (!event) throw new NotFoundException('There is no such event.');
       const exportId = randomUUID();
-      const lines = await this.events.attendeeListDisclosed(tx, eventId, actor, exportId);
+      // What the caller may not see is neither listed nor recorded, and nothing is listed without being recorded; a
+      // restricted or erased person is processed no further (9.4), so they are not on the list.
+      const registrations = await this.events.registrations(tx, eventId);
+      const persons = new Map((await this.leads.disclosable(tx, registrations.map((r) => r.personId))).map((p) => [p.id, p]));
+      const lines = registrations
+        .flatMap((r) => (persons.has(r.personId) ? [{ ...persons.get(r.personId)!, ticketType: r.ticketType, registeredAt: r.registeredAt }] : []))
+        .sort((a, b) => collate(a.lastName, b.lastName) || collate(a.firstName, b.firstName) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      await this.events.recordDisclosure(tx, eventId, lines.map((l) => l.id), actor, exportId);
       await this.audit.record(actor, { action: 'event.attendee_list_disclosed', entityType: 'event', entityId: eventId, after: { recipient: `event_organiser:${eventId}`, exportId, persons: lines.length } }, tx);
       const csv = toCsv([
         ATTENDEE_LIST_HEADER,

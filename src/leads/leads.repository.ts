@@ -389,8 +389,35 @@ export class LeadsRepository {
     return `unnest(${$(years.version)}::text[], ${$(years.source)}::text[], ${$(years.years)}::int[]) AS y(version, source, years)`;
   }
 
-  findCompany(id: string, tx: EntityManager = this.dataSource.manager): Promise<Company | null> {
-    return tx.findOne(Company, { where: { id } });
+  /** The person each of these captures or timeline entries belongs to (as the caller sees them). */
+  async ownersOf(tx: EntityManager, records: { captureIds: string[]; activityIds: string[] }): Promise<Map<string, string>> {
+    const rows: { id: string; person_id: string }[] = await tx.query(
+      `SELECT id::text, person_id FROM capture WHERE id = ANY($1::uuid[]) UNION ALL SELECT id::text, person_id FROM activity WHERE id = ANY($2::uuid[])`,
+      [records.captureIds, records.activityIds],
+    );
+    return new Map(rows.map((r) => [r.id, r.person_id]));
+  }
+
+  /** Of these persons, the ones whose data may still go out (not restricted, 9.4; not erased), with their contact fields. */
+  disclosable(tx: EntityManager, personIds: string[]): Promise<Pick<Person, 'id' | 'firstName' | 'lastName' | 'email' | 'phone' | 'companyName' | 'position'>[]> {
+    return tx.query(
+      `SELECT id, first_name AS "firstName", last_name AS "lastName", email, phone, company_name AS "companyName", position
+         FROM person WHERE id = ANY($1::uuid[]) AND restricted_at IS NULL AND erased_at IS NULL`,
+      [personIds],
+    );
+  }
+
+  /** Companies as the caller may see them (row-level security filters every read here), by name. */
+  listCompanies(f: { q?: string; customer?: boolean; after?: [string, string]; limit: number }): Promise<Company[]> {
+    const qb = this.dataSource.getRepository(Company).createQueryBuilder('c').orderBy('lower(c.name)', 'ASC').addOrderBy('c.id', 'ASC').limit(f.limit);
+    if (f.q) qb.andWhere(`(lower(c.name) LIKE :q OR c.domain LIKE :q)`, { q: `%${escapeLike(f.q.toLowerCase())}%` });
+    if (f.customer !== undefined) qb.andWhere('c.isCustomer = :customer', { customer: f.customer });
+    if (f.after) qb.andWhere('(lower(c.name), c.id) > (:name, :id)', { name: f.after[0], id: f.after[1] });
+    return qb.getMany();
+  }
+
+  findCompany(id: string, tx: EntityManager = this.dataSource.manager, lock = false): Promise<Company | null> {
+    return tx.getRepository(Company).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   }
 
   findCompanyByDomain(domain: string, tx: EntityManager): Promise<Company | null> {

@@ -6,12 +6,14 @@ import { ProblemException } from '../common/problem-details';
 import { PolicyService } from '../policy/policy.service';
 import { SELF_SERVICE_SOURCES, type ConsentPurpose, type InquiryType, type IntakeSource, type LegalBasis } from '../policy/policy.types';
 import type { Activity } from './entities/activity.entity';
+import type { Company } from './entities/company.entity';
 import type { ProcessingPurpose } from './entities/capture.entity';
 import type { Person } from './entities/person.entity';
 import { uuid7 } from '../common/uuid7';
 import { POLICY_VERSIONS } from '../policy/versions';
 import { INTAKE_SOURCES } from '../policy/policy.types';
 import { LeadsRepository, PERSON_FIELDS, type CaptureRows, type FoundPerson, type LeadsSession, type PersonFields } from './leads.repository';
+import { ArrivalBatcher } from './arrival-batcher';
 import { PersonIndex } from './person-index';
 import type { ActivityType } from './lifecycle';
 import type { Verdict } from '../screening/entities/intake-submission.entity';
@@ -80,6 +82,7 @@ const snapshot = (p: Partial<Person>) => Object.fromEntries(PERSON_FIELDS.map((f
 export class LeadsService {
   /** Each policy version's retention years by source, for clocks moved in SQL; and which clocks only move forward. */
   readonly clocks: Pick<CaptureRows, 'retentionYears' | 'forwardAnchors'>;
+  private readonly arrivals = new ArrivalBatcher<NewCapture, CaptureResult>((items) => this.inOwnTransaction((session) => this.captureMany(session, items)));
 
   constructor(
     private readonly leads: LeadsRepository,
@@ -114,9 +117,15 @@ export class LeadsService {
    * everything; commit), inside the caller's transaction when given one.
    */
   async capture(actor: Actor, input: NewCapture, outer?: EntityManager): Promise<CaptureResult> {
+    const [result] = await this.inOwnTransaction((session) => this.captureMany(session, [{ actor, input }]), outer);
+    return result;
+  }
+
+  /** `work` on a session: in the caller's transaction when given one, else in its own, committed here. */
+  private async inOwnTransaction<T>(work: (session: LeadsSession) => Promise<T>, outer?: EntityManager): Promise<T> {
     const session = await this.leads.session(outer);
     try {
-      const [result] = await this.captureMany(session, [{ actor, input }]);
+      const result = await work(session);
       if (session.ownTransaction) await session.client.query('COMMIT');
       return result;
     } catch (err) {
@@ -125,6 +134,14 @@ export class LeadsService {
     } finally {
       session.release();
     }
+  }
+
+  /**
+   * A public arrival, written together with the others arriving at the same moment (see
+   * ArrivalBatcher): resolves once it has committed.
+   */
+  captureSoon(actor: Actor, input: NewCapture): Promise<CaptureResult> {
+    return this.arrivals.add(actor, input);
   }
 
   /** A connection for `captureMany`: the caller's transaction, or one begun by the writer's first statement. */
@@ -254,6 +271,29 @@ export class LeadsService {
   /** Locks the identities of a batch and finds their persons on the session (for a caller that plans before `captureMany`). */
   lockAndFind(session: LeadsSession, emails: string[], phones: string[]): Promise<FoundPerson[]> {
     return this.leads.lockAndFind(session, { emails, phones, ids: [] });
+  }
+
+  /** The person each of these captures or timeline entries belongs to (merges followed: records move with their person). */
+  ownersOf(tx: EntityManager, records: { captureIds?: string[]; activityIds?: string[] }): Promise<Map<string, string>> {
+    return this.leads.ownersOf(tx, { captureIds: records.captureIds ?? [], activityIds: records.activityIds ?? [] });
+  }
+
+  /** Of these persons, the ones whose data may still be handed to a third party, with their contact fields. */
+  disclosable(tx: EntityManager, personIds: string[]): ReturnType<LeadsRepository['disclosable']> {
+    return this.leads.disclosable(tx, personIds);
+  }
+
+  listCompanies(f: { q?: string; customer?: boolean; after?: [string, string]; limit: number }): Promise<Company[]> {
+    return this.leads.listCompanies(f);
+  }
+
+  /** A company as the caller may see it; locked for the caller's transaction when given one. */
+  findCompany(id: string, tx?: EntityManager): Promise<Company | null> {
+    return this.leads.findCompany(id, tx, Boolean(tx));
+  }
+
+  updateCompany(tx: EntityManager, id: string, changes: Partial<Company>): Promise<void> {
+    return this.leads.updateCompany(tx, id, changes);
   }
 
   /** Appends a timeline entry that is not a capture (a note, a status change). */

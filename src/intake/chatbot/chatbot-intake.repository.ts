@@ -69,14 +69,13 @@ export class ChatbotIntakeRepository {
     return rows[0]?.contact_id ?? null;
   }
 
-  /** The person an identified contact became (through the capture, which follows merges), or null. */
-  async personOfContact(tx: EntityManager, orgId: string, contactId: string): Promise<string | null> {
+  /** The capture an identified contact last became, or null (its person follows merges: ask leads). */
+  async captureOfContact(tx: EntityManager, orgId: string, contactId: string): Promise<string | null> {
     const rows = await tx.query(
-      `SELECT c.person_id FROM chat_event e JOIN capture c ON c.id = e.capture_id
-        WHERE e.org_id = $1 AND e.contact_id = $2 AND e.type = 'contact_identified' ORDER BY e.received_at DESC LIMIT 1`,
+      `SELECT capture_id FROM chat_event WHERE org_id = $1 AND contact_id = $2 AND type = 'contact_identified' AND capture_id IS NOT NULL ORDER BY received_at DESC LIMIT 1`,
       [orgId, contactId],
     );
-    return rows[0]?.person_id ?? null;
+    return rows[0]?.capture_id ?? null;
   }
 
   /** The contact's conversations known from their own messages, latest first. */

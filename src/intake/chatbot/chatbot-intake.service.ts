@@ -153,7 +153,8 @@ export class ChatbotIntakeService {
     const conversation = conversationKey(row.orgId, row.conversationId!);
     await this.repo.lock(tx, row.contactId ? [contactKey(row.orgId, row.contactId), conversation] : [conversation]);
     const contactId = row.contactId ?? (await this.repo.contactOfConversation(tx, row.orgId, row.conversationId!));
-    const personId = contactId ? await this.repo.personOfContact(tx, row.orgId, contactId) : null;
+    const captureId = contactId ? await this.repo.captureOfContact(tx, row.orgId, contactId) : null;
+    const personId = captureId ? ((await this.leads.ownersOf(tx, { captureIds: [captureId] })).get(captureId) ?? null) : null;
     if (outcome) await this.repo.settleSubmission(tx, row.submissionId!, outcome.status, outcome.verdict);
     if (!personId) return;
     // The contact's own message also brings the colleagues' and bot's messages of its conversation that came first.

@@ -9,7 +9,7 @@ import type { EntityManager } from 'typeorm';
 import { definedOnly } from '../../common/validation';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { LeadsService } from '../../leads/leads.service';
+import { LeadsService, type NewCapture } from '../../leads/leads.service';
 import { NotificationsService } from '../../notifications/notifications.service';
 import type { CreatedIntakeFormView, CreateIntakeFormDto, IntakeFormView, SubmissionAcceptedView, UpdateIntakeFormDto } from './dto/intake-form.dto';
 import type { IntakeForm } from './entities/intake-form.entity';
@@ -189,24 +189,22 @@ export class IntakeFormsService {
     outcome: { status: 'accepted' | 'released'; verdict: Verdict },
     tx?: EntityManager,
   ): Promise<() => Promise<void>> {
-    const result = await this.leads.capture(
-      actor,
-      {
-        source: 'web_form',
-        sourceRef: form.key,
-        formId: form.id,
-        receivedAt: s.receivedAt,
-        contentType: s.contentType,
-        rawBody: s.rawBody,
-        payload: s.fields,
-        person: s.mapped.person,
-        request: s.mapped.request,
-        inquiryType: s.mapped.inquiryType,
-        consents: s.mapped.consents,
-        submission: { id: s.id, ...outcome },
-      },
-      tx,
-    );
+    const input: NewCapture = {
+      source: 'web_form',
+      sourceRef: form.key,
+      formId: form.id,
+      receivedAt: s.receivedAt,
+      contentType: s.contentType,
+      rawBody: s.rawBody,
+      payload: s.fields,
+      person: s.mapped.person,
+      request: s.mapped.request,
+      inquiryType: s.mapped.inquiryType,
+      consents: s.mapped.consents,
+      submission: { id: s.id, ...outcome },
+    };
+    // A release commits with its decision; a submission that passed joins the arrivals of the same moment.
+    const result = tx ? await this.leads.capture(actor, input, tx) : await this.leads.captureSoon(actor, input);
     // The notification, for the caller to send once everything has committed.
     return () => this.notify(form, result.person.id, s.mapped, result.person.ownerId);
   }

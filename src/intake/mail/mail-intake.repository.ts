@@ -55,17 +55,14 @@ export class MailIntakeRepository {
     return rows.length === 1;
   }
 
-  /** The person whose earlier mail one of these Message-IDs is (the latest), through its capture or timeline entry. */
-  async threadOwner(tx: EntityManager, messageIds: string[]): Promise<string | null> {
-    if (!messageIds.length) return null;
-    const rows = await tx.query(
-      `SELECT coalesce(c.person_id, a.person_id) AS person_id FROM mail_message m
-         LEFT JOIN capture c ON c.id = m.capture_id LEFT JOIN activity a ON a.id = m.activity_id
-        WHERE m.message_id = ANY($1) AND coalesce(c.person_id, a.person_id) IS NOT NULL
-        ORDER BY m.received_at DESC LIMIT 1`,
+  /** The captures and timeline entries the firm's earlier mails with these Message-IDs became, latest mail first. */
+  threadRecords(tx: EntityManager, messageIds: string[]): Promise<{ captureId: string | null; activityId: string | null }[]> {
+    if (!messageIds.length) return Promise.resolve([]);
+    return tx.query(
+      `SELECT capture_id AS "captureId", activity_id AS "activityId" FROM mail_message
+        WHERE message_id = ANY($1) AND (capture_id IS NOT NULL OR activity_id IS NOT NULL) ORDER BY received_at DESC`,
       [messageIds],
     );
-    return rows[0]?.person_id ?? null;
   }
 
   /** Taken: a capture or a timeline entry holds the mail now, so sender, subject and raw message go. */
@@ -98,13 +95,13 @@ export class MailIntakeRepository {
     await tx.query(`UPDATE intake_submission SET status = $2, verdict = $3, fields = '{}', raw_body = NULL WHERE id = $1`, [id, status, verdict]);
   }
 
-  /** One file of one of the person's captures or timeline entries (the caller's row-level security applies). */
-  async file(personId: string, owner: { captureId: string } | { activityId: string }, attachmentId: string): Promise<FileRow | null> {
-    const [join, ownerId] = 'captureId' in owner ? ['capture o ON o.id = f.capture_id', owner.captureId] : ['activity o ON o.id = f.activity_id', owner.activityId];
+  /** One file of a capture or timeline entry (whose person the caller has checked through leads). */
+  async file(owner: { captureId: string } | { activityId: string }, attachmentId: string): Promise<FileRow | null> {
+    const [column, ownerId] = 'captureId' in owner ? ['capture_id', owner.captureId] : ['activity_id', owner.activityId];
     const rows = await this.dataSource.query(
       `SELECT f.id, f.filename, f.content_type AS "contentType", f.size, f.sha256, f.inline, f.content, f.skipped_reason AS "skippedReason"
-         FROM mail_attachment f JOIN ${join} WHERE f.id = $1 AND o.id = $2 AND o.person_id = $3`,
-      [attachmentId, ownerId, personId],
+         FROM mail_attachment f WHERE f.id = $1 AND f.${column} = $2`,
+      [attachmentId, ownerId],
     );
     return rows[0] ?? null;
   }

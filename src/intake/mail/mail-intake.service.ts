@@ -99,7 +99,7 @@ export class MailIntakeService {
       attachments: files.map(({ content: _content, ...file }) => ({ ...file, kept: file.skippedReason === null })),
     };
     // The timeline is ordered by when the firm received it: a Date header can say anything.
-    const threadOwner = await this.repo.threadOwner(tx, mail.thread);
+    const threadOwner = await this.threadOwner(tx, mail.thread);
     if (threadOwner) {
       const activityId = await this.leads.addActivity(tx, actor, threadOwner, { type: 'email', body: mail.text, occurredAt: receivedAt, details: { ...facts, direction: 'inbound', inReplyTo: mail.thread } });
       await this.repo.insertFiles(tx, id, { activityId }, files);
@@ -173,9 +173,23 @@ export class MailIntakeService {
     return async () => undefined;
   }
 
+  /** The person whose earlier mail (the latest) one of these Message-IDs is: through its capture or timeline entry, which follow merges. */
+  private async threadOwner(tx: EntityManager, messageIds: string[]): Promise<string | null> {
+    const records = await this.repo.threadRecords(tx, messageIds);
+    if (!records.length) return null;
+    const owners = await this.leads.ownersOf(tx, { captureIds: records.flatMap((r) => (r.captureId ? [r.captureId] : [])), activityIds: records.flatMap((r) => (r.activityId ? [r.activityId] : [])) });
+    for (const r of records) {
+      const owner = owners.get((r.captureId ?? r.activityId)!);
+      if (owner) return owner;
+    }
+    return null;
+  }
+
   /** A file that came with one of the person's mails, for staff; reading it is audited like opening the record. */
   async file(actor: Actor, personId: string, owner: { captureId: string } | { activityId: string }, attachmentId: string): Promise<MailFileContent> {
-    const file = await this.repo.file(personId, owner, attachmentId);
+    const ownerId = 'captureId' in owner ? owner.captureId : owner.activityId;
+    const owners = await this.repo.transaction((tx) => this.leads.ownersOf(tx, 'captureId' in owner ? { captureIds: [owner.captureId] } : { activityIds: [owner.activityId] }));
+    const file = owners.get(ownerId) === personId ? await this.repo.file(owner, attachmentId) : null;
     if (!file) throw new NotFoundException('There is no such attachment.');
     if (!file.content) throw new ProblemException(404, `This file (${file.size} bytes) was larger than MAIL_ATTACHMENT_MAX_BYTES and was not kept; it is only in the mailbox.`);
     await this.audit.record(actor, { action: 'person.attachment_read', entityType: 'person', entityId: personId, after: { attachmentId } });

@@ -1,0 +1,64 @@
+import { runAsSystem } from '../access/access-context';
+import type { Actor } from '../common/actor';
+
+/** Arrivals written in one transaction at most. */
+export const MAX_BATCH = 64;
+/** The longest an arrival waits for others to share its transaction. */
+export const MAX_WAIT_MS = 5;
+/** Batch transactions open at once; later arrivals gather behind them. */
+export const WRITERS = 2;
+
+interface Waiting<I, R> {
+  item: { actor: Actor; input: I };
+  resolve(result: R): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit for public arrivals. An arrival is written at once when a writer is free (a lone
+ * arrival waits for nothing); while the writers are busy, arrivals gather, and the next
+ * batch takes them all (up to MAX_BATCH) in one statement and one commit, after at most
+ * MAX_WAIT_MS. A flood costs a transaction per batch, not per arrival. A batch that fails is
+ * retried arrival by arrival, so one bad arrival fails alone and never takes the others with it.
+ */
+export class ArrivalBatcher<I, R> {
+  private queue: Waiting<I, R>[] = [];
+  private writing = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  /** `write` stores a batch in one transaction and answers each arrival's result, in order. */
+  constructor(private readonly write: (items: { actor: Actor; input: I }[]) => Promise<R[]>) {}
+
+  add(actor: Actor, input: I): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item: { actor, input }, resolve, reject });
+      if (this.writing < WRITERS || this.queue.length >= MAX_BATCH) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), MAX_WAIT_MS);
+    });
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.queue.length) return;
+    const batch = this.queue.splice(0, MAX_BATCH);
+    this.writing++;
+    void this.run(batch).finally(() => {
+      this.writing--;
+      if (this.queue.length) this.flush();
+    });
+  }
+
+  private async run(batch: Waiting<I, R>[]): Promise<void> {
+    // Intake matches a person whoever they are: the batch works as the system, whoever's request began it.
+    await runAsSystem('intake batch', async () => {
+      try {
+        const results = await this.write(batch.map((w) => w.item));
+        batch.forEach((w, i) => w.resolve(results[i]));
+      } catch (err) {
+        if (batch.length === 1) return batch[0].reject(err);
+        await Promise.all(batch.map((w) => this.write([w.item]).then(([r]) => w.resolve(r), (e: unknown) => w.reject(e))));
+      }
+    });
+  }
+}

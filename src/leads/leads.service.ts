@@ -9,11 +9,12 @@ import type { Activity } from './entities/activity.entity';
 import type { Company } from './entities/company.entity';
 import type { ProcessingPurpose } from './entities/capture.entity';
 import type { Person } from './entities/person.entity';
+import { ArrivalBatcher } from '../common/arrival-batcher';
 import { uuid7 } from '../common/uuid7';
+import { runAsSystem } from '../access/access-context';
 import { POLICY_VERSIONS } from '../policy/versions';
 import { INTAKE_SOURCES } from '../policy/policy.types';
 import { LeadsRepository, PERSON_FIELDS, type CaptureRows, type FoundPerson, type LeadsSession, type PersonFields } from './leads.repository';
-import { ArrivalBatcher } from './arrival-batcher';
 import { PersonIndex } from './person-index';
 import type { ActivityType } from './lifecycle';
 import type { Verdict } from '../screening/entities/intake-submission.entity';
@@ -82,7 +83,10 @@ const snapshot = (p: Partial<Person>) => Object.fromEntries(PERSON_FIELDS.map((f
 export class LeadsService {
   /** Each policy version's retention years by source, for clocks moved in SQL; and which clocks only move forward. */
   readonly clocks: Pick<CaptureRows, 'retentionYears' | 'forwardAnchors'>;
-  private readonly arrivals = new ArrivalBatcher<NewCapture, CaptureResult>((items) => this.inOwnTransaction((session) => this.captureMany(session, items)));
+  // Public arrivals match a person whoever they are: a batch works as the system, whoever's request began it.
+  private readonly arrivals = new ArrivalBatcher<{ actor: Actor; input: NewCapture }, CaptureResult>((items) =>
+    runAsSystem('intake', () => this.inOwnTransaction((session) => this.captureMany(session, items))),
+  );
 
   constructor(
     private readonly leads: LeadsRepository,
@@ -141,7 +145,7 @@ export class LeadsService {
    * ArrivalBatcher): resolves once it has committed.
    */
   captureSoon(actor: Actor, input: NewCapture): Promise<CaptureResult> {
-    return this.arrivals.add(actor, input);
+    return this.arrivals.add({ actor, input });
   }
 
   /** A connection for `captureMany`: the caller's transaction, or one begun by the writer's first statement. */

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { jsonArrayBytes } from '../common/json-bytes';
 import type { IntakeSubmission, SubmissionStatus, Verdict } from './entities/intake-submission.entity';
 import { ReviewDecision } from './entities/review-decision.entity';
 import { ScreeningRule } from './entities/screening-rule.entity';
@@ -47,30 +48,46 @@ export class ScreeningRepository {
   }
 
   /**
-   * One statement: the per-IP and per-sender counts (the arrivals table is the shared rate
-   * limiter, so every instance sees the same counts), the arrival stored as received if under
-   * both, and how many near-copies of its text came in the last ten minutes. The counts come from
-   * crm_arrival_counts, which counts as the owner (see its migration); the intake runs as the system.
+   * One statement for a batch of arrivals: each counted against the per-IP and per-sender limits
+   * (counted in the arrivals table, as the owner through crm_arrival_counts, so every instance
+   * sees the same counts; an earlier arrival of the same batch counts too), stored as received
+   * if under both, with how many near-copies of its text came in the last ten minutes.
    */
-  async receive(a: Arrival, limits: ArrivalLimits): Promise<ArrivalResult> {
+  async receive(arrivals: Arrival[], limits: ArrivalLimits): Promise<ArrivalResult[]> {
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
-    const { rows: [row] } = await pool.query({
+    const col = <K extends keyof Arrival>(k: K) => arrivals.map((a) => a[k]);
+    const { rows } = await pool.query({
       name: 'intake_receive', // prepared once per connection: this runs for every public submission
-      text: `WITH counts AS (
-         SELECT * FROM crm_arrival_counts($7::inet, $8::text, $9::text)
+      text: `WITH u AS (
+         SELECT * FROM ROWS FROM (unnest($1::uuid[]), unnest($2::text[]), unnest($3::uuid[]), unnest($4::text[]), unnest($5::text[]),
+                                  jsonb_array_elements(convert_from($6::bytea, 'UTF8')::jsonb), unnest($7::inet[]), unnest($8::text[]), unnest($9::text[]))
+           WITH ORDINALITY AS u(id, channel, form_id, content_type, raw_body, fields, ip, sender_email, text_fingerprint, n)
+       ), counted AS (
+         SELECT u.*, c.ip_oldest, c.sender_oldest,
+                (c.by_ip + count(u.ip) OVER (PARTITION BY u.ip ORDER BY u.n) - (u.ip IS NOT NULL)::int)::int AS by_ip,
+                (c.by_sender + count(u.sender_email) OVER (PARTITION BY u.sender_email ORDER BY u.n) - (u.sender_email IS NOT NULL)::int)::int AS by_sender,
+                (c.near_copies + count(u.text_fingerprint) OVER (PARTITION BY u.text_fingerprint ORDER BY u.n) - (u.text_fingerprint IS NOT NULL)::int)::int AS near_copies
+           FROM u, LATERAL crm_arrival_counts(u.ip, u.sender_email, u.text_fingerprint) c
        ), stored AS (
          INSERT INTO intake_submission (id, channel, form_id, content_type, raw_body, fields, ip, sender_email, text_fingerprint)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
-          WHERE (SELECT by_ip FROM counts) < $10 AND (SELECT by_sender FROM counts) < $11
-         RETURNING received_at
+         SELECT id, channel, form_id, content_type, raw_body, fields, ip, sender_email, text_fingerprint FROM counted
+          WHERE by_ip < $10 AND by_sender < $11 ORDER BY n
+         RETURNING id, received_at
        )
-       SELECT (SELECT received_at FROM stored) AS received_at, c.by_ip, c.ip_oldest, c.by_sender, c.sender_oldest, c.near_copies FROM counts c`,
-      values: [a.id, a.channel, a.formId, a.contentType, a.rawBody, a.fields, a.ip, a.senderEmail, a.textFingerprint, limits.perIpPerMinute, limits.perEmailPerHour],
+       SELECT s.received_at, c.by_ip, c.ip_oldest, c.by_sender, c.sender_oldest, c.near_copies FROM counted c LEFT JOIN stored s USING (id) ORDER BY c.n`,
+      values: [
+        col('id'), col('channel'), col('formId'), col('contentType'), col('rawBody'), jsonArrayBytes(arrivals.map((a) => JSON.stringify(a.fields))),
+        col('ip'), col('senderEmail'), col('textFingerprint'), limits.perIpPerMinute, limits.perEmailPerHour,
+      ],
     });
-    if (row.received_at) return { stored: true, receivedAt: row.received_at, nearCopies: row.near_copies };
-    const ipFull = row.by_ip >= limits.perIpPerMinute;
-    const until = ipFull ? new Date(row.ip_oldest).getTime() + 60_000 : new Date(row.sender_oldest).getTime() + 3_600_000;
-    return { stored: false, retryAfterSeconds: Math.max(1, Math.ceil((until - Date.now()) / 1000)), limit: ipFull ? 'ip' : 'email' };
+    return rows.map((row): ArrivalResult => {
+      if (row.received_at) return { stored: true, receivedAt: row.received_at, nearCopies: row.near_copies };
+      const ipFull = row.by_ip >= limits.perIpPerMinute;
+      const oldest = ipFull ? row.ip_oldest : row.sender_oldest;
+      // The window's oldest arrival may be one of this batch (none stored yet): then a whole window from now.
+      const until = (oldest ? new Date(oldest).getTime() : Date.now()) + (ipFull ? 60_000 : 3_600_000);
+      return { stored: false, retryAfterSeconds: Math.max(1, Math.ceil((until - Date.now()) / 1000)), limit: ipFull ? 'ip' : 'email' };
+    });
   }
 
   async setOutcome(id: string, status: SubmissionStatus, verdict: Verdict, tx: EntityManager = this.dataSource.manager): Promise<void> {

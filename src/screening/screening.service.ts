@@ -1,12 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { runAsSystem } from '../access/access-context';
+import { ArrivalBatcher } from '../common/arrival-batcher';
 import { ProblemException } from '../common/problem-details';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { IntakeSubmission, Reason, Verdict } from './entities/intake-submission.entity';
 import { BURST_THRESHOLD, RuleSet, type Sender } from './rule-set';
-import { ScreeningRepository, type Arrival } from './screening.repository';
+import { ScreeningRepository, type Arrival, type ArrivalResult } from './screening.repository';
 import { fingerprint } from './text';
 
 export const RENDER_TOKEN_FIELD = '_crm_rendered';
@@ -36,6 +38,12 @@ export interface Screened {
 @Injectable()
 export class ScreeningService {
   private cached?: { rules: RuleSet; until: number };
+  /** Arrivals of the same moment are stored together (one statement, one commit); counting them is the system's job. */
+  private readonly arrivals = new ArrivalBatcher<Arrival, ArrivalResult>((batch) =>
+    runAsSystem('intake', () =>
+      this.repo.receive(batch, { perIpPerMinute: this.config.INTAKE_LIMIT_PER_IP_PER_MINUTE, perEmailPerHour: this.config.INTAKE_LIMIT_PER_SENDER_PER_HOUR }),
+    ),
+  );
 
   constructor(
     private readonly repo: ScreeningRepository,
@@ -59,10 +67,7 @@ export class ScreeningService {
    * instance through the arrivals table), before any rule runs. Over a limit: 429, nothing stored.
    */
   async receive(arrival: Omit<Arrival, 'textFingerprint'>, text: string): Promise<{ receivedAt: Date; nearCopies: number }> {
-    const result = await this.repo.receive(
-      { ...arrival, textFingerprint: fingerprint(text) },
-      { perIpPerMinute: this.config.INTAKE_LIMIT_PER_IP_PER_MINUTE, perEmailPerHour: this.config.INTAKE_LIMIT_PER_SENDER_PER_HOUR },
-    );
+    const result = await this.arrivals.add({ ...arrival, textFingerprint: fingerprint(text) });
     if (!result.stored) {
       throw new ProblemException(429, `Too many submissions from this ${result.limit === 'ip' ? 'address' : 'sender'}; please try again later.`, { retryAfterSeconds: result.retryAfterSeconds });
     }

@@ -1,6 +1,3 @@
-import { runAsSystem } from '../access/access-context';
-import type { Actor } from '../common/actor';
-
 /** Arrivals written in one transaction at most. */
 export const MAX_BATCH = 64;
 /** The longest an arrival waits for others to share its transaction. */
@@ -9,7 +6,7 @@ export const MAX_WAIT_MS = 5;
 export const WRITERS = 2;
 
 interface Waiting<I, R> {
-  item: { actor: Actor; input: I };
+  item: I;
   resolve(result: R): void;
   reject(err: unknown): void;
 }
@@ -26,12 +23,15 @@ export class ArrivalBatcher<I, R> {
   private writing = 0;
   private timer: NodeJS.Timeout | null = null;
 
-  /** `write` stores a batch in one transaction and answers each arrival's result, in order. */
-  constructor(private readonly write: (items: { actor: Actor; input: I }[]) => Promise<R[]>) {}
+  /**
+   * `write` stores a batch in one transaction and answers each arrival's result, in order. It
+   * runs in whichever arrival's context started the batch: it sets its own identity.
+   */
+  constructor(private readonly write: (items: I[]) => Promise<R[]>) {}
 
-  add(actor: Actor, input: I): Promise<R> {
+  add(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item: { actor, input }, resolve, reject });
+      this.queue.push({ item, resolve, reject });
       if (this.writing < WRITERS || this.queue.length >= MAX_BATCH) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), MAX_WAIT_MS);
     });
@@ -50,15 +50,12 @@ export class ArrivalBatcher<I, R> {
   }
 
   private async run(batch: Waiting<I, R>[]): Promise<void> {
-    // Intake matches a person whoever they are: the batch works as the system, whoever's request began it.
-    await runAsSystem('intake batch', async () => {
-      try {
-        const results = await this.write(batch.map((w) => w.item));
-        batch.forEach((w, i) => w.resolve(results[i]));
-      } catch (err) {
-        if (batch.length === 1) return batch[0].reject(err);
-        await Promise.all(batch.map((w) => this.write([w.item]).then(([r]) => w.resolve(r), (e: unknown) => w.reject(e))));
-      }
-    });
+    try {
+      const results = await this.write(batch.map((w) => w.item));
+      batch.forEach((w, i) => w.resolve(results[i]));
+    } catch (err) {
+      if (batch.length === 1) return batch[0].reject(err);
+      await Promise.all(batch.map((w) => this.write([w.item]).then(([r]) => w.resolve(r), (e: unknown) => w.reject(e))));
+    }
   }
 }

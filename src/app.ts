@@ -1,6 +1,6 @@
 import { openRequestScope } from './access/access-context';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import type { FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
@@ -49,7 +49,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     openRequestScope(done);
   });
 
-  await app.register(helmet, {
+  // Security headers, built once: @fastify/helmet rebuilds helmet's middleware on every request.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: [`'self'`],
@@ -59,6 +60,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       },
     },
   });
+  fastify.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)));
   // Multipart form posts become plain fields; a form that sends files is refused (413), not silently
   // stripped. Routes taking an upload read it themselves, after the guards (StreamedMultipart).
   await registerMultipart(app, { files: 0, fields: 200, fieldSize: config.BODY_LIMIT_BYTES });

@@ -3,8 +3,8 @@ import { plainToInstance, Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 /**
- * Every environment variable the service reads, with its default. The README's configuration
- * table lists the same names; a test keeps the two in step.
+ * Every environment variable the service reads, with its default. The configuration table in
+ * docs/operations.md lists the same names; a test keeps the two in step.
  */
 export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])

@@ -16,6 +16,9 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+# `npm run cli` checks dist/ against the sources first; the image has only dist/, so it just runs.
+# Operator commands run from the built output: `docker compose exec app node dist/src/cli.js users:create ...`.
+COPY --chown=node:node scripts ./scripts
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"

@@ -9,7 +9,7 @@ import { AccountsModule } from './accounts/accounts.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { EventsModule } from './events/events.module';
-import { loggingParams } from './common/logging';
+import { logFormatFor, loggingParams } from './common/logging';
 import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
@@ -26,7 +26,7 @@ import { ReviewModule } from './screening/review.module';
 import { ScreeningModule } from './screening/screening.module';
 
 export interface AppOptions {
-  /** Where JSON log lines go (stdout by default); tests capture them. */
+  /** Where log lines go (stdout by default); tests capture them. */
   logDestination?: NodeJS.WritableStream;
   /** How the HubSpot sync waits out rate-limit windows (tests move a fake clock instead). */
   hubspotSleep?: Sleep;
@@ -39,7 +39,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggingParams(config.LOG_LEVEL, options.logDestination)),
+        LoggerModule.forRoot(loggingParams(config.LOG_LEVEL, options.logDestination, logFormatFor(config))),
         // As the service role, and every connection handed out carries the caller's identity.
         TypeOrmModule.forRootAsync({
           useFactory: () => ({ ...dataSourceOptions(config.databaseAppUrl), migrationsRun: false }),

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * Operator commands: `npm run cli -- users:create --email a@b.no --name "Kari" --role admin`.
  * The password is read from CRM_USER_PASSWORD when set (for scripts), otherwise prompted.

@@ -4,12 +4,13 @@ import { DataDirectoryInUseError, localSecrets } from './database/embedded-postg
 import { migrate } from './database/migrate';
 import { prepareServiceRole } from './database/service-role';
 import { createApp } from './app';
-
-/** Boot messages before the JSON logger exists; never personal data. */
-const say = (msg: string) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg })}\n`);
+import { bootLogger, logFormatFor } from './common/logging';
 
 async function main(): Promise<void> {
   const env = loadEnvironment(process.env);
+  // Boot messages, before the application's logger exists; never personal data.
+  const boot = bootLogger(logFormatFor(env));
+  const say = (msg: string) => boot.info(msg);
   const started = Date.now();
   const database = await openDatabase(env, 'fail');
   let stopping = false;

@@ -52,4 +52,18 @@ describe('[SEC-TRANSFER] logs never carry personal data or secrets', () => {
     // The request id ties log lines to audit entries instead.
     expect(logs.text).toMatch(/"req":\{"id":"[0-9a-f-]{36}","method":"POST","path":"\/api\/users"\}/);
   });
+
+  it('each request is one log line, under its echoed X-Request-Id, on the API and on the routes outside its prefix', async () => {
+    const admin = await t.userWith('admin');
+    const paths = ['/health', '/health/ready', '/api/auth/me', '/api/no-such-route'];
+    for (const [i, path] of paths.entries()) {
+      const res = await t.http().get(path).set('Authorization', `Bearer ${admin.token}`).set('X-Request-Id', `one-line-${i}`);
+      expect(res.headers['x-request-id']).toBe(`one-line-${i}`);
+    }
+    // The line is written when the response finishes; the last one may still be on its way.
+    const linesOf = (id: string) => logs.text.split('\n').filter((l) => l.includes(`"id":"${id}"`) && l.includes('"msg":"request'));
+    const deadline = Date.now() + 5_000;
+    while (linesOf(`one-line-${paths.length - 1}`).length === 0 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    expect(paths.map((path, i) => ({ path, lines: linesOf(`one-line-${i}`).length }))).toEqual(paths.map((path) => ({ path, lines: 1 })));
+  });
 });

@@ -33,8 +33,8 @@ describe('configuration', () => {
     expect(() => loadEnvironment({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: must be set in production/);
   });
 
-  it('every variable is listed in the README with its default', () => {
-    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  it('every variable is listed in docs/operations.md with its default', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'docs', 'operations.md'), 'utf8');
     const defaults = new EnvironmentVariables() as unknown as Record<string, unknown>;
     const names = [...Object.keys(defaults), ...OPTIONAL_VARIABLES];
     for (const name of new Set(names)) {

@@ -3,8 +3,8 @@ import { plainToInstance, Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 /**
- * Every environment variable the service reads, with its default. The README's configuration
- * table lists the same names; a test keeps the two in step.
+ * Every environment variable the service reads, with its default. The configuration table in
+ * docs/operations.md lists the same names; a test keeps the two in step.
  */
 export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
@@ -51,6 +51,10 @@ export class EnvironmentVariables {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
+
+  /** Unset: `pretty` in development (a person reads the terminal), `json` lines otherwise. */
+  @IsOptional() @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: string;
 
   @IsInt() @Min(1)
   @Type(() => Number)
@@ -162,7 +166,7 @@ export class EnvironmentVariables {
 }
 
 /** Variables without a default (class fields without an initialiser are not enumerable on an instance). */
-export const OPTIONAL_VARIABLES = ['DATABASE_URL', 'DATABASE_APP_URL', 'JWT_SECRET', 'PUBLIC_BASE_URL', 'SMTP_URL', 'SALES_INBOX', 'HUBSPOT_ACCESS_TOKEN', 'DRIFT_VERIFICATION_TOKEN', 'IMAP_HOST', 'IMAP_USER', 'IMAP_PASSWORD'];
+export const OPTIONAL_VARIABLES = ['DATABASE_URL', 'DATABASE_APP_URL', 'JWT_SECRET', 'LOG_FORMAT', 'PUBLIC_BASE_URL', 'SMTP_URL', 'SALES_INBOX', 'HUBSPOT_ACCESS_TOKEN', 'DRIFT_VERIFICATION_TOKEN', 'IMAP_HOST', 'IMAP_USER', 'IMAP_PASSWORD'];
 
 export type AppConfig = Readonly<EnvironmentVariables> & {
   /** The database as its owner (migrations, the job queue): DATABASE_URL, or the embedded server's URL. */

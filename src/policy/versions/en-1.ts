@@ -1,8 +1,8 @@
 import type { ChannelTerms, PolicyVersion } from '../policy.types';
 
 /**
- * The current English privacy policy (shared/policy/privacy-policy.en.txt), the first version
- * the CRM encodes. The text carries no date or version number of its own, so the id is the
+ * The current English privacy policy (its text in ../texts/en-1.txt, a copy of the firm's
+ * published privacy-policy.en.txt), the first version the CRM encodes. The text carries no date or version number of its own, so the id is the
  * language and a sequence number; the SHA-256 pins the exact text it was read from.
  *
  * Quotes are verbatim with the PDF extraction's doubled spaces and line breaks collapsed to

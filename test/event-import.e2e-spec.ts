@@ -23,7 +23,7 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
   let sales: User;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { JOBS_ENABLED: 'true' } }); // imports run as pg-boss jobs
     db = t.owner;
     [staff, sales] = [await t.userWith('event_staff'), await t.userWith('sales')];
   });

@@ -511,6 +511,34 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     }
   });
 
+  it('when pg-boss gives up on an import’s job (its runs kept dying), the import fails with the reason and can be started again', async () => {
+    const eventId = await newEvent();
+    const file = crlf('Email,First Name', 'gave.up@resume.example,Gave');
+    const importId = (await upload(eventId, file).expect(201)).body.id as string;
+    const other = new PgBoss({ connectionString: t.db.url, schema: JOB_SCHEMA, max: 1, supervise: false, schedule: false });
+    await other.start();
+    try {
+      const jobId = randomUUID();
+      // Its last run (no retry left) taken by a runner that dies.
+      await other.send(EVENT_IMPORT_RUN, { importId, jobId }, { id: jobId, singletonKey: importId, startAfter: 3600, expireInSeconds: 1, retryLimit: 0 });
+      expect((await other.fetch(EVENT_IMPORT_RUN, { ignoreStartAfter: true })).map((j) => j.id)).toEqual([jobId]);
+      await db.query(`UPDATE event_import SET status = 'running', job_id = $2, runner_token = gen_random_uuid(), attempts = 3 WHERE id = $1`, [importId, jobId]);
+      const deadline = Date.now() + 30_000;
+      while ((await other.getJobById(EVENT_IMPORT_RUN, jobId))?.state === 'active' && Date.now() < deadline) {
+        await other.expire();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const { view } = await finished(eventId, importId);
+      expect(view).toMatchObject({ status: 'failed', error: 'Gave up after 3 attempts (each was interrupted).' });
+      expect(await db.query(`SELECT actor_id FROM audit_log WHERE action = 'event_import.failed' AND entity_id = $1`, [importId])).toEqual([{ actor_id: null }]);
+    } finally {
+      await other.stop({ graceful: false, wait: true });
+    }
+    await t.http().post(`/api/events/${eventId}/imports/${importId}/run`).set(as(staff.token)).expect(202);
+    expect((await finished(eventId, importId)).view.status).toBe('done');
+    expect(await personByEmail('gave.up@resume.example')).toMatchObject({ first_name: 'Gave' });
+  });
+
   it('only the current run commits a batch: a run whose job pg-boss gave to another is refused at its next checkpoint', async () => {
     const eventId = await newEvent();
     const importId = (await upload(eventId, crlf('Email', 'fence@resume.example')).expect(201)).body.id as string;

@@ -61,6 +61,15 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     }
   }
 
+  /** Polls until `probe` holds (a deadline, no fixed sleeps). */
+  async function until(probe: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (!(await probe())) {
+      if (Date.now() > deadline) throw new Error('not by the deadline');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   async function importFile(eventId: string, file: Buffer | string, opts: { mapping?: Record<string, string>; name?: string } = {}) {
     const res = await upload(eventId, file, { ...opts, dryRun: false }).expect(202);
     const { view } = await finished(eventId, res.body.id);
@@ -505,6 +514,8 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
       expect(await personByEmail('first@resume.example')).toBeUndefined();
       expect(await personByEmail('third@resume.example')).toMatchObject({ first_name: 'Third' });
       expect(await db.query(`SELECT line FROM event_registration WHERE import_id = $1`, [importId])).toEqual([{ line: 4 }]);
+      // The retry (run 2 of the same job) did it.
+      await until(async () => (await other.getJobById(EVENT_IMPORT_RUN, jobId))?.state === 'completed');
       expect(await other.getJobById(EVENT_IMPORT_RUN, jobId)).toMatchObject({ state: 'completed', retryCount: 1 });
     } finally {
       await other.stop({ graceful: false, wait: true });

@@ -92,6 +92,34 @@ describe('background jobs: the catalogue on pg-boss', () => {
     }
   });
 
+  it('an import left queued or running without a job (by the poller this replaced) is given one when an instance with jobs starts, and resumes', async () => {
+    const db = await createTestDatabase();
+    const api = await startTestApp({ db, env: { JOBS_ENABLED: 'false' } });
+    let worker: TestApp | undefined;
+    try {
+      const staff = await api.userWith('event_staff');
+      const ev = await api.http().post('/api/events').set(as(staff.token)).send({ name: 'Adopted', date: '2025-09-10', place: 'Oslo', organiserName: 'Org', organiserContact: 'o@org.example' }).expect(201);
+      const file = crlf('Email,First Name', 'one@adopted.example,One', 'two@adopted.example,Two');
+      const dry = await api.http().post(`/api/events/${ev.body.id}/imports`).set(as(staff.token)).attach('file', Buffer.from(file), 'list.csv').expect(201);
+      // As the old runner left it: running, line 2 committed, no job.
+      await api.owner.query(
+        `UPDATE event_import SET status = 'running', job_id = NULL, runner_token = gen_random_uuid(), attempts = 1, done_through_line = 2, processed_rows = 1,
+                outcome = '{"rows":1,"newPersons":1,"matchedPersons":0,"registrations":1,"alreadyRegistered":0,"notAttending":0,"duplicateRows":0,"rejectedRows":0}' WHERE id = $1`,
+        [dry.body.id],
+      );
+      worker = await startTestApp({ db, env: { JOBS_ENABLED: 'true' } });
+      await until('the adopted import done', async () => (await api.http().get(`/api/events/${ev.body.id}/imports/${dry.body.id}`).set(as(staff.token)).expect(200)).body.status === 'done');
+      expect(await api.owner.query(`SELECT email FROM person WHERE email LIKE '%@adopted.example'`)).toEqual([{ email: 'two@adopted.example' }]);
+      const [{ job_id }] = await api.owner.query(`SELECT job_id FROM event_import WHERE id = $1`, [dry.body.id]);
+      // Its job completes right after the import is done.
+      await until('the adopted job completed', async () => (await api.owner.query(`SELECT state FROM pgboss.job WHERE name = $1 AND id = $2`, [EVENT_IMPORT_RUN, job_id]))[0]?.state === 'completed');
+    } finally {
+      await worker?.close();
+      await api.close();
+      await db.drop();
+    }
+  });
+
   it(`${EVENT_IMPORT_PURGE}: stored files of uploads never imported, and rejected lines, go after EVENT_IMPORT_KEEP_DAYS; newer ones and queued imports stay`, async () => {
     const t = await startTestApp({ env: { JOBS_ENABLED: 'true', EVENT_IMPORT_KEEP_DAYS: '30' } });
     try {

@@ -1,5 +1,5 @@
 import { freePort } from '../bench/harness';
-import { JobQueue } from '../src/database/job-queue';
+import { JobQueue } from '../src/common/job-queue';
 import { EVENT_IMPORT_PURGE, EVENT_IMPORT_RUN } from '../src/events/event-import.job';
 import { JOB_CATALOGUE, type JobEntry } from '../src/jobs/job-catalogue';
 import { FakeHubSpot } from './hubspot-fake/fake-hubspot';

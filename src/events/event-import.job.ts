@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { SYSTEM_ACTOR, type Actor } from '../common/actor';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { JobQueue } from '../database/job-queue';
+import { JobQueue } from '../common/job-queue';
 import { EventImportRunner } from './event-import.runner';
 import { EventImportsRepository } from './event-imports.repository';
 
@@ -62,8 +62,8 @@ export class EventImportJobs {
     this.queue.wake(EVENT_IMPORT_RUN);
   }
 
-  run(jobId: string, data: ImportRun): Promise<void> {
-    return this.runner.run(data.importId, jobId);
+  run(data: ImportRun): Promise<void> {
+    return this.runner.run(data.importId);
   }
 
   /** pg-boss used every retry of a run job (its runs kept stopping or dying): the import fails, and staff may start it again. */

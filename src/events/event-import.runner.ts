@@ -82,12 +82,12 @@ export class EventImportRunner implements BeforeApplicationShutdown {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** One run of the import's job `jobId`; a no-op when the import is done, failed, or queued again under another job. */
-  run(importId: string, jobId: string): Promise<void> {
+  /** One run of a job of the import; a no-op when the import is done or failed. */
+  run(importId: string): Promise<void> {
     const work = runAsSystem('event import', async () => {
       if (this.stopping) throw new ImportInterrupted('stopping');
       const token = randomUUID();
-      const claimed = await this.repository.claim(importId, jobId, token);
+      const claimed = await this.repository.claim(importId, token);
       if (claimed) await this.execute(claimed, token);
     });
     const tracked = work.catch(() => undefined).finally(() => this.inFlight.delete(tracked));

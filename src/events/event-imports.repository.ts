@@ -286,12 +286,16 @@ export class EventImportsRepository {
   // stops or dies). Each run takes a fresh runner token: a runner whose job pg-boss has given to
   // another (it outlived the job's expiry) can no longer write, because every write below names it.
 
-  /** Takes an import for a run of its job `jobId` under a new runner token. Null when it is done, failed, or no longer this job's. */
-  async claim(id: string, jobId: string, runnerToken: string): Promise<EventImport | null> {
+  /**
+   * Takes an import for a run of one of its jobs under a new runner token; null when it is done
+   * or failed. Whichever job it is (a second one sent while one waited), the import's id is their
+   * singleton key: pg-boss never has two of them running.
+   */
+  async claim(id: string, runnerToken: string): Promise<EventImport | null> {
     const rows = await this.dataSource.query(
-      `UPDATE event_import SET status = 'running', runner_token = $3, attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now()
-        WHERE id = $1 AND job_id = $2 AND status IN ('queued', 'running') RETURNING *`,
-      [id, jobId, runnerToken],
+      `UPDATE event_import SET status = 'running', runner_token = $2, attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now()
+        WHERE id = $1 AND status IN ('queued', 'running') RETURNING *`,
+      [id, runnerToken],
     );
     // TypeORM answers an UPDATE ... RETURNING as [rows, count].
     const list = (Array.isArray(rows[0]) ? rows[0] : rows) as Record<string, unknown>[];

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
-import { JobQueueModule } from '../database/job-queue';
+import { JobQueueModule } from '../common/job-queue';
 import { LeadsModule } from '../leads/leads.module';
 import { EventImportJobs } from './event-import.job';
 import { EventImportRunner } from './event-import.runner';

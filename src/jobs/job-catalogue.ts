@@ -1,4 +1,4 @@
-import type { QueueDefinition } from '../database/job-queue';
+import type { QueueDefinition } from '../common/job-queue';
 import { EVENT_IMPORT_GIVE_UP, EVENT_IMPORT_PURGE, EVENT_IMPORT_RUN, IMPORT_RUNS } from '../events/event-import.job';
 
 export const HUBSPOT_DRAIN = 'hubspot.drain';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { JobQueueModule } from '../database/job-queue';
+import { JobQueueModule } from '../common/job-queue';
 import { EventsModule } from '../events/events.module';
 import { ReviewModule } from '../screening/review.module';
 import { JobsService } from './jobs.service';

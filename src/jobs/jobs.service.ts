@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import type PgBoss from 'pg-boss';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { JobQueue } from '../database/job-queue';
+import { JobQueue } from '../common/job-queue';
 import { EventImportJobs, type ImportRun } from '../events/event-import.job';
 import { HubspotSyncService } from '../hubspot/hubspot-sync.service';
 import { MailInboxPoller } from '../intake/mail/mail-inbox.poller';
@@ -35,7 +35,7 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, Before
     'mail.poll': async () => {
       await this.mailInbox.pollOnce();
     },
-    'event-import.run': (job) => this.eventImports.run(job.id, job.data as ImportRun),
+    'event-import.run': (job) => this.eventImports.run(job.data as ImportRun),
     'event-import.give-up': (job) => this.eventImports.giveUp(job.data as ImportRun),
     'event-import.purge': () => this.eventImports.purge(),
   };

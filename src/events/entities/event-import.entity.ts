@@ -91,7 +91,7 @@ export class EventImport {
   @Column('integer', { default: 0 })
   attempts: number;
 
-  /** The pg-boss job that runs the import (one per queueing; its retries keep the id). */
+  /** The run job sent when it was last queued (its retries keep the id; if pg-boss gives up on it, the import fails). Null: never queued as a job. */
   @Column('uuid', { nullable: true })
   jobId: string | null;
 

@@ -3,7 +3,6 @@ import PgBoss from 'pg-boss';
 import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { SERVICE_GROUP } from './service-role';
 
 /** pg-boss keeps its tables in this schema of our database and migrates them itself. */
 export const JOB_SCHEMA = 'pgboss';
@@ -73,14 +72,16 @@ export class JobQueue implements OnApplicationShutdown {
       // createQueue leaves an existing queue as it was: what the catalogue says now applies to it too.
       await boss.updateQueue(q.name, q);
     }
-    // A job sent in the app's own transaction is written as the service role: it may add jobs
-    // (and read back their id), nothing else. Serialised: concurrent GRANTs on one object can fail.
+    // A job sent in the app's own transaction is written by the service's login role (the one
+    // row-level security applies to): it may add jobs and read back their id, nothing else.
+    // Serialised: concurrent GRANTs on one object can fail.
+    const service = `"${decodeURIComponent(new URL(this.config.databaseAppUrl).username).replace(/"/g, '""')}"`;
     await boss.getDb().executeSql(
       `BEGIN;
        SELECT pg_advisory_xact_lock(hashtext('lead-intake-crm.job-grants'));
-       GRANT USAGE ON SCHEMA ${JOB_SCHEMA} TO ${SERVICE_GROUP};
-       GRANT SELECT ON ${JOB_SCHEMA}.queue TO ${SERVICE_GROUP};
-       GRANT INSERT, SELECT (id) ON ${JOB_SCHEMA}.job TO ${SERVICE_GROUP};
+       GRANT USAGE ON SCHEMA ${JOB_SCHEMA} TO ${service};
+       GRANT SELECT ON ${JOB_SCHEMA}.queue TO ${service};
+       GRANT INSERT, SELECT (id) ON ${JOB_SCHEMA}.job TO ${service};
        COMMIT;`,
       [],
     );

@@ -49,7 +49,7 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
     );
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { JOBS_ENABLED: 'true' } }); // imports run as pg-boss jobs
     const user = async (name: string, roles: string[], sees: ('A' | 'B')[]) => {
       const u = await t.userWith(...(roles as never[]));
       viewers[name] = { name, id: u.id, token: u.token, roles, sees };

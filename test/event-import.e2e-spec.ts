@@ -1,4 +1,6 @@
 import ExcelJS from 'exceljs';
+import PgBoss from 'pg-boss';
+import { randomUUID } from 'node:crypto';
 import iconv from 'iconv-lite';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
@@ -7,9 +9,13 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { runAsSystem } from '../src/access/access-context';
 import { SYSTEM_ACTOR } from '../src/common/actor';
+import { JOB_SCHEMA } from '../src/common/job-queue';
+import { EVENT_IMPORT_RUN } from '../src/events/event-import.job';
+import { EventImportsRepository } from '../src/events/event-imports.repository';
 import { MAX_IMPORT_FILE_BYTES } from '../src/events/event-imports.service';
 import { LeadsService } from '../src/leads/leads.service';
 import { startTestApp, type TestApp } from './helpers/app';
+import { createTestDatabase } from './helpers/database';
 
 type User = { id: string; email: string; token: string };
 const as = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -23,7 +29,7 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
   let sales: User;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { JOBS_ENABLED: 'true' } }); // imports run as pg-boss jobs
     db = t.owner;
     [staff, sales] = [await t.userWith('event_staff'), await t.userWith('sales')];
   });
@@ -51,6 +57,15 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
       progress.push(res.body.progress);
       if (res.body.status === 'done' || res.body.status === 'failed') return { view: res.body, progress };
       if (Date.now() > deadline) throw new Error(`import still ${res.body.status} at the deadline`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Polls until `probe` holds (a deadline, no fixed sleeps). */
+  async function until(probe: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (!(await probe())) {
+      if (Date.now() > deadline) throw new Error('not by the deadline');
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -467,22 +482,154 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(await count(`SELECT 1 FROM event_registration WHERE event_id = $1`, [eventId])).toBe(2500);
   });
 
-  it('an interrupted import resumes after its last committed batch', async () => {
+  it('an import whose runner died part-way is retried by pg-boss and resumes after its last committed batch', async () => {
     const eventId = await newEvent();
     const file = crlf('Email,First Name', 'first@resume.example,First', 'second@resume.example,Second', 'third@resume.example,Third');
-    const dry = await upload(eventId, file).expect(201);
-    // As a runner that committed lines 2 and 3 and then died: running, its lease run out.
-    await db.query(
-      `UPDATE event_import SET status = 'running', lease_token = gen_random_uuid(), lease_until = now() - interval '1 second', attempts = 1, done_through_line = 3, processed_rows = 2,
-              outcome = '{"rows":2,"newPersons":2,"matchedPersons":0,"registrations":2,"alreadyRegistered":0,"notAttending":0,"duplicateRows":0,"rejectedRows":0}' WHERE id = $1`,
-      [dry.body.id],
-    );
-    await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
-    const { view } = await finished(eventId, dry.body.id);
-    expect(view).toMatchObject({ status: 'done', progress: { processed: 3, total: 3 } });
-    expect(view.outcome).toMatchObject({ rows: 3, newPersons: 3, registrations: 3 });
-    expect(await personByEmail('first@resume.example')).toBeUndefined();
-    expect(await personByEmail('third@resume.example')).toMatchObject({ first_name: 'Third' });
+    const importId = (await upload(eventId, file).expect(201)).body.id as string;
+    // A runner in another process takes the import's job, commits lines 2 and 3, and dies.
+    const other = new PgBoss({ connectionString: t.db.url, schema: JOB_SCHEMA, max: 1, supervise: false, schedule: false });
+    await other.start();
+    try {
+      const jobId = randomUUID();
+      // Not yet due, so this app's worker leaves it to the other runner; retried at once when it expires.
+      await other.send(EVENT_IMPORT_RUN, { importId, jobId }, { id: jobId, singletonKey: importId, startAfter: 3600, expireInSeconds: 1, retryDelay: 0 });
+      expect((await other.fetch(EVENT_IMPORT_RUN, { ignoreStartAfter: true })).map((j) => j.id)).toEqual([jobId]);
+      await db.query(
+        `UPDATE event_import SET status = 'running', job_id = $2, runner_token = gen_random_uuid(), attempts = 1, done_through_line = 3, processed_rows = 2,
+                outcome = '{"rows":2,"newPersons":2,"matchedPersons":0,"registrations":2,"alreadyRegistered":0,"notAttending":0,"duplicateRows":0,"rejectedRows":0}' WHERE id = $1`,
+        [importId, jobId],
+      );
+      // While the job is active, nobody else runs the import.
+      expect((await db.query(`SELECT status, processed_rows FROM event_import WHERE id = $1`, [importId]))[0]).toEqual({ status: 'running', processed_rows: 2 });
+      // pg-boss's maintenance fails the job once it outlived its expiry, and puts it up for retry: this app's worker takes it.
+      const deadline = Date.now() + 30_000;
+      while ((await other.getJobById(EVENT_IMPORT_RUN, jobId))?.state === 'active' && Date.now() < deadline) {
+        await other.expire();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const { view } = await finished(eventId, importId);
+      expect(view).toMatchObject({ status: 'done', progress: { processed: 3, total: 3 } });
+      expect(view.outcome).toMatchObject({ rows: 3, newPersons: 3, registrations: 3 });
+      // Lines 2 and 3 were not done again; line 4 was.
+      expect(await personByEmail('first@resume.example')).toBeUndefined();
+      expect(await personByEmail('third@resume.example')).toMatchObject({ first_name: 'Third' });
+      expect(await db.query(`SELECT line FROM event_registration WHERE import_id = $1`, [importId])).toEqual([{ line: 4 }]);
+      // The retry (run 2 of the same job) did it.
+      await until(async () => (await other.getJobById(EVENT_IMPORT_RUN, jobId))?.state === 'completed');
+      expect(await other.getJobById(EVENT_IMPORT_RUN, jobId)).toMatchObject({ state: 'completed', retryCount: 1 });
+    } finally {
+      await other.stop({ graceful: false, wait: true });
+    }
+  });
+
+  it('when pg-boss gives up on an import’s job (its runs kept dying), the import fails with the reason and can be started again', async () => {
+    const eventId = await newEvent();
+    const file = crlf('Email,First Name', 'gave.up@resume.example,Gave');
+    const importId = (await upload(eventId, file).expect(201)).body.id as string;
+    const other = new PgBoss({ connectionString: t.db.url, schema: JOB_SCHEMA, max: 1, supervise: false, schedule: false });
+    await other.start();
+    try {
+      const jobId = randomUUID();
+      // Its last run (no retry left) taken by a runner that dies.
+      await other.send(EVENT_IMPORT_RUN, { importId, jobId }, { id: jobId, singletonKey: importId, startAfter: 3600, expireInSeconds: 1, retryLimit: 0 });
+      expect((await other.fetch(EVENT_IMPORT_RUN, { ignoreStartAfter: true })).map((j) => j.id)).toEqual([jobId]);
+      await db.query(`UPDATE event_import SET status = 'running', job_id = $2, runner_token = gen_random_uuid(), attempts = 3 WHERE id = $1`, [importId, jobId]);
+      const deadline = Date.now() + 30_000;
+      while ((await other.getJobById(EVENT_IMPORT_RUN, jobId))?.state === 'active' && Date.now() < deadline) {
+        await other.expire();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const { view } = await finished(eventId, importId);
+      expect(view).toMatchObject({ status: 'failed', error: 'Gave up after 3 attempts (each was interrupted).' });
+      expect(await db.query(`SELECT actor_id FROM audit_log WHERE action = 'event_import.failed' AND entity_id = $1`, [importId])).toEqual([{ actor_id: null }]);
+    } finally {
+      await other.stop({ graceful: false, wait: true });
+    }
+    await t.http().post(`/api/events/${eventId}/imports/${importId}/run`).set(as(staff.token)).expect(202);
+    expect((await finished(eventId, importId)).view.status).toBe('done');
+    expect(await personByEmail('gave.up@resume.example')).toMatchObject({ first_name: 'Gave' });
+  });
+
+  it('only the current run commits a batch: a run whose job pg-boss gave to another is refused at its next checkpoint', async () => {
+    const eventId = await newEvent();
+    const importId = (await upload(eventId, crlf('Email', 'fence@resume.example')).expect(201)).body.id as string;
+    const repo = t.app.get(EventImportsRepository);
+    await db.query(`UPDATE event_import SET status = 'queued' WHERE id = $1`, [importId]);
+    const [before, after] = [randomUUID(), randomUUID()];
+    await runAsSystem('test', async () => {
+      expect(await repo.claim(importId, before)).toMatchObject({ status: 'running', runnerToken: before });
+      // The job's retry (the first run outlived its expiry) claims it anew.
+      expect(await repo.claim(importId, after)).toMatchObject({ runnerToken: after });
+      for (const [token, held] of [[before, false], [after, true]] as const) {
+        const session = await repo.openBatch();
+        try {
+          expect(await repo.checkpoint(session, importId, token, { processedRows: 1, doneThroughLine: 2, outcome: { rows: 1, newPersons: 1, matchedPersons: 0, registrations: 1, alreadyRegistered: 0, notAttending: 0, duplicateRows: 0, rejectedRows: 0 } })).toBe(held);
+        } finally {
+          await repo.rollback(session);
+          session.release();
+        }
+      }
+    });
+  });
+
+  it('an instance that stops part-way gives the import back between batches, and another instance finishes it: every line once', async () => {
+    const shared = await createTestDatabase();
+    const env = { JOBS_ENABLED: 'true' };
+    const first = await startTestApp({ db: shared, env });
+    let second: TestApp | undefined;
+    let firstOpen = true;
+    try {
+      const user = await first.userWith('event_staff');
+      const ev = await first.http().post('/api/events').set(as(user.token)).send({ name: 'Stop', date: '2025-09-10', place: 'Oslo', organiserName: 'Org', organiserContact: 'o@org.example' }).expect(201);
+      // The first instance's run is held after its first batch, inside that batch's transaction.
+      const repo = first.app.get(EventImportsRepository);
+      const checkpoint = repo.checkpoint.bind(repo);
+      let reached!: () => void;
+      let go!: () => void;
+      const atFirstBatch = new Promise<void>((r) => (reached = r));
+      const gate = new Promise<void>((r) => (go = r));
+      jest.spyOn(repo, 'checkpoint').mockImplementationOnce(async (...args) => {
+        const held = await checkpoint(...args);
+        reached();
+        await gate;
+        return held;
+      });
+      const lines = ['Email,First Name'];
+      for (let i = 0; i < 2500; i++) lines.push(`stop${i}@stop.example,Stop ${i}`);
+      const res = await first.http().post(`/api/events/${ev.body.id}/imports?dryRun=false`).set(as(user.token)).attach('file', Buffer.from(crlf(...lines)), 'list.csv').expect(202);
+      const importId = res.body.id as string;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([atFirstBatch, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the first instance never ran the import')), 30_000)))]).finally(() => clearTimeout(timer));
+
+      second = await startTestApp({ db: shared, env });
+      const closing = first.close();
+      go();
+      await closing;
+      firstOpen = false;
+      const [given] = await second.owner.query(`SELECT status, processed_rows, runner_token FROM event_import WHERE id = $1`, [importId]);
+      expect(given).toMatchObject({ status: 'queued', runner_token: null });
+      expect(given.processed_rows).toBeGreaterThanOrEqual(500);
+      expect(given.processed_rows).toBeLessThan(2500);
+
+      const deadline = Date.now() + 45_000;
+      let view: Record<string, any>;
+      for (;;) {
+        view = (await second.http().get(`/api/events/${ev.body.id}/imports/${importId}`).set(as(user.token)).expect(200)).body;
+        if (view.status === 'done' || view.status === 'failed' || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(view).toMatchObject({ status: 'done', error: null, progress: { processed: 2500, total: 2500 } });
+      expect(view.outcome).toMatchObject({ rows: 2500, newPersons: 2500, registrations: 2500 });
+      const counted = async (sql: string) => Number((await second!.owner.query(sql, [ev.body.id]))[0].n);
+      expect(await counted(`SELECT count(*) AS n FROM event_registration WHERE event_id = $1`)).toBe(2500);
+      expect(await counted(`SELECT count(DISTINCT line) AS n FROM event_registration WHERE event_id = $1`)).toBe(2500);
+      expect(await counted(`SELECT count(*) AS n FROM capture c JOIN event_registration r ON r.capture_id = c.id WHERE r.event_id = $1`)).toBe(2500);
+      expect(Number((await second.owner.query(`SELECT count(*) AS n FROM person WHERE email LIKE '%@stop.example'`))[0].n)).toBe(2500);
+    } finally {
+      await second?.close();
+      if (firstOpen) await first.close();
+      await shared.drop();
+    }
   });
 
   it('[RET-EVENT] each registration moves the person’s event clock to the latest event; an older event never shortens it', async () => {

@@ -17,7 +17,7 @@ describe('events (/api/events) and the organiser’s attendee list', () => {
   let dpo: User;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { JOBS_ENABLED: 'true' } }); // imports run as pg-boss jobs
     db = t.owner;
     [staff, admin, sales, manager, dpo] = [await t.userWith('event_staff'), await t.userWith('admin'), await t.userWith('sales'), await t.userWith('account_manager'), await t.userWith('dpo')];
   });

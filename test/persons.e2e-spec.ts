@@ -36,7 +36,7 @@ describe('the staff leads API (/api/persons)', () => {
   let dpo: User;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { JOBS_ENABLED: 'true' } }); // imports run as pg-boss jobs
     db = t.owner;
     policy = t.app.get(PolicyService);
     [sales, sales2, manager, admin, eventStaff, dpo] = [

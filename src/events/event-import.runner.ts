@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { runAsSystem } from '../access/access-context';
 import { AuditService } from '../audit/audit.service';
@@ -25,9 +25,8 @@ import { addCounts, FileIdentities, knownPersons, planBatch, zeroCounts, type Ba
  * MB lower) and at most 1,000 advisory locks per transaction (the lock table is shared by every session).
  */
 export const BATCH_ROWS = 500;
+/** Runs that end in an error before the import fails for good (stopped or crashed runs count too: see IMPORT_RUNS). */
 const MAX_ATTEMPTS = 5;
-const POLL_EVERY_MS = 5_000;
-const PURGE_EVERY_MS = 60 * 60_000;
 /** Conflicts a retried batch resolves: a deadlock, a serialisation failure, a person someone else just created. */
 const RETRYABLE = new Set(['40P01', '40001', '23505']);
 
@@ -35,6 +34,13 @@ export const CONTENT_TYPES = { csv: 'text/csv', xlsx: 'application/vnd.openxmlfo
 
 class LeaseLost extends Error {}
 class FileGone extends Error {}
+/** Thrown to pg-boss when the import was given back (stopping, or a retryable failure): its job is retried and resumes after the last committed batch. */
+export class ImportInterrupted extends Error {
+  constructor(readonly code: string) {
+    super(`event import interrupted (${code}); its job is retried`);
+    this.name = 'ImportInterrupted';
+  }
+}
 
 const sqlState = (err: unknown) => (err as { code?: unknown }).code;
 /** For logs and the import's `error`: a class or code, never a message that could quote a row. */
@@ -43,18 +49,16 @@ const errorCode = (err: unknown) => String(sqlState(err) ?? (err as Error)?.name
 export const eventDay = (event: Pick<Event, 'date'>) => new Date(`${event.date}T00:00:00Z`);
 
 /**
- * Runs imports in the background, as the system (row-level security shows the system every
- * person, which matching needs). The accepting instance starts an import right after answering
- * 202; with JOBS_ENABLED, every instance also polls for imports that wait or whose runner died
- * (its lease ran out) and resumes them after their last committed batch.
+ * Runs an import, as the system (row-level security shows the system every person, which
+ * matching needs), for a run of its pg-boss job (EventImportJobs): claims it under a new runner
+ * token and goes on after its last committed batch. Stopping or a retryable failure gives the
+ * import back and throws, so pg-boss retries the job (here or on another instance).
  */
 @Injectable()
-export class EventImportRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class EventImportRunner implements BeforeApplicationShutdown {
   private readonly logger = new Logger('EventImports');
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopping = false;
-  private poller?: NodeJS.Timeout;
-  private lastPurge = 0;
 
   constructor(
     readonly repository: EventImportsRepository,
@@ -65,53 +69,23 @@ export class EventImportRunner implements OnApplicationBootstrap, BeforeApplicat
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
-    if (!this.config.JOBS_ENABLED) return;
-    this.poller = setInterval(() => void this.poll(), POLL_EVERY_MS);
-    this.poller.unref();
-  }
-
-  /** Stops between batches and gives running imports back, so another instance (or the next start) resumes them. */
+  /** Stops between batches and gives running imports back (before pg-boss stops), so their jobs are retried elsewhere or at the next start. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    clearInterval(this.poller);
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Starts this import here, after the current request is answered (a no-op if another runner holds it). */
-  startSoon(importId: string): void {
-    if (this.stopping) return;
-    setImmediate(() => this.track(this.runOne(importId)));
-  }
-
-  private track(work: Promise<unknown>): void {
-    const p = work.catch((err: unknown) => this.logger.error(`Event import runner failed: ${errorCode(err)}`)).finally(() => this.inFlight.delete(p));
-    this.inFlight.add(p);
-  }
-
-  private async poll(): Promise<void> {
-    if (this.stopping || this.inFlight.size) return;
-    const work = (async () => {
-      if (Date.now() - this.lastPurge > PURGE_EVERY_MS) {
-        this.lastPurge = Date.now();
-        const purged = await runAsSystem('event import purge', () => this.repository.purgeOlderThan(this.config.EVENT_IMPORT_KEEP_DAYS));
-        if (purged.files || purged.rejections) this.logger.log(`Event import purge: ${purged.files} stored files, ${purged.rejections} rejected lines deleted`);
-      }
-      while (!this.stopping && (await this.runOne(null)));
-    })();
-    this.track(work);
-    await work.catch(() => undefined);
-  }
-
-  /** Claims an import (this one, or any that waits) and runs it; false when there was none to take. */
-  private runOne(importId: string | null): Promise<boolean> {
-    return runAsSystem('event import', async () => {
+  /** One run of a job of the import; a no-op when the import is done or failed. */
+  run(importId: string): Promise<void> {
+    const work = runAsSystem('event import', async () => {
+      if (this.stopping) throw new ImportInterrupted('stopping');
       const token = randomUUID();
       const claimed = await this.repository.claim(importId, token);
-      if (!claimed) return false;
-      await this.execute(claimed, token);
-      return true;
+      if (claimed) await this.execute(claimed, token);
     });
+    const tracked = work.catch(() => undefined).finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    return work;
   }
 
   private async execute(imp: EventImport, token: string): Promise<void> {
@@ -121,13 +95,13 @@ export class EventImportRunner implements OnApplicationBootstrap, BeforeApplicat
       // A conflict with a concurrent writer (a deadlock, someone else's new person): go on from the checkpoint.
       for (let restarts = 1; outcome === 'restart'; restarts++) {
         const current = await this.repository.findById(imp.eventId, imp.id);
-        if (!current || current.leaseToken !== token) throw new LeaseLost();
+        if (!current || current.runnerToken !== token) throw new LeaseLost();
         if (restarts > MAX_ATTEMPTS) throw Object.assign(new Error('conflicts'), { code: 'conflicts' });
         outcome = await this.importFile(current, token, actor);
       }
       if (!outcome) {
         await this.repository.release(imp.id, token, null);
-        return;
+        throw new ImportInterrupted('stopping');
       }
       await this.repository.transaction(async (tx) => {
         if (await this.repository.finish(tx, imp.id, token, outcome.counts, outcome.processed)) {
@@ -135,12 +109,14 @@ export class EventImportRunner implements OnApplicationBootstrap, BeforeApplicat
         }
       });
     } catch (err) {
+      if (err instanceof ImportInterrupted) throw err;
+      // Another run holds the import now (this one outlived its job's expiry): that run goes on from the checkpoint.
       if (err instanceof LeaseLost) return;
       const permanent = err instanceof UnreadableFileError || err instanceof FileGone || imp.attempts >= MAX_ATTEMPTS;
       this.logger.warn(`Event import ${imp.id} ${permanent ? 'failed' : 'interrupted, will resume'}: ${errorCode(err)}`);
       if (!permanent) {
         await this.repository.release(imp.id, token, errorCode(err));
-        return;
+        throw new ImportInterrupted(errorCode(err));
       }
       // UnreadableFileError messages are written for staff and quote no cell.
       const reason = err instanceof UnreadableFileError ? err.message : err instanceof FileGone ? 'The stored file is gone; upload it again.' : `Gave up after ${imp.attempts} attempts (${errorCode(err)}).`;

@@ -12,8 +12,6 @@ import type { Rejection } from './import/attendee-row';
 /** The stored file goes in pieces of this size (bytea rows stay well under TOAST's comfort zone). */
 export const CHUNK_BYTES = 1024 * 1024;
 const SLICE_BYTES = 48 * 1024;
-/** How long a runner holds an import without committing a batch before another may take it over. */
-export const LEASE_SECONDS = 120;
 
 /** A person the batch lookup found, with what the import needs to know about them. */
 export interface KnownPerson {
@@ -42,6 +40,8 @@ export interface NewImport {
   startedBy: string | null;
   totalRows: number | null;
   requestId: string | null;
+  /** The pg-boss job that runs it (a direct import), sent in the same transaction. */
+  jobId: string | null;
 }
 
 /** A batch's registrations (index i of every array is registration i) and its rejected lines. */
@@ -91,9 +91,9 @@ export class EventImportsRepository {
   async complete(tx: EntityManager, id: string, i: NewImport): Promise<EventImport> {
     const [rows] = await tx.query(
       `UPDATE event_import SET status = $2, file_sha256 = $3, file_bytes = $4, format = $5, encoding = $6, delimiter = $7, columns = $8, mapping = $9, created_by = $10, started_by = $11,
-              total_rows = $12, request_id = $13, created_at = now(), updated_at = now()
+              total_rows = $12, request_id = $13, job_id = $14, created_at = now(), updated_at = now()
         WHERE id = $1 RETURNING *`,
-      [id, i.status, i.fileSha256, i.fileBytes, i.format, i.encoding, i.delimiter, JSON.stringify(i.columns), i.mapping && JSON.stringify(i.mapping), i.createdBy, i.startedBy, i.totalRows, i.requestId],
+      [id, i.status, i.fileSha256, i.fileBytes, i.format, i.encoding, i.delimiter, JSON.stringify(i.columns), i.mapping && JSON.stringify(i.mapping), i.createdBy, i.startedBy, i.totalRows, i.requestId, i.jobId],
     );
     return camelRow<EventImport>(rows[0]);
   }
@@ -125,13 +125,17 @@ export class EventImportsRepository {
     await tx.query(`UPDATE event_import SET status = 'analysed', analysis = $2, total_rows = $3, updated_at = now() WHERE id = $1`, [id, JSON.stringify(analysis), analysis.rows]);
   }
 
-  /** Hands an analysed or failed import to the runners (idempotent for one already queued or running). */
-  async queue(tx: EntityManager, id: string, startedBy: string | null, requestId: string | null): Promise<void> {
-    await tx.query(
-      `UPDATE event_import SET status = 'queued', started_by = $2, request_id = $3, error = NULL, attempts = 0, lease_token = NULL, lease_until = NULL, updated_at = now()
+  /**
+   * Queues an analysed or failed import, to be run by the job `jobId` (sent in the same
+   * transaction); false for one already queued or running (its job exists) or done.
+   */
+  async queue(tx: EntityManager, id: string, startedBy: string | null, requestId: string | null, jobId: string): Promise<boolean> {
+    const [, count] = await tx.query(
+      `UPDATE event_import SET status = 'queued', started_by = $2, request_id = $3, job_id = $4, error = NULL, attempts = 0, runner_token = NULL, updated_at = now()
         WHERE id = $1 AND status IN ('analysed', 'failed')`,
-      [id, startedBy, requestId],
+      [id, startedBy, requestId, jobId],
     );
+    return count > 0;
   }
 
   // --- the stored file --------------------------------------------------------------------
@@ -226,47 +230,66 @@ export class EventImportsRepository {
   }
 
   // --- the runners ------------------------------------------------------------------------
+  // pg-boss decides who runs an import (one job per import at a time, retried when its runner
+  // stops or dies). Each run takes a fresh runner token: a runner whose job pg-boss has given to
+  // another (it outlived the job's expiry) can no longer write, because every write below names it.
 
-  /** Takes an import to run: this one (when given), or the oldest waiting or abandoned one. Null when someone else has it. */
-  async claim(id: string | null, leaseToken: string): Promise<EventImport | null> {
-    const pick = id
-      ? `SELECT id FROM event_import WHERE id = $2 AND (status = 'queued' OR (status = 'running' AND lease_until < now())) FOR UPDATE SKIP LOCKED`
-      : `SELECT id FROM event_import WHERE status = 'queued' OR (status = 'running' AND lease_until < now()) ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`;
+  /**
+   * Takes an import for a run of one of its jobs under a new runner token; null when it is done
+   * or failed. Whichever job it is (a second one sent while one waited), the import's id is their
+   * singleton key: pg-boss never has two of them running.
+   */
+  async claim(id: string, runnerToken: string): Promise<EventImport | null> {
     const rows = await this.dataSource.query(
-      `UPDATE event_import SET status = 'running', lease_token = $1, lease_until = now() + interval '${LEASE_SECONDS} seconds', attempts = attempts + 1,
-              started_at = coalesce(started_at, now()), updated_at = now()
-        WHERE id = (${pick}) RETURNING *`,
-      id ? [leaseToken, id] : [leaseToken],
+      `UPDATE event_import SET status = 'running', runner_token = $2, attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now()
+        WHERE id = $1 AND status IN ('queued', 'running') RETURNING *`,
+      [id, runnerToken],
     );
     // TypeORM answers an UPDATE ... RETURNING as [rows, count].
     const list = (Array.isArray(rows[0]) ? rows[0] : rows) as Record<string, unknown>[];
     return list.length ? camelRow<EventImport>(list[0]) : null;
   }
 
-  async setTotal(id: string, leaseToken: string, total: number): Promise<void> {
-    await this.dataSource.query(`UPDATE event_import SET total_rows = $3, lease_until = now() + interval '${LEASE_SECONDS} seconds', updated_at = now() WHERE id = $1 AND lease_token = $2`, [id, leaseToken, total]);
+  async setTotal(id: string, runnerToken: string, total: number): Promise<void> {
+    await this.dataSource.query(`UPDATE event_import SET total_rows = $3, updated_at = now() WHERE id = $1 AND runner_token = $2`, [id, runnerToken, total]);
   }
 
-  /** Gives the import back (shutting down, or a retryable failure): another runner resumes after the last committed batch. */
-  async release(id: string, leaseToken: string, error: string | null): Promise<void> {
-    await this.dataSource.query(`UPDATE event_import SET status = 'queued', lease_token = NULL, lease_until = NULL, error = $3, updated_at = now() WHERE id = $1 AND lease_token = $2`, [id, leaseToken, error]);
+  /** Gives the import back (shutting down, or a retryable failure): the job's retry resumes it after the last committed batch. */
+  async release(id: string, runnerToken: string, error: string | null): Promise<void> {
+    await this.dataSource.query(`UPDATE event_import SET status = 'queued', runner_token = NULL, error = $3, updated_at = now() WHERE id = $1 AND runner_token = $2`, [id, runnerToken, error]);
   }
 
-  async fail(tx: EntityManager, id: string, leaseToken: string, error: string): Promise<boolean> {
+  async fail(tx: EntityManager, id: string, runnerToken: string, error: string): Promise<boolean> {
     const [, count] = await tx.query(
-      `UPDATE event_import SET status = 'failed', lease_token = NULL, lease_until = NULL, error = $3, finished_at = now(), updated_at = now() WHERE id = $1 AND lease_token = $2`,
-      [id, leaseToken, error],
+      `UPDATE event_import SET status = 'failed', runner_token = NULL, error = $3, finished_at = now(), updated_at = now() WHERE id = $1 AND runner_token = $2`,
+      [id, runnerToken, error],
     );
     return count > 0;
   }
 
+  /** pg-boss gave up on the job `jobId` (every retry used): its import, if still waiting for that job, fails. */
+  async giveUp(tx: EntityManager, id: string, jobId: string): Promise<Pick<EventImport, 'startedBy' | 'requestId' | 'attempts'> | null> {
+    const [rows] = await tx.query(
+      `UPDATE event_import SET status = 'failed', runner_token = NULL, error = 'Gave up after ' || attempts || ' attempts (each was interrupted).', finished_at = now(), updated_at = now()
+        WHERE id = $1 AND job_id = $2 AND status IN ('queued', 'running') RETURNING started_by, request_id, attempts`,
+      [id, jobId],
+    );
+    return rows.length ? camelRow<EventImport>(rows[0]) : null;
+  }
+
+  /** Imports queued before their runs were pg-boss jobs: each is given a job id, for the caller to send in `tx`. */
+  async adoptQueued(tx: EntityManager): Promise<{ id: string; jobId: string }[]> {
+    const [rows] = await tx.query(`UPDATE event_import SET job_id = gen_random_uuid() WHERE status IN ('queued', 'running') AND job_id IS NULL RETURNING id, job_id`);
+    return (rows as { id: string; job_id: string }[]).map((r) => ({ id: r.id, jobId: r.job_id }));
+  }
+
   /** Done: the counts, and the stored file deleted (the captures now hold every line that was taken). */
-  async finish(tx: EntityManager, id: string, leaseToken: string, outcome: ImportCounts, processedRows: number): Promise<boolean> {
+  async finish(tx: EntityManager, id: string, runnerToken: string, outcome: ImportCounts, processedRows: number): Promise<boolean> {
     const [, count] = await tx.query(
-      `UPDATE event_import SET status = 'done', outcome = $3, processed_rows = $4, total_rows = $4, lease_token = NULL, lease_until = NULL, error = NULL,
+      `UPDATE event_import SET status = 'done', outcome = $3, processed_rows = $4, total_rows = $4, runner_token = NULL, error = NULL,
               finished_at = now(), file_deleted_at = now(), updated_at = now()
-        WHERE id = $1 AND lease_token = $2`,
-      [id, leaseToken, JSON.stringify(outcome), processedRows],
+        WHERE id = $1 AND runner_token = $2`,
+      [id, runnerToken, JSON.stringify(outcome), processedRows],
     );
     if (count > 0) await tx.query(`DELETE FROM event_import_chunk WHERE import_id = $1`, [id]);
     return count > 0;
@@ -331,13 +354,13 @@ export class EventImportsRepository {
     await session.client.query({ name: 'event_import_registrations', text, values: params });
   }
 
-  /** The checkpoint, in the batch's transaction; only the lease holder can write it (false: the lease was lost, roll back). */
-  async checkpoint(session: BatchSession, importId: string, leaseToken: string, c: { processedRows: number; doneThroughLine: number; outcome: ImportCounts }): Promise<boolean> {
+  /** The checkpoint, in the batch's transaction; only the current runner can write it (false: another run took over, roll back). */
+  async checkpoint(session: BatchSession, importId: string, runnerToken: string, c: { processedRows: number; doneThroughLine: number; outcome: ImportCounts }): Promise<boolean> {
     const result = await session.client.query({
       name: 'event_import_checkpoint',
-      text: `UPDATE event_import SET processed_rows = $3, done_through_line = $4, outcome = $5, lease_until = now() + interval '${LEASE_SECONDS} seconds', updated_at = now()
-              WHERE id = $1 AND lease_token = $2`,
-      values: [importId, leaseToken, c.processedRows, c.doneThroughLine, JSON.stringify(c.outcome)],
+      text: `UPDATE event_import SET processed_rows = $3, done_through_line = $4, outcome = $5, updated_at = now()
+              WHERE id = $1 AND runner_token = $2`,
+      values: [importId, runnerToken, c.processedRows, c.doneThroughLine, JSON.stringify(c.outcome)],
     });
     return result.rowCount === 1;
   }

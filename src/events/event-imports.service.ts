@@ -1,5 +1,6 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { Readable } from 'node:stream';
+import type { EntityManager } from 'typeorm';
 import { currentIdentity, runAsStaff, runAsSystem, runWithoutIdentity } from '../access/access-context';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
@@ -13,7 +14,8 @@ import { PolicyService } from '../policy/policy.service';
 import type { ImportView } from './dto/event-import.dto';
 import type { EventImport, ImportCounts } from './entities/event-import.entity';
 import type { Event } from './entities/event.entity';
-import { BATCH_ROWS, EventImportRunner } from './event-import.runner';
+import { EventImportJobs } from './event-import.job';
+import { BATCH_ROWS } from './event-import.runner';
 import { EventImportsRepository } from './event-imports.repository';
 import { EventsRepository } from './events.repository';
 import { UnreadableFileError, UploadInspector, UploadRecordCounter, type FileShape } from './import/attendee-file';
@@ -80,7 +82,7 @@ export class EventImportsService {
   constructor(
     private readonly imports: EventImportsRepository,
     private readonly events: EventsRepository,
-    private readonly runner: EventImportRunner,
+    private readonly jobs: EventImportJobs,
     private readonly policy: PolicyService,
     private readonly leads: LeadsService,
     private readonly audit: AuditService,
@@ -122,8 +124,7 @@ export class EventImportsService {
           const restart = !dryRun && (existing.status === 'analysed' || existing.status === 'failed');
           if (restart) {
             if (existing.fileDeletedAt) await this.imports.moveFile(tx, pendingId, existing.id);
-            await this.imports.queue(tx, existing.id, actor.id, actor.requestId);
-            await this.audit.record(actor, { action: 'event_import.started', entityType: 'event_import', entityId: existing.id }, tx);
+            await this.queue(tx, actor, existing.id);
           }
           await this.imports.remove(pendingId, tx);
           return { existing };
@@ -131,11 +132,13 @@ export class EventImportsService {
         // Before a 202, the whole file must be readable: the count is the progress total. A CSV's
         // was counted as it arrived; an XLSX workbook is read back.
         const total = dryRun ? null : (this.readable(() => counter.finish(shape)) ?? (await this.readableAsync(() => countLines(open(), shape))));
+        const jobId = dryRun ? null : this.jobs.newJobId();
         const imp = await this.imports.complete(tx, pendingId, {
           eventId, status: dryRun ? 'analysed' : 'queued', fileSha256: sha256!, fileBytes: bytes, format: shape.format, encoding: shape.encoding, delimiter: shape.delimiter,
-          columns: describeColumns(columns), mapping, createdBy: actor.id, startedBy: dryRun ? null : actor.id, totalRows: total, requestId: actor.requestId,
+          columns: describeColumns(columns), mapping, createdBy: actor.id, startedBy: dryRun ? null : actor.id, totalRows: total, requestId: actor.requestId, jobId,
         });
         await this.audit.record(actor, { action: 'event_import.uploaded', entityType: 'event_import', entityId: imp.id, after: { eventId, format: shape.format, bytes, dryRun } }, tx);
+        if (jobId) await this.jobs.send(tx, imp.id, jobId);
         return { created: imp, shape, columns };
       });
     } catch (err) {
@@ -147,12 +150,12 @@ export class EventImportsService {
 
     if ('existing' in received) {
       const { existing } = received;
-      if (!dryRun && existing.status !== 'done') this.runner.startSoon(existing.id);
+      if (!dryRun && existing.status !== 'done') this.jobs.wake();
       return { status: dryRun || existing.status === 'done' ? 200 : 202, view: await this.view(existing.eventId, existing.id) };
     }
     const { created, shape, columns } = received;
     if (!dryRun) {
-      this.runner.startSoon(created.id);
+      this.jobs.wake();
       return { status: 202, view: await this.view(eventId, created.id) };
     }
     try {
@@ -172,11 +175,8 @@ export class EventImportsService {
     const imp = await this.find(eventId, importId);
     if (imp.status === 'done') throw new ProblemException(409, 'This file was imported already; importing it again would change nothing.');
     if (imp.fileDeletedAt) throw new ProblemException(409, 'The stored file was deleted (it was not imported in time); upload it again.');
-    await this.imports.transaction(async (tx) => {
-      await this.imports.queue(tx, imp.id, actor.id, actor.requestId);
-      await this.audit.record(actor, { action: 'event_import.started', entityType: 'event_import', entityId: imp.id }, tx);
-    });
-    this.runner.startSoon(imp.id);
+    await this.imports.transaction((tx) => this.queue(tx, actor, imp.id));
+    this.jobs.wake();
     return this.view(eventId, importId);
   }
 
@@ -278,13 +278,20 @@ export class EventImportsService {
     if (dryRun || existing.status === 'done') return { status: 200, view: await this.view(existing.eventId, existing.id) };
     if (existing.status === 'analysed' || existing.status === 'failed') {
       if (existing.fileDeletedAt) throw new ProblemException(409, 'The stored file was deleted while it was uploaded again; upload it once more.');
-      await this.imports.transaction(async (tx) => {
-        await this.imports.queue(tx, existing.id, actor.id, actor.requestId);
-        await this.audit.record(actor, { action: 'event_import.started', entityType: 'event_import', entityId: existing.id }, tx);
-      });
+      await this.imports.transaction((tx) => this.queue(tx, actor, existing.id));
     }
-    this.runner.startSoon(existing.id);
+    this.jobs.wake();
     return { status: 202, view: await this.view(existing.eventId, existing.id) };
+  }
+
+  /**
+   * Queues an analysed or failed import and sends its run job, in the caller's transaction (so
+   * the job exists exactly when the import is queued); one already queued or running keeps its job.
+   */
+  private async queue(tx: EntityManager, actor: Actor, importId: string): Promise<void> {
+    const jobId = this.jobs.newJobId();
+    if (await this.imports.queue(tx, importId, actor.id, actor.requestId, jobId)) await this.jobs.send(tx, importId, jobId);
+    await this.audit.record(actor, { action: 'event_import.started', entityType: 'event_import', entityId: importId }, tx);
   }
 
   /**

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { JobQueueModule } from '../common/job-queue';
 import { LeadsModule } from '../leads/leads.module';
+import { EventImportJobs } from './event-import.job';
 import { EventImportRunner } from './event-import.runner';
 import { EventImportsController } from './event-imports.controller';
 import { EventImportsRepository } from './event-imports.repository';
@@ -11,9 +13,9 @@ import { EventsService } from './events.service';
 
 /** Events, attendee list imports, and the organiser's list (policy section 7). */
 @Module({
-  imports: [AuthModule, LeadsModule],
+  imports: [AuthModule, LeadsModule, JobQueueModule],
   controllers: [EventsController, EventImportsController],
-  providers: [EventsRepository, EventsService, EventImportsRepository, EventImportsService, EventImportRunner],
-  exports: [EventsService, EventImportRunner],
+  providers: [EventsRepository, EventsService, EventImportsRepository, EventImportsService, EventImportRunner, EventImportJobs],
+  exports: [EventsService, EventImportJobs],
 })
 export class EventsModule {}

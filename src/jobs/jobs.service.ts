@@ -1,78 +1,92 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import PgBoss from 'pg-boss';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import type PgBoss from 'pg-boss';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { JobQueue } from '../common/job-queue';
+import { EventImportJobs, type ImportRun } from '../events/event-import.job';
 import { HubspotSyncService } from '../hubspot/hubspot-sync.service';
 import { MailInboxPoller } from '../intake/mail/mail-inbox.poller';
 import { ReviewService } from '../screening/review.service';
+import { JOB_CATALOGUE, type JobEntry, type JobName } from './job-catalogue';
 
-export const HUBSPOT_DRAIN = 'hubspot.drain';
-export const QUARANTINE_PURGE = 'quarantine.purge';
-export const MAIL_POLL = 'mail.poll';
-const TRIGGER_EVERY_MS = 2_000;
+export { HUBSPOT_DRAIN, MAIL_POLL, QUARANTINE_PURGE } from './job-catalogue';
+
+type Handler = (job: PgBoss.Job<object>) => Promise<unknown>;
 
 /**
- * Background jobs on pg-boss (a queue in PostgreSQL: every instance may work it, a crashed job
- * is retried). The HubSpot drain is asked for every two seconds; pg-boss throttles the asks to
- * one job per window across all instances, and the drain's SKIP LOCKED claims keep two running
- * drains from sending anything twice.
+ * Registers the job catalogue on pg-boss: every instance defines the queues (so it can send),
+ * and with JOBS_ENABLED it also works each job whose integration is configured and keeps its
+ * schedule. The handlers call the features' services; the rules stay there.
  */
 @Injectable()
-export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JobsService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Jobs');
-  private boss?: PgBoss;
-  private trigger?: NodeJS.Timeout;
+  private readonly asks: NodeJS.Timeout[] = [];
+
+  /** One handler per job of the catalogue (the type makes a missing one a compile error). */
+  private readonly handlers: Record<JobName, Handler> = {
+    'hubspot.drain': async () => {
+      await this.hubspot.drain();
+    },
+    'quarantine.purge': async () => {
+      const purged = await this.review.purge();
+      this.logger.log(`Quarantine purge: ${purged} submissions deleted`);
+    },
+    'mail.poll': async () => {
+      await this.mailInbox.pollOnce();
+    },
+    'event-import.run': (job) => this.eventImports.run(job.data as ImportRun),
+    'event-import.give-up': (job) => this.eventImports.giveUp(job.data as ImportRun),
+    'event-import.purge': () => this.eventImports.purge(),
+  };
 
   constructor(
+    private readonly queue: JobQueue,
     private readonly hubspot: HubspotSyncService,
     private readonly review: ReviewService,
     private readonly mailInbox: MailInboxPoller,
+    private readonly eventImports: EventImportJobs,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.JOBS_ENABLED) return;
-    // pg-boss keeps its own tables in its own schema and migrates them itself.
-    this.boss = new PgBoss({ connectionString: this.config.databaseUrl, schema: 'pgboss', max: 2, application_name: 'lead-intake-crm-jobs' });
-    this.boss.on('error', (err: Error) => this.logger.warn(`pg-boss error ${(err as { code?: string }).code ?? err.name}`));
-    await this.boss.start();
-
-    // Nightly: quarantine past its retention period is deleted.
-    await this.boss.createQueue(QUARANTINE_PURGE, { name: QUARANTINE_PURGE });
-    await this.boss.work(QUARANTINE_PURGE, async () => {
-      const purged = await this.review.purge();
-      this.logger.log(`Quarantine purge: ${purged} submissions deleted`);
-    });
-    await this.boss.schedule(QUARANTINE_PURGE, '17 3 * * *');
-
-    // Every minute: unread mail from the shared inbox, one poll at a time across all instances
-    // (a failed poll is only logged; the next minute's poll reconnects and takes what was left).
-    if (this.mailInbox.configured) {
-      await this.boss.createQueue(MAIL_POLL, { name: MAIL_POLL, policy: 'singleton' });
-      await this.boss.work(MAIL_POLL, async () => {
-        await this.mailInbox.pollOnce();
-      });
-      await this.boss.schedule(MAIL_POLL, '* * * * *');
-    } else {
-      await this.boss.unschedule(MAIL_POLL).catch(() => undefined);
-    }
-
-    if (!this.hubspot.configured) {
-      this.logger.log('HubSpot sync is not configured (no HUBSPOT_ACCESS_TOKEN): changes wait in the outbox');
-      return;
-    }
-    await this.boss.createQueue(HUBSPOT_DRAIN, { name: HUBSPOT_DRAIN, retryLimit: 5, retryBackoff: true });
-    await this.boss.work(HUBSPOT_DRAIN, { pollingIntervalSeconds: 1 }, async () => {
-      await this.hubspot.drain();
-    });
-    const ask = () => this.boss?.send(HUBSPOT_DRAIN, {}, { singletonKey: 'drain', singletonSeconds: TRIGGER_EVERY_MS / 1000 }).catch(() => undefined);
-    this.trigger = setInterval(ask, TRIGGER_EVERY_MS);
-    this.trigger.unref();
-    void ask();
+  onModuleInit(): void {
+    this.queue.define(JOB_CATALOGUE.map((j) => ({ ...j.queue, name: j.name })));
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.trigger);
-    await this.boss?.stop({ graceful: true, wait: true, timeout: 15_000 });
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.JOBS_ENABLED) return;
+    await this.queue.start();
+    for (const job of JOB_CATALOGUE as readonly JobEntry[]) await this.register(job);
+    await this.eventImports.adopt();
+  }
+
+  private configured(job: JobEntry): boolean {
+    if (job.needs === 'hubspot') return this.hubspot.configured;
+    if (job.needs === 'imap') return this.mailInbox.configured;
+    return true;
+  }
+
+  private async register(job: JobEntry): Promise<void> {
+    const cron = 'cron' in job.trigger ? job.trigger.cron : null;
+    if (!this.configured(job)) {
+      if (job.needs === 'hubspot') this.logger.log('HubSpot sync is not configured (no HUBSPOT_ACCESS_TOKEN): changes wait in the outbox');
+      if (cron) await this.queue.unschedule(job.name).catch(() => undefined);
+      return;
+    }
+    const handler = this.handlers[job.name as JobName];
+    await this.queue.work(job.name, job.pollingIntervalSeconds ? { pollingIntervalSeconds: job.pollingIntervalSeconds } : {}, async ([one]) => handler(one));
+    if (cron) await this.queue.schedule(job.name, cron);
+    if ('askEverySeconds' in job.trigger) {
+      const seconds = job.trigger.askEverySeconds;
+      const ask = () => void this.queue.send(job.name, {}, { singletonKey: job.name, singletonSeconds: seconds }).catch(() => undefined);
+      const timer = setInterval(ask, seconds * 1000);
+      timer.unref();
+      this.asks.push(timer);
+      ask();
+    }
+  }
+
+  beforeApplicationShutdown(): void {
+    for (const timer of this.asks) clearInterval(timer);
   }
 }

@@ -28,15 +28,14 @@ export interface ImportColumn {
 
 /**
  * One uploaded attendee list and its background import. The file is kept (in
- * event_import_chunk) until the import is done, so a crash loses nothing and a retry resumes
- * after the last committed batch (`doneThroughLine`).
+ * event_import_chunk) until the import is done, so a crash loses nothing and a retry of its
+ * job resumes after the last committed batch (`doneThroughLine`).
  */
 @Entity('event_import')
 @Check('event_import_status_check', `status IN ('analysed','queued','running','done','failed')`)
 @Check('event_import_format_check', `format IN ('csv','xlsx')`)
 // One import per file content (and mapping) per event: the same file again is the same import.
 @Index('event_import_file_key', ['eventId', 'fileSha256'], { unique: true })
-@Index('event_import_due_idx', ['status', 'leaseUntil'], { where: `status IN ('queued','running')` })
 export class EventImport {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -92,12 +91,13 @@ export class EventImport {
   @Column('integer', { default: 0 })
   attempts: number;
 
-  /** Who holds the import now: a runner commits a batch only while its token is still the lease. */
+  /** The run job sent when it was last queued (its retries keep the id; if pg-boss gives up on it, the import fails). Null: never queued as a job. */
   @Column('uuid', { nullable: true })
-  leaseToken: string | null;
+  jobId: string | null;
 
-  @Column('timestamptz', { nullable: true })
-  leaseUntil: Date | null;
+  /** The run that holds the import now (each run of the job takes a new one): only it may commit a batch. */
+  @Column('uuid', { nullable: true })
+  runnerToken: string | null;
 
   /** Why it failed: an error class or code, never row content. */
   @Column('text', { nullable: true })

@@ -1,0 +1,84 @@
+import type { QueueDefinition } from '../common/job-queue';
+import { EVENT_IMPORT_GIVE_UP, EVENT_IMPORT_PURGE, EVENT_IMPORT_RUN, IMPORT_RUNS } from '../events/event-import.job';
+
+export const HUBSPOT_DRAIN = 'hubspot.drain';
+export const QUARANTINE_PURGE = 'quarantine.purge';
+export const MAIL_POLL = 'mail.poll';
+
+/** What starts a job: a cron line (pg-boss's, UTC), an ask every few seconds, or a send by a feature. */
+export type JobTrigger = { cron: string } | { askEverySeconds: number } | { sentBy: string };
+
+export interface JobEntry {
+  name: string;
+  /** What it does, in a sentence. */
+  does: string;
+  trigger: JobTrigger;
+  /** Worked only when this is configured (otherwise its schedule is removed). */
+  needs?: 'hubspot' | 'imap';
+  /** The queue's policy, retries, expiry (longest run before pg-boss retries it elsewhere) and dead-letter queue. */
+  queue: Omit<QueueDefinition, 'name'>;
+  /** How this instance's worker polls (pg-boss's default: every 2 s). */
+  pollingIntervalSeconds?: number;
+}
+
+/**
+ * Every background job, in one place. Each runs on pg-boss (a queue in PostgreSQL): any instance
+ * with JOBS_ENABLED may take a job, a job that fails or whose runner dies (it outlives its
+ * expiry) is retried, and a singleton or stately queue keeps two instances from running the
+ * same work at once. JobsService registers each of them; any instance may send one.
+ */
+export const JOB_CATALOGUE = [
+  {
+    name: HUBSPOT_DRAIN,
+    does: 'Sends the HubSpot outbox (person upserts, erasures) within the rate limit.',
+    // Asked for every two seconds; pg-boss keeps one ask per window across all instances, and the
+    // drain's SKIP LOCKED claims keep two running drains from sending anything twice.
+    trigger: { askEverySeconds: 2 },
+    needs: 'hubspot',
+    queue: { retryLimit: 5, retryBackoff: true },
+    pollingIntervalSeconds: 1,
+  },
+  {
+    name: QUARANTINE_PURGE,
+    does: 'Deletes held arrivals past the quarantine retention period, and unclaimed chatbot conversations.',
+    trigger: { cron: '17 3 * * *' },
+    queue: {},
+  },
+  {
+    name: MAIL_POLL,
+    does: 'Takes unread mail from the shared inbox (IMAP).',
+    // One poll at a time across all instances; a failed poll is only logged, the next minute's reconnects and takes what was left.
+    trigger: { cron: '* * * * *' },
+    needs: 'imap',
+    queue: { policy: 'singleton' },
+  },
+  {
+    name: EVENT_IMPORT_RUN,
+    does: 'Imports one attendee list, batch by batch after its last committed batch; one job per queued import.',
+    trigger: { sentBy: 'an upload with dryRun=false, or POST /api/events/{id}/imports/{importId}/run (in the transaction that queues the import)' },
+    queue: {
+      // One job per import at a time (singletonKey = the import's id): never two runners on one import.
+      policy: 'stately',
+      // Stopped, failed or abandoned runs are retried and resume after the last committed batch.
+      retryLimit: IMPORT_RUNS - 1,
+      retryDelay: 5,
+      // A runner that died holds its import this long; the largest list (50 MiB) takes a minute or two.
+      expireInSeconds: 10 * 60,
+      deadLetter: EVENT_IMPORT_GIVE_UP,
+    },
+  },
+  {
+    name: EVENT_IMPORT_GIVE_UP,
+    does: 'Marks an import failed when pg-boss gave up on its run job (every retry used: crashed or stopped each time).',
+    trigger: { sentBy: `pg-boss, as the dead-letter queue of ${EVENT_IMPORT_RUN}` },
+    queue: {},
+  },
+  {
+    name: EVENT_IMPORT_PURGE,
+    does: 'Deletes stored attendee files never imported, and every import’s rejected lines, after EVENT_IMPORT_KEEP_DAYS.',
+    trigger: { cron: '41 * * * *' },
+    queue: {},
+  },
+] as const satisfies readonly JobEntry[];
+
+export type JobName = (typeof JOB_CATALOGUE)[number]['name'];

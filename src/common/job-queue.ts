@@ -34,6 +34,7 @@ export class JobQueue implements OnApplicationShutdown {
   private readonly workers = new Map<string, string[]>();
   private starting?: Promise<PgBoss>;
   private boss?: PgBoss;
+  private stopping = false;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -63,7 +64,12 @@ export class JobQueue implements OnApplicationShutdown {
       supervise: runs,
       schedule: runs,
     });
-    boss.on('error', (err: Error) => this.logger.warn(`pg-boss error ${(err as { code?: string }).code ?? err.name}`));
+    boss.on('error', (err: Error) => {
+      const code = (err as { code?: string }).code ?? err.name;
+      // Once stopping, a connection the database closes as it shuts down (57P01) is the expected end, not a fault.
+      if (this.stopping && code === '57P01') return;
+      this.logger.warn(`pg-boss error ${code}`);
+    });
     await boss.start();
     // A dead-letter queue must exist before the queue that names it.
     const ordered = [...this.queues.values()].sort((a, b) => Number(!!a.deadLetter) - Number(!!b.deadLetter));
@@ -125,6 +131,7 @@ export class JobQueue implements OnApplicationShutdown {
 
   /** Running jobs get 15 s to end (the attendee import stops between batches before this); the rest are retried elsewhere. */
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     const boss = await this.starting?.catch(() => undefined);
     await boss?.stop({ graceful: true, wait: true, timeout: 15_000 });
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { AppConfig } from '../src/config/app-config';
-import { normaliseEmail } from '../src/leads/identity';
+import { normaliseEmail } from '../src/domain/identity';
 import type { ScreeningRule } from '../src/screening/entities/screening-rule.entity';
 import type { SenderListEntry } from '../src/screening/entities/sender-list-entry.entity';
 import type { ScreeningRepository } from '../src/screening/screening.repository';

@@ -22,7 +22,7 @@ import { LeadsModule } from './leads/leads.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PrivacyModule } from './privacy/privacy.module';
 import { PolicyModule } from './policy/policy.module';
-import { ReviewModule } from './screening/review.module';
+import { QuarantineModule } from './quarantine/quarantine.module';
 import { ScreeningModule } from './screening/screening.module';
 
 export interface AppOptions {
@@ -38,7 +38,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        AppConfigModule.forRoot(config),
+        AppConfigModule.forRoot(config, options),
         LoggerModule.forRoot(loggingParams(config.LOG_LEVEL, options.logDestination, logFormatFor(config))),
         // As the service role, and every connection handed out carries the caller's identity.
         TypeOrmModule.forRootAsync({
@@ -60,8 +60,8 @@ export class AppModule {
         PrivacyModule,
         IntakeModule,
         EventsModule,
-        ReviewModule,
-        HubspotModule.forRoot({ sleep: options.hubspotSleep }),
+        QuarantineModule,
+        HubspotModule,
         JobsModule,
       ],
     };

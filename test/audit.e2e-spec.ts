@@ -1,5 +1,5 @@
 import { AuditService, MASKED } from '../src/audit/audit.service';
-import { SYSTEM_ACTOR } from '../src/common/actor';
+import { SYSTEM_ACTOR } from '../src/domain/actor';
 import { startTestApp, type TestApp } from './helpers/app';
 
 describe('[SEC-ACCESS] the audit log', () => {

@@ -3,7 +3,7 @@
  * run as a service on this file's own database, without HTTP.
  */
 import { runAsSystem } from '../src/access/access-context';
-import type { Actor } from '../src/common/actor';
+import type { Actor } from '../src/domain/actor';
 import { LeadsService, type NewCapture } from '../src/leads/leads.service';
 import { PolicyService } from '../src/policy/policy.service';
 import { startTestApp, type TestApp } from './helpers/app';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { runAsStaff, runAsSystem } from '../src/access/access-context';
-import { SYSTEM_ACTOR } from '../src/common/actor';
+import { SYSTEM_ACTOR } from '../src/domain/actor';
 import { MailIntakeService } from '../src/intake/mail/mail-intake.service';
 import { LeadsService } from '../src/leads/leads.service';
 import { startTestApp, type TestApp } from './helpers/app';

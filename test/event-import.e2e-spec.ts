@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { runAsSystem } from '../src/access/access-context';
-import { SYSTEM_ACTOR } from '../src/common/actor';
+import { SYSTEM_ACTOR } from '../src/domain/actor';
 import { JOB_SCHEMA } from '../src/common/job-queue';
 import { EVENT_IMPORT_RUN } from '../src/events/event-import.job';
 import { EventImportsRepository } from '../src/events/event-imports.repository';

@@ -1,7 +1,7 @@
 import { runAsSystem } from '../src/access/access-context';
 import { HubspotSyncService } from '../src/hubspot/hubspot-sync.service';
 import { LeadsService } from '../src/leads/leads.service';
-import { SYSTEM_ACTOR } from '../src/common/actor';
+import { SYSTEM_ACTOR } from '../src/domain/actor';
 import { FakeHubSpot } from './hubspot-fake/fake-hubspot';
 import { startTestApp } from './helpers/app';
 

@@ -1,11 +1,11 @@
 import { runAsSystem } from '../src/access/access-context';
 import { DataSource } from 'typeorm';
 import { MASKED } from '../src/audit/audit.service';
-import { SYSTEM_ACTOR } from '../src/common/actor';
+import { SYSTEM_ACTOR } from '../src/domain/actor';
 import { LeadsService, type NewCapture } from '../src/leads/leads.service';
-import type { LifecycleStatus } from '../src/leads/lifecycle';
+import type { LifecycleStatus } from '../src/domain/lifecycle';
 import { PolicyService } from '../src/policy/policy.service';
-import type { ConsentPurpose, InquiryType, IntakeSource } from '../src/policy/policy.types';
+import type { ConsentPurpose, InquiryType, IntakeSource } from '../src/domain/purposes';
 import { startTestApp, type TestApp } from './helpers/app';
 import { importAttendees } from './helpers/events';
 

@@ -1,4 +1,4 @@
-import { API_KEY_CHANNELS, ROLES, type Role } from '../src/auth/roles';
+import { API_KEY_CHANNELS, ROLES, type Role } from '../src/domain/roles';
 import { startTestApp, type TestApp } from './helpers/app';
 import { controllerRoutes } from './helpers/routes';
 

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Role } from '../auth/roles';
+import type { Role } from '../domain/roles';
 
 /**
  * Who the database is working for. Every connection the application takes from its pool is

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/decorators';
-import { CurrentActor, type Actor } from '../common/actor';
+import { Roles } from '../access/decorators';
+import { CurrentActor } from '../common/actor';
+import { type Actor } from '../domain/actor';
 import { AccountsService } from './accounts.service';
 import { AccessGrantView, AccountManagersDto, BecomeCustomerDto, CompanyDetailView, CompanyPage, CompanyQuery, CompanyView, GrantAccessDto } from './dto/company.dto';
 

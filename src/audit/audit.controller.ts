@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/decorators';
+import { Roles } from '../access/decorators';
 import { AuditService } from './audit.service';
 import { AuditPage, AuditQuery } from './dto/audit.dto';
 

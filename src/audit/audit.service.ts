@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { Actor } from '../common/actor';
+import type { Actor } from '../domain/actor';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { isPersonalField } from '../common/personal-data';
 import { ProblemException } from '../common/problem-details';

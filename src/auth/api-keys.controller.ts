@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentActor, type Actor } from '../common/actor';
+import { CurrentActor } from '../common/actor';
+import { type Actor } from '../domain/actor';
 import { ApiKeysService } from './api-keys.service';
-import { Roles } from './decorators';
+import { Roles } from '../access/decorators';
 import { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView } from './dto/api-key.dto';
 
 @ApiTags('api-keys')

@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
-import type { Actor } from '../common/actor';
+import type { Actor } from '../domain/actor';
 import { ApiKeysRepository } from './api-keys.repository';
 import type { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView } from './dto/api-key.dto';
 import type { ApiKey } from './entities/api-key.entity';

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { CurrentActor, type Actor } from '../common/actor';
+import { CurrentActor } from '../common/actor';
+import { type Actor } from '../domain/actor';
 import { AuthService } from './auth.service';
-import { AnyStaff, ApiKeyAuth, Public } from './decorators';
-import { API_KEY_CHANNELS } from './roles';
+import { AnyStaff, ApiKeyAuth, Public } from '../access/decorators';
+import { API_KEY_CHANNELS } from '../domain/roles';
 import { KeyView, LoginDto, MeView, TokenView } from './dto/auth.dto';
 import { UsersService } from './users.service';
 

@@ -4,8 +4,8 @@ import { Reflector } from '@nestjs/core';
 import type { RequestWithActor } from '../common/actor';
 import { ApiKeysService } from './api-keys.service';
 import { AuthService } from './auth.service';
-import { API_KEY_ROUTE, PUBLIC_ROUTE, ROLES_ALLOWED } from './decorators';
-import type { ApiKeyChannel, Role } from './roles';
+import { API_KEY_ROUTE, PUBLIC_ROUTE, ROLES_ALLOWED } from '../access/decorators';
+import type { ApiKeyChannel, Role } from '../domain/roles';
 
 /**
  * The one gate every route passes (registered as the global guard). A route is public,

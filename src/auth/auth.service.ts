@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import * as argon2 from 'argon2';
 import { AuditService } from '../audit/audit.service';
-import type { Actor } from '../common/actor';
+import type { Actor } from '../domain/actor';
 import { ProblemException } from '../common/problem-details';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';

@@ -1,8 +1,9 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentActor, type Actor } from '../common/actor';
+import { CurrentActor } from '../common/actor';
+import { type Actor } from '../domain/actor';
 import { PageQuery } from '../common/pagination';
-import { Roles } from './decorators';
+import { Roles } from '../access/decorators';
 import { CreateUserDto, UpdateUserDto, UserPage, UserView } from './dto/user.dto';
 import { UsersService } from './users.service';
 

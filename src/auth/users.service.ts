@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import { AuditService } from '../audit/audit.service';
-import type { Actor } from '../common/actor';
+import type { Actor } from '../domain/actor';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { ProblemException } from '../common/problem-details';
 import type { CreateUserDto, UpdateUserDto, UserView } from './dto/user.dto';

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { ENTITIES } from '../database/entities';
+import { ENTITIES } from '../entities';
 import { SnakeNamingStrategy } from '../database/naming.strategy';
 import { NOT_PERSONAL_DATA, PERSONAL_DATA } from './personal-data';
 

@@ -1,6 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
-import { ENTITIES } from './entities';
+import { ENTITIES } from '../entities';
 import { SnakeNamingStrategy } from './naming.strategy';
 
 export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {

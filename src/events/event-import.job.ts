@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { runAsSystem } from '../access/access-context';
 import { AuditService } from '../audit/audit.service';
-import { SYSTEM_ACTOR, type Actor } from '../common/actor';
+import { SYSTEM_ACTOR, type Actor } from '../domain/actor';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { JobQueue } from '../common/job-queue';

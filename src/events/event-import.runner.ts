@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nes
 import { randomUUID } from 'node:crypto';
 import { runAsSystem } from '../access/access-context';
 import { AuditService } from '../audit/audit.service';
-import type { Actor } from '../common/actor';
-import { SYSTEM_ACTOR } from '../common/actor';
+import type { Actor } from '../domain/actor';
+import { SYSTEM_ACTOR } from '../domain/actor';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { FoundPerson } from '../leads/leads.repository';

@@ -1,8 +1,9 @@
 import { Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiConflictResponse, ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Roles } from '../auth/decorators';
-import { CurrentActor, type Actor } from '../common/actor';
+import { Roles } from '../access/decorators';
+import { CurrentActor } from '../common/actor';
+import { type Actor } from '../domain/actor';
 import { StreamedForm, StreamedMultipart, type UploadForm } from '../common/multipart';
 import { ImportListQuery, ImportPage, ImportUploadForm, ImportUploadQuery, ImportView } from './dto/event-import.dto';
 import { EventImportsService, MAX_IMPORT_FILE_BYTES } from './event-imports.service';

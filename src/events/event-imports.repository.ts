@@ -4,7 +4,7 @@ import type { PoolClient } from 'pg';
 import { Readable } from 'node:stream';
 import { DataSource, type EntityManager } from 'typeorm';
 import { jsonArrayBytes } from '../common/json-bytes';
-import type { PersonFields } from '../leads/leads.repository';
+import type { PersonFields } from '../domain/person-fields';
 import type { EventImport, ImportColumn, ImportCounts, ImportStatus } from './entities/event-import.entity';
 import { camelRow } from './events.repository';
 import type { Rejection } from './import/attendee-row';

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
 import { currentIdentity, runAsStaff, runAsSystem, runWithoutIdentity } from '../access/access-context';
 import { AuditService } from '../audit/audit.service';
-import type { Actor } from '../common/actor';
+import type { Actor } from '../domain/actor';
 import type { UploadForm } from '../common/multipart';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { ProblemException, type FieldError } from '../common/problem-details';

@@ -1,8 +1,9 @@
 import { Body, Controller, Get, Header, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Roles } from '../auth/decorators';
-import { CurrentActor, type Actor } from '../common/actor';
+import { Roles } from '../access/decorators';
+import { CurrentActor } from '../common/actor';
+import { type Actor } from '../domain/actor';
 import { CreateEventDto, EventPage, EventQuery, EventView } from './dto/event.dto';
 import { EventsService } from './events.service';
 

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { PolicyModule } from '../policy/policy.module';
+import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { JobQueueModule } from '../common/job-queue';
 import { LeadsModule } from '../leads/leads.module';
@@ -13,7 +15,7 @@ import { EventsService } from './events.service';
 
 /** Events, attendee list imports, and the organiser's list (policy section 7). */
 @Module({
-  imports: [AuthModule, LeadsModule, JobQueueModule],
+  imports: [AuthModule, LeadsModule, JobQueueModule, AuditModule, PolicyModule],
   controllers: [EventsController, EventImportsController],
   providers: [EventsRepository, EventsService, EventImportsRepository, EventImportsService, EventImportRunner, EventImportJobs],
   exports: [EventsService, EventImportJobs],

@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService, MASKED } from '../audit/audit.service';
-import type { Actor } from '../common/actor';
+import type { Actor } from '../domain/actor';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { ProblemException } from '../common/problem-details';
 import type { CreateEventDto, EventQuery, EventView } from './dto/event.dto';

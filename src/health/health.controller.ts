@@ -3,7 +3,7 @@ import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/sw
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Public } from '../auth/decorators';
+import { Public } from '../access/decorators';
 import { HubspotStatusService } from '../hubspot/hubspot-status.service';
 
 @ApiTags('health')

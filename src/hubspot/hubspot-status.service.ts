@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
-import type { Actor } from '../common/actor';
+import type { Actor } from '../domain/actor';
 import { HubspotSyncService } from './hubspot-sync.service';
 import { HubspotRepository } from './hubspot.repository';
 import { PersonSyncService } from '../leads/person-sync.service';

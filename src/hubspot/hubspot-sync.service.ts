@@ -4,7 +4,7 @@ import type { Client } from '@hubspot/api-client';
 import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { EntityManager } from 'typeorm';
-import { SYSTEM_ACTOR } from '../common/actor';
+import { SYSTEM_ACTOR } from '../domain/actor';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { classify, HUBSPOT_CLIENT, HUBSPOT_SLEEP, withTimeout, type Failure, type Sleep } from './hubspot.client';

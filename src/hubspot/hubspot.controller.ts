@@ -1,7 +1,8 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/decorators';
-import { CurrentActor, type Actor } from '../common/actor';
+import { Roles } from '../access/decorators';
+import { CurrentActor } from '../common/actor';
+import { type Actor } from '../domain/actor';
 import { HubspotStatusView, RequeuedView, SyncFailureView } from './dto/hubspot.dto';
 import { HubspotStatusService } from './hubspot-status.service';
 

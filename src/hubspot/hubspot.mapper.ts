@@ -1,6 +1,6 @@
-import type { ConsentPurpose, IntakeSource, LegalBasis } from '../policy/policy.types';
-import { CONSENT_PURPOSES } from '../policy/policy.types';
-import type { LifecycleStatus } from '../leads/lifecycle';
+import type { ConsentPurpose, IntakeSource, LegalBasis } from '../domain/purposes';
+import { CONSENT_PURPOSES } from '../domain/purposes';
+import type { LifecycleStatus } from '../domain/lifecycle';
 
 /** Our property group in HubSpot, and the properties in it the sync creates when missing. */
 export const PROPERTY_GROUP = { name: 'lead_intake_crm', label: 'Lead-intake CRM' };

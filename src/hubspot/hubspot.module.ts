@@ -1,6 +1,7 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { APP_CONFIG, APP_OPTIONS } from '../config/config.module';
+import { AuditModule } from '../audit/audit.module';
 import { createHubspotClient, HUBSPOT_CLIENT, HUBSPOT_SLEEP, type Sleep } from './hubspot.client';
 import { HubspotController } from './hubspot.controller';
 import { HubspotLimiter } from './hubspot-limiter';
@@ -11,24 +12,18 @@ import { LeadsModule } from '../leads/leads.module';
 
 const realSleep: Sleep = (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-@Global()
-@Module({})
-export class HubspotModule {
-  /** `sleep` is how the sync waits out HubSpot's windows; tests pass one that moves a fake clock. */
-  static forRoot(options: { sleep?: Sleep } = {}): DynamicModule {
-    return {
-      module: HubspotModule,
-      imports: [LeadsModule],
-      controllers: [HubspotController],
-      providers: [
-        { provide: HUBSPOT_CLIENT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createHubspotClient(config) },
-        { provide: HUBSPOT_SLEEP, useValue: options.sleep ?? realSleep },
-        HubspotRepository,
-        HubspotLimiter,
-        HubspotSyncService,
-        HubspotStatusService,
-      ],
-      exports: [HubspotSyncService, HubspotStatusService],
-    };
-  }
-}
+@Module({
+  imports: [AuditModule, LeadsModule],
+  controllers: [HubspotController],
+  providers: [
+    { provide: HUBSPOT_CLIENT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createHubspotClient(config) },
+    // How the sync waits out HubSpot's windows; tests pass one that moves a fake clock (AppOptions.hubspotSleep).
+    { provide: HUBSPOT_SLEEP, inject: [APP_OPTIONS], useFactory: (options: { hubspotSleep?: Sleep }) => options.hubspotSleep ?? realSleep },
+    HubspotRepository,
+    HubspotLimiter,
+    HubspotSyncService,
+    HubspotStatusService,
+  ],
+  exports: [HubspotSyncService, HubspotStatusService],
+})
+export class HubspotModule {}

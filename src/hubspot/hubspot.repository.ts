@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { Actor } from '../common/actor';
+import type { Actor } from '../domain/actor';
 import type { OutboxKind } from '../domain/hubspot-sync';
 import type { HubspotSyncControl } from './entities/hubspot-sync-control.entity';
 

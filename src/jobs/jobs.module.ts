@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { HubspotModule } from '../hubspot/hubspot.module';
+import { MailIntakeModule } from '../intake/mail/mail-intake.module';
 import { JobQueueModule } from '../common/job-queue';
 import { EventsModule } from '../events/events.module';
-import { ReviewModule } from '../screening/review.module';
+import { QuarantineModule } from '../quarantine/quarantine.module';
 import { JobsService } from './jobs.service';
 
 /** The job catalogue registered on pg-boss (see job-catalogue.ts); the handlers are the features' services. */
-@Module({ imports: [JobQueueModule, ReviewModule, EventsModule], providers: [JobsService] })
+@Module({ imports: [JobQueueModule, QuarantineModule, EventsModule, HubspotModule, MailIntakeModule], providers: [JobsService] })
 export class JobsModule {}

@@ -6,7 +6,7 @@ import { JobQueue } from '../common/job-queue';
 import { EventImportJobs, type ImportRun } from '../events/event-import.job';
 import { HubspotSyncService } from '../hubspot/hubspot-sync.service';
 import { MailInboxPoller } from '../intake/mail/mail-inbox.poller';
-import { ReviewService } from '../screening/review.service';
+import { ReviewService } from '../quarantine/review.service';
 import { JOB_CATALOGUE, type JobEntry, type JobName } from './job-catalogue';
 
 export { HUBSPOT_DRAIN, MAIL_POLL, QUARANTINE_PURGE } from './job-catalogue';

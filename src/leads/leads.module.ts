@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { ScreeningModule } from '../screening/screening.module';
+import { AuditModule } from '../audit/audit.module';
+import { PolicyModule } from '../policy/policy.module';
 import { AuthModule } from '../auth/auth.module';
 import { LeadsRepository } from './leads.repository';
 import { LeadsService } from './leads.service';
@@ -8,7 +11,7 @@ import { PersonSyncRepository } from './person-sync.repository';
 import { PersonSyncService } from './person-sync.service';
 
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, PolicyModule, AuditModule, ScreeningModule],
   controllers: [PersonsController],
   providers: [LeadsRepository, LeadsService, PersonsService, PersonSyncRepository, PersonSyncService],
   exports: [LeadsService, PersonsService, PersonSyncService],

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { ConsentPurpose, LegalBasis } from '../policy/policy.types';
+import type { ConsentPurpose, LegalBasis } from '../domain/purposes';
 import { Activity } from './entities/activity.entity';
 import { Capture } from './entities/capture.entity';
 import { Company } from './entities/company.entity';
@@ -10,12 +10,9 @@ import { ConsentEvent } from './entities/consent-event.entity';
 import { Person } from './entities/person.entity';
 import { jsonArrayBytes } from '../common/json-bytes';
 import type { OutboxKind } from '../domain/hubspot-sync';
-import type { LifecycleStatus } from './lifecycle';
+import type { LifecycleStatus } from '../domain/lifecycle';
+import { PERSON_FIELDS, type PersonFields } from '../domain/person-fields';
 
-/** Person fields a capture or a rectification may set. */
-export const PERSON_FIELDS = ['firstName', 'lastName', 'position', 'email', 'phone', 'skypeId', 'linkedinUrl', 'location', 'companyName'] as const;
-export type PersonField = (typeof PERSON_FIELDS)[number];
-export type PersonFields = Partial<Record<PersonField, string | null>>;
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const PERSON_COLUMNS = PERSON_FIELDS.map(snake);

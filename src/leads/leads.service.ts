@@ -1,23 +1,24 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import type { Actor } from '../common/actor';
+import type { Actor } from '../domain/actor';
 import { ProblemException } from '../common/problem-details';
 import { PolicyService } from '../policy/policy.service';
-import { SELF_SERVICE_SOURCES, type ConsentPurpose, type InquiryType, type IntakeSource, type LegalBasis } from '../policy/policy.types';
+import { SELF_SERVICE_SOURCES, type ConsentPurpose, type InquiryType, type IntakeSource, type LegalBasis } from '../domain/purposes';
 import type { Activity } from './entities/activity.entity';
 import type { Company } from './entities/company.entity';
-import type { ProcessingPurpose } from './entities/capture.entity';
+import type { ProcessingPurpose } from '../domain/purposes';
 import type { Person } from './entities/person.entity';
 import { ArrivalBatcher } from '../common/arrival-batcher';
 import { uuid7 } from '../common/uuid7';
 import { runAsSystem } from '../access/access-context';
 import { POLICY_VERSIONS } from '../policy/versions';
-import { INTAKE_SOURCES } from '../policy/policy.types';
-import { LeadsRepository, PERSON_FIELDS, type CaptureRows, type FoundPerson, type LeadsSession, type PersonFields } from './leads.repository';
+import { INTAKE_SOURCES } from '../domain/purposes';
+import { LeadsRepository, type CaptureRows, type FoundPerson, type LeadsSession } from './leads.repository';
+import { PERSON_FIELDS, type PersonFields } from '../domain/person-fields';
 import { PersonIndex } from './person-index';
-import type { ActivityType } from './lifecycle';
-import type { Verdict } from '../screening/entities/intake-submission.entity';
+import type { ActivityType } from '../domain/lifecycle';
+import type { Verdict } from '../domain/verdict';
 
 const SELF_SERVICE: ReadonlySet<IntakeSource> = new Set(SELF_SERVICE_SOURCES);
 

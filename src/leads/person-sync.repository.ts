@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import type { ConsentPurpose, IntakeSource, LegalBasis } from '../policy/policy.types';
-import type { LifecycleStatus } from './lifecycle';
+import type { ConsentPurpose, IntakeSource, LegalBasis } from '../domain/purposes';
+import type { LifecycleStatus } from '../domain/lifecycle';
 
 /** A person as the HubSpot sync reads them: what the mapping needs, in one row. */
 export interface PersonForSync {

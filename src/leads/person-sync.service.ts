@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { SELF_SERVICE_SOURCES } from '../policy/policy.types';
+import { SELF_SERVICE_SOURCES } from '../domain/purposes';
 import { PersonSyncRepository, type PersonForSync, type SyncOutcome } from './person-sync.repository';
 
 /**

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/decorators';
-import { CurrentActor, type Actor } from '../common/actor';
+import { Roles } from '../access/decorators';
+import { CurrentActor } from '../common/actor';
+import { type Actor } from '../domain/actor';
 import {
   AssignOwnerDto, CallDto, CreatedView, ChangeStatusDto, ChatDto, ConvertDto, MergeDto, MergeResultView, NoteDto, PersonDetailView, PersonPage, PersonQuery, PersonView, RectifyPersonDto, RestrictDto,
 } from './dto/person.dto';

@@ -3,7 +3,7 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { QueryFailedError, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { UsersService } from '../auth/users.service';
-import type { Actor } from '../common/actor';
+import type { Actor } from '../domain/actor';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { invalidField, ProblemException } from '../common/problem-details';
 import type { AppConfig } from '../config/app-config';
@@ -11,12 +11,13 @@ import { APP_CONFIG } from '../config/config.module';
 import type { AssignOwnerDto, CallDto, ChangeStatusDto, ChatDto, ConvertDto, MergeDto, MergeResultView, PersonDetailView, PersonQuery, PersonView, RectifyPersonDto } from './dto/person.dto';
 import type { Company } from './entities/company.entity';
 import type { Person } from './entities/person.entity';
-import { normaliseEmail, normalisePhone } from './identity';
-import { LeadsRepository, PERSON_FIELDS, type PersonSort } from './leads.repository';
+import { normaliseEmail, normalisePhone } from '../domain/identity';
+import { LeadsRepository, type PersonSort } from './leads.repository';
+import { PERSON_FIELDS } from '../domain/person-fields';
 import { LeadsService } from './leads.service';
 import { PolicyService } from '../policy/policy.service';
 import { ScreeningService } from '../screening/screening.service';
-import type { ConsentPurpose } from '../policy/policy.types';
+import type { ConsentPurpose } from '../domain/purposes';
 
 /** Purposes that are direct marketing: an objection withdraws them (9.6). */
 const MARKETING_PURPOSES: ConsentPurpose[] = ['service_updates', 'other_services_ask'];

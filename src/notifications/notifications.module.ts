@@ -1,7 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { NotificationsService } from './notifications.service';
 
-/** Global: any feature that takes in a lead tells the sales team through it. */
-@Global()
+/** New-lead notifications: any feature that takes in a lead tells the sales team through it. */
 @Module({ providers: [NotificationsService], exports: [NotificationsService] })
 export class NotificationsModule {}

@@ -1,8 +1,7 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { PolicyService } from './policy.service';
 
 /** The privacy policy as versioned data, available everywhere: intake, retention and consent all read it. */
-@Global()
 @Module({
   providers: [PolicyService],
   exports: [PolicyService],

@@ -4,16 +4,8 @@ import * as path from 'node:path';
 import { Test } from '@nestjs/testing';
 import { PolicyModule } from './policy.module';
 import { PolicyService } from './policy.service';
-import {
-  COLLECTED_FIELDS,
-  CONSENT_PURPOSES,
-  INQUIRY_TYPES,
-  INTAKE_SOURCES,
-  LEGAL_BASES,
-  type CollectedField,
-  type ConsentPurpose,
-  type IntakeSource,
-} from './policy.types';
+import { COLLECTED_FIELDS, type CollectedField } from './policy.types';
+import { CONSENT_PURPOSES, INQUIRY_TYPES, INTAKE_SOURCES, LEGAL_BASES, type ConsentPurpose, type IntakeSource } from '../domain/purposes';
 import { POLICY_VERSIONS } from './versions';
 
 /*

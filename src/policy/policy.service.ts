@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { ConsentPurpose, InquiryType, IntakeSource, LegalBasis, PolicyVersion, Retention } from './policy.types';
+import type { ConsentPurpose, InquiryType, IntakeSource, LegalBasis } from '../domain/purposes';
+import type { PolicyVersion, Retention } from './policy.types';
 import { CURRENT_POLICY_VERSION_ID, POLICY_VERSIONS } from './versions';
 
 /** A value the caller names, checked: input from a request must not reach inherited properties or fall through as undefined. */

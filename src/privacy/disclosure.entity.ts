@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { ActorType } from '../audit/entities/audit-entry.entity';
+import type { ActorType } from '../domain/actor';
 
 /** Who received which person's data, when (policy 9.5: the firm must be able to tell recipients). */
 @Entity('disclosure')

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isIP, BlockList } from 'node:net';
 import { disposableEmailBlocklistSet } from 'disposable-email-domains-js';
 import { getDomain } from 'tldts';
-import type { Reason } from './entities/intake-submission.entity';
+import type { Reason } from '../domain/verdict';
 import type { ScreeningRule } from './entities/screening-rule.entity';
 import type { SenderListEntry } from './entities/sender-list-entry.entity';
 import { containsHtml, containsUrl, countLinks, fold } from './text';

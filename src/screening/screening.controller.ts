@@ -1,32 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/decorators';
-import { CurrentActor, type Actor } from '../common/actor';
-import { DecideDto, DecisionResultView, DryRunDto, DryRunView, HeldPage, HeldQuery, RuleDto, RuleView, SenderDto, SenderView } from './dto/screening.dto';
-import { ReviewService } from './review.service';
+import { Roles } from '../access/decorators';
+import { CurrentActor } from '../common/actor';
+import { type Actor } from '../domain/actor';
+import { DryRunDto, DryRunView, RuleDto, RuleView, SenderDto, SenderView } from './dto/screening.dto';
 import { RulesService } from './rules.service';
-
-@ApiTags('quarantine')
-@Controller('quarantine')
-@Roles('sales', 'admin')
-export class QuarantineController {
-  constructor(private readonly review: ReviewService) {}
-
-  @Get()
-  @ApiOperation({ summary: 'Held submissions with their reasons and the matches to highlight; filter by form, reason and date' })
-  @ApiOkResponse({ type: HeldPage })
-  held(@Query() query: HeldQuery): Promise<HeldPage> {
-    return this.review.held(query);
-  }
-
-  @Post('decisions')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Decide one or many: release, spam, or spam and block the sender (each logged)' })
-  @ApiOkResponse({ type: [DecisionResultView] })
-  decide(@CurrentActor() actor: Actor, @Body() dto: DecideDto): Promise<DecisionResultView[]> {
-    return this.review.decide(actor, dto);
-  }
-}
 
 @ApiTags('screening')
 @Controller('screening')

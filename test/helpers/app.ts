@@ -7,8 +7,8 @@ import type TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app';
 import type { AppOptions } from '../../src/app.module';
 import { UsersService } from '../../src/auth/users.service';
-import type { Role } from '../../src/auth/roles';
-import { SYSTEM_ACTOR } from '../../src/common/actor';
+import type { Role } from '../../src/domain/roles';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { loadEnvironment, type AppConfig } from '../../src/config/app-config';
 import { createTestDatabase, type TestDatabase } from './database';
 

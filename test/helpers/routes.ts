@@ -1,8 +1,8 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer, Reflector } from '@nestjs/core';
-import { API_KEY_ROUTE, PUBLIC_ROUTE, ROLES_ALLOWED } from '../../src/auth/decorators';
-import type { Role } from '../../src/auth/roles';
+import { API_KEY_ROUTE, PUBLIC_ROUTE, ROLES_ALLOWED } from '../../src/access/decorators';
+import type { Role } from '../../src/domain/roles';
 import type { TestApp } from './app';
 
 export interface ControllerRoute {

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { ActorType } from '../../domain/actor';
 
-export type ActorType = 'user' | 'api_key' | 'system' | 'anonymous';
 
 /** One line of the append-only audit log (a trigger refuses UPDATE, DELETE and TRUNCATE). */
 @Entity('audit_log')

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { trimmed } from '../../common/validation';
 import { IsIn, IsString, Length } from 'class-validator';
-import { API_KEY_CHANNELS, type ApiKeyChannel } from '../roles';
+import { API_KEY_CHANNELS, type ApiKeyChannel } from '../../domain/roles';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'Website contact forms' })

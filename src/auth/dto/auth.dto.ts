@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
-import { ROLES, type Role } from '../roles';
+import { ROLES, type Role } from '../../domain/roles';
 
 export class LoginDto {
   @ApiProperty({ example: 'kari.nordmann@example.com' })

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { trimmed } from '../../common/validation';
 import { Transform } from 'class-transformer';
 import { ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
-import { ROLES, type Role } from '../roles';
+import { ROLES, type Role } from '../../domain/roles';
 
 
 export class CreateUserDto {

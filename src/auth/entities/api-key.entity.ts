@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { ApiKeyChannel } from '../roles';
+import type { ApiKeyChannel } from '../../domain/roles';
 
 /** A machine client's key (the website, the chatbot, the mail relay), scoped to one intake channel. */
 @Entity('api_key')

@@ -1,5 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { Role } from '../roles';
+import type { Role } from '../../domain/roles';
 
 /** A member of the firm's staff who signs in to the CRM. */
 @Entity('staff_user')

@@ -1,5 +1,5 @@
-import { ageFromBirthDate, normaliseEmail, normalisePhone, splitName } from '../../leads/identity';
-import type { PersonFields } from '../../leads/leads.repository';
+import { ageFromBirthDate, normaliseEmail, normalisePhone, splitName } from '../../domain/identity';
+import type { PersonFields } from '../../domain/person-fields';
 import type { FileRecord } from './attendee-file';
 import type { ColumnPlan, ImportTarget } from './header-map';
 

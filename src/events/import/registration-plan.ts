@@ -1,4 +1,5 @@
-import { PERSON_FIELDS, type FoundPerson, type PersonFields } from '../../leads/leads.repository';
+import { PERSON_FIELDS, type PersonFields } from '../../domain/person-fields';
+import { type FoundPerson } from '../../leads/leads.repository';
 import { PersonIndex } from '../../leads/person-index';
 import type { ImportCounts } from '../entities/event-import.entity';
 import type { KnownPerson } from '../event-imports.repository';

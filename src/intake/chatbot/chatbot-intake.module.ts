@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../../audit/audit.module';
+import { ScreeningModule } from '../../screening/screening.module';
 import { LeadsModule } from '../../leads/leads.module';
 import { ChatbotIntakeRepository } from './chatbot-intake.repository';
 import { ChatbotIntakeService } from './chatbot-intake.service';
@@ -6,7 +8,7 @@ import { DriftWebhookController } from './drift-webhook.controller';
 
 /** The chatbot channel: Drift's webhook. */
 @Module({
-  imports: [LeadsModule],
+  imports: [LeadsModule, ScreeningModule, AuditModule],
   controllers: [DriftWebhookController],
   providers: [ChatbotIntakeRepository, ChatbotIntakeService],
   exports: [ChatbotIntakeService],

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FieldError } from '../../common/problem-details';
-import { normaliseEmail, normalisePhone, splitName } from '../../leads/identity';
-import type { PersonFields } from '../../leads/leads.repository';
+import { normaliseEmail, normalisePhone, splitName } from '../../domain/identity';
+import type { PersonFields } from '../../domain/person-fields';
 
 /**
  * Drift's webhook events, as Drift documents them (devdocs.drift.com, "Webhooks"): every event

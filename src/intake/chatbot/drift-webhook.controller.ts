@@ -1,7 +1,8 @@
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
-import { Public } from '../../auth/decorators';
-import { CurrentActor, type Actor } from '../../common/actor';
+import { Public } from '../../access/decorators';
+import { CurrentActor } from '../../common/actor';
+import { type Actor } from '../../domain/actor';
 import { ChatbotIntakeService } from './chatbot-intake.service';
 import { ChatbotEventView } from './dto/chatbot.dto';
 

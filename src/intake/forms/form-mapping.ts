@@ -1,7 +1,7 @@
 import type { FieldError } from '../../common/problem-details';
-import { ageFromBirthDate, normaliseEmail, normalisePhone, splitName } from '../../leads/identity';
-import type { PersonFields } from '../../leads/leads.repository';
-import { CONSENT_PURPOSES, INQUIRY_TYPES, type ConsentPurpose, type InquiryType } from '../../policy/policy.types';
+import { ageFromBirthDate, normaliseEmail, normalisePhone, splitName } from '../../domain/identity';
+import type { PersonFields } from '../../domain/person-fields';
+import { CONSENT_PURPOSES, INQUIRY_TYPES, type ConsentPurpose, type InquiryType } from '../../domain/purposes';
 import { FORM_TARGETS, type IntakeForm } from './entities/intake-form.entity';
 
 /** A submission's fields as received: each a string, or several for repeated fields. */

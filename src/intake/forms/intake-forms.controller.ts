@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Req, type RawBodyRequest } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Public, Roles } from '../../auth/decorators';
-import { CurrentActor, type Actor } from '../../common/actor';
+import { Public, Roles } from '../../access/decorators';
+import { CurrentActor } from '../../common/actor';
+import { type Actor } from '../../domain/actor';
 import { CreatedIntakeFormView, CreateIntakeFormDto, IntakeFormView, RenderTokenView, SubmissionAcceptedView, UpdateIntakeFormDto } from './dto/intake-form.dto';
 import { IntakeFormsService } from './intake-forms.service';
 

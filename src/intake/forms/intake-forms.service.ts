@@ -3,7 +3,7 @@ import { ForbiddenException, Inject, Injectable, NotFoundException, Unauthorized
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { AuditService } from '../../audit/audit.service';
 import { UsersService } from '../../auth/users.service';
-import type { Actor } from '../../common/actor';
+import type { Actor } from '../../domain/actor';
 import { ProblemException } from '../../common/problem-details';
 import type { EntityManager } from 'typeorm';
 import { definedOnly } from '../../common/validation';
@@ -15,7 +15,7 @@ import type { CreatedIntakeFormView, CreateIntakeFormDto, IntakeFormView, Submis
 import type { IntakeForm } from './entities/intake-form.entity';
 import { mappingErrors, mapSubmission, type MappedSubmission, type SubmittedFields } from './form-mapping';
 import { RENDER_TOKEN_FIELD, ScreeningService } from '../../screening/screening.service';
-import type { Verdict } from '../../screening/entities/intake-submission.entity';
+import type { Verdict } from '../../domain/verdict';
 import { IntakeFormsRepository } from './intake-forms.repository';
 
 const FORM_CACHE_MS = 5_000;

@@ -1,7 +1,8 @@
 import { Controller, Get, Param, ParseUUIDPipe, StreamableFile } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../../auth/decorators';
-import { CurrentActor, type Actor } from '../../common/actor';
+import { Roles } from '../../access/decorators';
+import { CurrentActor } from '../../common/actor';
+import { type Actor } from '../../domain/actor';
 import { MailIntakeService, type MailFileContent } from './mail-intake.service';
 
 const download = (file: MailFileContent) =>

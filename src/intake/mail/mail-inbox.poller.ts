@@ -2,7 +2,7 @@ import { HttpException, Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import { runAsSystem } from '../../access/access-context';
-import type { Actor } from '../../common/actor';
+import type { Actor } from '../../domain/actor';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { MailIntakeService } from './mail-intake.service';

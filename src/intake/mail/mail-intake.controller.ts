@@ -1,8 +1,9 @@
 import { Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiOperation, ApiPayloadTooLargeResponse, ApiTags, ApiUnprocessableEntityResponse, ApiUnsupportedMediaTypeResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ApiKeyAuth } from '../../auth/decorators';
-import { CurrentActor, type Actor } from '../../common/actor';
+import { ApiKeyAuth } from '../../access/decorators';
+import { CurrentActor } from '../../common/actor';
+import { type Actor } from '../../domain/actor';
 import { ProblemException } from '../../common/problem-details';
 import { MailTakenView } from './dto/mail.dto';
 import { RAW_MAIL_TYPE } from './mail-body-parser';

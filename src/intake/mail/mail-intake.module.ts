@@ -1,4 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../../audit/audit.module';
+import { ScreeningModule } from '../../screening/screening.module';
 import { LeadsModule } from '../../leads/leads.module';
 import { MailAttachmentsController } from './mail-attachments.controller';
 import { MailBodyParser } from './mail-body-parser';
@@ -7,10 +9,9 @@ import { MailIntakeController } from './mail-intake.controller';
 import { MailIntakeRepository } from './mail-intake.repository';
 import { MailIntakeService } from './mail-intake.service';
 
-/** The mail channel. Global: the job runner (src/jobs) polls the inbox through it. */
-@Global()
+/** The mail channel; the job runner (src/jobs) polls the inbox through it. */
 @Module({
-  imports: [LeadsModule],
+  imports: [LeadsModule, ScreeningModule, AuditModule],
   controllers: [MailIntakeController, MailAttachmentsController],
   providers: [MailIntakeRepository, MailIntakeService, MailInboxPoller, MailBodyParser],
   exports: [MailIntakeService, MailInboxPoller],

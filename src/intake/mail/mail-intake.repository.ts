@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { Verdict } from '../../screening/entities/intake-submission.entity';
+import type { Verdict } from '../../domain/verdict';
 import type { MailStatus } from './entities/mail-message.entity';
 
 export interface MailRow {

@@ -1,6 +1,6 @@
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { createHash } from 'node:crypto';
-import { normaliseEmail, splitName } from '../../leads/identity';
+import { normaliseEmail, splitName } from '../../domain/identity';
 import { countLinks, withoutLinks } from '../../screening/text';
 
 /** One file that came with a mail, decoded. */

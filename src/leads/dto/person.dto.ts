@@ -3,8 +3,8 @@ import { trimmed } from '../../common/validation';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
-import { CONSENT_PURPOSES, INTAKE_SOURCES, LEGAL_BASES, type ConsentPurpose, type IntakeSource, type LegalBasis } from '../../policy/policy.types';
-import { CALL_DIRECTIONS, LIFECYCLE_STATUSES, type CallDirection, type LifecycleStatus } from '../lifecycle';
+import { CONSENT_PURPOSES, INTAKE_SOURCES, LEGAL_BASES, type ConsentPurpose, type IntakeSource, type LegalBasis } from '../../domain/purposes';
+import { CALL_DIRECTIONS, LIFECYCLE_STATUSES, type CallDirection, type LifecycleStatus } from '../../domain/lifecycle';
 
 const list = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').map((v) => v.trim()).filter(Boolean) : value);
 

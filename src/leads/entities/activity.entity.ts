@@ -1,8 +1,8 @@
 import { Capture } from './capture.entity';
 import { Person } from './person.entity';
 import { JoinColumn, ManyToOne, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { ActorType } from '../../audit/entities/audit-entry.entity';
-import type { ActivityType } from '../lifecycle';
+import type { ActorType } from '../../domain/actor';
+import type { ActivityType } from '../../domain/lifecycle';
 
 /** One entry of a person's timeline. */
 @Entity('activity')

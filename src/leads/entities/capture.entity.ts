@@ -1,11 +1,9 @@
-import { IntakeForm } from '../../intake/forms/entities/intake-form.entity';
 import { Person } from './person.entity';
 import { JoinColumn, ManyToOne, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { ActorType } from '../../audit/entities/audit-entry.entity';
-import type { ConsentPurpose, InquiryType, IntakeSource, LegalBasis, RetentionAnchor } from '../../policy/policy.types';
+import type { ActorType } from '../../domain/actor';
+import type { ConsentPurpose, InquiryType, IntakeSource, LegalBasis, RetentionAnchor } from '../../domain/purposes';
+import type { ProcessingPurpose } from '../../domain/purposes';
 
-/** Purposes the firm processes a capture for, beyond the consent purposes. */
-export type ProcessingPurpose = 'handle_request' | 'communication_history' | 'spam_prevention' | ConsentPurpose;
 
 /**
  * One arrival of a person's data through a channel: the payload exactly as received, what was
@@ -86,7 +84,8 @@ export class Capture {
   @JoinColumn({ name: 'person_id' })
   person?: Person;
 
-  @ManyToOne(() => IntakeForm, { onDelete: 'SET NULL' })
+  // Named, not imported: the form belongs to intake, which builds on leads.
+  @ManyToOne('IntakeForm', { onDelete: 'SET NULL' })
   @JoinColumn({ name: 'form_id' })
-  form?: IntakeForm | null;
+  form?: { id: string } | null;
 }

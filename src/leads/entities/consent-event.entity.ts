@@ -1,8 +1,8 @@
 import { Capture } from './capture.entity';
 import { Person } from './person.entity';
 import { JoinColumn, ManyToOne, Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { ActorType } from '../../audit/entities/audit-entry.entity';
-import type { ConsentPurpose, IntakeSource } from '../../policy/policy.types';
+import type { ActorType } from '../../domain/actor';
+import type { ConsentPurpose, IntakeSource } from '../../domain/purposes';
 
 /**
  * The consent ledger, append-only: who granted or withdrew which purpose, when, through which

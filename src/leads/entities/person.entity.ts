@@ -1,7 +1,7 @@
 import { StaffUser } from '../../auth/entities/staff-user.entity';
 import { Company } from './company.entity';
 import { JoinColumn, ManyToOne, Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { LifecycleStatus } from '../lifecycle';
+import type { LifecycleStatus } from '../../domain/lifecycle';
 
 import type { SyncState } from '../../domain/hubspot-sync';
 

@@ -1,20 +1,6 @@
 import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { SubmissionStatus, Verdict } from '../../domain/verdict';
 
-export const SUBMISSION_STATUSES = ['received', 'accepted', 'held', 'blocked', 'released', 'spam'] as const;
-export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
-
-export interface Reason {
-  code: string;
-  tag?: 'spam' | 'swindler' | 'misleading';
-  /** What matched: words, the blocklist entry, the number of links ... */
-  evidence: Record<string, unknown>;
-}
-
-export interface Verdict {
-  ruleSetVersion: string;
-  outcome: 'clean' | 'held' | 'blocked';
-  reasons: Reason[];
-}
 
 /**
  * Every arrival on a public intake endpoint, stored as received before screening runs, so no

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs
 import { trimmed } from '../../../common/validation';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { INQUIRY_TYPES, type ConsentPurpose, type InquiryType } from '../../../policy/policy.types';
+import { INQUIRY_TYPES, type ConsentPurpose, type InquiryType } from '../../../domain/purposes';
 import { FORM_TARGETS, type FormTarget } from '../entities/intake-form.entity';
 
 

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { ConsentPurpose, InquiryType } from '../../../policy/policy.types';
+import type { ConsentPurpose, InquiryType } from '../../../domain/purposes';
 
 /** Person fields a form field can map onto. */
 export const FORM_TARGETS = ['name', 'firstName', 'lastName', 'email', 'phone', 'position', 'company', 'location', 'skypeId', 'linkedinUrl', 'request', 'inquiryType', 'age', 'birthDate'] as const;

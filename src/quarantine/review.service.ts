@@ -1,17 +1,17 @@
 import { runAsSystem } from '../access/access-context';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
-import type { Actor } from '../common/actor';
+import type { Actor } from '../domain/actor';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ChatbotIntakeService } from '../intake/chatbot/chatbot-intake.service';
 import { IntakeFormsService } from '../intake/forms/intake-forms.service';
 import { MailIntakeService } from '../intake/mail/mail-intake.service';
-import type { DecideDto, DecisionResultView, HeldItemView, HeldQuery } from './dto/screening.dto';
-import type { IntakeSubmission } from './entities/intake-submission.entity';
-import { ScreeningRepository } from './screening.repository';
-import { ScreeningService } from './screening.service';
+import type { DecideDto, DecisionResultView, HeldItemView, HeldQuery } from './dto/quarantine.dto';
+import type { IntakeSubmission } from '../screening/entities/intake-submission.entity';
+import { ScreeningRepository } from '../screening/screening.repository';
+import { ScreeningService } from '../screening/screening.service';
 
 const toItem = (s: IntakeSubmission): HeldItemView => ({
   id: s.id,

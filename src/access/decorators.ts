@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ROLES, type ApiKeyChannel, type Role } from './roles';
+import { ROLES, type ApiKeyChannel, type Role } from '../domain/roles';
 
 export const PUBLIC_ROUTE = 'crm:public';
 export const API_KEY_ROUTE = 'crm:api-key-channel';

@@ -1,18 +1,17 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { runAsSystem } from '../../src/access/access-context';
 import { createDataSource } from '../../src/database/data-source';
 import type TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app';
 import type { AppOptions } from '../../src/app.module';
-import { UsersService } from '../../src/auth/users.service';
 import type { Role } from '../../src/domain/roles';
-import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { loadEnvironment, type AppConfig } from '../../src/config/app-config';
+import { factory, TEST_PASSWORD } from '../factory';
 import { createTestDatabase, type TestDatabase } from './database';
 
-export const TEST_PASSWORD = 'test-password-1234';
+export { TEST_PASSWORD };
+
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -24,6 +23,8 @@ export interface TestApp {
    */
   owner: DataSource;
   http(): TestAgent;
+  /** Data made through the service's own services (see test/factory.ts). */
+  make: ReturnType<typeof factory>;
   /** A new staff user with these roles, and a bearer token for them. */
   userWith(...roles: Role[]): Promise<{ id: string; email: string; token: string }>;
   close(): Promise<void>;
@@ -36,8 +37,6 @@ export interface TestAppOptions extends AppOptions {
   /** Runs on the configured app before init(), e.g. to watch routes being registered. */
   beforeInit?: (app: NestFastifyApplication) => void;
 }
-
-let userCounter = 0;
 
 /** The real application on this test file's own database, ready for supertest. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -56,11 +55,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     db,
     owner,
     http,
+    make: factory(app),
     async userWith(...roles) {
-      const email = `staff${++userCounter}-${roles.join('-')}-${process.pid}@example.test`;
-      const user = await runAsSystem('test set-up', () => app.get(UsersService).create(SYSTEM_ACTOR, { email, name: `Test ${roles.join(' ')}`, roles, password: TEST_PASSWORD }));
-      const res = await http().post('/api/auth/login').send({ email, password: TEST_PASSWORD }).expect(200);
-      return { id: user.id, email, token: res.body.accessToken as string };
+      const user = await factory(app).staff(...roles);
+      const res = await http().post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD }).expect(200);
+      return { id: user.id, email: user.email, token: res.body.accessToken as string };
     },
     async close() {
       await app.close();

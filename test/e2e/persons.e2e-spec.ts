@@ -1,13 +1,10 @@
-import { runAsSystem } from '../src/access/access-context';
 import { DataSource } from 'typeorm';
-import { MASKED } from '../src/audit/audit.service';
-import { SYSTEM_ACTOR } from '../src/domain/actor';
-import { LeadsService, type NewCapture } from '../src/leads/leads.service';
-import type { LifecycleStatus } from '../src/domain/lifecycle';
-import { PolicyService } from '../src/policy/policy.service';
-import type { ConsentPurpose, InquiryType, IntakeSource } from '../src/domain/purposes';
-import { startTestApp, type TestApp } from './helpers/app';
-import { importAttendees } from './helpers/events';
+import { MASKED } from '../../src/audit/audit.service';
+import type { LifecycleStatus } from '../../src/domain/lifecycle';
+import { PolicyService } from '../../src/policy/policy.service';
+import type { PersonSeed } from '../factory';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { importAttendees } from '../helpers/events';
 
 type User = { id: string; email: string; token: string };
 type Item = { id: string; [k: string]: unknown };
@@ -50,36 +47,8 @@ describe('the staff leads API (/api/persons)', () => {
   });
   afterAll(() => t.close());
 
-  interface SeedInput {
-    firstName?: string | null;
-    lastName?: string | null;
-    email?: string | null;
-    phone?: string | null;
-    companyName?: string | null;
-    source?: IntakeSource;
-    inquiryType?: InquiryType | null;
-    consents?: ConsentPurpose[];
-    receivedAt?: string;
-    ownerId?: string | null;
-    request?: string;
-  }
-
-  /** A capture as a channel would hand it over (already normalised), straight into LeadsService. */
-  async function seed(input: SeedInput): Promise<{ personId: string; captureId: string }> {
-    const person = { firstName: input.firstName ?? null, lastName: input.lastName ?? null, email: input.email ?? null, phone: input.phone ?? null, companyName: input.companyName ?? null };
-    const capture: NewCapture = {
-      source: input.source ?? 'web_form',
-      receivedAt: new Date(input.receivedAt ?? Date.now()),
-      payload: { ...person, message: input.request ?? 'Please get in touch.' },
-      person,
-      request: input.request ?? 'Please get in touch.',
-      inquiryType: input.inquiryType === undefined ? 'other' : input.inquiryType,
-      consents: input.consents ?? [],
-      ownerId: input.ownerId ?? null,
-    };
-    const result = await runAsSystem('test seed', () => t.app.get(LeadsService).capture(SYSTEM_ACTOR, capture));
-    return { personId: result.person.id, captureId: result.captureId };
-  }
+  /** A lead as a channel hands it over; without an e-mail given, one known by phone or name only. */
+  const seed = (input: PersonSeed) => t.make.person({ ...input, email: input.email ?? null });
 
   const detail = async (id: string, token = sales.token) => (await t.http().get(`/api/persons/${id}`).set(as(token)).expect(200)).body;
   const auditFor = async (entityId: string): Promise<AuditItem[]> =>
@@ -104,7 +73,7 @@ describe('the staff leads API (/api/persons)', () => {
     const P: Record<string, string> = {};
     let acmeId: string;
 
-    interface ListSeed extends SeedInput {
+    interface ListSeed extends PersonSeed {
       key: string;
       status: LifecycleStatus;
       createdAt: string;

@@ -1,11 +1,11 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { loadEnvironment, type AppConfig } from '../src/config/app-config';
-import { AppConfigModule } from '../src/config/config.module';
-import { NotificationsModule } from '../src/notifications/notifications.module';
-import { NotificationsService, personRecordUrl, requestExcerpt, type NewLeadNotice } from '../src/notifications/notifications.service';
-import { TestSmtpServer } from './helpers/smtp';
+import { loadEnvironment, type AppConfig } from '../../src/config/app-config';
+import { AppConfigModule } from '../../src/config/config.module';
+import { NotificationsModule } from '../../src/notifications/notifications.module';
+import { NotificationsService, personRecordUrl, requestExcerpt, type NewLeadNotice } from '../../src/notifications/notifications.service';
+import { TestSmtpServer } from '../helpers/smtp';
 
 /** Everything Nest's Logger is asked to write, as text, with its level. */
 class CollectingLogger implements LoggerService {

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { runAsStaff, runAsSystem } from '../src/access/access-context';
-import { SYSTEM_ACTOR } from '../src/domain/actor';
-import { MailIntakeService } from '../src/intake/mail/mail-intake.service';
-import { LeadsService } from '../src/leads/leads.service';
-import { startTestApp, type TestApp } from './helpers/app';
-import { importAttendees } from './helpers/events';
-import { controllerRoutes } from './helpers/routes';
+import { runAsStaff } from '../../src/access/access-context';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
+import { MailIntakeService } from '../../src/intake/mail/mail-intake.service';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { importAttendees } from '../helpers/events';
+import { controllerRoutes } from '../helpers/routes';
 
 type Viewer = { name: string; id: string; token: string; roles: string[]; sees: ('A' | 'B')[] };
 
@@ -41,12 +40,7 @@ describe('[ACCESS-AM] active customers’ data: account managers, employees conc
   const markers: Record<'A' | 'B', string[]> = { A: [], B: [] };
 
   const capture = (firstName: string, lastName: string, email: string) =>
-    runAsSystem('test seed', () =>
-      t.app.get(LeadsService).capture(SYSTEM_ACTOR, {
-        source: 'web_form', receivedAt: new Date(), payload: { note: `${lastName} wrote` }, person: { firstName, lastName, email, companyName: `${lastName} Holding` },
-        request: `Project for ${lastName}`, inquiryType: 'services', consents: ['service_updates'],
-      }),
-    );
+    t.make.person({ firstName, lastName, email, companyName: `${lastName} Holding`, request: `Project for ${lastName}`, inquiryType: 'services', consents: ['service_updates'] });
 
   beforeAll(async () => {
     t = await startTestApp({ env: { JOBS_ENABLED: 'true' } }); // imports run as pg-boss jobs

@@ -1,11 +1,11 @@
-import { runAsSystem } from '../src/access/access-context';
+import { runAsSystem } from '../../src/access/access-context';
 import { DataSource } from 'typeorm';
-import { ReviewService } from '../src/quarantine/review.service';
-import { RENDER_TOKEN_FIELD, ScreeningService } from '../src/screening/screening.service';
-import { LeadsService } from '../src/leads/leads.service';
-import { SYSTEM_ACTOR } from '../src/domain/actor';
-import { startTestApp, type TestApp } from './helpers/app';
-import { TestSmtpServer } from './helpers/smtp';
+import { ReviewService } from '../../src/quarantine/review.service';
+import { RENDER_TOKEN_FIELD, ScreeningService } from '../../src/screening/screening.service';
+import { LeadsService } from '../../src/leads/leads.service';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { TestSmtpServer } from '../helpers/smtp';
 
 const ORIGIN = 'https://www.example.com';
 const FORM = {

@@ -1,6 +1,6 @@
-import { API_KEY_CHANNELS, ROLES, type Role } from '../src/domain/roles';
-import { startTestApp, type TestApp } from './helpers/app';
-import { controllerRoutes } from './helpers/routes';
+import { API_KEY_CHANNELS, ROLES, type Role } from '../../src/domain/roles';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { controllerRoutes } from '../helpers/routes';
 
 /** Routes anyone may call. Adding one here is a decision a reviewer sees. */
 const PUBLIC_ROUTES = new Set(['GET /health', 'GET /health/ready', 'POST /api/auth/login', 'POST /api/intake/forms/:formKey', 'GET /api/intake/forms/:formKey/render-token', 'POST /api/intake/chatbot/drift']);

@@ -1,9 +1,9 @@
-import { runAsSystem } from '../src/access/access-context';
-import { HubspotSyncService } from '../src/hubspot/hubspot-sync.service';
-import { LeadsService } from '../src/leads/leads.service';
-import { SYSTEM_ACTOR } from '../src/domain/actor';
-import { FakeHubSpot } from './hubspot-fake/fake-hubspot';
-import { startTestApp } from './helpers/app';
+import { runAsSystem } from '../../src/access/access-context';
+import { HubspotSyncService } from '../../src/hubspot/hubspot-sync.service';
+import { LeadsService } from '../../src/leads/leads.service';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
+import { FakeHubSpot } from '../hubspot-fake/fake-hubspot';
+import { startTestApp } from '../helpers/app';
 
 const captureOf = (email: string) => ({
   source: 'web_form' as const,

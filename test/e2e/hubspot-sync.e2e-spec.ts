@@ -1,12 +1,12 @@
-import { runAsSystem } from '../src/access/access-context';
+import { runAsSystem } from '../../src/access/access-context';
 import { DataSource } from 'typeorm';
-import { HubspotSyncService } from '../src/hubspot/hubspot-sync.service';
-import { LeadsService } from '../src/leads/leads.service';
-import type { IntakeSource } from '../src/domain/purposes';
-import { SYSTEM_ACTOR } from '../src/domain/actor';
-import { HS_LEGAL_BASIS_VALUES } from './hubspot-fake/fake-hubspot';
-import { FakeHubSpot } from './hubspot-fake/fake-hubspot';
-import { startTestApp, type TestApp } from './helpers/app';
+import { HubspotSyncService } from '../../src/hubspot/hubspot-sync.service';
+import { LeadsService } from '../../src/leads/leads.service';
+import type { IntakeSource } from '../../src/domain/purposes';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
+import { HS_LEGAL_BASIS_VALUES } from '../hubspot-fake/fake-hubspot';
+import { FakeHubSpot } from '../hubspot-fake/fake-hubspot';
+import { startTestApp, type TestApp } from '../helpers/app';
 
 /** The fake's clock; the sync's sleep moves it instead of waiting. */
 let now = Date.now();

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
-import { runAsSystem } from '../src/access/access-context';
-import { ChatbotIntakeService } from '../src/intake/chatbot/chatbot-intake.service';
-import { startTestApp, type TestApp } from './helpers/app';
+import { runAsSystem } from '../../src/access/access-context';
+import { ChatbotIntakeService } from '../../src/intake/chatbot/chatbot-intake.service';
+import { startTestApp, type TestApp } from '../helpers/app';
 
 const TOKEN = 'drift-verification-token-for-tests';
 const ORG = 1024;

@@ -1,11 +1,11 @@
 /** Public arrivals stored in batches (ScreeningRepository.receive), run on this file's own database without HTTP. */
 import { randomUUID } from 'node:crypto';
-import { runAsSystem } from '../src/access/access-context';
-import { ScreeningRepository, type Arrival } from '../src/screening/screening.repository';
-import { startTestApp, type TestApp } from './helpers/app';
+import { runAsSystem } from '../../src/access/access-context';
+import { ScreeningRepository, type Arrival } from '../../src/screening/screening.repository';
+import { startServices, type ServiceContext } from './harness';
 
-let t: TestApp;
-beforeAll(async () => (t = await startTestApp()));
+let t: ServiceContext;
+beforeAll(async () => (t = await startServices()));
 afterAll(() => t.close());
 
 const arrival = (over: Partial<Arrival> = {}): Arrival => ({

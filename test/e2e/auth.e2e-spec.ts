@@ -1,5 +1,5 @@
-import { ApiKeysService } from '../src/auth/api-keys.service';
-import { startTestApp, TEST_PASSWORD, type TestApp } from './helpers/app';
+import { ApiKeysService } from '../../src/auth/api-keys.service';
+import { startTestApp, TEST_PASSWORD, type TestApp } from '../helpers/app';
 
 describe('[SEC-ACCESS] staff sign-in, accounts and machine clients', () => {
   let t: TestApp;

@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../bench/harness';
+import { freePort } from '../../bench/harness';
 
-const root = join(__dirname, '..');
+const root = join(__dirname, '..', '..');
 const main = join(root, 'dist', 'src', 'main.js');
 
 /*

@@ -1,11 +1,11 @@
-import { freePort } from '../bench/harness';
-import { JobQueue } from '../src/common/job-queue';
-import { EVENT_IMPORT_PURGE, EVENT_IMPORT_RUN } from '../src/events/event-import.job';
-import { JOB_CATALOGUE, type JobEntry } from '../src/jobs/job-catalogue';
-import { FakeHubSpot } from './hubspot-fake/fake-hubspot';
-import { startTestApp, type TestApp } from './helpers/app';
-import { createTestDatabase } from './helpers/database';
-import { IMAP_PASSWORD, IMAP_USER } from './helpers/imap';
+import { freePort } from '../../bench/harness';
+import { JobQueue } from '../../src/common/job-queue';
+import { EVENT_IMPORT_PURGE, EVENT_IMPORT_RUN } from '../../src/events/event-import.job';
+import { JOB_CATALOGUE, type JobEntry } from '../../src/jobs/job-catalogue';
+import { FakeHubSpot } from '../hubspot-fake/fake-hubspot';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { createTestDatabase } from '../helpers/database';
+import { IMAP_PASSWORD, IMAP_USER } from '../helpers/imap';
 
 const catalogue = JOB_CATALOGUE as readonly JobEntry[];
 const as = (token: string) => ({ Authorization: `Bearer ${token}` });

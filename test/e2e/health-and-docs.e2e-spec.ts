@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from './helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 
 describe('operations: health and API documentation', () => {
   let t: TestApp;

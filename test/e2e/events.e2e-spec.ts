@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
-import { startTestApp, type TestApp } from './helpers/app';
-import { importAttendees } from './helpers/events';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { importAttendees } from '../helpers/events';
 
 type User = { id: string; email: string; token: string };
 const as = (token: string) => ({ Authorization: `Bearer ${token}` });

@@ -1,5 +1,5 @@
-import { engine, loadCorpus, metrics, screenCorpus, shippedRules } from '../bench/screening-corpus';
-import { createTestDatabase } from './helpers/database';
+import { engine, loadCorpus, metrics, screenCorpus, shippedRules } from '../../bench/screening-corpus';
+import { createTestDatabase } from '../helpers/database';
 
 describe('[SPAM-WORDS][NO-AUTO-DECISION] the shipped rules on the labelled corpus', () => {
   it('hold at most 1% of real inquiries (a lost inquiry is lost business) and at least 90% of the spam', async () => {

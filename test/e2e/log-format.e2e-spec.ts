@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { startTestApp, type TestApp } from './helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 
 /** Every log line the app writes, as text. */
 class Capture extends Writable {

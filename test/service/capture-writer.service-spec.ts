@@ -2,14 +2,14 @@
  * Leads' one writer of arrivals (LeadsService.captureMany and its micro-batched captureSoon),
  * run as a service on this file's own database, without HTTP.
  */
-import { runAsSystem } from '../src/access/access-context';
-import type { Actor } from '../src/domain/actor';
-import { LeadsService, type NewCapture } from '../src/leads/leads.service';
-import { PolicyService } from '../src/policy/policy.service';
-import { startTestApp, type TestApp } from './helpers/app';
+import { runAsSystem } from '../../src/access/access-context';
+import type { Actor } from '../../src/domain/actor';
+import { LeadsService, type NewCapture } from '../../src/leads/leads.service';
+import { PolicyService } from '../../src/policy/policy.service';
+import { startServices, type ServiceContext } from './harness';
 
 const actor: Actor = { type: 'anonymous', id: null, roles: [], requestId: null, ip: '192.0.2.1' };
-let t: TestApp;
+let t: ServiceContext;
 let leads: LeadsService;
 let counter = 0;
 
@@ -36,7 +36,7 @@ async function captureBatch(inputs: NewCapture[]) {
 const rows = (sql: string, params: unknown[] = []) => t.owner.query(sql, params);
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startServices();
   leads = t.app.get(LeadsService);
 });
 afterAll(() => t.close());

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { PolicyService } from '../src/policy/policy.service';
-import { startTestApp, type TestApp } from './helpers/app';
-import { TestSmtpServer } from './helpers/smtp';
+import { PolicyService } from '../../src/policy/policy.service';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { TestSmtpServer } from '../helpers/smtp';
 
 const ORIGIN = 'https://www.example.com';
 

@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from './helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 
 describe('errors are problem documents, bad input is a 4xx', () => {
   let t: TestApp;

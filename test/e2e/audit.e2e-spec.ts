@@ -1,6 +1,6 @@
-import { AuditService, MASKED } from '../src/audit/audit.service';
-import { SYSTEM_ACTOR } from '../src/domain/actor';
-import { startTestApp, type TestApp } from './helpers/app';
+import { AuditService, MASKED } from '../../src/audit/audit.service';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
+import { startTestApp, type TestApp } from '../helpers/app';
 
 describe('[SEC-ACCESS] the audit log', () => {
   let t: TestApp;

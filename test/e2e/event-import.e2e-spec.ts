@@ -7,19 +7,18 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
-import { runAsSystem } from '../src/access/access-context';
-import { SYSTEM_ACTOR } from '../src/domain/actor';
-import { JOB_SCHEMA } from '../src/common/job-queue';
-import { EVENT_IMPORT_RUN } from '../src/events/event-import.job';
-import { EventImportsRepository } from '../src/events/event-imports.repository';
-import { MAX_IMPORT_FILE_BYTES } from '../src/events/event-imports.service';
-import { LeadsService } from '../src/leads/leads.service';
-import { startTestApp, type TestApp } from './helpers/app';
-import { createTestDatabase } from './helpers/database';
+import { runAsSystem } from '../../src/access/access-context';
+import { JOB_SCHEMA } from '../../src/common/job-queue';
+import { EVENT_IMPORT_RUN } from '../../src/events/event-import.job';
+import { EventImportsRepository } from '../../src/events/event-imports.repository';
+import { MAX_IMPORT_FILE_BYTES } from '../../src/events/event-imports.service';
+import type { PersonSeed } from '../factory';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { createTestDatabase } from '../helpers/database';
 
 type User = { id: string; email: string; token: string };
 const as = (token: string) => ({ Authorization: `Bearer ${token}` });
-const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'events', name));
+const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'events', name));
 const crlf = (...lines: string[]) => `${lines.join('\r\n')}\r\n`;
 
 describe('attendee list import (/api/events/{id}/imports)', () => {
@@ -122,12 +121,7 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     outbox: await count(`SELECT 1 FROM hubspot_outbox`),
   });
 
-  async function seedWebForm(person: { firstName?: string; lastName?: string; email?: string | null; phone?: string | null; companyName?: string | null }) {
-    const fields = { firstName: person.firstName ?? null, lastName: person.lastName ?? null, email: person.email ?? null, phone: person.phone ?? null, companyName: person.companyName ?? null };
-    return runAsSystem('test seed', () =>
-      t.app.get(LeadsService).capture(SYSTEM_ACTOR, { source: 'web_form', receivedAt: new Date('2025-01-15T10:00:00Z'), payload: fields, person: fields, request: 'Hello', inquiryType: 'other', consents: [] }),
-    );
-  }
+  const seedWebForm = (person: PersonSeed) => t.make.person({ email: null, receivedAt: '2025-01-15T10:00:00Z', request: 'Hello', ...person });
 
   describe('an Eventbrite export', () => {
     let eventId: string;

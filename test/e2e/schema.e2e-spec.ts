@@ -1,6 +1,6 @@
-import { createDataSource } from '../src/database/data-source';
-import { migrate } from '../src/database/migrate';
-import { createTestDatabase } from './helpers/database';
+import { createDataSource } from '../../src/database/data-source';
+import { migrate } from '../../src/database/migrate';
+import { createTestDatabase } from '../helpers/database';
 
 describe('migrations', () => {
   it('applied to an empty database, leave nothing for the entities to change (no pending schema diff)', async () => {

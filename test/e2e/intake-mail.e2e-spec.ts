@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
-import { freePort } from '../bench/harness';
-import { runAsSystem } from '../src/access/access-context';
-import { MailInboxPoller } from '../src/intake/mail/mail-inbox.poller';
-import { MailIntakeService } from '../src/intake/mail/mail-intake.service';
-import { MAIL_POLL } from '../src/jobs/jobs.service';
-import { LeadsService } from '../src/leads/leads.service';
-import { startTestApp, type TestApp } from './helpers/app';
-import { IMAP_PASSWORD, IMAP_USER, TestImapServer } from './helpers/imap';
+import { freePort } from '../../bench/harness';
+import { runAsSystem } from '../../src/access/access-context';
+import { MailInboxPoller } from '../../src/intake/mail/mail-inbox.poller';
+import { MailIntakeService } from '../../src/intake/mail/mail-intake.service';
+import { MAIL_POLL } from '../../src/jobs/jobs.service';
+import { LeadsService } from '../../src/leads/leads.service';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { IMAP_PASSWORD, IMAP_USER, TestImapServer } from '../helpers/imap';
 
-const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'mail', name));
+const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'mail', name));
 const FIXTURES = {
   alternative: fixture('01-multipart-alternative.eml'),
   latin1: fixture('02-quoted-printable-latin1.eml'),

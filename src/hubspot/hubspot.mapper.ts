@@ -1,4 +1,5 @@
-import type { ConsentPurpose, IntakeSource, LegalBasis } from '../domain/purposes';
+import type { ConsentPurpose, LegalBasis } from '../domain/purposes';
+import type { PersonForSync } from '../leads/person-sync.repository';
 import { CONSENT_PURPOSES } from '../domain/purposes';
 import type { LifecycleStatus } from '../domain/lifecycle';
 
@@ -43,24 +44,14 @@ export const CUSTOM_PROPERTIES: CustomProperty[] = [
   ...CONSENT_PURPOSES.flatMap(consentProperty),
 ];
 
-/** Everything the mapping needs to know about one person. */
-export interface SyncSubject {
+/** Everything the mapping needs to know about one person: leads' row for the sync, with an address and its lists filled in. */
+export type SyncSubject = Omit<PersonForSync, 'id' | 'email' | 'legalBases' | 'consents'> & {
   email: string;
-  firstName: string | null;
-  lastName: string | null;
-  position: string | null;
-  phone: string | null;
-  companyName: string | null;
-  location: string | null;
-  status: LifecycleStatus;
-  restricted: boolean;
-  firstSource: IntakeSource | null;
-  policyVersion: string | null;
   /** Every legal basis any of the person's captures is processed on. */
   legalBases: LegalBasis[];
   /** The latest consent event per purpose. */
   consents: { purpose: ConsentPurpose; action: 'granted' | 'withdrawn'; at: Date }[];
-}
+};
 
 /** HubSpot's lifecycle stages only move forward through the API; ours map onto them in order. */
 const LIFECYCLE: Record<LifecycleStatus, string> = {

@@ -66,6 +66,8 @@ export interface CaptureRows {
   retentionYears: { version: string[]; source: string[]; years: number[] };
   /** Anchors whose clocks only move forward: a later anchor moves the person's older captures of that kind. */
   forwardAnchors: string[];
+  /** Stored captures to move forward: each person's captures on this clock with an earlier anchor take this one. */
+  clockMoves: { personId: string[]; anchor: string[]; anchorAt: string[] };
 }
 
 // The rules of the HubSpot outbox, once, for every statement that changes a person (SQL over `p`,
@@ -147,7 +149,7 @@ export class LeadsRepository {
       SELECT p.*, p.id IN (SELECT id FROM by_phone) AS phone_top,
              (SELECT jsonb_object_agg(a.retention_anchor, a.at) FROM (SELECT c.retention_anchor, max(c.retention_anchor_at) AS at FROM capture c
                 WHERE c.person_id = p.id AND c.retention_anchor <> 'collection' GROUP BY c.retention_anchor) a) AS latest_anchors
-        FROM person p WHERE p.id IN (SELECT id FROM by_email UNION SELECT id FROM by_phone) OR p.id = ANY(${i}::uuid[])`;
+        FROM person p WHERE p.id IN (SELECT id FROM by_email UNION SELECT id FROM by_phone UNION SELECT unnest(${i}::uuid[]))`;
     let rows: Record<string, unknown>[];
     if (!session) rows = await this.dataSource.query(find('$1', '$2', '$3'), [emails, phones, ids]);
     else {
@@ -201,7 +203,10 @@ export class LeadsRepository {
                                  legal_bases, consents_given, policy_version, retention_anchor, retention_anchor_at, retention_due_at, actor_type, actor_id)
         SELECT capture_id, person_id, source, source_ref, form_id, received_at, content_type, raw_body, payload, mapped, request, inquiry_type,
                legal_bases, ARRAY(SELECT jsonb_array_elements_text(consents_given)), policy_version, retention_anchor, anchor_at, due_at, actor_type, actor_id FROM e),
-      mv AS (${moveClocksSql(`SELECT person_id, retention_anchor AS anchor, anchor_at FROM e WHERE retention_anchor = ANY(${$(w.forwardAnchors)}::text[])`, this.yearsTable($, w.retentionYears))}),
+      mv AS (${moveClocksSql(
+        `SELECT * FROM unnest(${$(w.clockMoves.personId)}::uuid[], ${$(w.clockMoves.anchor)}::text[], ${$(w.clockMoves.anchorAt)}::timestamptz[]) AS m(person_id, anchor, anchor_at)`,
+        this.yearsTable($, w.retentionYears),
+      )}),
       ce AS (INSERT INTO consent_event (person_id, purpose, action, source, capture_id, policy_version, wording, actor_type, actor_id)
         SELECT e.person_id, g.purpose, 'granted', e.source, e.capture_id, e.policy_version, g.wording, e.actor_type, e.actor_id
           FROM unnest(${$(w.consents.captureId)}::uuid[], ${$(w.consents.purpose)}::text[], ${$(w.consents.wording)}::text[]) WITH ORDINALITY AS g(capture_id, purpose, wording, n)

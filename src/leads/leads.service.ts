@@ -64,6 +64,7 @@ const emptyRows = (clocks: Pick<CaptureRows, 'retentionYears' | 'forwardAnchors'
     auditAction: [], auditChanges: [], requestId: [], ip: [], submissionStatus: [], submissionVerdict: [],
   },
   consents: { captureId: [], purpose: [], wording: [] },
+  clockMoves: { personId: [], anchor: [], anchorAt: [] },
   ...clocks,
 });
 
@@ -178,7 +179,11 @@ export class LeadsService {
     const policy = this.policy.current();
     const rows = emptyRows(this.clocks);
     const results: CaptureResult[] = [];
+    const made = new Map<string, CaptureRows['newPersons'][number]>();
     const touched = new Map<string, { fields: PersonFields; ownerId: string | null }>();
+    // Forward-only clocks: the latest anchor each person had before this batch, and this batch's captures per clock.
+    const stored = new Map(people.all().map((p) => [p.id, p.latestAnchors]));
+    const batchClocks = new Map<string, number[]>();
     for (const { actor, input } of items) {
       let existing: FoundPerson | null;
       if (input.personId) {
@@ -187,31 +192,47 @@ export class LeadsService {
       } else existing = people.match(input.person);
 
       let person: FoundPerson;
-      let fill: PersonFields = {};
+      const fill: PersonFields = {};
       if (!existing) {
         person = { ...input.person, id: uuid7(), status: 'new', ownerId: input.ownerId ?? null, restrictedAt: null, createdAt: input.receivedAt, updatedAt: input.receivedAt, phoneTop: true, latestAnchors: {} } as unknown as FoundPerson;
-        rows.newPersons.push({ id: person.id, fields: input.person, ownerId: person.ownerId });
+        made.set(person.id, { id: person.id, fields: input.person, ownerId: person.ownerId });
       } else {
         for (const field of PERSON_FIELDS) if (input.person[field] && !existing[field]) fill[field] = input.person[field];
         const ownerId = input.ownerId && !existing.ownerId ? input.ownerId : null;
         person = { ...existing, ...fill, ...(ownerId ? { ownerId } : {}) };
-        if (!rows.newPersons.some((p) => p.id === person.id)) {
+        const inserted = made.get(person.id);
+        if (inserted) {
+          // Made earlier in this batch: the insert takes the filled blanks.
+          inserted.fields = { ...inserted.fields, ...fill };
+          inserted.ownerId ??= ownerId;
+        } else {
           const t = touched.get(person.id) ?? { fields: {}, ownerId: null };
           touched.set(person.id, { fields: { ...t.fields, ...fill }, ownerId: t.ownerId ?? ownerId });
-        } else {
-          // Made earlier in this batch: the insert takes the filled blanks.
-          const made = rows.newPersons.find((p) => p.id === person.id)!;
-          made.fields = { ...made.fields, ...fill };
-          made.ownerId = made.ownerId ?? ownerId;
         }
       }
 
       const retention = this.policy.retentionFor(input.source, policy.id);
       let anchorAt = retention.anchor === 'collection' ? input.receivedAt : (input.retentionAnchorAt ?? input.receivedAt);
-      // A forward-only clock runs from the latest anchor: an older event never shortens it (7.5).
-      const latest = person.latestAnchors[retention.anchor];
-      if (FORWARD_ONLY_ANCHORS.includes(retention.anchor) && latest && latest > anchorAt) anchorAt = latest;
-      if (FORWARD_ONLY_ANCHORS.includes(retention.anchor)) person.latestAnchors = { ...person.latestAnchors, [retention.anchor]: anchorAt };
+      if (FORWARD_ONLY_ANCHORS.includes(retention.anchor)) {
+        // A forward-only clock runs from the latest anchor: an older event never shortens it, a later
+        // one moves the person's earlier captures on that clock (7.5): stored ones in the statement,
+        // this batch's here.
+        const latest = person.latestAnchors[retention.anchor];
+        if (latest && latest > anchorAt) anchorAt = latest;
+        const before = stored.get(person.id)?.[retention.anchor];
+        if (before && before < anchorAt) {
+          rows.clockMoves.personId.push(person.id);
+          rows.clockMoves.anchor.push(retention.anchor);
+          rows.clockMoves.anchorAt.push(anchorAt.toISOString());
+        }
+        const key = `${person.id} ${retention.anchor}`;
+        for (const i of batchClocks.get(key) ?? []) {
+          rows.captures.anchorAt[i] = anchorAt.toISOString();
+          rows.captures.dueAt[i] = this.policy.retentionDue(rows.captures.source[i] as IntakeSource, anchorAt, rows.captures.policyVersion[i]).toISOString();
+        }
+        batchClocks.set(key, [...(batchClocks.get(key) ?? []), rows.captures.id.length]);
+        person.latestAnchors = { ...person.latestAnchors, [retention.anchor]: anchorAt };
+      }
       people.put(person);
 
       const consents = [...new Set(input.consents)];
@@ -263,6 +284,7 @@ export class LeadsService {
       }
       results.push({ captureId, person, personCreated: !existing });
     }
+    rows.newPersons = [...made.values()];
     rows.knownPersons = [...touched].map(([id, t]) => ({ id, ...t }));
     await this.leads.writeCaptures(session, rows);
     return results;

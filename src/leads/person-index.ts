@@ -27,6 +27,10 @@ export class PersonIndex<P extends IdentityRow> {
     }
   }
 
+  all(): P[] {
+    return [...this.ids.values()];
+  }
+
   byId(id: string): P | null {
     return this.ids.get(id) ?? null;
   }

@@ -89,6 +89,14 @@ describe('leads’ one writer of arrivals', () => {
       `SELECT c.retention_anchor_at::date::text AS anchor, c.retention_due_at::date::text AS due FROM capture c JOIN person p ON p.id = c.person_id WHERE p.email = 'attendee@batch.test'`,
     );
     expect(clocks).toEqual(Array(3).fill({ anchor: '2026-05-01', due: '2032-05-01' }));
+
+    // Within one batch too: the later registration moves the earlier one written beside it.
+    const sameBatch = (day: string) => ({ ...event(day), person: { email: 'twice@batch.test' } });
+    await captureBatch([sameBatch('2025-02-01'), sameBatch('2025-08-01'), sameBatch('2025-03-01')]);
+    const twice = await rows(
+      `SELECT c.retention_anchor_at::date::text AS anchor, c.retention_due_at::date::text AS due FROM capture c JOIN person p ON p.id = c.person_id WHERE p.email = 'twice@batch.test'`,
+    );
+    expect(twice).toEqual(Array(3).fill({ anchor: '2025-08-01', due: '2031-08-01' }));
   });
 
   it('micro-batches concurrent arrivals: one person per identity however many arrive at once, and a bad arrival fails alone', async () => {

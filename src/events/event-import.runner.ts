@@ -205,23 +205,22 @@ export class EventImportRunner implements BeforeApplicationShutdown {
     }
   }
 
-  /** Stage two: the captures through leads' writer, then the batch's registrations and rejected lines, in the batch's transaction. */
+  /** Stage two: the captures through leads' writer, with the batch's registrations and rejected lines in the same statement. */
   async writeBatch(imp: EventImport, batch: PreparedBatch): Promise<void> {
     const leadsSession = { client: batch.session.client, ownTransaction: false, release: () => undefined };
-    const results = await this.leads.captureMany(leadsSession, batch.captures.map(({ capture }) => capture), batch.found);
-    await this.repository.writeRegistrations(batch.session, {
+    const lines = batch.captures.map(({ attendee }) => attendee);
+    const registrations = this.repository.registrationsWritten({
       importId: imp.id,
       eventId: imp.eventId,
       registrations: {
-        captureIds: results.map((r) => r.captureId),
-        personIds: results.map((r) => r.person.id),
-        lines: batch.captures.map(({ attendee }) => attendee.line),
-        ticketTypes: batch.captures.map(({ attendee }) => attendee.ticketType),
-        orderRefs: batch.captures.map(({ attendee }) => attendee.orderRef),
-        attendeeRefs: batch.captures.map(({ attendee }) => attendee.attendeeRef),
+        lines: lines.map((a) => a.line),
+        ticketTypes: lines.map((a) => a.ticketType),
+        orderRefs: lines.map((a) => a.orderRef),
+        attendeeRefs: lines.map((a) => a.attendeeRef),
       },
       rejections: batch.rejections,
     });
+    await this.leads.captureMany(leadsSession, batch.captures.map(({ capture }) => capture), batch.found, registrations);
   }
 
   /**

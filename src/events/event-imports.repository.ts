@@ -4,6 +4,7 @@ import type { PoolClient } from 'pg';
 import { Readable } from 'node:stream';
 import { DataSource, type EntityManager } from 'typeorm';
 import { jsonArrayBytes } from '../common/json-bytes';
+import type { AlsoWritten } from '../database/also-written';
 import type { PersonFields } from '../domain/person-fields';
 import type { EventImport, ImportColumn, ImportCounts, ImportStatus } from './entities/event-import.entity';
 import { camelRow } from './events.repository';
@@ -44,13 +45,11 @@ export interface NewImport {
   jobId: string | null;
 }
 
-/** A batch's registrations (index i of every array is registration i) and its rejected lines. */
+/** A batch's registrations (index i of every array is the registration of the batch's capture i) and its rejected lines. */
 export interface RegistrationsWrite {
   importId: string;
   eventId: string;
   registrations: {
-    captureIds: string[];
-    personIds: string[];
     lines: number[];
     ticketTypes: (string | null)[];
     orderRefs: (string | null)[];
@@ -334,24 +333,26 @@ export class EventImportsRepository {
   }
 
   /**
-   * A batch's own rows, in its transaction after leads wrote its captures: the registrations
-   * (each naming its capture) and the rejected lines, in one statement.
+   * A batch's own rows, written in leads' statement for its captures (one round trip): each
+   * registration names the capture made for its line (`e`, in the order the lines were handed
+   * over), and the rejected lines.
    */
-  async writeRegistrations(session: BatchSession, w: RegistrationsWrite): Promise<void> {
-    const params: unknown[] = [];
-    const $ = (v: unknown) => `$${params.push(v)}`;
+  registrationsWritten(w: RegistrationsWrite): AlsoWritten {
     const g = w.registrations;
-    const text = `WITH
-      r AS (INSERT INTO event_registration (event_id, person_id, capture_id, import_id, line, ticket_type, order_ref, attendee_ref)
-        SELECT ${$(w.eventId)}::uuid, u.* FROM unnest(${$(g.personIds)}::uuid[], ${$(g.captureIds)}::uuid[], ${$(g.personIds.map(() => w.importId))}::uuid[], ${$(g.lines)}::int[],
-                                                  ${$(g.ticketTypes)}::text[], ${$(g.orderRefs)}::text[], ${$(g.attendeeRefs)}::text[]) AS u),
-      rj AS (INSERT INTO event_import_rejection (import_id, line, reason, message, values)
-        SELECT ${$(w.importId)}::uuid, u.line, u.reason, u.message, nullif(u.vals, 'null'::jsonb)
-          FROM ROWS FROM (unnest(${$(w.rejections.map((x) => x.line))}::int[]), unnest(${$(w.rejections.map((x) => x.reason))}::text[]), unnest(${$(w.rejections.map((x) => x.message))}::text[]),
-                          jsonb_array_elements(convert_from(${$(jsonArrayBytes(w.rejections.map((x) => JSON.stringify(x.values))))}::bytea, 'UTF8')::jsonb)) AS u(line, reason, message, vals)
-        ON CONFLICT DO NOTHING)
-      SELECT 1`;
-    await session.client.query({ name: 'event_import_registrations', text, values: params });
+    return {
+      name: 'event_registrations',
+      ctes: ($) => [
+        `r AS (INSERT INTO event_registration (event_id, person_id, capture_id, import_id, line, ticket_type, order_ref, attendee_ref)
+          SELECT ${$(w.eventId)}::uuid, e.person_id, e.capture_id, ${$(w.importId)}::uuid, l.line, l.ticket_type, l.order_ref, l.attendee_ref
+            FROM e JOIN ROWS FROM (unnest(${$(`{${g.lines.join(',')}}`)}::int[]), unnest(${$(g.ticketTypes)}::text[]), unnest(${$(g.orderRefs)}::text[]), unnest(${$(g.attendeeRefs)}::text[]))
+                 WITH ORDINALITY AS l(line, ticket_type, order_ref, attendee_ref, n) USING (n))`,
+        `rj AS (INSERT INTO event_import_rejection (import_id, line, reason, message, values)
+          SELECT ${$(w.importId)}::uuid, u.line, u.reason, u.message, nullif(u.vals, 'null'::jsonb)
+            FROM ROWS FROM (unnest(${$(w.rejections.map((x) => x.line))}::int[]), unnest(${$(w.rejections.map((x) => x.reason))}::text[]), unnest(${$(w.rejections.map((x) => x.message))}::text[]),
+                            jsonb_array_elements(convert_from(${$(jsonArrayBytes(w.rejections.map((x) => JSON.stringify(x.values))))}::bytea, 'UTF8')::jsonb)) AS u(line, reason, message, vals)
+          ON CONFLICT DO NOTHING)`,
+      ],
+    };
   }
 
   /** The checkpoint, in the batch's transaction; only the current runner can write it (false: another run took over, roll back). */

@@ -9,6 +9,7 @@ import { Company } from './entities/company.entity';
 import { ConsentEvent } from './entities/consent-event.entity';
 import { Person } from './entities/person.entity';
 import { jsonArrayBytes } from '../common/json-bytes';
+import type { AlsoWritten } from '../database/also-written';
 import type { OutboxKind } from '../domain/hubspot-sync';
 import type { LifecycleStatus } from '../domain/lifecycle';
 import { PERSON_FIELDS, type PersonFields } from '../domain/person-fields';
@@ -16,11 +17,18 @@ import { PERSON_FIELDS, type PersonFields } from '../domain/person-fields';
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const PERSON_COLUMNS = PERSON_FIELDS.map(snake);
-const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const camelNames = new Map<string, string>();
+const camel = (s: string) => {
+  let name = camelNames.get(s);
+  if (!name) camelNames.set(s, (name = s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())));
+  return name;
+};
 
 /** A raw `person` row as the entity (the naming strategy is plain snake_case). */
 function toPerson(row: Record<string, unknown>): Person {
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [camel(k), v])) as unknown as Person;
+  const person: Record<string, unknown> = {};
+  for (const key in row) person[camel(key)] = row[key];
+  return person as unknown as Person;
 }
 
 
@@ -175,53 +183,81 @@ export class LeadsRepository {
    * end, so captures may name persons it inserts. Named: its shape never changes, so each
    * connection plans it once.
    */
-  async writeCaptures(session: LeadsSession, w: CaptureRows): Promise<void> {
+  async writeCaptures(session: LeadsSession, w: CaptureRows, also?: AlsoWritten): Promise<void> {
     const params: unknown[] = [];
     const $ = (v: unknown) => `$${params.push(v)}`;
     const elements = (texts: string[]) => `jsonb_array_elements(convert_from(${$(jsonArrayBytes(texts))}::bytea, 'UTF8')::jsonb)`;
+    // Ids and ISO times need no quoting: their array literal is a join, not an escape per element.
+    const plain = (values: (string | null)[], type: string) => `unnest(${$(`{${values.map((v) => v ?? 'NULL').join(',')}}`)}::${type}[])`;
     const c = w.captures;
     const persons = (rows: CaptureRows['newPersons'], alias: string) =>
       `unnest(${$(rows.map((p) => p.id))}::uuid[], ${PERSON_FIELDS.map((f) => `${$(rows.map((p) => p.fields[f] ?? null))}::text[]`).join(', ')}, ${$(rows.map((p) => p.ownerId))}::uuid[])
          AS ${alias}(id, ${PERSON_COLUMNS.join(', ')}, owner_id)`;
-    const text = `WITH
-      e AS MATERIALIZED (SELECT * FROM ROWS FROM (
-        unnest(${$(c.id)}::uuid[]), unnest(${$(c.personId)}::uuid[]), unnest(${$(c.source)}::text[]), unnest(${$(c.sourceRef)}::text[]), unnest(${$(c.formId)}::uuid[]),
-        unnest(${$(c.receivedAt)}::timestamptz[]), unnest(${$(c.contentType)}::text[]), unnest(${$(c.rawBody)}::text[]), ${elements(c.payload)}, ${elements(c.mapped)},
-        unnest(${$(c.request)}::text[]), unnest(${$(c.inquiryType)}::text[]), ${elements(c.legalBases)}, ${elements(c.consentsGiven)}, unnest(${$(c.policyVersion)}::text[]),
-        unnest(${$(c.retentionAnchor)}::text[]), unnest(${$(c.anchorAt)}::timestamptz[]), unnest(${$(c.dueAt)}::timestamptz[]), unnest(${$(c.actorType)}::text[]), unnest(${$(c.actorId)}::uuid[]),
-        unnest(${$(c.activityType)}::text[]), unnest(${$(c.activityAt)}::timestamptz[]), unnest(${$(c.activityBody)}::text[]), ${elements(c.activityDetails)},
-        unnest(${$(c.auditAction)}::text[]), ${elements(c.auditChanges)}, unnest(${$(c.requestId)}::text[]), unnest(${$(c.ip)}::inet[]),
-        unnest(${$(c.submissionStatus)}::text[]), ${elements(c.submissionVerdict)}
-      ) AS u(capture_id, person_id, source, source_ref, form_id, received_at, content_type, raw_body, payload, mapped, request, inquiry_type, legal_bases, consents_given, policy_version,
-             retention_anchor, anchor_at, due_at, actor_type, actor_id, activity_type, activity_at, activity_body, activity_details, audit_action, audit_changes, request_id, ip,
-             submission_status, submission_verdict)),
-      np AS (INSERT INTO person (id, ${PERSON_COLUMNS.join(', ')}, owner_id) SELECT * FROM ${persons(w.newPersons, 'n')}),
-      up AS (UPDATE person p SET ${PERSON_COLUMNS.map((col) => `${col} = coalesce(p.${col}, k.${col})`).join(', ')}, owner_id = coalesce(p.owner_id, k.owner_id),
+    // What every capture of the batch shares (an attendee list's legal bases, no consents) goes once, not per row.
+    const sharedBases = c.legalBases.every((b) => b === c.legalBases[0]);
+    const noConsents = c.consentsGiven.every((g) => g === '[]');
+    const submissions = c.submissionStatus.some((st) => st !== null);
+    const columns: [string, string][] = [
+      ['capture_id', plain(c.id, 'uuid')], ['person_id', plain(c.personId, 'uuid')], ['source', `unnest(${$(c.source)}::text[])`], ['source_ref', `unnest(${$(c.sourceRef)}::text[])`],
+      ['form_id', plain(c.formId, 'uuid')], ['received_at', plain(c.receivedAt, 'timestamptz')], ['content_type', `unnest(${$(c.contentType)}::text[])`],
+      ['raw_body', `unnest(${$(c.rawBody)}::text[])`], ['payload', elements(c.payload)], ['mapped', elements(c.mapped)], ['request', `unnest(${$(c.request)}::text[])`],
+      ['inquiry_type', `unnest(${$(c.inquiryType)}::text[])`], ['policy_version', `unnest(${$(c.policyVersion)}::text[])`], ['retention_anchor', `unnest(${$(c.retentionAnchor)}::text[])`],
+      ['anchor_at', plain(c.anchorAt, 'timestamptz')], ['due_at', plain(c.dueAt, 'timestamptz')], ['actor_type', `unnest(${$(c.actorType)}::text[])`], ['actor_id', plain(c.actorId, 'uuid')],
+      ['activity_type', `unnest(${$(c.activityType)}::text[])`], ['activity_at', plain(c.activityAt, 'timestamptz')], ['activity_body', `unnest(${$(c.activityBody)}::text[])`],
+      ['activity_details', elements(c.activityDetails)], ['audit_action', `unnest(${$(c.auditAction)}::text[])`], ['audit_changes', elements(c.auditChanges)],
+      ['request_id', `unnest(${$(c.requestId)}::text[])`], ['ip', `unnest(${$(c.ip)}::inet[])`],
+      ...(sharedBases ? [] : [['legal_bases', elements(c.legalBases)] as [string, string]]),
+      ...(noConsents ? [] : [['consents_given', elements(c.consentsGiven)] as [string, string]]),
+      ...(submissions ? [['submission_status', `unnest(${$(c.submissionStatus)}::text[])`], ['submission_verdict', elements(c.submissionVerdict)]] as [string, string][] : []),
+    ];
+    const legalBases = sharedBases ? `${$(c.legalBases[0] ?? '{}')}::jsonb` : 'legal_bases';
+    const consentsGiven = noConsents ? `'{}'::text[]` : 'ARRAY(SELECT jsonb_array_elements_text(consents_given))';
+    const parts: Record<string, () => string> = {
+      np: () => `np AS (INSERT INTO person (id, ${PERSON_COLUMNS.join(', ')}, owner_id) SELECT * FROM ${persons(w.newPersons, 'n')})`,
+      up: () => `up AS (UPDATE person p SET ${PERSON_COLUMNS.map((col) => `${col} = coalesce(p.${col}, k.${col})`).join(', ')}, owner_id = coalesce(p.owner_id, k.owner_id),
                 sync_state = ${syncStateAfterChange('p')}, updated_at = now()
-        FROM ${persons(w.knownPersons, 'k')} WHERE p.id = k.id),
-      c AS (INSERT INTO capture (id, person_id, source, source_ref, form_id, received_at, content_type, raw_body, payload, mapped, request, inquiry_type,
+        FROM ${persons(w.knownPersons, 'k')} WHERE p.id = k.id)`,
+      c: () => `c AS (INSERT INTO capture (id, person_id, source, source_ref, form_id, received_at, content_type, raw_body, payload, mapped, request, inquiry_type,
                                  legal_bases, consents_given, policy_version, retention_anchor, retention_anchor_at, retention_due_at, actor_type, actor_id)
         SELECT capture_id, person_id, source, source_ref, form_id, received_at, content_type, raw_body, payload, mapped, request, inquiry_type,
-               legal_bases, ARRAY(SELECT jsonb_array_elements_text(consents_given)), policy_version, retention_anchor, anchor_at, due_at, actor_type, actor_id FROM e),
-      mv AS (${moveClocksSql(
+               ${legalBases}, ${consentsGiven}, policy_version, retention_anchor, anchor_at, due_at, actor_type, actor_id FROM e)`,
+      mv: () => `mv AS (${moveClocksSql(
         `SELECT * FROM unnest(${$(w.clockMoves.personId)}::uuid[], ${$(w.clockMoves.anchor)}::text[], ${$(w.clockMoves.anchorAt)}::timestamptz[]) AS m(person_id, anchor, anchor_at)`,
         this.yearsTable($, w.retentionYears),
-      )}),
-      ce AS (INSERT INTO consent_event (person_id, purpose, action, source, capture_id, policy_version, wording, actor_type, actor_id)
+      )})`,
+      ce: () => `ce AS (INSERT INTO consent_event (person_id, purpose, action, source, capture_id, policy_version, wording, actor_type, actor_id)
         SELECT e.person_id, g.purpose, 'granted', e.source, e.capture_id, e.policy_version, g.wording, e.actor_type, e.actor_id
           FROM unnest(${$(w.consents.captureId)}::uuid[], ${$(w.consents.purpose)}::text[], ${$(w.consents.wording)}::text[]) WITH ORDINALITY AS g(capture_id, purpose, wording, n)
-          JOIN e USING (capture_id) ORDER BY g.n),
-      a AS (INSERT INTO activity (person_id, type, occurred_at, body, details, capture_id, actor_type, actor_id)
-        SELECT person_id, activity_type, activity_at, activity_body, nullif(activity_details, 'null'::jsonb), capture_id, actor_type, actor_id FROM e),
-      au AS (INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id, changes, request_id, ip)
-        SELECT actor_type, actor_id, audit_action, 'person', person_id::text, nullif(audit_changes, 'null'::jsonb), request_id, ip FROM e),
-      o AS (INSERT INTO hubspot_outbox (person_id, kind)
-        SELECT e.person_id, 'upsert' FROM e LEFT JOIN person p ON p.id = e.person_id WHERE p.id IS NULL OR ${owesSync('p')}),
-      -- The capture now holds the content: the arrival keeps only what the rate limits and burst checks count.
+          JOIN e USING (capture_id) ORDER BY g.n)`,
+      a: () => `a AS (INSERT INTO activity (person_id, type, occurred_at, body, details, capture_id, actor_type, actor_id)
+        SELECT person_id, activity_type, activity_at, activity_body, nullif(activity_details, 'null'::jsonb), capture_id, actor_type, actor_id FROM e)`,
+      au: () => `au AS (INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id, changes, request_id, ip)
+        SELECT actor_type, actor_id, audit_action, 'person', person_id::text, nullif(audit_changes, 'null'::jsonb), request_id, ip FROM e)`,
+      o: () => `o AS (INSERT INTO hubspot_outbox (person_id, kind)
+        SELECT e.person_id, 'upsert' FROM e LEFT JOIN person p ON p.id = e.person_id WHERE p.id IS NULL OR ${owesSync('p')})`,
+      s: () => `-- The capture now holds the content: the arrival keeps only what the rate limits and burst checks count.
       s AS (UPDATE intake_submission i SET status = e.submission_status, verdict = e.submission_verdict, fields = '{}', raw_body = NULL
-        FROM e WHERE i.id = e.capture_id AND e.submission_status IS NOT NULL)
+        FROM e WHERE i.id = e.capture_id AND e.submission_status IS NOT NULL)`,
+    };
+    // Only the parts this batch needs: each shape is its own named statement, planned once per connection.
+    const ctes: [string, boolean][] = [
+      ['np', w.newPersons.length > 0],
+      ['up', w.knownPersons.length > 0],
+      ['c', true],
+      ['mv', w.clockMoves.personId.length > 0],
+      ['ce', w.consents.captureId.length > 0],
+      ['a', true],
+      ['au', true],
+      ['o', true],
+      ['s', submissions],
+    ];
+    const wanted = ctes.filter(([, on]) => on).map(([name]) => name);
+    const text = `WITH
+      e AS MATERIALIZED (SELECT * FROM ROWS FROM (${columns.map(([, from]) => from).join(', ')}) WITH ORDINALITY AS u(${columns.map(([name]) => name).join(', ')}, n)),
+${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n      ')}
       SELECT 1`;
-    await session.client.query({ name: 'leads_write_captures', text, values: params });
+    const shape = [...wanted, sharedBases && 'bases', noConsents && 'noconsents', also?.name].filter(Boolean).join('_');
+    await session.client.query({ name: `leads_write_captures_${shape}`, text, values: params });
   }
 
   /**

@@ -14,6 +14,7 @@ import { uuid7 } from '../common/uuid7';
 import { runAsSystem } from '../access/access-context';
 import { POLICY_VERSIONS } from '../policy/versions';
 import { INTAKE_SOURCES } from '../domain/purposes';
+import type { AlsoWritten } from '../database/also-written';
 import { LeadsRepository, type CaptureRows, type FoundPerson, type LeadsSession } from './leads.repository';
 import { PERSON_FIELDS, type PersonFields } from '../domain/person-fields';
 import { PersonIndex } from './person-index';
@@ -50,6 +51,50 @@ export interface NewCapture {
   payloadJson?: string;
   /** The legal bases, when the channel's clause decides them (an event registration is a contract, 7.3(1)); otherwise `legalBases()`. */
   legalBases?: Partial<Record<ProcessingPurpose, LegalBasis>>;
+}
+
+/**
+ * What a batch works out again and again, once per batch: most of its captures share a source, a
+ * day and their legal bases (an attendee list: every line), so their texts are made once.
+ */
+function batchMemo(policy: PolicyService, version: string) {
+  const retentions = new Map<IntakeSource, ReturnType<PolicyService['retentionFor']>>();
+  const isos = new Map<number, string>();
+  const dues = new Map<string, string>();
+  const jsons = new WeakMap<object, string>();
+  const iso = (at: Date) => {
+    let text = isos.get(at.getTime());
+    if (!text) isos.set(at.getTime(), (text = at.toISOString()));
+    return text;
+  };
+  return {
+    iso,
+    retention(source: IntakeSource) {
+      let r = retentions.get(source);
+      if (!r) retentions.set(source, (r = policy.retentionFor(source, version)));
+      return r;
+    },
+    due(source: IntakeSource, anchorAt: Date) {
+      const key = `${source} ${anchorAt.getTime()}`;
+      let text = dues.get(key);
+      if (!text) dues.set(key, (text = iso(policy.retentionDue(source, anchorAt, version))));
+      return text;
+    },
+    json(value: object) {
+      let text = jsons.get(value);
+      if (!text) jsons.set(value, (text = JSON.stringify(value)));
+      return text;
+    },
+  };
+}
+
+/** A person a capture makes, in one fixed shape (an import makes hundreds per batch). */
+function newPerson(f: PersonFields, ownerId: string | null, at: Date): FoundPerson {
+  return {
+    id: uuid7(), firstName: f.firstName ?? null, lastName: f.lastName ?? null, position: f.position ?? null, email: f.email ?? null, phone: f.phone ?? null,
+    skypeId: f.skypeId ?? null, linkedinUrl: f.linkedinUrl ?? null, location: f.location ?? null, companyName: f.companyName ?? null,
+    status: 'new', ownerId, restrictedAt: null, createdAt: at, updatedAt: at, phoneTop: true, latestAnchors: {},
+  } as Partial<FoundPerson> as FoundPerson;
 }
 
 /** Clocks that only move forward: a later event registration moves every event capture's clock (7.5); an earlier one never shortens it. */
@@ -167,7 +212,7 @@ export class LeadsService {
    * the lookup when the caller already locked and found the batch's persons on this session.
    * The caller commits (or `capture` does).
    */
-  async captureMany(session: LeadsSession, items: { actor: Actor; input: NewCapture }[], found?: FoundPerson[]): Promise<CaptureResult[]> {
+  async captureMany(session: LeadsSession, items: { actor: Actor; input: NewCapture }[], found?: FoundPerson[], also?: AlsoWritten): Promise<CaptureResult[]> {
     const people = new PersonIndex(
       found ??
         (await this.leads.lockAndFind(session, {
@@ -184,6 +229,7 @@ export class LeadsService {
     // Forward-only clocks: the latest anchor each person had before this batch, and this batch's captures per clock.
     const stored = new Map(people.all().map((p) => [p.id, p.latestAnchors]));
     const batchClocks = new Map<string, number[]>();
+    const clock = batchMemo(this.policy, policy.id);
     for (const { actor, input } of items) {
       let existing: FoundPerson | null;
       if (input.personId) {
@@ -194,24 +240,28 @@ export class LeadsService {
       let person: FoundPerson;
       const fill: PersonFields = {};
       if (!existing) {
-        person = { ...input.person, id: uuid7(), status: 'new', ownerId: input.ownerId ?? null, restrictedAt: null, createdAt: input.receivedAt, updatedAt: input.receivedAt, phoneTop: true, latestAnchors: {} } as unknown as FoundPerson;
+        person = newPerson(input.person, input.ownerId ?? null, input.receivedAt);
         made.set(person.id, { id: person.id, fields: input.person, ownerId: person.ownerId });
       } else {
         for (const field of PERSON_FIELDS) if (input.person[field] && !existing[field]) fill[field] = input.person[field];
         const ownerId = input.ownerId && !existing.ownerId ? input.ownerId : null;
-        person = { ...existing, ...fill, ...(ownerId ? { ownerId } : {}) };
+        person = ownerId || Object.keys(fill).length ? { ...existing, ...fill, ...(ownerId ? { ownerId } : {}) } : existing;
         const inserted = made.get(person.id);
         if (inserted) {
           // Made earlier in this batch: the insert takes the filled blanks.
           inserted.fields = { ...inserted.fields, ...fill };
           inserted.ownerId ??= ownerId;
         } else {
-          const t = touched.get(person.id) ?? { fields: {}, ownerId: null };
-          touched.set(person.id, { fields: { ...t.fields, ...fill }, ownerId: t.ownerId ?? ownerId });
+          const t = touched.get(person.id);
+          if (!t) touched.set(person.id, { fields: fill, ownerId });
+          else {
+            Object.assign(t.fields, fill);
+            t.ownerId ??= ownerId;
+          }
         }
       }
 
-      const retention = this.policy.retentionFor(input.source, policy.id);
+      const retention = clock.retention(input.source);
       let anchorAt = retention.anchor === 'collection' ? input.receivedAt : (input.retentionAnchorAt ?? input.receivedAt);
       if (FORWARD_ONLY_ANCHORS.includes(retention.anchor)) {
         // A forward-only clock runs from the latest anchor: an older event never shortens it, a later
@@ -223,15 +273,19 @@ export class LeadsService {
         if (before && before < anchorAt) {
           rows.clockMoves.personId.push(person.id);
           rows.clockMoves.anchor.push(retention.anchor);
-          rows.clockMoves.anchorAt.push(anchorAt.toISOString());
+          rows.clockMoves.anchorAt.push(clock.iso(anchorAt));
         }
         const key = `${person.id} ${retention.anchor}`;
-        for (const i of batchClocks.get(key) ?? []) {
-          rows.captures.anchorAt[i] = anchorAt.toISOString();
-          rows.captures.dueAt[i] = this.policy.retentionDue(rows.captures.source[i] as IntakeSource, anchorAt, rows.captures.policyVersion[i]).toISOString();
+        let earlier = batchClocks.get(key);
+        if (!earlier) batchClocks.set(key, (earlier = []));
+        else if (!latest || latest < anchorAt) {
+          for (const i of earlier) {
+            rows.captures.anchorAt[i] = clock.iso(anchorAt);
+            rows.captures.dueAt[i] = clock.due(rows.captures.source[i] as IntakeSource, anchorAt);
+          }
         }
-        batchClocks.set(key, [...(batchClocks.get(key) ?? []), rows.captures.id.length]);
-        person.latestAnchors = { ...person.latestAnchors, [retention.anchor]: anchorAt };
+        earlier.push(rows.captures.id.length);
+        if (latest?.getTime() !== anchorAt.getTime()) person.latestAnchors = { ...person.latestAnchors, [retention.anchor]: anchorAt };
       }
       people.put(person);
 
@@ -251,23 +305,23 @@ export class LeadsService {
       c.source.push(input.source);
       c.sourceRef.push(input.sourceRef ?? null);
       c.formId.push(input.formId ?? null);
-      c.receivedAt.push(input.receivedAt.toISOString());
+      c.receivedAt.push(clock.iso(input.receivedAt));
       c.contentType.push(input.contentType ?? null);
       c.rawBody.push(input.rawBody ?? null);
       c.payload.push(input.payloadJson ?? JSON.stringify(input.payload ?? {}));
       c.mapped.push(JSON.stringify(input.person));
       c.request.push(input.request ?? null);
       c.inquiryType.push(input.inquiryType ?? null);
-      c.legalBases.push(JSON.stringify(input.legalBases ?? this.legalBases(input.source, input.inquiryType, consents, policy.id)));
-      c.consentsGiven.push(JSON.stringify(consents));
+      c.legalBases.push(input.legalBases ? clock.json(input.legalBases) : JSON.stringify(this.legalBases(input.source, input.inquiryType, consents, policy.id)));
+      c.consentsGiven.push(consents.length ? JSON.stringify(consents) : '[]');
       c.policyVersion.push(policy.id);
       c.retentionAnchor.push(retention.anchor);
-      c.anchorAt.push(anchorAt.toISOString());
-      c.dueAt.push(this.policy.retentionDue(input.source, anchorAt, policy.id).toISOString());
+      c.anchorAt.push(clock.iso(anchorAt));
+      c.dueAt.push(clock.due(input.source, anchorAt));
       c.actorType.push(actor.type);
       c.actorId.push(actor.id);
       c.activityType.push(activity.type);
-      c.activityAt.push((activity.occurredAt ?? input.receivedAt).toISOString());
+      c.activityAt.push(clock.iso(activity.occurredAt ?? input.receivedAt));
       c.activityBody.push(activity.body ?? null);
       c.activityDetails.push(JSON.stringify(activity.details ?? null));
       c.auditAction.push(audit.action);
@@ -275,7 +329,7 @@ export class LeadsService {
       c.requestId.push(audit.requestId);
       c.ip.push(audit.ip);
       c.submissionStatus.push(input.submission?.status ?? null);
-      c.submissionVerdict.push(JSON.stringify(input.submission?.verdict ?? null));
+      c.submissionVerdict.push(input.submission ? JSON.stringify(input.submission.verdict) : 'null');
       // Each box ticked is a grant, with the exact words shown; a box left empty is not a withdrawal.
       for (const purpose of consents) {
         rows.consents.captureId.push(captureId);
@@ -286,7 +340,7 @@ export class LeadsService {
     }
     rows.newPersons = [...made.values()];
     rows.knownPersons = [...touched].map(([id, t]) => ({ id, ...t }));
-    await this.leads.writeCaptures(session, rows);
+    await this.leads.writeCaptures(session, rows, also);
     return results;
   }
 

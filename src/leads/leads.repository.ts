@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ConsentPurpose, LegalBasis } from '../domain/purposes';
@@ -256,8 +257,9 @@ export class LeadsRepository {
       e AS MATERIALIZED (SELECT * FROM ROWS FROM (${columns.map(([, from]) => from).join(', ')}) WITH ORDINALITY AS u(${columns.map(([name]) => name).join(', ')}, n)),
 ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n      ')}
       SELECT 1`;
-    const shape = [...wanted, sharedBases && 'bases', noConsents && 'noconsents', also?.name].filter(Boolean).join('_');
-    await session.client.query({ name: `leads_write_captures_${shape}`, text, values: params });
+    // Named per shape (PostgreSQL keeps 63 characters of a name: the shape goes as a hash).
+    const shape = [...wanted, sharedBases && 'bases', noConsents && 'noconsents', also?.name].filter(Boolean).join(' ');
+    await session.client.query({ name: `leads_capture_${createHash('sha1').update(shape).digest('hex').slice(0, 16)}`, text, values: params });
   }
 
   /**

@@ -139,10 +139,11 @@ export class LeadsRepository {
   }
 
   /**
-   * One round trip: (BEGIN,) an advisory lock per identity, so concurrent arrivals of one person
-   * find each other across instances (sorted: no deadlocks), then the persons by e-mail, by
-   * phone and by id, locked. Statements of one simple query each take a fresh snapshot, so the
-   * reads see whatever committed before the locks were granted. Values are quoted by the driver.
+   * An advisory lock per identity, so concurrent arrivals of one person find each other across
+   * instances (sorted: no deadlocks), then the persons by e-mail, by phone and by id, locked;
+   * each statement takes a fresh snapshot, so the reads see whatever committed before the locks
+   * were granted. In a transaction of its own, one round trip: BEGIN and both as one simple query
+   * (values quoted by the driver).
    * Without a session (a dry run), the same lookup unlocked.
    */
   async lockAndFind(session: LeadsSession | null, identities: { emails: string[]; phones: string[]; ids: string[] }): Promise<FoundPerson[]> {
@@ -161,7 +162,12 @@ export class LeadsRepository {
         FROM person p WHERE p.id IN (SELECT id FROM by_email UNION SELECT id FROM by_phone UNION SELECT unnest(${i}::uuid[]))`;
     let rows: Record<string, unknown>[];
     if (!session) rows = await this.dataSource.query(find('$1', '$2', '$3'), [emails, phones, ids]);
-    else {
+    else if (!session.ownTransaction) {
+      // Inside a caller's transaction (an import's batch, hundreds of identities): two prepared
+      // statements, planned once per connection, rather than one text to parse and plan each time.
+      if (keys.length) await session.client.query({ name: 'leads_lock_identities', text: `SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($1::text[]) WITH ORDINALITY AS u(k, n)`, values: [keys] });
+      rows = (await session.client.query({ name: 'leads_find_locked', text: `${find('$1', '$2', '$3')} FOR UPDATE OF p`, values: [emails, phones, ids] })).rows;
+    } else {
       const statements = [
         ...(session.ownTransaction ? ['BEGIN'] : []),
         ...(keys.length ? [`SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest(${quote(keys)}::text[]) WITH ORDINALITY AS u(k, n)`] : []),

@@ -53,7 +53,7 @@ async function serviceRun(database: { url: string; appUrl: string }): Promise<{ 
   // proxy, as production runs), so the default per-IP and per-sender limits stay on and are
   // counted as they would be. (All from 127.0.0.1 with the limits lifted, every arrival's per-IP
   // count read the whole run's arrivals: a case the default limit makes impossible.)
-  const service = await startService(database, { TRUST_PROXY: 'true' });
+  const service = await startService(database, { TRUST_PROXY: '127.0.0.1' });
   try {
     const next = submissions();
     const result = await autocannon({

@@ -10,10 +10,15 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module';
 import { requestIdFor } from './common/logging';
 import { registerMultipart } from './common/multipart';
-import { ProblemDetailsFilter } from './common/problem-details';
+import { MAX_FORM_FIELDS, registerRequestEdge } from './common/request-edge';
+import rateLimit from '@fastify/rate-limit';
+import { AuthGuard } from './auth/auth.guard';
+import { ACCESS_CONFIG, type RouteAccess } from './access/decorators';
+import type { RequestWithActor } from './common/actor';
+import { ProblemDetailsFilter, ProblemException } from './common/problem-details';
 import { createValidationPipe } from './common/validation';
 import { IntakeFormsService } from './intake/forms/intake-forms.service';
-import type { AppConfig } from './config/app-config';
+import { trustedProxies, type AppConfig } from './config/app-config';
 
 export function openApiDocument(app: NestFastifyApplication) {
   const config = new DocumentBuilder()
@@ -30,7 +35,8 @@ export function openApiDocument(app: NestFastifyApplication) {
 export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    // Fastify takes a hop count too (proxy-addr), though its type does not say so.
+    trustProxy: trustedProxies(config.TRUST_PROXY) as string[] | boolean,
     genReqId: (req: IncomingMessage) => {
       const id = requestIdFor(req);
       (req as typeof req & { id?: string }).id = id; // pino-http reuses it
@@ -63,7 +69,21 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   fastify.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)));
   // Multipart form posts become plain fields; a form that sends files is refused (413), not silently
   // stripped. Routes taking an upload read it themselves, after the guards (StreamedMultipart).
-  await registerMultipart(app, { files: 0, fields: 200, fieldSize: config.BODY_LIMIT_BYTES });
+  const guard = app.get(AuthGuard);
+  await registerRequestEdge(app, async (request, route) => {
+    const access = route[ACCESS_CONFIG] as RouteAccess | undefined;
+    if (access) await guard.admit(request as RequestWithActor, access);
+  });
+  // Per-visitor limits of the public form route, counted before its body is read (the arrivals
+  // table keeps the limits every instance shares; this first count keeps a flood from costing anything).
+  await app.register(rateLimit, {
+    global: false,
+    max: config.INTAKE_LIMIT_PER_IP_PER_MINUTE,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_request, context) =>
+      new ProblemException(429, 'Too many submissions from this address; please try again later.', { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
+  });
+  await registerMultipart(app, { files: 0, fields: MAX_FORM_FIELDS, fieldSize: config.BODY_LIMIT_BYTES });
   // CORS only where browsers post: each web form's own registered origins.
   const forms = app.get(IntakeFormsService);
   await app.register(cors, {

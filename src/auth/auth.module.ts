@@ -35,8 +35,9 @@ import { UsersService } from './users.service';
     ApiKeysService,
     AuthService,
     LoginThrottle,
-    { provide: APP_GUARD, useClass: AuthGuard },
+    AuthGuard,
+    { provide: APP_GUARD, useExisting: AuthGuard },
   ],
-  exports: [UsersService, ApiKeysService],
+  exports: [UsersService, ApiKeysService, AuthGuard],
 })
 export class AuthModule {}

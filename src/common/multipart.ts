@@ -1,9 +1,12 @@
 import multipart, { type Multipart } from '@fastify/multipart';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { RouteConfig, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { routeConfig } from './route-config';
 import type { BusboyConfig } from '@fastify/busboy';
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
+import { storable } from './outside-text';
+import { ProblemException } from './problem-details';
 
 /** Route config key of the routes that read their multipart body themselves (see StreamedMultipart). */
 const STREAMED = 'streamedMultipart';
@@ -24,27 +27,37 @@ export async function registerMultipart(app: NestFastifyApplication, limits: Lim
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('preValidation', async (request) => {
     if (!request.isMultipart() || streamed(request)) return;
-    request.body = await keyValues(request.parts((request.routeOptions.config as unknown as { multipartOptions?: Omit<BusboyConfig, 'headers'> }).multipartOptions));
-  });
-  fastify.addHook('onSend', async (request, reply) => {
-    // Answered (refused by a guard, or early) before the upload was read: close the connection
-    // instead of reading the rest of it only to discard it, as Fastify does for a body it refuses.
-    if (streamed(request) && !request.raw.readableEnded) void reply.header('connection', 'close');
+    request.body = await keyValues(() => request.parts((request.routeOptions.config as unknown as { multipartOptions?: Omit<BusboyConfig, 'headers'> }).multipartOptions));
   });
 }
 
-async function keyValues(parts: AsyncIterable<Multipart>): Promise<Record<string, unknown>> {
+async function keyValues(parts: () => AsyncIterable<Multipart>): Promise<Record<string, unknown>> {
   const body: Record<string, unknown> = {};
-  for await (const part of parts) {
-    const value = part.type === 'file' ? await part.toBuffer() : part.value;
-    const before = body[part.fieldname];
-    body[part.fieldname] = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
+  try {
+    for await (const part of parts()) {
+      const value = part.type === 'file' ? await part.toBuffer() : storable(String(part.value));
+      const name = storable(part.fieldname);
+      const before = body[name];
+      body[name] = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
+    }
+  } catch (err) {
+    throw malformedMultipart(err);
   }
   return body;
 }
 
+/**
+ * A limit @fastify/multipart names keeps its own 4xx; anything else busboy throws (no boundary,
+ * a body cut short, a bad header) is the sender's malformed body, a 400, never a 500.
+ */
+export function malformedMultipart(err: unknown): unknown {
+  const status = (err as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return err;
+  return new ProblemException(400, 'The multipart body is malformed or cut short; send a complete multipart/form-data body with its boundary.');
+}
+
 /** This route's multipart body is not read before the guards; the handler reads it (StreamedForm). */
-export const StreamedMultipart = (): MethodDecorator => RouteConfig({ [STREAMED]: true });
+export const StreamedMultipart = (): MethodDecorator => routeConfig({ [STREAMED]: true, accepts: ['multipart/form-data'] });
 
 /** One part of a streamed form: a field's value, or a file to be read before the next part comes. */
 export type FormPart = { type: 'field'; fieldname: string; value: unknown } | { type: 'file'; fieldname: string; file: Readable & { truncated?: boolean } };

@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigurationError, EnvironmentVariables, loadEnvironment, OPTIONAL_VARIABLES } from './app-config';
+import { ConfigurationError, EnvironmentVariables, loadEnvironment, OPTIONAL_VARIABLES, trustedProxies } from './app-config';
 
 describe('configuration', () => {
   it('has a default for everything, so no variable is needed to start', () => {
     const env = loadEnvironment({});
-    expect(env).toMatchObject({ PORT: 3000, DATA_DIR: './.data', BODY_LIMIT_BYTES: 1048576, JWT_TTL_SECONDS: 900, TRUST_PROXY: false });
+    expect(env).toMatchObject({ PORT: 3000, DATA_DIR: './.data', BODY_LIMIT_BYTES: 1048576, JWT_TTL_SECONDS: 900 });
+    expect(env.TRUST_PROXY).toBeUndefined();
     expect(env.DATABASE_URL).toBeUndefined();
   });
 
   it('converts and accepts good values', () => {
-    const env = loadEnvironment({ PORT: '8080', TRUST_PROXY: 'true', DATABASE_URL: 'postgres://u:p@db:5432/crm', LOG_LEVEL: 'warn' });
-    expect(env).toMatchObject({ PORT: 8080, TRUST_PROXY: true, DATABASE_URL: 'postgres://u:p@db:5432/crm', LOG_LEVEL: 'warn' });
+    const env = loadEnvironment({ PORT: '8080', TRUST_PROXY: '1', DATABASE_URL: 'postgres://u:p@db:5432/crm', LOG_LEVEL: 'warn' });
+    expect(env).toMatchObject({ PORT: 8080, TRUST_PROXY: '1', DATABASE_URL: 'postgres://u:p@db:5432/crm', LOG_LEVEL: 'warn' });
   });
 
   it('refuses bad values with one message naming each variable and what it expects', () => {
@@ -27,6 +28,13 @@ describe('configuration', () => {
     expect(error!.message).toMatch(/LOG_LEVEL: .*one of the following values/);
     expect(error!.message).toMatch(/JWT_SECRET: .*32 characters/);
     expect(error!.message).not.toContain('short'); // secrets are not echoed
+  });
+
+  it('trusts named proxies only: a hop count or addresses, never every hop', () => {
+    expect(() => loadEnvironment({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: .*hop count.*"true" would let any client choose its own address/);
+    expect(trustedProxies(loadEnvironment({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).TRUST_PROXY)).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(trustedProxies(loadEnvironment({ TRUST_PROXY: '2' }).TRUST_PROXY)).toBe(2);
+    expect(trustedProxies(loadEnvironment({}).TRUST_PROXY)).toBe(false);
   });
 
   it('[SEC-TRANSFER] requires a JWT secret in production', () => {

@@ -125,10 +125,16 @@ export class EnvironmentVariables {
   @IsBoolean()
   JOBS_ENABLED: boolean = true;
 
-  /** Behind a load balancer: take the client IP from X-Forwarded-For. */
-  @Transform(({ value }) => (typeof value === 'string' ? ['1', 'true', 'yes'].includes(value.toLowerCase()) : value))
-  @IsBoolean()
-  TRUST_PROXY: boolean = false;
+  /**
+   * Behind proxies: which hops of X-Forwarded-For to believe. A hop count (1: the load balancer in
+   * front) or the proxies' addresses (comma-separated IPs or CIDRs). Unset or false: none, the
+   * peer is the client. Never "true": trusting every hop lets a client choose its own address.
+   */
+  @IsOptional()
+  @Matches(/^(false|\d{1,2}|[0-9a-fA-F:.]+(\/\d{1,3})?(\s*,\s*[0-9a-fA-F:.]+(\/\d{1,3})?)*)$/, {
+    message: 'TRUST_PROXY must be a hop count (e.g. 1) or the proxies\' addresses as IPs or CIDRs (e.g. 10.0.0.0/8,127.0.0.1); "true" would let any client choose its own address',
+  })
+  TRUST_PROXY?: string;
 
   /** The Drift app's verification token (dev.drift.com, App Credentials). Unset: the chatbot webhook answers 503. */
   @IsOptional() @IsString()
@@ -166,7 +172,7 @@ export class EnvironmentVariables {
 }
 
 /** Variables without a default (class fields without an initialiser are not enumerable on an instance). */
-export const OPTIONAL_VARIABLES = ['DATABASE_URL', 'DATABASE_APP_URL', 'JWT_SECRET', 'LOG_FORMAT', 'PUBLIC_BASE_URL', 'SMTP_URL', 'SALES_INBOX', 'HUBSPOT_ACCESS_TOKEN', 'DRIFT_VERIFICATION_TOKEN', 'IMAP_HOST', 'IMAP_USER', 'IMAP_PASSWORD'];
+export const OPTIONAL_VARIABLES = ['TRUST_PROXY', 'DATABASE_URL', 'DATABASE_APP_URL', 'JWT_SECRET', 'LOG_FORMAT', 'PUBLIC_BASE_URL', 'SMTP_URL', 'SALES_INBOX', 'HUBSPOT_ACCESS_TOKEN', 'DRIFT_VERIFICATION_TOKEN', 'IMAP_HOST', 'IMAP_USER', 'IMAP_PASSWORD'];
 
 export type AppConfig = Readonly<EnvironmentVariables> & {
   /** The database as its owner (migrations, the job queue): DATABASE_URL, or the embedded server's URL. */
@@ -202,4 +208,10 @@ export function loadEnvironment(env: Record<string, string | undefined>): Enviro
     throw new ConfigurationError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   return parsed;
+}
+
+/** TRUST_PROXY as Fastify's `trustProxy` takes it: false, a hop count, or a list of addresses. */
+export function trustedProxies(value: string | undefined): false | number | string[] {
+  if (!value || value === 'false') return false;
+  return /^\d+$/.test(value) ? Number(value) : value.split(',').map((a) => a.trim());
 }

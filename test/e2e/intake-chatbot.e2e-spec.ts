@@ -149,7 +149,7 @@ describe('[SRC-CHAT] chatbot intake: the Drift webhook', () => {
     const wrong = await post(event('contact_identified', contact(7003, { email: 'eve@intruder.example' }), 'not-the-token')).expect(401);
     expect(wrong.headers['content-type']).toMatch(/^application\/problem\+json/);
     await post(event('contact_identified', contact(7003, { email: 'eve@intruder.example' }), null)).expect(401);
-    await post('not json at all').expect(401);
+    await post('not json at all').expect(415); // Drift sends JSON; anything else is refused unread
     expect(await counts()).toEqual(before);
 
     await t.http().post('/api/intake/chatbot/drift').set('X-Verification-Token', TOKEN).send(event('contact_identified', contact(7004, { email: 'header.only@fjell.example', name: 'Header Only' }), null)).expect(200);

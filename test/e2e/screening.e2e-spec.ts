@@ -143,7 +143,7 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
   });
 
   it('an IP in a blocked range is blocked (behind the trusted proxy, the client address counts)', async () => {
-    const t2 = await startTestApp({ db: t.db, env: { TRUST_PROXY: 'true' } });
+    const t2 = await startTestApp({ db: t.db, env: { TRUST_PROXY: '127.0.0.1' } });
     try {
       const res = await t2.http().post('/api/intake/forms/contact').set('Origin', ORIGIN).set('X-Forwarded-For', '203.0.113.77').send(fields()).expect(202);
       const s = (await t2.owner.query(`SELECT status, verdict FROM intake_submission WHERE id = $1`, [res.body.reference]))[0];
@@ -234,7 +234,7 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
   });
 
   it('public intake is rate-limited per IP and per sender, shared through the database, with Retry-After', async () => {
-    const t2 = await startTestApp({ db: t.db, env: { TRUST_PROXY: 'true', INTAKE_LIMIT_PER_IP_PER_MINUTE: '3', INTAKE_LIMIT_PER_SENDER_PER_HOUR: '2' } });
+    const t2 = await startTestApp({ db: t.db, env: { TRUST_PROXY: '127.0.0.1', INTAKE_LIMIT_PER_IP_PER_MINUTE: '3', INTAKE_LIMIT_PER_SENDER_PER_HOUR: '2' } });
     try {
       const send = (f: Record<string, string>, ip: string) => t2.http().post('/api/intake/forms/contact').set('Origin', ORIGIN).set('X-Forwarded-For', ip).send(f);
       const statuses = [];

@@ -59,14 +59,16 @@ export function bodyText(body: string): string {
   return body
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<\/(p|div|li)>/gi, '\n')
-    .replace(/<[^>]*>/g, '')
+    .replace(/<[^<>]*>/g, '') // not [^>]*: on a run of '<' without '>' every start would scan to the end
     .replace(/&nbsp;/g, ' ')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&quot;/g, '"')
     .replace(/&#0?39;|&#x27;|&apos;/g, "'")
     .replace(/&amp;/g, '&')
-    .replace(/[ \t]+\n/g, '\n')
+    .split('\n')
+    .map((line) => line.trimEnd()) // not /[ \t]+\n/: quadratic on a long run of spaces
+    .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }

@@ -3,6 +3,7 @@ import { ApiAcceptedResponse, ApiConflictResponse, ApiCreatedResponse, ApiForbid
 import type { FastifyRequest } from 'fastify';
 import { Public, Roles } from '../../access/decorators';
 import { CurrentActor } from '../../common/actor';
+import { Accepts, RateLimitedPerVisitor } from '../../common/request-edge';
 import { type Actor } from '../../domain/actor';
 import { CreatedIntakeFormView, CreateIntakeFormDto, IntakeFormView, RenderTokenView, SubmissionAcceptedView, UpdateIntakeFormDto } from './dto/intake-form.dto';
 import { IntakeFormsService } from './intake-forms.service';
@@ -69,6 +70,8 @@ export class FormSubmissionController {
 
   @Post(':formKey')
   @Public()
+  @Accepts('application/json', 'application/x-www-form-urlencoded', 'multipart/form-data')
+  @RateLimitedPerVisitor()
   @HttpCode(202)
   @ApiOperation({ summary: 'A website form submission (url-encoded, multipart or JSON); stored before the answer' })
   @ApiAcceptedResponse({ type: SubmissionAcceptedView })

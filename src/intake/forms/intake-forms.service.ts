@@ -4,6 +4,7 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { AuditService } from '../../audit/audit.service';
 import { UsersService } from '../../auth/users.service';
 import type { Actor } from '../../domain/actor';
+import { storable } from '../../common/outside-text';
 import { ProblemException } from '../../common/problem-details';
 import type { EntityManager } from 'typeorm';
 import { definedOnly } from '../../common/validation';
@@ -36,6 +37,9 @@ const toView = (f: IntakeForm): IntakeFormView => ({
 });
 
 /** Flat fields only: a website form has no nesting. Scalars become the strings a form would send. */
+/** Fields a post may carry beyond the form's own: bot traps, a render token, a site builder's hidden fields. */
+const EXTRA_FIELDS = 30;
+
 function toFields(body: unknown): SubmittedFields {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ProblemException(422, 'Send the form fields as an object of field names to values.');
@@ -153,6 +157,10 @@ export class IntakeFormsService {
     if (!form) throw new NotFoundException('There is no such form.');
     this.authorise(form, submission);
 
+    // Far more fields than the form has is not a visitor's post: refused before anything reads them.
+    const room = Object.keys(form.fieldMapping).length + Object.keys(form.consentFields).length + EXTRA_FIELDS;
+    const given = submission.body && typeof submission.body === 'object' ? Object.keys(submission.body).length : 0;
+    if (given > room) throw new ProblemException(413, `The submission has ${given} fields; this form takes at most ${room}.`);
     const fields = toFields(submission.body);
     const { mapped, errors } = mapSubmission(form, fields, this.config.DEFAULT_PHONE_REGION, new Date());
     if (mapped.age) this.leads.assertOldEnough(mapped.age.years, mapped.age.field);
@@ -161,7 +169,7 @@ export class IntakeFormsService {
     // Kept as received before any rule runs; a rule can hold it, never lose it.
     const id = randomUUID();
     const textual = submission.rawBody && /json|x-www-form-urlencoded/.test(submission.contentType ?? '');
-    const raw = textual ? submission.rawBody!.toString('utf8') : null;
+    const raw = textual ? storable(submission.rawBody!.toString('utf8')) : null;
     const name = [mapped.person.firstName, mapped.person.lastName].filter(Boolean).join(' ');
     const text = mapped.request ?? '';
     const { receivedAt, nearCopies } = await this.screening.receive(

@@ -6,6 +6,7 @@ import type { Actor } from '../../domain/actor';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { MailIntakeService } from './mail-intake.service';
+import { rawMessageId } from './mail-reading';
 
 /** What one poll did; counts only (no addresses or subjects: this is logged). */
 export interface PollReport {
@@ -24,6 +25,9 @@ export interface PollReport {
   error: string | null;
 }
 
+/** Polls a mail may fail in before it is recorded as failed rather than taken again. */
+export const MAX_ATTEMPTS = 3;
+
 const INBOX_ACTOR: Actor = { type: 'system', id: null, roles: [], requestId: null, ip: null };
 
 /**
@@ -36,6 +40,8 @@ const INBOX_ACTOR: Actor = { type: 'system', id: null, roles: [], requestId: nul
 export class MailInboxPoller {
   private readonly logger = new Logger('MailInbox');
   private running?: Promise<PollReport>;
+  /** Failed attempts per mail (size and UID) in this process; a restart only allows a few more. */
+  private readonly failures = new Map<string, number>();
 
   constructor(
     private readonly mail: MailIntakeService,
@@ -103,11 +109,23 @@ export class MailInboxPoller {
       if (!message || !message.source) return this.stillConnected(client);
       try {
         status = (await this.mail.ingest(INBOX_ACTOR, message.source, 'imap')).status;
+        this.failures.delete(message.source.length + ':' + uid);
       } catch (err) {
         report.failed++;
         const httpStatus = err instanceof HttpException ? err.getStatus() : undefined;
-        this.logger.warn(`Mail uid ${uid} not taken (${httpStatus ?? (err as { code?: string }).code ?? (err as Error).name}); it stays unread for the next poll`);
-        return;
+        const why = httpStatus ?? (err as { code?: string }).code ?? (err as Error).name;
+        // A mail that fails every time is not taken again and again: after MAX_ATTEMPTS it is recorded
+        // as failed (listed with the skipped mail for staff) and marked, and stays in the mailbox.
+        const key = message.source.length + ':' + uid;
+        const attempts = (this.failures.get(key) ?? 0) + 1;
+        if (attempts < MAX_ATTEMPTS) {
+          this.failures.set(key, attempts);
+          this.logger.warn(`Mail uid ${uid} not taken (${why}, attempt ${attempts} of ${MAX_ATTEMPTS}); it stays unread for the next poll`);
+          return;
+        }
+        this.failures.delete(key);
+        this.logger.warn(`Mail uid ${uid} not taken (${why}) after ${MAX_ATTEMPTS} attempts; recorded as failed`);
+        status = (await this.mail.skip(meta.envelope?.messageId || rawMessageId(message.source), 'imap', 'failed')).status;
       }
     }
     // imapflow answers false rather than throwing when the STORE fails (a dropped connection among others): stop here, nothing is lost.

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiKeyAuth } from '../../access/decorators';
 import { CurrentActor } from '../../common/actor';
 import { type Actor } from '../../domain/actor';
+import { Accepts } from '../../common/request-edge';
 import { ProblemException } from '../../common/problem-details';
 import { MailTakenView } from './dto/mail.dto';
 import { RAW_MAIL_TYPE } from './mail-body-parser';
@@ -16,6 +17,7 @@ export class MailIntakeController {
 
   @Post()
   @ApiKeyAuth('email')
+  @Accepts(RAW_MAIL_TYPE)
   @HttpCode(202)
   @ApiConsumes(RAW_MAIL_TYPE)
   @ApiBody({ description: 'The raw RFC 5322 message, as the mail server received it.', schema: { type: 'string', format: 'binary' } })

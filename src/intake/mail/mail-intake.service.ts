@@ -11,7 +11,7 @@ import { LeadsService } from '../../leads/leads.service';
 import type { Verdict } from '../../domain/verdict';
 import { ScreeningService } from '../../screening/screening.service';
 import type { MailTakenView } from './dto/mail.dto';
-import { readMail, screeningText, senderName, type MailReading } from './mail-reading';
+import { rawMessageId, readMail, screeningText, senderName, UnreadableMailError, type MailReading } from './mail-reading';
 import { MailIntakeRepository, type FileRow, type MailRow } from './mail-intake.repository';
 
 export type MailVia = 'api' | 'imap';
@@ -55,7 +55,14 @@ export class MailIntakeService {
   }
 
   private async take(actor: Actor, raw: Buffer, via: MailVia): Promise<MailTakenView> {
-    const mail = await readMail(raw);
+    let mail: MailReading;
+    try {
+      mail = await readMail(raw);
+    } catch (err) {
+      if (!(err instanceof UnreadableMailError)) throw err;
+      if (via === 'api') throw new ProblemException(422, `${err.message} Nothing was stored.`);
+      return this.recordSkipped(rawMessageId(raw), via, 'unreadable');
+    }
     const first = await this.repo.findByMessageId(mail.messageId);
     if (first) return { reference: first.id, status: 'duplicate' };
     if (!mail.from.address) {

@@ -2,6 +2,7 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { createHash } from 'node:crypto';
 import { normaliseEmail, splitName } from '../../domain/identity';
 import { countLinks, withoutLinks } from '../../screening/text';
+import { storableValue } from '../../common/outside-text';
 
 /** One file that came with a mail, decoded. */
 export interface MailFile {
@@ -59,13 +60,33 @@ export function automaticReason(parsed: ParsedMail, fromAddress: string | null):
   return null;
 }
 
-/** Reads a raw RFC 5322 message. mailparser never throws on odd mail; a message without headers simply has no sender. */
+/** The Message-ID of a mail that has none (or cannot be read): made from its content, so a second delivery is the same mail. */
+export const rawMessageId = (raw: Buffer) => `<sha256-${createHash('sha256').update(raw).digest('hex')}@no-message-id>`;
+
+/** A message mailparser refuses: more parts, or parts nested deeper, than it reads (its EMAXLEN). */
+export class UnreadableMailError extends Error {}
+
+/**
+ * Reads a raw RFC 5322 message. A message without headers simply has no sender; one with more
+ * parts than mailparser reads is an UnreadableMailError. Every text read from it is storable
+ * (a NUL or lone surrogate, e.g. quoted-printable `=00` or an encoded-word, becomes U+FFFD).
+ */
 export async function readMail(raw: Buffer): Promise<MailReading> {
-  const parsed = await simpleParser(raw, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
+  let parsed: ParsedMail;
+  try {
+    parsed = await simpleParser(raw, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'EMAXLEN') throw new UnreadableMailError('The message has more parts, or parts nested deeper, than this service reads.');
+    throw err;
+  }
+  return storableValue(reading(parsed, raw)) as MailReading;
+}
+
+function reading(parsed: ParsedMail, raw: Buffer): MailReading {
   const sender = [parsed.from ?? []].flat().flatMap((a) => a.value)[0];
   const fromAddress = sender?.address ? normaliseEmail(sender.address) : null;
   return {
-    messageId: ids(parsed.messageId)[0] ?? `<sha256-${createHash('sha256').update(raw).digest('hex')}@no-message-id>`,
+    messageId: ids(parsed.messageId)[0] ?? rawMessageId(raw),
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
     from: { address: fromAddress, name: sender?.name?.trim() || null },
     to: addresses(parsed.to),

@@ -1,0 +1,169 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startTestApp, type TestApp } from '../helpers/app';
+
+const ORIGIN = 'https://www.example.com';
+const DRIFT_TOKEN = 'drift-verification-token-for-edge-tests';
+const FORM = {
+  key: 'edge-contact',
+  name: 'Edge contact',
+  allowedOrigins: [ORIGIN],
+  fieldMapping: { name: 'name', email: 'email', message: 'request' },
+  defaultInquiryType: 'other',
+};
+
+/** The status the server answers with while the body is still on its way: headers and a first piece only. */
+async function answerBeforeBody(port: number, path: string, headers: Record<string, string | number>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? undefined : reject(err)));
+    req.write(Buffer.alloc(1024, 'a')); // 1 KiB of the declared megabytes, and no more
+  });
+}
+
+describe('the public edge: hostile bodies are refused before they cost anything', () => {
+  let t: TestApp;
+  let port: number;
+  let admin: string;
+  let mailKey: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { DRIFT_VERIFICATION_TOKEN: DRIFT_TOKEN } });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (t.app.getHttpServer().address() as AddressInfo).port;
+    admin = (await t.userWith('admin')).token;
+    await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send(FORM).expect(201);
+    mailKey = (await t.http().post('/api/api-keys').set('Authorization', `Bearer ${admin}`).send({ name: 'relay', channel: 'email' }).expect(201)).body.key;
+  });
+  afterAll(() => t.close());
+
+  const submit = () => t.http().post(`/api/intake/forms/${FORM.key}`).set('Origin', ORIGIN);
+  const arrivals = async () => (await t.owner.query(`SELECT count(*)::int AS n FROM intake_submission`))[0].n as number;
+
+  it('a raw mail sent to the web-form route is a 415, never parsed into fields', async () => {
+    const before = await arrivals();
+    const res = await submit().set('Content-Type', 'message/rfc822').send(Buffer.alloc(200_000, 'x'));
+    expect(res.status).toBe(415);
+    expect(res.body.detail).toMatch(/application\/json or application\/x-www-form-urlencoded or multipart\/form-data, not message\/rfc822/);
+    expect(await arrivals()).toBe(before);
+  });
+
+  it('a staff route answers 401 while a 5 MB body is still arriving (the body is not read first)', async () => {
+    const res = await answerBeforeBody(port, '/api/users', { 'Content-Type': 'application/json', 'Content-Length': 5_000_000 });
+    expect(res.status).toBe(401);
+  });
+
+  it('an upload route answers 401 before any part of a multipart body is read', async () => {
+    const res = await answerBeforeBody(port, '/api/events/00000000-0000-4000-8000-000000000000/imports', { 'Content-Type': 'multipart/form-data; boundary=x', 'Content-Length': 5_000_000 });
+    expect(res.status).toBe(401);
+  });
+
+  it('a content type a staff route does not take is a 415 before its body is read', async () => {
+    const res = await answerBeforeBody(port, '/api/users', { Authorization: `Bearer ${admin}`, 'Content-Type': 'multipart/form-data; boundary=x', 'Content-Length': 5_000_000 });
+    expect(res.status).toBe(415);
+    expect(JSON.parse(res.body).detail).toMatch(/Send the body as application\/json/);
+  });
+
+  it('a url-encoded form with more fields than any form has is a 413, unparsed', async () => {
+    const body = Array.from({ length: 1000 }, (_, i) => `f${i}=1`).join('&');
+    const res = await submit().set('Content-Type', 'application/x-www-form-urlencoded').send(body);
+    expect(res.status).toBe(413);
+    expect(res.body.detail).toMatch(/more than 200 fields/);
+  });
+
+  it('a submission with far more fields than its form maps is a 413, and nothing is stored', async () => {
+    const before = await arrivals();
+    const fields = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`extra${i}`, 'x']));
+    const res = await submit().send({ name: 'Kari Nordmann', email: 'kari@example.no', message: 'Hello', ...fields });
+    expect(res.status).toBe(413);
+    expect(res.body.detail).toMatch(/this form takes at most 33/);
+    expect(await arrivals()).toBe(before);
+  });
+
+  it('NUL and lone surrogates in a JSON or url-encoded post are stored as U+FFFD, not a 500', async () => {
+    const json = await submit().send({ name: 'Kari\u0000 Nordmann', email: 'kari.nul@example.no', message: 'Broken \ud800 pair and a \udc00 half' });
+    expect(json.status).toBe(202);
+    const form = await submit().set('Content-Type', 'application/x-www-form-urlencoded').send('name=Ola%00+Nordmann&email=ola.nul%40example.no&message=%ED%A0%80+bytes+that+are+no+character%00');
+    expect(form.status).toBe(202);
+    const stored = await t.owner.query(`SELECT payload AS fields FROM capture WHERE id = ANY($1) ORDER BY received_at`, [[json.body.reference, form.body.reference]]);
+    expect(stored.map((r: { fields: Record<string, string> }) => r.fields.name)).toEqual(['Kari\ufffd Nordmann', 'Ola\ufffd Nordmann']);
+    expect(stored[0].fields.message).toBe('Broken \ufffd pair and a \ufffd half');
+    expect(stored[1].fields.message).toMatch(/^\ufffd+ bytes that are no character\ufffd$/);
+  });
+
+  it('a Drift event with NUL and lone surrogates is taken; one nested deeper than 32 levels is a 400', async () => {
+    const contact = { id: 99, createdAt: 1772524800000, attributes: { email: 'nul.chat@example.no', name: 'Chat\u0000 Person', company: 'Bad \ud83d Pair AS' } };
+    const ok = await t.http().post('/api/intake/chatbot/drift').send({ type: 'contact_identified', token: DRIFT_TOKEN, orgId: 1, data: contact });
+    expect(ok.status).toBe(200);
+    const [person] = await t.owner.query(`SELECT first_name, company_name FROM person WHERE email = 'nul.chat@example.no'`);
+    expect(person).toEqual({ first_name: 'Chat\ufffd', company_name: 'Bad \ufffd Pair AS' });
+    let deep: unknown = 'x';
+    for (let i = 0; i < 40; i++) deep = { a: deep };
+    const refused = await t.http().post('/api/intake/chatbot/drift').send({ type: 'contact_identified', token: DRIFT_TOKEN, orgId: 1, data: { ...contact, attributes: { ...contact.attributes, deep } } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toMatch(/nests deeper than 32 levels/);
+  });
+
+  it('a mail with a quoted-printable =00 in its body and a NUL in its encoded subject is taken', async () => {
+    const raw = Buffer.from(
+      ['From: Nul Sender <nul.mail@example.no>', 'To: post@firm.example', 'Subject: =?utf-8?Q?Offer=00_request?=', 'Message-ID: <nul-1@example.no>', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '', 'We need a quote=00 for our project.', ''].join('\r\n'),
+    );
+    const res = await t.http().post('/api/intake/email').set('X-Api-Key', mailKey).set('Content-Type', 'message/rfc822').send(raw);
+    expect(res.status).toBe(202);
+    const [capture] = await t.owner.query(`SELECT payload FROM capture WHERE id = $1`, [res.body.reference]);
+    expect(capture.payload).toMatchObject({ subject: 'Offer\ufffd request', text: 'We need a quote\ufffd for our project.' });
+  });
+
+  it('a mail with more parts than the reader takes is a 422 naming why, not a 500', async () => {
+    const parts = Array.from({ length: 1001 }, (_, i) => `--b\r\nContent-Type: text/plain\r\n\r\npart ${i}\r\n`).join('');
+    const raw = Buffer.from(['From: many@example.no', 'Message-ID: <many@example.no>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary=b', '', parts + '--b--', ''].join('\r\n'));
+    const res = await t.http().post('/api/intake/email').set('X-Api-Key', mailKey).set('Content-Type', 'message/rfc822').send(raw);
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toMatch(/more parts, or parts nested deeper/);
+  });
+
+  it('a multipart body without a boundary, or cut short, is a 400 on the form route', async () => {
+    const noBoundary = await submit().set('Content-Type', 'multipart/form-data').send('--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n');
+    expect(noBoundary.status).toBe(400);
+    const cutShort = await submit().set('Content-Type', 'multipart/form-data; boundary=x').send('--x\r\nContent-Disposition: form-data; name="name"\r\n\r\nKari');
+    expect(cutShort.status).toBe(400);
+    expect(cutShort.body.detail).toMatch(/multipart body is malformed or cut short/);
+  });
+
+  it('login takes JSON only: a multipart or url-encoded body is a 415, not a parse error', async () => {
+    const res = await t.http().post('/api/auth/login').set('Content-Type', 'multipart/form-data; boundary=x').send('--x\r\n');
+    expect(res.status).toBe(415);
+  });
+});
+
+describe('per-visitor limits and trusted proxies', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { INTAKE_LIMIT_PER_IP_PER_MINUTE: '3' } });
+    const admin = (await t.userWith('admin')).token;
+    await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send(FORM).expect(201);
+  });
+  afterAll(() => t.close());
+
+  it('invalid posts count against the per-visitor limit: the fourth is a 429 before it is read', async () => {
+    for (let i = 0; i < 3; i++) {
+      expect((await t.http().post(`/api/intake/forms/${FORM.key}`).set('Origin', ORIGIN).send({ name: 'No Address' })).status).toBe(422);
+    }
+    const limited = await t.http().post(`/api/intake/forms/${FORM.key}`).set('Origin', ORIGIN).send({ name: 'No Address' });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('with no trusted proxy, X-Forwarded-For does not choose the visitor’s address', async () => {
+    // The limit above is spent for this peer; a forged forwarding header does not buy a new one.
+    const res = await t.http().post(`/api/intake/forms/${FORM.key}`).set('Origin', ORIGIN).set('X-Forwarded-For', '198.51.100.77').send({ name: 'Kari', email: 'kari@example.no' });
+    expect(res.status).toBe(429);
+  });
+});

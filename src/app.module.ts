@@ -42,7 +42,7 @@ export class AppModule {
         LoggerModule.forRoot(loggingParams(config.LOG_LEVEL, options.logDestination, logFormatFor(config))),
         // As the service role, and every connection handed out carries the caller's identity.
         TypeOrmModule.forRootAsync({
-          useFactory: () => ({ ...dataSourceOptions(config.databaseAppUrl), migrationsRun: false }),
+          useFactory: () => ({ ...dataSourceOptions(config.databaseAppUrl, 10, { connectMs: config.DATABASE_CONNECT_TIMEOUT_MS, statementMs: config.DATABASE_STATEMENT_TIMEOUT_MS }), migrationsRun: false }),
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();
             enforceIdentityOnCheckout((dataSource.driver as PostgresDriver).master as Pool);

@@ -13,6 +13,7 @@ import { registerMultipart } from './common/multipart';
 import { MAX_FORM_FIELDS, registerRequestEdge } from './common/request-edge';
 import rateLimit from '@fastify/rate-limit';
 import { AuthGuard } from './auth/auth.guard';
+import { Draining } from './health/draining';
 import { ACCESS_CONFIG, type RouteAccess } from './access/decorators';
 import type { RequestWithActor } from './common/actor';
 import { ProblemDetailsFilter, ProblemException } from './common/problem-details';
@@ -43,6 +44,9 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       return id;
     },
     return503OnClosing: true,
+    // Fastify's defaults wait forever for a slow body; these bound what a slow client holds.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.CONNECTION_IDLE_TIMEOUT_MS,
     forceCloseConnections: 'idle',
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, { bufferLogs: true, rawBody: true });
@@ -53,6 +57,11 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     void reply.header('X-Request-Id', request.id);
     // Everything this request runs, to the last query, runs as whoever the guard identifies: no one until then.
     openRequestScope(done);
+  });
+
+  const draining = app.get(Draining);
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (draining.active) void reply.header('connection', 'close');
   });
 
   // Security headers, built once: @fastify/helmet rebuilds helmet's middleware on every request.

@@ -19,4 +19,12 @@ describe('problem documents', () => {
     expect(JSON.stringify(internal)).not.toContain('kari@example.no');
     expect(toProblem(new TypeError('x is undefined')).detail).not.toContain('undefined');
   });
+
+  it('a database that is down, restarting or stalled is a 503 with Retry-After, never a 500', () => {
+    const sqlError = (code: string) => new QueryFailedError('SELECT 1', [], Object.assign(new Error('x'), { code }));
+    for (const code of ['57P01', '57P03', '08006', '57014', '53300']) expect(toProblem(sqlError(code))).toMatchObject({ status: 503, retryAfterSeconds: 5 });
+    expect(toProblem(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toMatchObject({ status: 503 });
+    expect(toProblem(new Error('timeout exceeded when trying to connect'))).toMatchObject({ status: 503 });
+    expect(toProblem(new Error('Connection terminated unexpectedly'))).toMatchObject({ status: 503 });
+  });
 });

@@ -76,6 +76,23 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
+/** What a client should wait before trying again while the database is away. */
+const RETRY_AFTER_SECONDS = 5;
+
+// Connection failures and refusals (08…), shutdown and restarts (57P01–57P03), a cancelled
+// statement (57014: the statement timeout), too many connections (53300).
+const UNAVAILABLE_STATES = /^(08...|57P0[1-3]|57014|53300)$/;
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+
+/** The database is down, restarting or stalled (not the request's fault): a 503, never a 500. */
+export function databaseUnavailable(exception: unknown): boolean {
+  const err = ((exception as { driverError?: unknown })?.driverError ?? exception) as { code?: unknown; message?: unknown } | undefined;
+  const code = typeof err?.code === 'string' ? err.code : '';
+  if (UNAVAILABLE_STATES.test(code) || UNAVAILABLE_ERRNOS.has(code)) return true;
+  // pg and pg-pool say these in words only.
+  return /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery mode)/i.test(String(err?.message ?? ''));
+}
+
 export function toProblem(exception: unknown, instance?: string): ProblemDocument {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
@@ -90,6 +107,9 @@ export function toProblem(exception: unknown, instance?: string): ProblemDocumen
     // Extensions (e.g. the health checks' details) stay beside the standard members.
     return problemFor(status, { ...extensions, detail }, instance);
   }
+  if (databaseUnavailable(exception)) {
+    return problemFor(503, { detail: 'The service cannot reach its database right now. Try again shortly; an Idempotency-Key makes a retried submission safe.', retryAfterSeconds: RETRY_AFTER_SECONDS }, instance);
+  }
   // Database refusals that input can cause are the client's to fix or retry, never a 500.
   const sqlState = (exception as { driverError?: { code?: unknown } } | undefined)?.driverError?.code;
   if (sqlState === '23505') return problemFor(409, { detail: 'This conflicts with a record that was just saved; reload and try again.' }, instance);
@@ -101,9 +121,11 @@ export function toProblem(exception: unknown, instance?: string): ProblemDocumen
 }
 
 export function sendProblem(reply: FastifyReply, problem: ProblemDocument, logger: Logger, exception: unknown): void {
-  if (problem.status >= 500) {
+  if (problem.status === 503) logger.warn(`Database unavailable: ${(exception as { code?: string })?.code ?? (exception as Error)?.name ?? 'error'}`);
+  else if (problem.status >= 500) {
     logger.error({ err: exception }, 'Unhandled error'); // the log's err serializer keeps code locations only
   }
   if (problem.status === 429 && typeof problem.retryAfterSeconds === 'number') reply.header('Retry-After', String(problem.retryAfterSeconds));
+  if (problem.status === 503) reply.header('Retry-After', String(typeof problem.retryAfterSeconds === 'number' ? problem.retryAfterSeconds : RETRY_AFTER_SECONDS));
   void reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }

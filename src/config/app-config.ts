@@ -49,6 +49,26 @@ export class EnvironmentVariables {
   @Type(() => Number)
   BODY_LIMIT_BYTES: number = 1024 * 1024;
 
+  /** A request whose body has not fully arrived after this long is answered 408 and closed (slow uploads, slow-body attacks). */
+  @Type(() => Number) @IsInt() @Min(1000) @Max(3_600_000)
+  REQUEST_TIMEOUT_MS: number = 120_000;
+
+  /** A connection that sends nothing for this long is closed. */
+  @Type(() => Number) @IsInt() @Min(1000) @Max(3_600_000)
+  CONNECTION_IDLE_TIMEOUT_MS: number = 120_000;
+
+  /** Waiting longer than this for a database connection (a stalled or restarting database) answers 503. */
+  @Type(() => Number) @IsInt() @Min(100) @Max(120_000)
+  DATABASE_CONNECT_TIMEOUT_MS: number = 5_000;
+
+  /** A statement of a request running longer than this is cancelled (503); background jobs set their own. */
+  @Type(() => Number) @IsInt() @Min(100) @Max(3_600_000)
+  DATABASE_STATEMENT_TIMEOUT_MS: number = 15_000;
+
+  /** On SIGTERM, readiness answers 503 this long before the server stops taking requests (the load balancer's time to notice). */
+  @Type(() => Number) @IsInt() @Min(0) @Max(120_000)
+  SHUTDOWN_DRAIN_MS: number = 5_000;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
 

@@ -3,7 +3,13 @@ import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from '../entities';
 import { SnakeNamingStrategy } from './naming.strategy';
 
-export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+/** How long a request may wait for the database: for a connection, and for one statement. */
+export interface DatabaseTimeouts {
+  connectMs: number;
+  statementMs: number;
+}
+
+export function dataSourceOptions(url: string, poolSize = 10, timeouts?: DatabaseTimeouts): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -17,7 +23,17 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     installExtensions: false,
     synchronize: false,
     logging: false,
-    extra: { max: poolSize, application_name: 'lead-intake-crm' },
+    extra: {
+      max: poolSize,
+      application_name: 'lead-intake-crm',
+      // A stalled database costs a request seconds, not minutes: the wait for a connection, each
+      // statement and an abandoned transaction are bounded (pg passes the last two to the session).
+      ...(timeouts && {
+        connectionTimeoutMillis: timeouts.connectMs,
+        statement_timeout: timeouts.statementMs,
+        idle_in_transaction_session_timeout: 4 * timeouts.statementMs,
+      }),
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { ConfigurationError, type EnvironmentVariables } from '../config/app-config';
-import { startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedOptions, type EmbeddedServer } from './embedded-postgres';
 
 /**
  * The PostgreSQL server to use: DATABASE_URL when set (nothing is started), otherwise the
@@ -9,6 +9,7 @@ export async function openDatabase(
   env: EnvironmentVariables,
   ifRunning: 'fail' | 'attach',
   onLog?: (line: string) => void,
+  supervise?: EmbeddedOptions['supervise'],
 ): Promise<EmbeddedServer> {
   if (env.DATABASE_URL) {
     if (!env.DATABASE_APP_URL) {
@@ -19,5 +20,5 @@ export async function openDatabase(
     }
     return { url: env.DATABASE_URL, appUrl: env.DATABASE_APP_URL, stop: async () => undefined };
   }
-  return startEmbeddedPostgres({ dataDir: env.DATA_DIR, port: env.EMBEDDED_PG_PORT, ifRunning, onLog });
+  return startEmbeddedPostgres({ dataDir: env.DATA_DIR, port: env.EMBEDDED_PG_PORT, ifRunning, onLog, supervise });
 }

@@ -20,7 +20,16 @@ export interface EmbeddedOptions {
   /** A second app may not share a data directory; a CLI command may attach to the running server. */
   ifRunning: 'fail' | 'attach';
   onLog?: (line: string) => void;
+  /**
+   * For the service: PostgreSQL exiting on its own (killed, crashed) is restarted with backoff;
+   * after MAX_RESTARTS failed starts in a row the service is told to give up (and exits, so
+   * its own supervisor restarts it whole). Without this, an exit is left alone (tests, benches).
+   */
+  supervise?: { onRestart(attempt: number, reason: string): void; onRestarted(): void; onGiveUp(err: Error): void };
 }
+
+/** Failed starts in a row after which supervision gives up. */
+export const MAX_RESTARTS = 5;
 
 export class DataDirectoryInUseError extends Error {}
 
@@ -110,9 +119,30 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const log = options.onLog ?? (() => undefined);
   const asRoot = userInfo().uid === 0;
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) initialiseCluster(clusterDir, pgPassword, asRoot, log);
-  const server = spawnPostgres(clusterDir, options.port, asRoot, join(dataDir, 'postgres.log'));
+  const logFile = join(dataDir, 'postgres.log');
+  let server = spawnPostgres(clusterDir, options.port, asRoot, logFile);
   writeFileSync(join(dataDir, 'owner.pid'), String(process.pid));
   await waitUntilAccepting(server, url(options.port));
+
+  let stopping = false;
+  const supervise = options.supervise;
+  const watch = (child: ChildProcess) => child.once('exit', (code, signal) => void (stopping || !supervise ? undefined : restart(1, signal ?? `exit code ${code}`)));
+  const restart = async (attempt: number, reason: string): Promise<void> => {
+    supervise!.onRestart(attempt, reason);
+    // Backends of a killed postmaster take a moment to go; starting again at once would find their shared memory.
+    await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 250 * 2 ** attempt)));
+    if (stopping) return;
+    server = spawnPostgres(clusterDir, options.port, asRoot, logFile);
+    try {
+      await waitUntilAccepting(server, url(options.port));
+    } catch (err) {
+      if (attempt >= MAX_RESTARTS) return supervise!.onGiveUp(err as Error);
+      return restart(attempt + 1, 'it did not start');
+    }
+    watch(server);
+    supervise!.onRestarted();
+  };
+  watch(server);
   const client = new Client({ connectionString: url(options.port).replace(/\/crm$/, '/postgres') });
   await client.connect();
   try {
@@ -125,6 +155,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     url: url(options.port),
     appUrl: appUrl(options.port),
     stop: async () => {
+      stopping = true;
       await stopPostgres(server);
       rmSync(join(dataDir, 'owner.pid'), { force: true });
     },

@@ -1,10 +1,11 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Public } from '../access/decorators';
 import { HubspotStatusService } from '../hubspot/hubspot-status.service';
+import { Draining } from './draining';
 
 @ApiTags('health')
 @Controller('health')
@@ -16,6 +17,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly hubspot: HubspotStatusService,
+    private readonly draining: Draining,
   ) {}
 
   @Get()
@@ -30,6 +32,7 @@ export class HealthController {
   @ApiOperation({ summary: 'Readiness: the database answers and every migration is applied; also reports the HubSpot sync' })
   @ApiServiceUnavailableResponse({ description: 'Not ready; the body says which check failed.' })
   ready(): Promise<HealthCheckResult> {
+    if (this.draining.active) throw new ServiceUnavailableException({ detail: 'The service is stopping; send requests to another instance.', state: 'draining' });
     return this.health.check([
       () => this.db.pingCheck('database', { timeout: 3000 }),
       async () => {
@@ -40,8 +43,11 @@ export class HealthController {
       // Reported, never failing readiness: intake works while HubSpot waits.
       async () => {
         // Public: the state only; the reason and the backlog are for staff at /api/hubspot/status.
-        const { configured, paused } = await this.hubspot.status();
-        return this.indicators.check('hubspot').up({ sync: !configured ? 'not configured' : paused ? 'paused' : 'running' });
+        const hubspot = this.indicators.check('hubspot');
+        // With the database away the state is unknown; the database check already says not ready.
+        const state = await this.hubspot.status().catch(() => null);
+        if (!state) return hubspot.up({ sync: 'unknown' });
+        return hubspot.up({ sync: !state.configured ? 'not configured' : state.paused ? 'paused' : 'running' });
       },
     ]);
   }

@@ -1,11 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../bench/harness';
-
-const root = join(__dirname, '..', '..');
-const main = join(root, 'dist', 'src', 'main.js');
+import { CLI, MAIN as main, run, waitUntilReady as ready, type Run } from '../helpers/service-process';
 
 /*
  * Time limits from what the test does, for a machine with both cores busy (Jest's fixed 60 s was
@@ -15,36 +12,10 @@ const main = join(root, 'dist', 'src', 'main.js');
  */
 const SERVICE_START_MS = 40_000;
 const CLI_RUN_MS = 20_000;
-const SERVICE_STOP_MS = 10_000;
+const SERVICE_STOP_MS = 20_000; // SIGTERM waits SHUTDOWN_DRAIN_MS (5 s) first
 const TEST_MS = 3 * SERVICE_START_MS + CLI_RUN_MS + 2 * SERVICE_STOP_MS;
 
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(script: string, args: string[], env: Record<string, string>): Run {
-  // Only what the service needs: no DATABASE_URL, nothing from the test run.
-  const child = spawn(process.execPath, [script, ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env } });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitUntilReady(port: number, service: Run): Promise<void> {
-  const deadline = Date.now() + SERVICE_START_MS;
-  let exited = false;
-  void service.exited.then(() => (exited = true));
-  while (Date.now() < deadline && !exited) {
-    const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
-    if (res?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`not ready: ${service.output()}`);
-}
+const waitUntilReady = (port: number, service: Run) => ready(port, service, SERVICE_START_MS);
 
 const login = (port: number) =>
   fetch(`http://127.0.0.1:${port}/api/auth/login`, {
@@ -82,7 +53,7 @@ describe('npm start: the service on its own embedded PostgreSQL', () => {
     expect(second.output()).toMatch(/already running .*another instance of the service is using this data directory/);
 
     // The first admin, made with the CLI while the service runs (it attaches to the same server).
-    const cli = run(join(root, 'dist', 'src', 'cli.js'), ['users:create', '--email', 'first.admin@example.test', '--role', 'admin'], { ...env, CRM_USER_PASSWORD: 'first-admin-password' });
+    const cli = run(CLI, ['users:create', '--email', 'first.admin@example.test', '--role', 'admin'], { ...env, CRM_USER_PASSWORD: 'first-admin-password' });
     expect(await cli.exited).toBe(0);
     expect(await login(port)).toBe(200);
 

@@ -2,7 +2,8 @@ import type { Pool, PoolClient } from 'pg';
 import { currentIdentity, type AccessIdentity } from './access-context';
 
 const APPLIED = Symbol('crm.access.applied');
-type TaggedClient = PoolClient & { [APPLIED]?: string };
+const GUARDED = Symbol('crm.access.guarded');
+type TaggedClient = PoolClient & { [APPLIED]?: string; [GUARDED]?: boolean };
 
 function settingsFor(identity: AccessIdentity | null): [kind: string, userId: string, roles: string] {
   if (!identity) return ['', '', ''];
@@ -23,6 +24,14 @@ export function enforceIdentityOnCheckout(pool: Pool): void {
   const connect = (callback?: (err: Error | undefined, client?: PoolClient, release?: (err?: Error | boolean) => void) => void) => {
     const settings = settingsFor(currentIdentity());
     const ready = checkout().then(async (client: TaggedClient) => {
+      // pg-pool listens for a connection's errors only while it is idle: one that dies while
+      // checked out between statements (the database killed or restarted) would emit an
+      // unhandled 'error' and end the process. Its next statement fails instead, and the
+      // release with that error discards it.
+      if (!client[GUARDED]) {
+        client.on('error', () => undefined);
+        client[GUARDED] = true;
+      }
       const key = settings.join('|');
       if (client[APPLIED] !== key) {
         try {

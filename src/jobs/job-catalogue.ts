@@ -40,7 +40,7 @@ export const JOB_CATALOGUE = [
   },
   {
     name: QUARANTINE_PURGE,
-    does: 'Deletes held arrivals past the quarantine retention period, and unclaimed chatbot conversations.',
+    does: 'Deletes held arrivals past the quarantine retention period, unclaimed chatbot conversations, and web-form post keys older than 24 hours.',
     trigger: { cron: '17 3 * * *' },
     queue: {},
   },

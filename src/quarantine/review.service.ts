@@ -89,9 +89,9 @@ export class ReviewService {
 
   /**
    * Held items nobody reviewed and confirmed spam go after QUARANTINE_RETENTION_DAYS; so do chat
-   * messages from visitors who never said who they are.
+   * messages from visitors who never said who they are; and web-form post keys past their 24 hours.
    */
   purge(): Promise<number> {
-    return runAsSystem('quarantine purge', async () => (await this.repo.purge(this.config.QUARANTINE_RETENTION_DAYS)) + (await this.chatbot.purgeUnclaimed()));
+    return runAsSystem('quarantine purge', async () => (await this.repo.purge(this.config.QUARANTINE_RETENTION_DAYS)) + (await this.chatbot.purgeUnclaimed()) + (await this.forms.purgePostKeys()));
   }
 }

@@ -136,6 +136,20 @@ describe('the public edge: hostile bodies are refused before they cost anything'
     expect(cutShort.body.detail).toMatch(/multipart body is malformed or cut short/);
   });
 
+  it('a retried post (same Idempotency-Key, or the same fields) gets the first reference and stores nothing new', async () => {
+    const before = await arrivals();
+    const body = { name: 'Retry Person', email: 'retry@example.no', message: 'Sent twice by a relay' };
+    const first = await submit().set('Idempotency-Key', 'relay-42').send(body).expect(202);
+    const again = await submit().set('Idempotency-Key', 'relay-42').send({ ...body, message: 'Sent twice by a relay, edited' }).expect(202);
+    expect(again.body.reference).toBe(first.body.reference);
+    const doubleClick = await submit().send({ ...body, message: 'A double click' }).expect(202);
+    const second = await submit().send({ ...body, message: 'A double click' }).expect(202);
+    expect(second.body.reference).toBe(doubleClick.body.reference);
+    expect(await arrivals()).toBe(before + 2);
+    const other = await submit().send({ ...body, message: 'Another request' }).expect(202);
+    expect(other.body.reference).not.toBe(doubleClick.body.reference);
+  });
+
   it('login takes JSON only: a multipart or url-encoded body is a 415, not a parse error', async () => {
     const res = await t.http().post('/api/auth/login').set('Content-Type', 'multipart/form-data; boundary=x').send('--x\r\n');
     expect(res.status).toBe(415);

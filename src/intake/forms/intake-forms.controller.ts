@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Req, type RawBodyRequest } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiHeader, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public, Roles } from '../../access/decorators';
 import { CurrentActor } from '../../common/actor';
@@ -80,8 +80,9 @@ export class FormSubmissionController {
   @ApiNotFoundResponse({ description: 'No such form.' })
   @ApiUnprocessableEntityResponse({ description: 'Missing or invalid fields, named as the form names them; nothing stored.' })
   @ApiTooManyRequestsResponse({ description: 'Too many submissions from this address or sender; see Retry-After.' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key within 24 hours gets the first reference and stores nothing new (without it, the same fields count as the same post).' })
   submit(@CurrentActor() actor: Actor, @Param('formKey') formKey: string, @Req() req: RawBodyRequest<FastifyRequest>): Promise<SubmissionAcceptedView> {
     const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : null);
-    return this.forms.submit(actor, formKey, { contentType: header('content-type'), rawBody: req.rawBody ?? null, body: req.body ?? {}, origin: header('origin'), signature: header('x-signature') });
+    return this.forms.submit(actor, formKey, { contentType: header('content-type'), rawBody: req.rawBody ?? null, body: req.body ?? {}, origin: header('origin'), signature: header('x-signature'), idempotencyKey: header('idempotency-key') });
   }
 }

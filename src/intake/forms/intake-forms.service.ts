@@ -1,6 +1,6 @@
 import { runAsSystem } from '../../access/access-context';
-import { ForbiddenException, Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { ForbiddenException, HttpException, Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { AuditService } from '../../audit/audit.service';
 import { UsersService } from '../../auth/users.service';
 import type { Actor } from '../../domain/actor';
@@ -28,6 +28,8 @@ export interface Submission {
   body: unknown;
   origin: string | null;
   signature: string | null;
+  /** The sender's Idempotency-Key header: a retry with the same key gets the first post's reference. */
+  idempotencyKey?: string | null;
 }
 
 const toView = (f: IntakeForm): IntakeFormView => ({
@@ -37,6 +39,16 @@ const toView = (f: IntakeForm): IntakeFormView => ({
 });
 
 /** Flat fields only: a website form has no nesting. Scalars become the strings a form would send. */
+/**
+ * What makes two posts the same post: the sender's Idempotency-Key when given, else what was
+ * sent (the fields in a stable order). Hashed: the key table holds nothing of the post.
+ */
+function postKey(submission: Submission, fields: SubmittedFields): Buffer {
+  const given = submission.idempotencyKey;
+  const basis = given ? `key:${given}` : `body:${JSON.stringify(Object.keys(fields).sort().map((k) => [k, fields[k]]))}`;
+  return createHash('sha256').update(basis).digest();
+}
+
 /** Fields a post may carry beyond the form's own: bot traps, a render token, a site builder's hidden fields. */
 const EXTRA_FIELDS = 30;
 
@@ -166,8 +178,23 @@ export class IntakeFormsService {
     if (mapped.age) this.leads.assertOldEnough(mapped.age.years, mapped.age.field);
     if (errors.length) throw new ProblemException(422, 'Some fields are missing or invalid; nothing was stored.', { errors });
 
-    // Kept as received before any rule runs; a rule can hold it, never lose it.
+    // A retry of a post already taken (same key, or the same body, within 24 hours) gets the first reference.
     const id = randomUUID();
+    const postHash = postKey(submission, fields);
+    const claim = await this.forms.claimPostKey(form.id, postHash, id);
+    if (!claim.claimed) return { reference: claim.first, status: 'accepted' };
+    try {
+      return await this.take(actor, form, submission, { id, fields, mapped });
+    } catch (err) {
+      // Refused (a limit): the key is free again for a later post. A failure of ours keeps it, and
+      // the claim is taken over after a minute if the arrival never settled.
+      if (err instanceof HttpException && err.getStatus() < 500) await this.forms.releasePostKey(form.id, postHash, id);
+      throw err;
+    }
+  }
+
+  private async take(actor: Actor, form: IntakeForm, submission: Submission, { id, fields, mapped }: { id: string; fields: SubmittedFields; mapped: MappedSubmission }): Promise<SubmissionAcceptedView> {
+    // Kept as received before any rule runs; a rule can hold it, never lose it.
     const textual = submission.rawBody && /json|x-www-form-urlencoded/.test(submission.contentType ?? '');
     const raw = textual ? storable(submission.rawBody!.toString('utf8')) : null;
     const name = [mapped.person.firstName, mapped.person.lastName].filter(Boolean).join(' ');
@@ -215,6 +242,11 @@ export class IntakeFormsService {
     const result = tx ? await this.leads.capture(actor, input, tx) : await this.leads.captureSoon(actor, input);
     // The notification, for the caller to send once everything has committed.
     return () => this.notify(form, result.person.id, s.mapped, result.person.ownerId);
+  }
+
+  /** Post keys older than the 24 hours they protect (with the daily quarantine purge). */
+  purgePostKeys(): Promise<number> {
+    return runAsSystem('post key purge', () => this.forms.purgePostKeys());
   }
 
   /** For the page to embed when it renders the form (its minimum fill time is measured from it). */

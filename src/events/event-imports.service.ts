@@ -18,6 +18,7 @@ import { EventImportJobs } from './event-import.job';
 import { BATCH_ROWS } from './event-import.runner';
 import { EventImportsRepository } from './event-imports.repository';
 import { EventsRepository } from './events.repository';
+import { UploadSpool } from './import/upload-spool';
 import { UnreadableFileError, UploadInspector, UploadRecordCounter, type FileShape } from './import/attendee-file';
 import { attendeeLines, countLines, readHeader } from './import/attendee-lines';
 import type { Attendee, Rejection } from './import/attendee-row';
@@ -28,6 +29,8 @@ import { addCounts, FileIdentities, knownPersons, planBatch, PlannedWrites, zero
 /** The largest attendee list accepted (about 200,000 Eventbrite lines); the route's multipart limit is the same. */
 export const MAX_IMPORT_FILE_BYTES = 50 * 1024 * 1024;
 const SHOWN_REJECTIONS = 1000;
+/** Uploads one user may send at once (per instance): a stalled upload holds only a temporary file, but not without end. */
+export const MAX_UPLOADS_PER_USER = 2;
 
 /** Room for the form around the file (boundaries, part headers, the mapping) when judging a declared Content-Length. */
 const FORM_ROOM_BYTES = 1024 * 1024;
@@ -79,6 +82,9 @@ function sameIdentity(): <T>(work: () => Promise<T>) => Promise<T> {
  */
 @Injectable()
 export class EventImportsService {
+  /** Uploads in progress per user, in this instance. */
+  private readonly uploads = new Map<string, number>();
+
   constructor(
     private readonly imports: EventImportsRepository,
     private readonly events: EventsRepository,
@@ -105,14 +111,22 @@ export class EventImportsService {
     // Refused before a byte of it is read: more than the file limit plus room for the form around it.
     if (form.declaredBytes !== null && form.declaredBytes > MAX_IMPORT_FILE_BYTES + FORM_ROOM_BYTES) throw tooLarge();
 
+    const release = this.uploading(actor);
+    let spool: UploadSpool | undefined;
     let received: Received;
     let sha256: string | null = null;
     try {
+      spool = await UploadSpool.open();
+      // The body first, at the sender's pace, with no connection held; then one short transaction.
+      const { inspector, counter, mapping } = await this.receive(form, spool);
+      await spool.end();
+      const { bytes, shape, ...hashed } = this.readable(() => inspector.finish(canonical(mapping)));
+      sha256 = hashed.sha256;
       received = await this.imports.transaction(async (tx): Promise<Received> => {
         const pendingId = await this.imports.insertPending(tx, eventId);
-        const { inspector, counter, mapping } = await this.receive(form, this.imports.fileWriter(tx, pendingId));
-        const { bytes, shape, ...hashed } = this.readable(() => inspector.finish(canonical(mapping)));
-        sha256 = hashed.sha256;
+        const stored = this.imports.fileWriter(tx, pendingId);
+        for await (const piece of spool!.read()) await stored.write(piece);
+        await stored.end();
         // The pieces are visible to this transaction only: read them back through it.
         const open = () => this.imports.openFile(pendingId, bytes, (work) => work(), tx);
         const { header } = await this.readableAsync(() => readHeader(open(), shape));
@@ -146,6 +160,9 @@ export class EventImportsService {
       const again = (err as { driverError?: { code?: string } }).driverError?.code === '23505' && sha256 ? await this.imports.findByHash(eventId, sha256) : null;
       if (again) return this.again(actor, again, dryRun);
       throw err;
+    } finally {
+      release();
+      await spool?.dispose();
     }
 
     if ('existing' in received) {
@@ -292,6 +309,24 @@ export class EventImportsService {
     const jobId = this.jobs.newJobId();
     if (await this.imports.queue(tx, importId, actor.id, actor.requestId, jobId)) await this.jobs.send(tx, importId, jobId);
     await this.audit.record(actor, { action: 'event_import.started', entityType: 'event_import', entityId: importId }, tx);
+  }
+
+  /** Counts a user's uploads in progress in this instance; beyond MAX_UPLOADS_PER_USER, a 429. */
+  private uploading(actor: Actor): () => void {
+    const key = actor.id ?? 'anonymous';
+    const now = this.uploads.get(key) ?? 0;
+    if (now >= MAX_UPLOADS_PER_USER) {
+      throw new ProblemException(429, `You have ${now} uploads in progress; wait for one to finish.`, { retryAfterSeconds: 10 });
+    }
+    this.uploads.set(key, now + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.uploads.get(key) ?? 1) - 1;
+      if (left) this.uploads.set(key, left);
+      else this.uploads.delete(key);
+    };
   }
 
   /**

@@ -1,4 +1,6 @@
+import { readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { startTestApp, type TestApp } from '../helpers/app';
 
@@ -148,6 +150,35 @@ describe('the public edge: hostile bodies are refused before they cost anything'
     expect(await arrivals()).toBe(before + 2);
     const other = await submit().send({ ...body, message: 'Another request' }).expect(202);
     expect(other.body.reference).not.toBe(doubleClick.body.reference);
+  });
+
+  it('a stalled attendee upload holds no database connection, and a user may have two at once', async () => {
+    const staff = await t.userWith('event_staff');
+    const event = await t.http().post('/api/events').set('Authorization', `Bearer ${staff.token}`).send({ name: 'Stall', date: '2026-01-10', place: 'Oslo', organiserName: 'Us', organiserContact: 'events@firm.example' }).expect(201);
+    const path = `/api/events/${event.body.id}/imports`;
+    const head = '--b\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\nContent-Type: text/csv\r\n\r\nEmail,Name\r\n';
+    const stalled = [0, 1].map(() => {
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers: { Authorization: `Bearer ${staff.token}`, 'Content-Type': 'multipart/form-data; boundary=b', 'Content-Length': 10_000_000 } });
+      req.on('error', () => undefined);
+      req.write(head + 'a@example.no,A\r\n'.repeat(2000)); // then nothing more: a stalled sender
+      return req;
+    });
+    try {
+      // The server is reading them (their spools are on disk) ...
+      const deadline = Date.now() + 30_000;
+      while (readdirSync(tmpdir()).filter((d) => d.startsWith('crm-upload-')).length < 2) {
+        if (Date.now() > deadline) throw new Error('the uploads were never read');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // ... and no connection of the service waits in an open transaction for them.
+      const [{ n }] = await t.owner.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`);
+      expect(n).toBe(0);
+      const third = await answerBeforeBody(port, path, { Authorization: `Bearer ${staff.token}`, 'Content-Type': 'multipart/form-data; boundary=b', 'Content-Length': 10_000_000 });
+      expect(third.status).toBe(429);
+      expect(JSON.parse(third.body).detail).toMatch(/You have 2 uploads in progress/);
+    } finally {
+      stalled.forEach((req) => req.destroy());
+    }
   });
 
   it('login takes JSON only: a multipart or url-encoded body is a 415, not a parse error', async () => {

@@ -143,6 +143,7 @@ export class EventImportRunner implements BeforeApplicationShutdown {
     const ctx: RowContext = { phoneRegion: this.config.DEFAULT_PHONE_REGION, minimumAge: this.policy.minimumAge(), today: new Date(imp.createdAt) };
 
     const pipeline = new BatchPipeline(this, imp, token, actor, event, { counts: imp.outcome ?? zeroCounts(), processed: imp.processedRows });
+    if (imp.doneThroughLine > 0) await this.recallTaken(imp, event, attendeeLines(open(), shape, columns, ctx), pipeline.taken);
     let job: BatchJob = newJob(imp.doneThroughLine);
     try {
       reading: for await (const lines of attendeeLines(open(), shape, columns, ctx)) {
@@ -174,6 +175,32 @@ export class EventImportRunner implements BeforeApplicationShutdown {
       if (RETRYABLE.has(sqlState(err) as string)) return 'restart';
       throw err;
     }
+  }
+
+  /**
+   * A resumed run: whom the committed batches took (see planBatch's `taken`), planned again from
+   * their lines, so that someone registered before the import and named again after the
+   * checkpoint is a duplicate, as in an uninterrupted run and the dry run, not registered twice
+   * over. Reads only; on resume only.
+   */
+  private async recallTaken(imp: EventImport, event: Event, lines: AsyncIterable<{ line: number; result: { kind: string; attendee?: Attendee } }[]>, taken: Set<string>): Promise<void> {
+    let batch: Attendee[] = [];
+    const plan = async () => {
+      const emails = [...new Set(batch.flatMap((a) => (a.email ? [a.email] : [])))];
+      const phones = [...new Set(batch.flatMap((a) => (a.phone ? [a.phone] : [])))];
+      const found = await runAsSystem('event import', () => this.leads.findByIdentities(emails, phones));
+      const registered = await runAsSystem('event import', () => this.repository.registrations(null, event.id, found.map((p) => p.id)));
+      planBatch(batch, knownPersons(found, registered), imp.id, taken);
+      batch = [];
+    };
+    reading: for await (const chunk of lines) {
+      for (const { line, result } of chunk) {
+        if (line > imp.doneThroughLine) break reading;
+        if (result.kind === 'attendee') batch.push(result.attendee!);
+        if (batch.length >= BATCH_ROWS) await plan();
+      }
+    }
+    if (batch.length) await plan();
   }
 
   /**
@@ -311,9 +338,9 @@ class BatchPipeline {
   /**
    * Persons the batches of this run found (planBatch): someone registered before the import and
    * named again in a later batch is a duplicate, as in the dry run. A run resumed after a restart
-   * starts it afresh (the database's registrations still tell what committed batches wrote).
+   * recalls it from the committed lines first (EventImportRunner.recallTaken).
    */
-  private readonly taken = new Set<string>();
+  readonly taken = new Set<string>();
   failed = false;
 
   constructor(

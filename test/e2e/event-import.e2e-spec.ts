@@ -13,6 +13,7 @@ import { EVENT_IMPORT_RUN } from '../../src/events/event-import.job';
 import { EventImportsRepository } from '../../src/events/event-imports.repository';
 import { MAX_IMPORT_FILE_BYTES } from '../../src/events/event-imports.service';
 import type { PersonSeed } from '../factory';
+import { importAttendees } from '../helpers/events';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestDatabase } from '../helpers/database';
 
@@ -511,6 +512,38 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
       // The retry (run 2 of the same job) did it.
       await until(async () => (await other.getJobById(EVENT_IMPORT_RUN, jobId))?.state === 'completed');
       expect(await other.getJobById(EVENT_IMPORT_RUN, jobId)).toMatchObject({ state: 'completed', retryCount: 1 });
+    } finally {
+      await other.stop({ graceful: false, wait: true });
+    }
+  });
+
+  it('a resumed import counts as the dry run did: someone registered before it and named again after the checkpoint is a duplicate', async () => {
+    const eventId = await newEvent();
+    await importAttendees(t, staff.token, eventId, crlf('Email,First Name', 'before@recount.example,Before'));
+    const file = crlf('Email,First Name', 'before@recount.example,Before', 'new@recount.example,New', 'Before@Recount.example,Before');
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body.analysis).toMatchObject({ rows: 3, alreadyRegistered: 1, duplicateRows: 1, registrations: 1 });
+    const importId = dry.body.id as string;
+    // A runner in another process committed lines 2 and 3 (as the dry run counted them) and died.
+    const other = new PgBoss({ connectionString: t.db.url, schema: JOB_SCHEMA, max: 1, supervise: false, schedule: false });
+    await other.start();
+    try {
+      const jobId = randomUUID();
+      await other.send(EVENT_IMPORT_RUN, { importId, jobId }, { id: jobId, singletonKey: importId, startAfter: 3600, expireInSeconds: 1, retryDelay: 0 });
+      expect((await other.fetch(EVENT_IMPORT_RUN, { ignoreStartAfter: true })).map((j) => j.id)).toEqual([jobId]);
+      await db.query(
+        `UPDATE event_import SET status = 'running', job_id = $2, runner_token = gen_random_uuid(), attempts = 1, done_through_line = 3, processed_rows = 2,
+                outcome = '{"rows":2,"newPersons":1,"matchedPersons":0,"registrations":1,"alreadyRegistered":1,"notAttending":0,"duplicateRows":0,"rejectedRows":0}' WHERE id = $1`,
+        [importId, jobId],
+      );
+      const deadline = Date.now() + 30_000;
+      while ((await other.getJobById(EVENT_IMPORT_RUN, jobId))?.state === 'active' && Date.now() < deadline) {
+        await other.expire();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const { view } = await finished(eventId, importId);
+      expect(view.status).toBe('done');
+      expect(view.outcome).toEqual(dry.body.analysis);
     } finally {
       await other.stop({ graceful: false, wait: true });
     }

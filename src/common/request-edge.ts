@@ -14,6 +14,12 @@ export const MAX_FORM_FIELDS = 200;
 /** The content types a route takes a body in (default: JSON only); any other is a 415 before the body is read. */
 export const Accepts = (...types: string[]) => routeConfig({ [ACCEPTS_CONFIG]: types });
 
+/**
+ * A smaller body limit for a route than BODY_LIMIT_BYTES: what its honest senders can send, so
+ * a larger body is refused by its declared length, unread.
+ */
+export const BodyLimit = (bytes: number) => routeConfig({ bodyLimit: bytes });
+
 /** Counted per visitor address (INTAKE_LIMIT_PER_IP_PER_MINUTE) as the request arrives, before anything is read or looked up. */
 export const RateLimitedPerVisitor = () => routeConfig({ rateLimit: {} });
 
@@ -39,6 +45,11 @@ export async function registerRequestEdge(
   );
   app.useBodyParser(FORM_TYPE, {}, (_request: FastifyRequest, body: Buffer, done: (err: Error | null, parsed?: unknown) => void) => settle(done, () => formFields(body)));
 
+  // Fastify reads a route's own bodyLimit from its options, which Nest does not pass: set it here.
+  fastify.addHook('onRoute', (route) => {
+    const limit = (route.config as Record<string, unknown> | undefined)?.bodyLimit;
+    if (typeof limit === 'number') route.bodyLimit = limit;
+  });
   fastify.addHook('preParsing', async (request, _reply, payload) => {
     if (!request.routeOptions.url) return payload; // no such route: the 404 reads nothing
     const config = configOf(request);

@@ -5,6 +5,7 @@ import { CurrentActor } from '../../common/actor';
 import { type Actor } from '../../domain/actor';
 import { ChatbotIntakeService } from './chatbot-intake.service';
 import { ChatbotEventView } from './dto/chatbot.dto';
+import { BodyLimit } from '../../common/request-edge';
 
 /** Drift cannot send an API key: the route is public and each event carries the app's verification token. */
 @ApiTags('intake')
@@ -14,6 +15,7 @@ export class DriftWebhookController {
 
   @Post('drift')
   @Public()
+  @BodyLimit(256 * 1024) // one event: a contact or a message, never a transcript
   @HttpCode(200)
   @ApiOperation({ summary: 'Drift webhook: contact_identified makes or completes the person; new_message goes on their timeline. Stored before the answer; redeliveries change nothing.' })
   @ApiOkResponse({ type: ChatbotEventView })

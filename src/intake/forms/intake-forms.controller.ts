@@ -3,7 +3,7 @@ import { ApiAcceptedResponse, ApiHeader, ApiConflictResponse, ApiCreatedResponse
 import type { FastifyRequest } from 'fastify';
 import { Public, Roles } from '../../access/decorators';
 import { CurrentActor } from '../../common/actor';
-import { Accepts, RateLimitedPerVisitor } from '../../common/request-edge';
+import { Accepts, BodyLimit, RateLimitedPerVisitor } from '../../common/request-edge';
 import { type Actor } from '../../domain/actor';
 import { CreatedIntakeFormView, CreateIntakeFormDto, IntakeFormView, RenderTokenView, SubmissionAcceptedView, UpdateIntakeFormDto } from './dto/intake-form.dto';
 import { IntakeFormsService } from './intake-forms.service';
@@ -54,6 +54,9 @@ export class IntakeFormsAdminController {
   }
 }
 
+/** A form post is a few fields of text: 256 KiB is room for a long message many times over. */
+const FORM_POST_MAX_BYTES = 256 * 1024;
+
 @ApiTags('intake')
 @Controller('intake/forms')
 export class FormSubmissionController {
@@ -72,6 +75,7 @@ export class FormSubmissionController {
   @Public()
   @Accepts('application/json', 'application/x-www-form-urlencoded', 'multipart/form-data')
   @RateLimitedPerVisitor()
+  @BodyLimit(FORM_POST_MAX_BYTES)
   @HttpCode(202)
   @ApiOperation({ summary: 'A website form submission (url-encoded, multipart or JSON); stored before the answer' })
   @ApiAcceptedResponse({ type: SubmissionAcceptedView })

@@ -466,7 +466,8 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
     return tx.getRepository(Company).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   }
 
-  findCompanyByDomain(domain: string, tx: EntityManager): Promise<Company | null> {
+  /** The company with this domain the caller sees (row-level security), in their transaction when given one. */
+  findCompanyByDomain(domain: string, tx: EntityManager = this.dataSource.manager): Promise<Company | null> {
     return tx.findOne(Company, { where: { domain } });
   }
 

@@ -476,6 +476,22 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
     return (await this.findCompany(identifiers[0].id as string, tx))!;
   }
 
+  /**
+   * Who may be told about a new lead for this person: whether processing is restricted, and, for
+   * an active customer's person, the addresses of that customer's active account managers.
+   */
+  async notificationAudience(personId: string): Promise<{ restricted: boolean; customerCompanyId: string | null; accountManagerEmails: string[] } | null> {
+    const rows: { restricted: boolean; customerCompanyId: string | null; accountManagerEmails: string[] }[] = await this.dataSource.query(
+      `SELECT p.restricted_at IS NOT NULL AS restricted, p.customer_company_id AS "customerCompanyId",
+              ARRAY(SELECT u.email FROM account_manager am JOIN staff_user u ON u.id = am.user_id
+                     WHERE am.company_id = p.customer_company_id AND u.deactivated_at IS NULL AND 'account_manager' = ANY (u.roles)
+                     ORDER BY u.email) AS "accountManagerEmails"
+         FROM person p WHERE p.id = $1`,
+      [personId],
+    );
+    return rows[0] ?? null;
+  }
+
   accountManagerCount(tx: EntityManager, companyId: string): Promise<number> {
     return tx.query(`SELECT count(*)::int AS n FROM account_manager WHERE company_id = $1`, [companyId]).then((rows: { n: number }[]) => rows[0].n);
   }

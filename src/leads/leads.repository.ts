@@ -477,6 +477,20 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
   }
 
   /**
+   * Whether this (normalised) address is one of the person's: their e-mail now, one any of their
+   * captures was made from (merged records' included), or the sender of a mail filed on them.
+   */
+  async isAddressOf(tx: EntityManager, personId: string, email: string): Promise<boolean> {
+    const rows: { known: boolean }[] = await tx.query(
+      `SELECT EXISTS (SELECT 1 FROM person p WHERE p.id = $1 AND p.email = $2)
+           OR EXISTS (SELECT 1 FROM capture c WHERE c.person_id = $1 AND c.mapped->>'email' = $2)
+           OR EXISTS (SELECT 1 FROM activity a WHERE a.person_id = $1 AND a.type = 'email' AND lower(a.details->>'from') = $2) AS known`,
+      [personId, email],
+    );
+    return rows[0].known;
+  }
+
+  /**
    * Who may be told about a new lead for this person: whether processing is restricted, and, for
    * an active customer's person, the addresses of that customer's active account managers.
    */

@@ -368,6 +368,11 @@ export class LeadsService {
     return this.leads.listCompanies(f);
   }
 
+  /** Whether this normalised e-mail address is one of the person's known addresses (see the repository). */
+  isAddressOf(tx: EntityManager, personId: string, email: string): Promise<boolean> {
+    return this.leads.isAddressOf(tx, personId, email);
+  }
+
   /** Whether a new-lead notice may go out for this person, and to whom when they are an active customer's (see the repository). */
   notificationAudience(personId: string): ReturnType<LeadsRepository['notificationAudience']> {
     return this.leads.notificationAudience(personId);

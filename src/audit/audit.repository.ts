@@ -44,7 +44,8 @@ export class AuditRepository {
   async find(filter: AuditFilter): Promise<AuditEntry[]> {
     const qb = this.dataSource.getRepository(AuditEntry).createQueryBuilder('a').orderBy('a.id', 'DESC').limit(filter.limit);
     if (filter.entityType) qb.andWhere('a.entityType = :entityType', { entityType: filter.entityType });
-    if (filter.entityId) qb.andWhere('a.entityId = :entityId', { entityId: filter.entityId });
+    // A uuid given in either case finds lines written in either (older lines kept the caller's spelling).
+    if (filter.entityId) qb.andWhere('a.entityId IN (:...entityIds)', { entityIds: [...new Set([filter.entityId, filter.entityId.toLowerCase(), filter.entityId.toUpperCase()])] });
     if (filter.actorId) qb.andWhere('a.actorId = :actorId', { actorId: filter.actorId });
     if (filter.action) qb.andWhere('a.action = :action', { action: filter.action });
     if (filter.from) qb.andWhere('a.occurredAt >= :from', { from: filter.from });

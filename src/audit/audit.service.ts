@@ -10,6 +10,10 @@ import type { AuditEntry } from './entities/audit-entry.entity';
 
 export const MASKED = '[personal data]';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A uuid in its one spelling (lower case), as the database prints it: lines about one record are found, and hidden, together. */
+export const canonicalEntityId = (id: string | null | undefined): string | null => (id == null ? null : UUID.test(id) ? id.toLowerCase() : id);
+
 type Snapshot = Record<string, unknown> | null | undefined;
 
 const comparable = (v: unknown) => JSON.stringify(v instanceof Date ? v.toISOString() : v ?? null);
@@ -57,7 +61,7 @@ export class AuditService {
       actorId: actor.id,
       action: record.action,
       entityType: record.entityType,
-      entityId: record.entityId ?? null,
+      entityId: canonicalEntityId(record.entityId),
       changes: record.before || record.after ? diffChanges(record.entityType, record.before, record.after) : null,
       requestId: actor.requestId,
       ip: actor.ip,
@@ -77,7 +81,7 @@ export class AuditService {
       throw new ProblemException(422, '`from` must be before `to`.', { errors: [{ field: 'to', message: 'must be after from' }] });
     }
     const [beforeId] = (decodeCursor(query.cursor) ?? []) as [string?];
-    const rows = await this.audit.find({ ...query, beforeId, limit: query.limit + 1 });
+    const rows = await this.audit.find({ ...query, entityId: canonicalEntityId(query.entityId) ?? undefined, beforeId, limit: query.limit + 1 });
     return toPage(rows, query.limit, (row) => [row.id]);
   }
 }

@@ -38,19 +38,23 @@ export class AuthService {
     if (!user || !ok || user.deactivatedAt) throw new ProblemException(401, BAD_CREDENTIALS);
     await Promise.all([this.throttle.succeeded(email, ip), this.users.recordLogin(user.id)]);
     await this.audit.record({ ...actor, type: 'user', id: user.id }, { action: 'user.signed_in', entityType: 'staff_user', entityId: user.id });
-    return { accessToken: await this.jwt.signAsync({ sub: user.id }), tokenType: 'Bearer', expiresIn: this.config.JWT_TTL_SECONDS };
+    return { accessToken: await this.jwt.signAsync({ sub: user.id, ver: user.tokenVersion }), tokenType: 'Bearer', expiresIn: this.config.JWT_TTL_SECONDS };
   }
 
-  /** The active user a token names, or null: tokens of deactivated users stop working at once. */
+  /**
+   * The active user a token names, or null: a token issued before the user's last password
+   * change, role change or deactivation (an older token version) stops working at once.
+   */
   async userForToken(token: string): Promise<StaffUser | null> {
     let sub: unknown;
+    let ver: unknown;
     try {
-      ({ sub } = await this.jwt.verifyAsync<{ sub: string }>(token));
+      ({ sub, ver } = await this.jwt.verifyAsync<{ sub: string; ver: number }>(token));
     } catch {
       return null;
     }
-    if (typeof sub !== 'string' || !/^[0-9a-f-]{36}$/i.test(sub)) return null;
+    if (typeof sub !== 'string' || !/^[0-9a-f-]{36}$/i.test(sub) || !Number.isInteger(ver)) return null;
     const user = await this.users.findById(sub);
-    return user && !user.deactivatedAt ? user : null;
+    return user && !user.deactivatedAt && user.tokenVersion === ver ? user : null;
   }
 }

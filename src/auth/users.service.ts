@@ -17,6 +17,8 @@ export function toUserView(u: StaffUser): UserView {
 /** What the audit log compares: the view, plus a marker when the password changed. */
 const auditSnapshot = (u: StaffUser, passwordChanged = false) => ({ ...toUserView(u), ...(passwordChanged ? { password: 'changed' } : {}) });
 
+const sameRoles = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+
 export function hashPassword(password: string): Promise<string> {
   return argon2.hash(password, { type: argon2.argon2id });
 }
@@ -63,6 +65,9 @@ export class UsersService {
       if (passwordHash) changes.passwordHash = passwordHash;
       if (dto.active !== undefined && dto.active !== (before.deactivatedAt === null)) changes.deactivatedAt = dto.active ? null : new Date();
       if (Object.keys(changes).length === 0) return toUserView(before);
+      // Tokens carry no roles and cannot be recalled: the user signs in again under what changed.
+      const rolesChanged = changes.roles !== undefined && !sameRoles(changes.roles, before.roles);
+      if (passwordHash || rolesChanged || changes.deactivatedAt) changes.tokenVersion = before.tokenVersion + 1;
       await this.users.update(tx, id, changes);
       if ((await this.users.countActiveAdmins(tx)) === 0) {
         throw new ProblemException(409, 'This change would leave no active admin; make another user admin first.');

@@ -42,7 +42,7 @@ export const PERSONAL_DATA: Record<string, Record<string, PersonalDataCategory>>
  * every column (a test checks), so a new column is a decision, not an accident.
  */
 export const NOT_PERSONAL_DATA: Record<string, readonly string[]> = {
-  staff_user: ['id', 'roles', 'deactivatedAt', 'lastLoginAt', 'createdAt', 'updatedAt'],
+  staff_user: ['id', 'roles', 'deactivatedAt', 'tokenVersion', 'lastLoginAt', 'createdAt', 'updatedAt'],
   api_key: ['id', 'name', 'channel', 'prefix', 'secretHash', 'createdBy', 'createdAt', 'revokedAt', 'lastUsedAt'],
   audit_log: ['id', 'occurredAt', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'changes', 'requestId'],
   person: ['id', 'companyId', 'customerCompanyId', 'status', 'ownerId', 'restrictedAt', 'marketingObjectionAt', 'erasedAt', 'hubspotId', 'syncState', 'syncedAt', 'syncError', 'createdAt', 'updatedAt'],

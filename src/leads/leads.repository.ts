@@ -466,13 +466,44 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
     return tx.getRepository(Company).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   }
 
-  findCompanyByDomain(domain: string, tx: EntityManager): Promise<Company | null> {
+  /** The company with this domain the caller sees (row-level security), in their transaction when given one. */
+  findCompanyByDomain(domain: string, tx: EntityManager = this.dataSource.manager): Promise<Company | null> {
     return tx.findOne(Company, { where: { domain } });
   }
 
   async insertCompany(tx: EntityManager, company: Pick<Company, 'name' | 'domain' | 'address'>): Promise<Company> {
     const { identifiers } = await tx.insert(Company, company);
     return (await this.findCompany(identifiers[0].id as string, tx))!;
+  }
+
+  /**
+   * Whether this (normalised) address is one of the person's: their e-mail now, one any of their
+   * captures was made from (merged records' included), or the sender of a mail filed on them.
+   */
+  async isAddressOf(tx: EntityManager, personId: string, email: string): Promise<boolean> {
+    const rows: { known: boolean }[] = await tx.query(
+      `SELECT EXISTS (SELECT 1 FROM person p WHERE p.id = $1 AND p.email = $2)
+           OR EXISTS (SELECT 1 FROM capture c WHERE c.person_id = $1 AND c.mapped->>'email' = $2)
+           OR EXISTS (SELECT 1 FROM activity a WHERE a.person_id = $1 AND a.type = 'email' AND lower(a.details->>'from') = $2) AS known`,
+      [personId, email],
+    );
+    return rows[0].known;
+  }
+
+  /**
+   * Who may be told about a new lead for this person: whether processing is restricted, and, for
+   * an active customer's person, the addresses of that customer's active account managers.
+   */
+  async notificationAudience(personId: string): Promise<{ restricted: boolean; customerCompanyId: string | null; accountManagerEmails: string[] } | null> {
+    const rows: { restricted: boolean; customerCompanyId: string | null; accountManagerEmails: string[] }[] = await this.dataSource.query(
+      `SELECT p.restricted_at IS NOT NULL AS restricted, p.customer_company_id AS "customerCompanyId",
+              ARRAY(SELECT u.email FROM account_manager am JOIN staff_user u ON u.id = am.user_id
+                     WHERE am.company_id = p.customer_company_id AND u.deactivated_at IS NULL AND 'account_manager' = ANY (u.roles)
+                     ORDER BY u.email) AS "accountManagerEmails"
+         FROM person p WHERE p.id = $1`,
+      [personId],
+    );
+    return rows[0] ?? null;
   }
 
   accountManagerCount(tx: EntityManager, companyId: string): Promise<number> {

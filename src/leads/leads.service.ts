@@ -368,6 +368,16 @@ export class LeadsService {
     return this.leads.listCompanies(f);
   }
 
+  /** Whether this normalised e-mail address is one of the person's known addresses (see the repository). */
+  isAddressOf(tx: EntityManager, personId: string, email: string): Promise<boolean> {
+    return this.leads.isAddressOf(tx, personId, email);
+  }
+
+  /** Whether a new-lead notice may go out for this person, and to whom when they are an active customer's (see the repository). */
+  notificationAudience(personId: string): ReturnType<LeadsRepository['notificationAudience']> {
+    return this.leads.notificationAudience(personId);
+  }
+
   /** A company as the caller may see it; locked for the caller's transaction when given one. */
   findCompany(id: string, tx?: EntityManager): Promise<Company | null> {
     return this.leads.findCompany(id, tx, Boolean(tx));

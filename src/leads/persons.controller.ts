@@ -40,7 +40,7 @@ export class PersonsController {
   @Patch(':id')
   @ApiOperation({ summary: 'Rectify fields (audited with before and after)' })
   @ApiOkResponse({ type: PersonView })
-  @ApiConflictResponse({ description: 'The e-mail belongs to another person: merge instead.' })
+  @ApiConflictResponse({ description: 'The e-mail or phone number belongs to another record (the same answer whoever holds it): an admin can merge the two.' })
   rectify(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RectifyPersonDto): Promise<PersonView> {
     return this.persons.rectify(actor, id, dto);
   }

@@ -28,6 +28,15 @@ export function toPersonView(p: Person): PersonView {
   return { id, firstName, lastName, position, email, phone, skypeId, linkedinUrl, location, companyId, companyName, status, ownerId, restrictedAt, marketingObjectionAt, syncState, hubspotId, syncedAt, syncError, createdAt, updatedAt };
 }
 
+/**
+ * An address another record holds: one answer whoever holds it (a person the caller sees, or one
+ * of a customer hidden from them), so the answer tells nothing about records the caller may not see.
+ */
+const addressConflict = (field: 'email' | 'phone') =>
+  new ProblemException(409, `This ${field === 'email' ? 'e-mail address' : 'phone number'} belongs to another record; an admin can merge the two.`, {
+    errors: [{ field, message: 'belongs to another record' }],
+  });
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const badCursor = () => new ProblemException(400, 'The cursor is not one this service issued; start again without it.', { errors: [{ field: 'cursor', message: 'invalid cursor' }] });
 
@@ -133,9 +142,8 @@ export class PersonsService {
     }
     return this.leads.transaction(async (tx) => {
       const before = await this.mustFind(tx, id);
-      if (changes.email && changes.email !== before.email && (await this.leads.findByEmailForUpdate(tx, changes.email))) {
-        throw new ProblemException(409, 'Another person has this e-mail address; merge the two instead.', { errors: [{ field: 'email', message: 'belongs to another person' }] });
-      }
+      // Locks a visible holder; a hidden one (another customer's person) is found by the unique index below, with the same answer.
+      if (changes.email && changes.email !== before.email && (await this.leads.findByEmailForUpdate(tx, changes.email))) throw addressConflict('email');
       const effective = Object.fromEntries(Object.entries(changes).filter(([k, v]) => before[k as keyof Person] !== v)) as Partial<Person>;
       if (Object.keys(effective).length === 0) return toPersonView(before);
       // A field cleared here is null in `effective`: `??` would fall back to the old value.
@@ -144,11 +152,14 @@ export class PersonsService {
       if (!email && !phone) throw invalidField('email', 'a person needs an e-mail address or a phone number');
       // Known only by phone, the number must be no other phone-only person's (unique index person_phone_only_key).
       if (!email && phone && ('email' in effective || 'phone' in effective)) {
-        if (await this.leads.findOtherPhoneOnlyForUpdate(tx, phone, id)) {
-          throw new ProblemException(409, 'Another person is known only by this phone number; merge the two instead.', { errors: [{ field: 'phone', message: 'belongs to another person' }] });
-        }
+        if (await this.leads.findOtherPhoneOnlyForUpdate(tx, phone, id)) throw addressConflict('phone');
       }
-      await this.leads.updatePerson(tx, id, effective);
+      await this.leads.updatePerson(tx, id, effective).catch((err: unknown) => {
+        const constraint = err instanceof QueryFailedError ? (err.driverError as { constraint?: string } | undefined)?.constraint : undefined;
+        if (constraint === 'person_email_key') throw addressConflict('email');
+        if (constraint === 'person_phone_only_key') throw addressConflict('phone');
+        throw err;
+      });
       await this.leads.oweSync(tx, id);
       const after = (await this.leads.findById(id, tx))!;
       await this.intake.addActivity(tx, actor, id, { type: 'rectification', details: { fields: Object.keys(effective) } });
@@ -178,10 +189,13 @@ export class PersonsService {
     // companies, so a lead handed over to an existing customer joins it instead of a duplicate.
     if (!(await this.leads.findById(id))) throw new NotFoundException('There is no such person.');
     if (dto.companyId && !(await this.leads.findCompany(dto.companyId))) throw invalidField('companyId', 'there is no such company');
+    const domain = dto.company ? companyDomain(dto.company.domain) : null;
+    // The company with this domain as the caller sees it: a customer hidden from them is, for them, no company at all.
+    const seen = domain ? await this.leads.findCompanyByDomain(domain) : null;
     // Once a customer's, the lead is theirs (6.2(8)): the hand-over itself runs as the system.
     return runAsSystem('conversion to customer', () => this.leads.transaction(async (tx) => {
       const before = await this.mustFind(tx, id);
-      const company = await this.companyFor(tx, actor, dto);
+      const company = await this.companyFor(tx, actor, dto, domain, seen?.id ?? null);
       if (!company.isCustomer) {
         await this.leads.updateCompany(tx, company.id, { isCustomer: true });
         await this.audit.record(actor, { action: 'company.became_customer', entityType: 'company', entityId: company.id, before: { isCustomer: false }, after: { isCustomer: true } }, tx);
@@ -346,20 +360,29 @@ export class PersonsService {
     return person;
   }
 
-  private async companyFor(tx: EntityManager, actor: Actor, dto: ConvertDto): Promise<Company> {
+  /**
+   * The company a conversion joins: named by id, or the one with the given domain when the caller
+   * sees it (`seenId`), else a new one. A domain held by a company hidden from the caller (another
+   * team's customer) is left off the new company: the caller gets the same answer as for a domain
+   * no one has, and the lead never moves into the hidden company.
+   */
+  private async companyFor(tx: EntityManager, actor: Actor, dto: ConvertDto, domain: string | null, seenId: string | null): Promise<Company> {
     if (dto.companyId) {
       const company = await this.leads.findCompany(dto.companyId, tx);
       if (!company) throw invalidField('companyId', 'there is no such company');
       return company;
     }
-    // `https://www.Example.no/about` and `example.no` are one company.
-    const domain = dto.company!.domain?.toLowerCase().replace(/^https?:\/\//, '').replace(/\/.*$/, '').replace(/^www\./, '') || null;
     const existing = domain ? await this.leads.findCompanyByDomain(domain, tx) : null;
-    if (existing) return existing;
-    const company = await this.leads.insertCompany(tx, { name: dto.company!.name, domain, address: dto.company!.address ?? null });
-    await this.audit.record(actor, { action: 'company.created', entityType: 'company', entityId: company.id, after: { name: company.name, domain, address: company.address } }, tx);
+    if (existing && existing.id === seenId) return existing;
+    const company = await this.leads.insertCompany(tx, { name: dto.company!.name, domain: existing ? null : domain, address: dto.company!.address ?? null });
+    await this.audit.record(actor, { action: 'company.created', entityType: 'company', entityId: company.id, after: { name: company.name, domain: company.domain, address: company.address } }, tx);
     return company;
   }
+}
+
+/** `https://www.Example.no/about` and `example.no` are one company. */
+function companyDomain(given: string | null | undefined): string | null {
+  return given?.toLowerCase().replace(/^https?:\/\//, '').replace(/\/.*$/, '').replace(/^www\./, '') || null;
 }
 
 function pick<T extends object>(source: T, keysOf: object): Record<string, unknown> {

@@ -11,6 +11,13 @@ export interface NewLeadNotice {
   formName: string;
   request?: string | null;
   ownerEmail?: string | null;
+  /** Processing is restricted (9.4): no one is told. */
+  restricted?: boolean;
+  /**
+   * Set for an active customer's person: that customer's account managers, the only ones told
+   * (6.2(8)); neither the owner, the form's address nor the sales inbox. Null for any other lead.
+   */
+  accountManagerEmails?: string[] | null;
 }
 
 export type NotificationOutcome = 'sent' | 'skipped' | 'failed';
@@ -100,18 +107,29 @@ export class NotificationsService implements OnModuleDestroy {
     }
   }
 
-  /** Tells the lead's owner, or the sales inbox, that a lead arrived. Never throws: the lead is stored either way. */
+  /**
+   * Tells the lead's owner, or the sales inbox, that a lead arrived; for an active customer's
+   * person, only that customer's account managers; for a restricted person, no one. Never
+   * throws: the lead is stored either way.
+   */
   async newLead(lead: NewLeadNotice): Promise<NotificationOutcome> {
     // The record id, never the person's details: it lets staff find whom a lost notice was about.
     const about = SAFE_ID.test(String(lead?.personId)) ? ` for person ${lead.personId}` : '';
     try {
-      const to = singleLine(lead.ownerEmail || this.config.SALES_INBOX, Number.MAX_SAFE_INTEGER);
+      if (lead.restricted) {
+        this.logger.log(`New-lead notification${about} skipped: processing of the person is restricted`);
+        return 'skipped';
+      }
+      const customers = Array.isArray(lead.accountManagerEmails);
+      const to = (customers ? lead.accountManagerEmails! : [lead.ownerEmail || this.config.SALES_INBOX])
+        .map((address) => singleLine(address, Number.MAX_SAFE_INTEGER))
+        .filter((address) => address !== '');
       if (!this.transport) {
         this.logger.log(`New-lead notification${about} skipped: SMTP_URL is not set`);
         return 'skipped';
       }
-      if (!to) {
-        this.logger.log(`New-lead notification${about} skipped: the lead has no owner and SALES_INBOX is not set`);
+      if (to.length === 0) {
+        this.logger.log(`New-lead notification${about} skipped: ${customers ? 'the person is an active customer’s, and the customer has no active account manager' : 'the lead has no owner and SALES_INBOX is not set'}`);
         return 'skipped';
       }
       await this.transport.sendMail({ from: singleLine(this.config.NOTIFY_FROM, Number.MAX_SAFE_INTEGER), to, ...this.compose(lead) });

@@ -71,11 +71,52 @@ describe('[SEC-ACCESS] staff sign-in, accounts and machine clients', () => {
       await t.http().post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD }).expect(401);
     });
 
-    it('a role change takes effect on the next request', async () => {
+    it('a role change ends the user\'s tokens; signed in again, the new roles apply', async () => {
       const user = await t.userWith('sales');
       await t.http().get('/api/users').set(as(user.token)).expect(403);
       await t.http().patch(`/api/users/${user.id}`).set(as(admin.token)).send({ roles: ['admin'] }).expect(200);
+      await t.http().get('/api/auth/me').set(as(user.token)).expect(401);
+      const again = await t.http().post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD }).expect(200);
+      await t.http().get('/api/users').set(as(again.body.accessToken)).expect(200);
+    });
+
+    it('a demotion ends the tokens that carried the higher role', async () => {
+      const user = await t.userWith('admin', 'sales');
       await t.http().get('/api/users').set(as(user.token)).expect(200);
+      await t.http().patch(`/api/users/${user.id}`).set(as(admin.token)).send({ roles: ['sales'] }).expect(200);
+      await t.http().get('/api/users').set(as(user.token)).expect(401);
+      await t.http().get('/api/auth/me').set(as(user.token)).expect(401);
+    });
+
+    it('the same roles in another order, or a new name, leave the tokens alone', async () => {
+      const user = await t.userWith('sales', 'event_staff');
+      await t.http().patch(`/api/users/${user.id}`).set(as(admin.token)).send({ roles: ['event_staff', 'sales'], name: 'Renamed' }).expect(200);
+      await t.http().get('/api/auth/me').set(as(user.token)).expect(200);
+    });
+
+    it('a password reset ends every token issued before it, and only the new password signs in', async () => {
+      const user = await t.userWith('sales');
+      const second = (await t.http().post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD }).expect(200)).body.accessToken;
+      await t.http().patch(`/api/users/${user.id}`).set(as(admin.token)).send({ password: 'a-brand-new-password' }).expect(200);
+      for (const token of [user.token, second]) await t.http().get('/api/auth/me').set(as(token)).expect(401);
+      await t.http().post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD }).expect(401);
+      const fresh = await t.http().post('/api/auth/login').send({ email: user.email, password: 'a-brand-new-password' }).expect(200);
+      await t.http().get('/api/auth/me').set(as(fresh.body.accessToken)).expect(200);
+    });
+
+    it('an admin who changes their own password signs in again', async () => {
+      const other = await t.userWith('admin');
+      await t.http().patch(`/api/users/${other.id}`).set(as(other.token)).send({ password: 'another-long-password' }).expect(200);
+      await t.http().get('/api/auth/me').set(as(other.token)).expect(401);
+    });
+
+    it('a token issued before deactivation stays dead after the user is reactivated', async () => {
+      const user = await t.userWith('sales');
+      await t.http().patch(`/api/users/${user.id}`).set(as(admin.token)).send({ active: false }).expect(200);
+      await t.http().patch(`/api/users/${user.id}`).set(as(admin.token)).send({ active: true }).expect(200);
+      await t.http().get('/api/auth/me').set(as(user.token)).expect(401);
+      const again = await t.http().post('/api/auth/login').send({ email: user.email, password: TEST_PASSWORD }).expect(200);
+      await t.http().get('/api/auth/me').set(as(again.body.accessToken)).expect(200);
     });
 
     it('refuses to remove the last active admin', async () => {

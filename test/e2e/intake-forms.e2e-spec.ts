@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { NotificationsService, type NotificationOutcome } from '../../src/notifications/notifications.service';
 import { PolicyService } from '../../src/policy/policy.service';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { TestSmtpServer } from '../helpers/smtp';
@@ -123,6 +124,56 @@ describe('[SRC-FORM] web-form intake', () => {
     expect(mail.text).toContain(`https://crm.firm.example/persons/${person_id}`);
     expect(mail.text).toContain('We need help migrating our platform.');
     expect(mail.raw).not.toContain('Second line');
+  });
+
+  describe('who is told about a known person', () => {
+    /** Each notification the service is asked for, by person, with its outcome once settled. */
+    const outcomes = new Map<string, Promise<NotificationOutcome>>();
+    beforeAll(() => {
+      const service = t.app.get(NotificationsService);
+      const original = service.newLead.bind(service);
+      jest.spyOn(service, 'newLead').mockImplementation((lead) => {
+        const outcome = original(lead);
+        outcomes.set(lead.personId, outcome);
+        return outcome;
+      });
+    });
+    afterAll(() => jest.restoreAllMocks());
+
+    /** The outcome of the notification about this person, once the service was asked (deadline, no sleep-and-hope). */
+    const outcomeFor = async (personId: string) => {
+      const deadline = Date.now() + 10_000;
+      while (!outcomes.has(personId)) {
+        if (Date.now() > deadline) throw new Error('no notification was attempted for this lead');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return outcomes.get(personId)!;
+    };
+    const personOf = async (reference: string) => (await db.query(`SELECT person_id FROM capture WHERE id = $1`, [reference]))[0].person_id as string;
+
+    it('[ACCESS-AM] an active customer’s person: only that customer’s account managers are e-mailed, not the sales inbox or the owner', async () => {
+      const [am, otherAm, owner] = await Promise.all([t.userWith('account_manager'), t.userWith('account_manager'), t.userWith('sales')]);
+      const customer = await t.make.customer({ name: 'Varsel Kunde AS', accountManagerIds: [am.id], person: { email: 'kontakt@varsel-kunde.example', ownerId: owner.id } });
+      await t.make.customer({ name: 'Annen Kunde AS', accountManagerIds: [otherAm.id] });
+      const res = await post().type('form').send(new URLSearchParams(submission({ 'your-email': 'kontakt@varsel-kunde.example', 'your-name': 'Kunde Kontakt' })).toString()).expect(202);
+      expect(await personOf(res.body.reference)).toBe(customer.personId);
+
+      await expect(await outcomeFor(customer.personId)).toBe('sent');
+      const about = smtp.messages.filter((m) => m.text.includes(customer.personId));
+      expect(about.map((m) => m.to)).toEqual([[am.email]]);
+      expect(smtp.messages.filter((m) => m.raw.includes('Kunde Kontakt')).map((m) => m.to)).toEqual([[am.email]]);
+    });
+
+    it('[RIGHT-RESTRICT] a restricted person: no one is e-mailed', async () => {
+      const dpo = await t.userWith('dpo');
+      const { personId } = await t.make.person({ firstName: 'Rikke', email: 'rikke.restricted@example.no' });
+      await t.http().post(`/api/persons/${personId}/restriction`).set('Authorization', `Bearer ${dpo.token}`).send({ reason: 'Contests the accuracy of her data' }).expect(200);
+      const res = await post().type('form').send(new URLSearchParams(submission({ 'your-email': 'rikke.restricted@example.no', 'your-name': 'Rikke Restricted' })).toString()).expect(202);
+      expect(await personOf(res.body.reference)).toBe(personId);
+
+      await expect(await outcomeFor(personId)).toBe('skipped');
+      expect(smtp.messages.filter((m) => m.text.includes(personId) || m.raw.includes('Rikke'))).toEqual([]);
+    });
   });
 
   it('a multipart post is mapped the same way', async () => {

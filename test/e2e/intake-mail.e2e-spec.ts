@@ -270,6 +270,53 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
     expect(audit.changes).toEqual({ activityId: { before: null, after: entry.id } });
   });
 
+  it('[ACCESS-AM] a mail naming a thread’s Message-ID from someone else is not filed on that person: it is a new arrival from its sender, with its files', async () => {
+    const [thread] = await db.query(`SELECT person_id FROM capture WHERE source_ref = $1`, [ORIGINAL_ID]);
+    const timeline = async () => (await db.query(`SELECT count(*)::int AS n FROM activity WHERE person_id = $1`, [thread.person_id]))[0].n;
+    const before = { entries: await timeline(), counts: await counts() };
+    const forged = Buffer.from(
+      [
+        'From: Mallory <mallory@intruder.example>', 'To: sales@firm.example', 'Subject: Re: Help modernising our metering platform',
+        'Message-ID: <forged-0001@intruder.example>', `In-Reply-To: ${ORIGINAL_ID}`, `References: ${ORIGINAL_ID}`,
+        'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+        '--b', 'Content-Type: text/plain; charset=utf-8', '', 'Please see the updated invoice.', '',
+        '--b', 'Content-Type: application/pdf; name="invoice.pdf"', 'Content-Disposition: attachment; filename="invoice.pdf"', 'Content-Transfer-Encoding: base64', '',
+        Buffer.from('%PDF-1.4 not an invoice').toString('base64'), '--b--', '',
+      ].join('\r\n'),
+    );
+    const res = await post(forged).expect(202);
+    expect(res.body.status).toBe('accepted');
+
+    expect(await timeline()).toBe(before.entries);
+    const capture = await captureOf(res.body.reference);
+    expect(capture).toMatchObject({ source: 'email', source_ref: '<forged-0001@intruder.example>' });
+    expect(capture.person_id).not.toBe(thread.person_id);
+    expect(await personOf(capture.person_id)).toMatchObject({ email: 'mallory@intruder.example' });
+    expect((await db.query(`SELECT status, capture_id, activity_id FROM mail_message WHERE id = $1`, [res.body.reference]))[0]).toEqual({ status: 'captured', capture_id: capture.id, activity_id: null });
+    expect(await db.query(`SELECT capture_id, activity_id FROM mail_attachment WHERE filename = 'invoice.pdf'`)).toEqual([{ capture_id: capture.id, activity_id: null }]);
+    // Screened as a new arrival from its sender, like any other.
+    expect((await db.query(`SELECT status, channel FROM intake_submission WHERE id = $1`, [res.body.reference]))[0]).toEqual({ status: 'accepted', channel: 'email' });
+    const after = await counts();
+    expect({ persons: after.persons - before.counts.persons, captures: after.captures - before.counts.captures }).toEqual({ persons: 1, captures: 1 });
+  });
+
+  it('a reply from any of the thread person’s known addresses (in any case, an earlier one too) goes on their timeline', async () => {
+    const [thread] = await db.query(`SELECT person_id FROM capture WHERE source_ref = $1`, [ORIGINAL_ID]);
+    // The person now goes by a new address; mail from the one she wrote from before is still hers.
+    await t.http().patch(`/api/persons/${thread.person_id}`).set('Authorization', `Bearer ${sales}`).send({ email: 'ingrid@nordlys-energi.example' }).expect(200);
+    const reply = (n: number, from: string) =>
+      mail({ From: from, To: 'sales@firm.example', Subject: 'Re: Help modernising our metering platform', 'Message-ID': `<known-${n}@nordlys-energi.example>`, 'In-Reply-To': ORIGINAL_ID, References: ORIGINAL_ID }, `Reply number ${n}.`);
+    for (const [n, from] of [[1, 'Ingrid Hansen <Ingrid.Hansen@Nordlys-Energi.example>'], [2, 'Ingrid <ingrid@nordlys-energi.example>']] as const) {
+      const before = await counts();
+      const res = await post(reply(n, from)).expect(202);
+      expect((await db.query(`SELECT status FROM mail_message WHERE id = $1`, [res.body.reference]))[0]).toEqual({ status: 'reply' });
+      const [entry] = await db.query(`SELECT person_id FROM activity WHERE details->>'messageId' = $1`, [`<known-${n}@nordlys-energi.example>`]);
+      expect(entry.person_id).toBe(thread.person_id);
+      const after = await counts();
+      expect({ persons: after.persons - before.persons, captures: after.captures - before.captures }).toEqual({ persons: 0, captures: 0 });
+    }
+  });
+
   it('an auto-reply, a bounce and list mail make no lead: each is recorded as skipped, with its reason', async () => {
     const before = await counts();
     for (const raw of [FIXTURES.autoReply, FIXTURES.bounce, FIXTURES.list]) expect((await post(raw).expect(202)).body.status).toBe('skipped');

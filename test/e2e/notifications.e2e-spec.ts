@@ -93,6 +93,33 @@ describe('new-lead notifications', () => {
     expect(mails.map((m) => m.to)).toEqual([[SALES_INBOX], [SALES_INBOX]]);
   });
 
+  it('[ACCESS-AM] for an active customer\'s person, goes to that customer\'s account managers only: not the owner, not SALES_INBOX', async () => {
+    const service = serviceWith({ SMTP_URL: smtpUrl, SALES_INBOX });
+    const managers = ['am.one@firm.test', 'am.two@firm.test'];
+    await expect(service.newLead(lead({ accountManagerEmails: managers }))).resolves.toBe('sent');
+    const [mail] = await smtp.waitForMessages(1);
+    expect([...mail.to].sort()).toEqual(managers);
+    expect(mail.raw).not.toContain(OWNER);
+    expect(mail.raw).not.toContain(SALES_INBOX);
+  });
+
+  it('[ACCESS-AM] for an active customer\'s person whose customer has no account manager, is skipped without connecting', async () => {
+    const service = serviceWith({ SMTP_URL: smtpUrl, SALES_INBOX });
+    await expect(service.newLead(lead({ accountManagerEmails: [] }))).resolves.toBe('skipped');
+    expect(smtp.connections).toBe(0);
+    expect(logs.lines.at(-1)).toMatch(/^log .*skipped: the person is an active customer’s, and the customer has no active account manager/);
+  });
+
+  it('[RIGHT-RESTRICT] for a restricted person, tells no one, whoever would otherwise be told', async () => {
+    const service = serviceWith({ SMTP_URL: smtpUrl, SALES_INBOX });
+    await expect(service.newLead(lead({ restricted: true }))).resolves.toBe('skipped');
+    await expect(service.newLead(lead({ restricted: true, ownerEmail: null }))).resolves.toBe('skipped');
+    await expect(service.newLead(lead({ restricted: true, accountManagerEmails: ['am.one@firm.test'] }))).resolves.toBe('skipped');
+    expect(smtp.connections).toBe(0);
+    expect(smtp.messages).toHaveLength(0);
+    expect(logs.lines.at(-1)).toMatch(/^log .*skipped: processing of the person is restricted/);
+  });
+
   it('names the person, company and form, links to the record, and carries only the first line of the request', async () => {
     const service = serviceWith({ SMTP_URL: smtpUrl, SALES_INBOX });
     await service.newLead(lead());

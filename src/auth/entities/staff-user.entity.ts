@@ -26,6 +26,10 @@ export class StaffUser {
   @Column('timestamptz', { nullable: true })
   deactivatedAt: Date | null;
 
+  /** Named in every token issued; moved on by a password change, a role change or deactivation, which ends the tokens issued before. */
+  @Column('integer', { default: 0 })
+  tokenVersion: number;
+
   @Column('timestamptz', { nullable: true })
   lastLoginAt: Date | null;
 

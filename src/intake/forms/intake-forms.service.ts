@@ -272,8 +272,15 @@ export class IntakeFormsService {
     return this.accept(sender, form, { id: s.id, receivedAt: s.receivedAt, fields, mapped, contentType: s.contentType, rawBody: s.rawBody }, { status: 'released', verdict }, tx);
   }
 
+  /**
+   * Tells staff about the lead, read as it is now (after the commit): an active customer's person
+   * only to that customer's account managers (6.2(8)), a restricted person to no one (9.4). Read
+   * as the system, whoever released the arrival: the reviewer may not see the customer.
+   */
   private async notify(form: IntakeForm, personId: string, mapped: MappedSubmission, ownerId: string | null): Promise<void> {
-    const owner = ownerId ? await this.users.get(ownerId).catch(() => null) : null;
+    const audience = await runAsSystem('new-lead notification', () => this.leads.notificationAudience(personId)).catch(() => null);
+    if (!audience) return; // gone (erased or merged) since it was stored: no one to tell about it
+    const owner = ownerId && !audience.customerCompanyId ? await this.users.get(ownerId).catch(() => null) : null;
     await this.notifications.newLead({
       personId,
       personName: [mapped.person.firstName, mapped.person.lastName].filter(Boolean).join(' '),
@@ -281,6 +288,8 @@ export class IntakeFormsService {
       formName: form.name,
       request: mapped.request,
       ownerEmail: owner?.active ? owner.email : form.notifyEmail,
+      restricted: audience.restricted,
+      accountManagerEmails: audience.customerCompanyId ? audience.accountManagerEmails : null,
     });
   }
 

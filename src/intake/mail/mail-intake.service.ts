@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { runAsSystem } from '../../access/access-context';
 import { AuditService } from '../../audit/audit.service';
 import type { Actor } from '../../domain/actor';
+import { normaliseEmail } from '../../domain/identity';
 import { ProblemException } from '../../common/problem-details';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
@@ -106,7 +107,7 @@ export class MailIntakeService {
       attachments: files.map(({ content: _content, ...file }) => ({ ...file, kept: file.skippedReason === null })),
     };
     // The timeline is ordered by when the firm received it: a Date header can say anything.
-    const threadOwner = await this.threadOwner(tx, mail.thread);
+    const threadOwner = await this.threadOwner(tx, mail.thread, mail.from.address);
     if (threadOwner) {
       const activityId = await this.leads.addActivity(tx, actor, threadOwner, { type: 'email', body: mail.text, occurredAt: receivedAt, details: { ...facts, direction: 'inbound', inReplyTo: mail.thread } });
       await this.repo.insertFiles(tx, id, { activityId }, files);
@@ -180,14 +181,24 @@ export class MailIntakeService {
     return async () => undefined;
   }
 
-  /** The person whose earlier mail (the latest) one of these Message-IDs is: through its capture or timeline entry, which follow merges. */
-  private async threadOwner(tx: EntityManager, messageIds: string[]): Promise<string | null> {
+  /**
+   * The person whose earlier mail one of these Message-IDs is (the latest such mail), through its
+   * capture or timeline entry (which follow merges), who is the sender (any of their known
+   * addresses). Message-IDs travel in every quote and forward: anyone who knows one must not put
+   * mail and files on someone else's record, so another sender's mail is a new arrival of theirs.
+   */
+  private async threadOwner(tx: EntityManager, messageIds: string[], sender: string | null): Promise<string | null> {
+    const address = sender ? normaliseEmail(sender) : null;
+    if (!address) return null;
     const records = await this.repo.threadRecords(tx, messageIds);
     if (!records.length) return null;
     const owners = await this.leads.ownersOf(tx, { captureIds: records.flatMap((r) => (r.captureId ? [r.captureId] : [])), activityIds: records.flatMap((r) => (r.activityId ? [r.activityId] : [])) });
+    const asked = new Set<string>();
     for (const r of records) {
       const owner = owners.get((r.captureId ?? r.activityId)!);
-      if (owner) return owner;
+      if (!owner || asked.has(owner)) continue;
+      asked.add(owner);
+      if (await this.leads.isAddressOf(tx, owner, address)) return owner;
     }
     return null;
   }

@@ -1,0 +1,119 @@
+import { startTestApp, type TestApp } from '../helpers/app';
+
+/**
+ * [ACCESS-AM] A caller learns nothing about an active customer hidden from them: not through a
+ * conversion by domain, an address conflict, or the audit log. Each answer is the one for a
+ * record that does not exist (or, for an address, the one for any other holder).
+ */
+describe('[ACCESS-AM] no oracle around the customer rule', () => {
+  let t: TestApp;
+  const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+  let admin: { id: string; token: string };
+  let sales: { id: string; token: string };
+  let dpo: { id: string; token: string };
+  let am: { id: string; token: string };
+  let hidden: { companyId: string; personId: string };
+  const HIDDEN_NAME = 'Skjult Kunde AS';
+  const HIDDEN_DOMAIN = 'skjult-kunde-as.example';
+  const HIDDEN_EMAIL = `hedda@${HIDDEN_DOMAIN}`;
+
+  /** The problem body without what differs per request. */
+  const problem = (body: Record<string, unknown>) => {
+    const { instance: _instance, ...rest } = body;
+    return rest;
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    [admin, sales, dpo, am] = await Promise.all([t.userWith('admin'), t.userWith('sales'), t.userWith('dpo'), t.userWith('account_manager')]);
+    hidden = await t.make.customer({ name: HIDDEN_NAME, accountManagerIds: [am.id], person: { firstName: 'Hedda', lastName: 'Skjult', email: HIDDEN_EMAIL } });
+  });
+  afterAll(() => t.close());
+
+  describe('converting with a company domain', () => {
+    it('a domain of a customer hidden from the caller answers as a domain no one has, and the lead stays out of that customer', async () => {
+      const { personId: leadA } = await t.make.person({ firstName: 'Lars', email: 'lars@open-lead.example' });
+      const { personId: leadB } = await t.make.person({ firstName: 'Liv', email: 'liv@open-lead.example' });
+
+      const intoHidden = await t.http().post(`/api/persons/${leadA}/convert`).set(as(sales.token)).send({ company: { name: 'Lars Consulting', domain: `https://www.${HIDDEN_DOMAIN.toUpperCase()}/about` } });
+      const intoNothing = await t.http().post(`/api/persons/${leadB}/convert`).set(as(sales.token)).send({ company: { name: 'Liv Consulting', domain: 'nobody-has-this.example' } });
+      expect(intoHidden.status).toBe(200);
+      expect(intoNothing.status).toBe(200);
+      expect(Object.keys(intoHidden.body).sort()).toEqual(Object.keys(intoNothing.body).sort());
+      expect(intoHidden.body).toMatchObject({ status: 'customer', companyName: 'Lars Consulting' });
+      expect(intoHidden.body.companyId).not.toBe(hidden.companyId);
+      expect(JSON.stringify(intoHidden.body)).not.toMatch(new RegExp(`${hidden.companyId}|${HIDDEN_NAME}`, 'i'));
+
+      // Nothing moved into the hidden customer: it still has only its own person, and its domain.
+      const members = await t.owner.query(`SELECT id FROM person WHERE company_id = $1`, [hidden.companyId]);
+      expect(members.map((r: { id: string }) => r.id)).toEqual([hidden.personId]);
+      const [lead] = await t.owner.query(`SELECT company_id FROM person WHERE id = $1`, [leadA]);
+      expect(lead.company_id).toBe(intoHidden.body.companyId);
+      const [hiddenCompany] = await t.owner.query(`SELECT domain FROM company WHERE id = $1`, [hidden.companyId]);
+      expect(hiddenCompany.domain).toBe(HIDDEN_DOMAIN);
+    });
+
+    it('a caller who sees the customer (its account manager, an admin) joins it by domain', async () => {
+      const { personId: lead } = await t.make.person({ firstName: 'Hans', email: 'hans@elsewhere.example' });
+      const res = await t.http().post(`/api/persons/${lead}/convert`).set(as(am.token)).send({ company: { name: 'Anything', domain: HIDDEN_DOMAIN } }).expect(200);
+      expect(res.body).toMatchObject({ companyId: hidden.companyId, companyName: HIDDEN_NAME });
+    });
+  });
+
+  describe('changing a lead’s e-mail to an address another record has', () => {
+    it('answers the same 409 whether a visible person or a hidden customer’s person holds it, and changes nothing', async () => {
+      const { personId: lead } = await t.make.person({ firstName: 'Lena', email: 'lena@open-lead.example' });
+      await t.make.person({ firstName: 'Vera', email: 'vera@open-lead.example' });
+
+      const visible = await t.http().patch(`/api/persons/${lead}`).set(as(sales.token)).send({ email: 'vera@open-lead.example' });
+      const hiddenHolder = await t.http().patch(`/api/persons/${lead}`).set(as(sales.token)).send({ email: HIDDEN_EMAIL.toUpperCase() });
+      expect(visible.status).toBe(409);
+      expect(hiddenHolder.status).toBe(409);
+      expect(problem(hiddenHolder.body)).toEqual(problem(visible.body));
+      expect(hiddenHolder.body.errors).toEqual([{ field: 'email', message: 'belongs to another record' }]);
+      expect(hiddenHolder.body.detail).toMatch(/belongs to another record; an admin can merge/);
+
+      const [row] = await t.owner.query(`SELECT email FROM person WHERE id = $1`, [lead]);
+      expect(row.email).toBe('lena@open-lead.example');
+      // A free address is taken, as before.
+      await t.http().patch(`/api/persons/${lead}`).set(as(sales.token)).send({ email: 'lena.new@open-lead.example' }).expect(200);
+    });
+
+    it('answers the same 409 for a phone number only a hidden customer’s person is known by', async () => {
+      const phoneOnly = await t.make.customer({ name: 'Telefon Kunde AS', person: { firstName: 'Tor', email: null, phone: '+4791599001', source: 'phone', inquiryType: null } });
+      const { personId: visibleHolder } = await t.make.person({ firstName: 'Pia', email: null, phone: '+4791599002', source: 'phone', inquiryType: null });
+      const { personId: lead } = await t.make.person({ firstName: 'Per', email: null, phone: '+4791599003', source: 'phone', inquiryType: null });
+      expect(phoneOnly.personId).not.toBe(visibleHolder);
+
+      const visible = await t.http().patch(`/api/persons/${lead}`).set(as(sales.token)).send({ phone: '+4791599002' });
+      const hiddenHolder = await t.http().patch(`/api/persons/${lead}`).set(as(sales.token)).send({ phone: '+4791599001' });
+      expect(visible.status).toBe(409);
+      expect(hiddenHolder.status).toBe(409);
+      expect(problem(hiddenHolder.body)).toEqual(problem(visible.body));
+      expect(hiddenHolder.body.errors).toEqual([{ field: 'phone', message: 'belongs to another record' }]);
+    });
+  });
+
+  describe('the audit log', () => {
+    it('hides lines about a hidden customer’s person whatever the case of the id it was opened by', async () => {
+      const upper = hidden.personId.toUpperCase();
+      await t.http().get(`/api/persons/${upper}`).set(as(am.token)).expect(200);
+      // Stored in the one spelling.
+      const stored = await t.owner.query(`SELECT entity_id FROM audit_log WHERE actor_id = $1 AND action = 'person.read'`, [am.id]);
+      expect(stored.map((r: { entity_id: string }) => r.entity_id)).toEqual([hidden.personId]);
+      // A line written in another spelling (as before this fix) is hidden too.
+      await t.owner.query(`INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id) VALUES ('user', $1, 'person.read', 'person', $2)`, [am.id, upper]);
+
+      const seenBy = async (token: string, query: string) => {
+        const res = await t.http().get(`/api/audit?${query}`).set(as(token)).expect(200);
+        return (res.body.items as { entityId: string | null }[]).filter((e) => e.entityId?.toLowerCase() === hidden.personId);
+      };
+      for (const query of [`actorId=${am.id}`, `entityType=person&entityId=${hidden.personId}`, `entityType=person&entityId=${upper}`]) {
+        expect({ query, lines: await seenBy(dpo.token, query) }).toEqual({ query, lines: [] });
+      }
+      // An admin sees both lines, found by either spelling of the id.
+      expect(await seenBy(admin.token, `entityType=person&entityId=${upper}&actorId=${am.id}`)).toHaveLength(2);
+      expect(await seenBy(admin.token, `entityType=person&entityId=${hidden.personId}&actorId=${am.id}`)).toHaveLength(2);
+    });
+  });
+});

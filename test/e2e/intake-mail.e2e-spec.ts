@@ -6,7 +6,7 @@ import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { freePort } from '../../bench/harness';
 import { runAsSystem } from '../../src/access/access-context';
-import { MailInboxPoller } from '../../src/intake/mail/mail-inbox.poller';
+import { MAX_ATTEMPTS, MailInboxPoller } from '../../src/intake/mail/mail-inbox.poller';
 import { MailIntakeService } from '../../src/intake/mail/mail-intake.service';
 import { MAIL_POLL } from '../../src/jobs/jobs.service';
 import { LeadsService } from '../../src/leads/leads.service';
@@ -143,6 +143,24 @@ describe('[SRC-MAIL] mail intake: the inbox poller (IMAP)', () => {
     expect(await poller.pollOnce()).toEqual({ ok: true, unread: 1, taken: 1, duplicates: 0, skipped: 0, failed: 0, error: null });
     expect(imap.flagsOf('<retry-0001@kystverk.example>')).toEqual(['\\Seen']);
     expect(await capturesFor('<retry-0001@kystverk.example>')).toBe(1);
+  });
+
+  it(`a mail that fails every time is recorded as failed after ${MAX_ATTEMPTS} polls and marked, not taken again and again`, async () => {
+    const raw = mail({ From: 'Ada Berg <ada.berg@kystverk.example>', Subject: 'Always failing', 'Message-ID': '<fails-0001@kystverk.example>' }, 'This one cannot be stored.');
+    imap.deliver(raw);
+    const capture = jest.spyOn(t.app.get(LeadsService), 'capture').mockRejectedValue(new TypeError('a bug that hits this mail every time'));
+    try {
+      for (let attempt = 1; attempt < MAX_ATTEMPTS; attempt++) {
+        expect(await poller.pollOnce()).toMatchObject({ unread: 1, taken: 0, failed: 1, skipped: 0 });
+        expect(imap.flagsOf('<fails-0001@kystverk.example>')).toEqual([]);
+      }
+      expect(await poller.pollOnce()).toMatchObject({ unread: 1, taken: 0, failed: 0, skipped: 1 });
+      expect(imap.flagsOf('<fails-0001@kystverk.example>')).toEqual(['\\Seen']);
+      expect(await mailRow('<fails-0001@kystverk.example>')).toMatchObject({ status: 'skipped', skip_reason: 'failed' });
+      expect(await poller.pollOnce()).toMatchObject({ unread: 0 });
+    } finally {
+      capture.mockRestore();
+    }
   });
 
   it('the poller logs counts, never addresses, names or subjects', () => {

@@ -111,7 +111,6 @@ export class MailInboxPoller {
         status = (await this.mail.ingest(INBOX_ACTOR, message.source, 'imap')).status;
         this.failures.delete(message.source.length + ':' + uid);
       } catch (err) {
-        report.failed++;
         const httpStatus = err instanceof HttpException ? err.getStatus() : undefined;
         const why = httpStatus ?? (err as { code?: string }).code ?? (err as Error).name;
         // A mail that fails every time is not taken again and again: after MAX_ATTEMPTS it is recorded
@@ -119,6 +118,7 @@ export class MailInboxPoller {
         const key = message.source.length + ':' + uid;
         const attempts = (this.failures.get(key) ?? 0) + 1;
         if (attempts < MAX_ATTEMPTS) {
+          report.failed++;
           this.failures.set(key, attempts);
           this.logger.warn(`Mail uid ${uid} not taken (${why}, attempt ${attempts} of ${MAX_ATTEMPTS}); it stays unread for the next poll`);
           return;

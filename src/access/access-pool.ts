@@ -3,7 +3,8 @@ import { currentIdentity, type AccessIdentity } from './access-context';
 
 const APPLIED = Symbol('crm.access.applied');
 const GUARDED = Symbol('crm.access.guarded');
-type TaggedClient = PoolClient & { [APPLIED]?: string; [GUARDED]?: boolean };
+const STALE = Symbol('crm.access.stale');
+type TaggedClient = PoolClient & { [APPLIED]?: string; [GUARDED]?: boolean; [STALE]?: boolean };
 
 function settingsFor(identity: AccessIdentity | null): [kind: string, userId: string, roles: string] {
   if (!identity) return ['', '', ''];
@@ -30,6 +31,14 @@ export function enforceIdentityOnCheckout(pool: Pool): void {
       // release with that error discards it.
       if (!client[GUARDED]) {
         client.on('error', () => undefined);
+        // A statement the client gave up on (query_timeout) may still be running on the server:
+        // the connection is not handed out again, but closed when released.
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        (client as unknown as { query: typeof query }).query = (...args: unknown[]) => {
+          const result = query(...args);
+          if (result instanceof Promise) result.catch((err: Error) => void (err?.message === 'Query read timeout' && (client[STALE] = true)));
+          return result;
+        };
         client[GUARDED] = true;
       }
       const key = settings.join('|');
@@ -46,7 +55,7 @@ export function enforceIdentityOnCheckout(pool: Pool): void {
     });
     if (!callback) return ready;
     ready.then(
-      (client) => callback(undefined, client, (err) => client.release(err)),
+      (client: TaggedClient) => callback(undefined, client, (err) => client.release(err ?? (client[STALE] ? true : undefined))),
       (err: Error) => callback(err),
     );
     return undefined;

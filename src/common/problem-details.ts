@@ -90,7 +90,7 @@ export function databaseUnavailable(exception: unknown): boolean {
   const code = typeof err?.code === 'string' ? err.code : '';
   if (UNAVAILABLE_STATES.test(code) || UNAVAILABLE_ERRNOS.has(code)) return true;
   // pg and pg-pool say these in words only.
-  return /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery mode)/i.test(String(err?.message ?? ''));
+  return /timeout exceeded when trying to connect|Query read timeout|Connection terminated|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery mode)/i.test(String(err?.message ?? ''));
 }
 
 export function toProblem(exception: unknown, instance?: string): ProblemDocument {

@@ -32,6 +32,8 @@ export function dataSourceOptions(url: string, poolSize = 10, timeouts?: Databas
         connectionTimeoutMillis: timeouts.connectMs,
         statement_timeout: timeouts.statementMs,
         idle_in_transaction_session_timeout: 4 * timeouts.statementMs,
+        // A server that stalls altogether cannot time its statements out: the client gives up too.
+        query_timeout: timeouts.statementMs + 1000,
       }),
     },
   };

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +39,7 @@ describe('faults: a killed database and a stopping service lose nothing that was
     const env = {
       DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'warn', LOG_FORMAT: 'json',
       INTAKE_LIMIT_PER_IP_PER_MINUTE: '100000', INTAKE_LIMIT_PER_SENDER_PER_HOUR: '100000', SHUTDOWN_DRAIN_MS: '1000',
+      DATABASE_CONNECT_TIMEOUT_MS: '1000', DATABASE_STATEMENT_TIMEOUT_MS: '2000',
     };
     service = run(MAIN, [], env);
     await waitUntilReady(port, service, START_MS);
@@ -118,6 +120,26 @@ describe('faults: a killed database and a stopping service lose nothing that was
     const accepted = answers.filter((a) => a.status === 202).map((a) => a.reference!);
     expect(await stored(accepted)).toBe(accepted.length);
     expect(service.output()).toMatch(/restarting it \(attempt 1 of 5\)/);
+  }, TEST_MS);
+
+  it('a database that stalls altogether: requests are answered 503 while it is still stalled, and work again after', async () => {
+    const postmaster = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const backends = execFileSync('pgrep', ['-P', String(postmaster)]).toString().trim().split('\n').map(Number);
+    const all = [postmaster, ...backends];
+    all.forEach((pid) => process.kill(pid, 'SIGSTOP'));
+    let during: Answer[];
+    try {
+      // Answered while every PostgreSQL process is stopped: the timeouts answer, not the stall's end.
+      during = await Promise.all(Array.from({ length: 5 }, () => submit()));
+    } finally {
+      all.forEach((pid) => process.kill(pid, 'SIGCONT'));
+    }
+    expect(during.map((a) => a.status)).toEqual([503, 503, 503, 503, 503]);
+    expect(during.every((a) => Number(a.retryAfter) > 0)).toBe(true);
+    const deadline = Date.now() + START_MS;
+    let after = await submit();
+    while (after.status !== 202 && Date.now() < deadline) after = await submit();
+    expect(after.status).toBe(202);
   }, TEST_MS);
 
   it('SIGTERM with 50 requests in flight: readiness turns 503, every request is answered, none is reset', async () => {

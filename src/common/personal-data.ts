@@ -49,6 +49,8 @@ export const NOT_PERSONAL_DATA: Record<string, readonly string[]> = {
   capture: [
     'id', 'personId', 'source', 'sourceRef', 'formId', 'receivedAt', 'contentType', 'inquiryType', 'legalBases', 'consentsGiven',
     'policyVersion', 'retentionAnchor', 'retentionAnchorAt', 'retentionDueAt', 'actorType', 'actorId',
+    // Field names and what was wrong with them; the values stay in the payload.
+    'warnings',
   ],
   consent_event: ['id', 'personId', 'purpose', 'action', 'occurredAt', 'source', 'captureId', 'policyVersion', 'wording', 'actorType', 'actorId'],
   activity: ['id', 'personId', 'type', 'occurredAt', 'captureId', 'actorType', 'actorId', 'createdAt'],

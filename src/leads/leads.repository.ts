@@ -64,7 +64,7 @@ export interface CaptureRows {
   knownPersons: { id: string; fields: PersonFields; ownerId: string | null }[];
   captures: {
     id: string[]; personId: string[]; source: string[]; sourceRef: (string | null)[]; formId: (string | null)[]; receivedAt: string[]; contentType: (string | null)[];
-    rawBody: (string | null)[]; payload: string[]; mapped: string[]; request: (string | null)[]; inquiryType: (string | null)[]; legalBases: string[]; consentsGiven: string[];
+    rawBody: (string | null)[]; payload: string[]; mapped: string[]; warnings: string[]; request: (string | null)[]; inquiryType: (string | null)[]; legalBases: string[]; consentsGiven: string[];
     policyVersion: string[]; retentionAnchor: string[]; anchorAt: string[]; dueAt: string[]; actorType: string[]; actorId: (string | null)[];
     activityType: string[]; activityAt: string[]; activityBody: (string | null)[]; activityDetails: string[];
     auditAction: string[]; auditChanges: string[]; requestId: (string | null)[]; ip: (string | null)[];
@@ -203,6 +203,7 @@ export class LeadsRepository {
     // What every capture of the batch shares (an attendee list's legal bases, no consents) goes once, not per row.
     const sharedBases = c.legalBases.every((b) => b === c.legalBases[0]);
     const noConsents = c.consentsGiven.every((g) => g === '[]');
+    const noWarnings = c.warnings.every((w) => w === '[]');
     const submissions = c.submissionStatus.some((st) => st !== null);
     const columns: [string, string][] = [
       ['capture_id', plain(c.id, 'uuid')], ['person_id', plain(c.personId, 'uuid')], ['source', `unnest(${$(c.source)}::text[])`], ['source_ref', `unnest(${$(c.sourceRef)}::text[])`],
@@ -215,6 +216,7 @@ export class LeadsRepository {
       ['request_id', `unnest(${$(c.requestId)}::text[])`], ['ip', `unnest(${$(c.ip)}::inet[])`],
       ...(sharedBases ? [] : [['legal_bases', elements(c.legalBases)] as [string, string]]),
       ...(noConsents ? [] : [['consents_given', elements(c.consentsGiven)] as [string, string]]),
+      ...(noWarnings ? [] : [['warnings', elements(c.warnings)] as [string, string]]),
       ...(submissions ? [['submission_status', `unnest(${$(c.submissionStatus)}::text[])`], ['submission_verdict', elements(c.submissionVerdict)]] as [string, string][] : []),
     ];
     const legalBases = sharedBases ? `${$(c.legalBases[0] ?? '{}')}::jsonb` : 'legal_bases';
@@ -225,9 +227,9 @@ export class LeadsRepository {
                 sync_state = ${syncStateAfterChange('p')}, updated_at = now()
         FROM ${persons(w.knownPersons, 'k')} WHERE p.id = k.id)`,
       c: () => `c AS (INSERT INTO capture (id, person_id, source, source_ref, form_id, received_at, content_type, raw_body, payload, mapped, request, inquiry_type,
-                                 legal_bases, consents_given, policy_version, retention_anchor, retention_anchor_at, retention_due_at, actor_type, actor_id)
+                                 legal_bases, consents_given, policy_version, retention_anchor, retention_anchor_at, retention_due_at, actor_type, actor_id, warnings)
         SELECT capture_id, person_id, source, source_ref, form_id, received_at, content_type, raw_body, payload, mapped, request, inquiry_type,
-               ${legalBases}, ${consentsGiven}, policy_version, retention_anchor, anchor_at, due_at, actor_type, actor_id FROM e)`,
+               ${legalBases}, ${consentsGiven}, policy_version, retention_anchor, anchor_at, due_at, actor_type, actor_id, ${noWarnings ? `'[]'::jsonb` : 'warnings'} FROM e)`,
       mv: () => `mv AS (${moveClocksSql(
         `SELECT * FROM unnest(${$(w.clockMoves.personId)}::uuid[], ${$(w.clockMoves.anchor)}::text[], ${$(w.clockMoves.anchorAt)}::timestamptz[]) AS m(person_id, anchor, anchor_at)`,
         this.yearsTable($, w.retentionYears),
@@ -263,9 +265,8 @@ export class LeadsRepository {
       e AS MATERIALIZED (SELECT * FROM ROWS FROM (${columns.map(([, from]) => from).join(', ')}) WITH ORDINALITY AS u(${columns.map(([name]) => name).join(', ')}, n)),
 ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n      ')}
       SELECT 1`;
-    // Named per shape (PostgreSQL keeps 63 characters of a name: the shape goes as a hash).
-    const shape = [...wanted, sharedBases && 'bases', noConsents && 'noconsents', also?.name].filter(Boolean).join(' ');
-    await session.client.query({ name: `leads_capture_${createHash('sha1').update(shape).digest('hex').slice(0, 16)}`, text, values: params });
+    // Named by a hash of its text (PostgreSQL keeps 63 characters of a name), so two shapes can never share a name.
+    await session.client.query({ name: `leads_capture_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text, values: params });
   }
 
   /**

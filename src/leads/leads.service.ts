@@ -49,6 +49,8 @@ export interface NewCapture {
   captureId?: string;
   /** `payload` already as JSON text (a channel that read it as text need not parse and print it again). */
   payloadJson?: string;
+  /** Optional values that could not be read (kept in the payload, left off the person), shown on the record. */
+  warnings?: { field: string; message: string }[];
   /** The legal bases, when the channel's clause decides them (an event registration is a contract, 7.3(1)); otherwise `legalBases()`. */
   legalBases?: Partial<Record<ProcessingPurpose, LegalBasis>>;
 }
@@ -104,7 +106,7 @@ const emptyRows = (clocks: Pick<CaptureRows, 'retentionYears' | 'forwardAnchors'
   newPersons: [],
   knownPersons: [],
   captures: {
-    id: [], personId: [], source: [], sourceRef: [], formId: [], receivedAt: [], contentType: [], rawBody: [], payload: [], mapped: [], request: [], inquiryType: [], legalBases: [],
+    id: [], personId: [], source: [], sourceRef: [], formId: [], receivedAt: [], contentType: [], rawBody: [], payload: [], mapped: [], warnings: [], request: [], inquiryType: [], legalBases: [],
     consentsGiven: [], policyVersion: [], retentionAnchor: [], anchorAt: [], dueAt: [], actorType: [], actorId: [], activityType: [], activityAt: [], activityBody: [], activityDetails: [],
     auditAction: [], auditChanges: [], requestId: [], ip: [], submissionStatus: [], submissionVerdict: [],
   },
@@ -310,6 +312,7 @@ export class LeadsService {
       c.rawBody.push(input.rawBody ?? null);
       c.payload.push(input.payloadJson ?? JSON.stringify(input.payload ?? {}));
       c.mapped.push(JSON.stringify(input.person));
+      c.warnings.push(input.warnings?.length ? JSON.stringify(input.warnings) : '[]');
       c.request.push(input.request ?? null);
       c.inquiryType.push(input.inquiryType ?? null);
       c.legalBases.push(input.legalBases ? clock.json(input.legalBases) : JSON.stringify(this.legalBases(input.source, input.inquiryType, consents, policy.id)));

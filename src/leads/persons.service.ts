@@ -117,7 +117,7 @@ export class PersonsService {
     return {
       ...toPersonView(person),
       captures: captures.map((c) => ({
-        id: c.id, source: c.source, sourceRef: c.sourceRef, receivedAt: c.receivedAt, inquiryType: c.inquiryType, request: c.request, payload: c.payload,
+        id: c.id, source: c.source, sourceRef: c.sourceRef, receivedAt: c.receivedAt, inquiryType: c.inquiryType, request: c.request, payload: c.payload, warnings: c.warnings,
         legalBases: c.legalBases as Record<string, string>, consentsGiven: c.consentsGiven, policyVersion: c.policyVersion,
         retentionAnchor: c.retentionAnchor, retentionAnchorAt: c.retentionAnchorAt, retentionDueAt: c.retentionDueAt,
       })),

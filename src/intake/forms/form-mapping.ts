@@ -14,6 +14,8 @@ export interface MappedSubmission {
   consents: ConsentPurpose[];
   /** The age the person stated or implied, and the form field it came from. */
   age: { years: number; field: string } | null;
+  /** Optional values that could not be read: kept in the payload, left off the person, shown on the record. */
+  warnings: FieldError[];
 }
 
 const MAX_VALUE = 20_000;
@@ -46,8 +48,16 @@ export function mappingErrors(form: Pick<IntakeForm, 'fieldMapping' | 'inquiryTy
  * Maps a submission through its form onto person fields, and says what is wrong in the
  * form's own field names, so the website can show each error beside its field.
  */
+/**
+ * A submission's fields onto a person. Only what makes the lead unusable refuses it (`errors`):
+ * no way to reach the person (no readable e-mail address and no phone number) or a value too
+ * long to keep. A bad optional value (a phone that is no number beside a good address, an age
+ * that is no number, no name) is kept as given in the payload, left off the person, and named in
+ * `mapped.warnings` for the record. A stated age under 16 is the caller's to refuse (`age`).
+ */
 export function mapSubmission(form: IntakeForm, fields: SubmittedFields, phoneRegion: string, today: Date): { mapped: MappedSubmission; errors: FieldError[] } {
   const errors: FieldError[] = [];
+  const warnings: FieldError[] = [];
   const fieldFor = Object.fromEntries(Object.entries(form.fieldMapping).map(([field, target]) => [target, field])) as Partial<Record<string, string>>;
   const value = (target: string) => (fieldFor[target] ? first(fields[fieldFor[target]!]) : '');
 
@@ -63,33 +73,32 @@ export function mapSubmission(form: IntakeForm, fields: SubmittedFields, phoneRe
   if (value('name')) Object.assign(person, splitName(value('name')));
   if (value('firstName')) person.firstName = value('firstName');
   if (value('lastName')) person.lastName = value('lastName');
-  if (!person.firstName && !person.lastName) {
-    errors.push({ field: fieldFor.name ?? fieldFor.firstName ?? fieldFor.lastName ?? 'name', message: 'please give your name' });
-  }
+  if (!person.firstName && !person.lastName) warnings.push({ field: fieldFor.name ?? fieldFor.firstName ?? fieldFor.lastName ?? 'name', message: 'no name was given' });
 
+  const unreadable: FieldError[] = [];
   if (value('email')) {
     const email = normaliseEmail(value('email'));
     if (email) person.email = email;
-    else errors.push({ field: fieldFor.email!, message: 'must be an e-mail address' });
+    else unreadable.push({ field: fieldFor.email!, message: 'must be an e-mail address' });
   }
   if (value('phone')) {
     const phone = normalisePhone(value('phone'), phoneRegion);
     if (phone) person.phone = phone;
-    else errors.push({ field: fieldFor.phone!, message: 'must be a phone number' });
+    else unreadable.push({ field: fieldFor.phone!, message: 'must be a phone number' });
   }
-  if (!value('email') && !value('phone')) {
-    errors.push({ field: fieldFor.email ?? fieldFor.phone!, message: 'please give an e-mail address or a phone number' });
-  }
+  if (person.email || person.phone) warnings.push(...unreadable);
+  else if (unreadable.length) errors.push(...unreadable);
+  else errors.push({ field: fieldFor.email ?? fieldFor.phone!, message: 'please give an e-mail address or a phone number' });
 
   let age: MappedSubmission['age'] = null;
   if (value('age')) {
     const years = Number(value('age'));
     if (Number.isInteger(years) && years >= 0 && years < 150) age = { years, field: fieldFor.age! };
-    else errors.push({ field: fieldFor.age!, message: 'must be a whole number of years' });
+    else warnings.push({ field: fieldFor.age!, message: 'must be a whole number of years' });
   }
   if (value('birthDate')) {
     const years = ageFromBirthDate(value('birthDate'), today);
-    if (years === null) errors.push({ field: fieldFor.birthDate!, message: 'must be a date like 1990-04-30' });
+    if (years === null) warnings.push({ field: fieldFor.birthDate!, message: 'must be a date like 1990-04-30' });
     else if (!age || years < age.years) age = { years, field: fieldFor.birthDate! };
   }
 
@@ -100,5 +109,5 @@ export function mapSubmission(form: IntakeForm, fields: SubmittedFields, phoneRe
     .filter(([field]) => fields[field] !== undefined && !UNTICKED.has(first(fields[field]).toLowerCase()))
     .map(([, purpose]) => purpose);
 
-  return { mapped: { person, request: value('request') || null, inquiryType, consents, age }, errors };
+  return { mapped: { person, request: value('request') || null, inquiryType, consents, age, warnings }, errors };
 }

@@ -236,6 +236,7 @@ export class IntakeFormsService {
       request: s.mapped.request,
       inquiryType: s.mapped.inquiryType,
       consents: s.mapped.consents,
+      warnings: s.mapped.warnings,
       submission: { id: s.id, ...outcome },
     };
     // A release commits with its decision; a submission that passed joins the arrivals of the same moment.

@@ -159,6 +159,8 @@ export class CaptureView {
   @ApiProperty({ nullable: true, type: String }) inquiryType: string | null;
   @ApiProperty({ nullable: true, type: String }) request: string | null;
   @ApiProperty({ type: Object, description: 'The submitted fields as received.' }) payload: Record<string, unknown>;
+  @ApiProperty({ description: 'Optional values that could not be read: kept as given in the payload, left off the person.', type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } })
+  warnings: { field: string; message: string }[];
   @ApiProperty({ type: Object, description: 'Purpose -> legal basis.' }) legalBases: Record<string, string>;
   @ApiProperty({ enum: CONSENT_PURPOSES, isArray: true }) consentsGiven: string[];
   @ApiProperty() policyVersion: string;

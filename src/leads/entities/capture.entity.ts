@@ -53,6 +53,10 @@ export class Capture {
   @Column('text', { nullable: true })
   request: string | null;
 
+  /** Optional values that could not be read, by field (kept as given in the payload, left off the person). */
+  @Column('jsonb', { default: () => "'[]'" })
+  warnings: { field: string; message: string }[];
+
   @Column('text', { nullable: true })
   inquiryType: InquiryType | null;
 

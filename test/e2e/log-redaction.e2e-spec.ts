@@ -41,7 +41,7 @@ describe('[SEC-TRANSFER] logs never carry personal data or secrets', () => {
       .send({ key: 'log-probe', name: 'Log probe', allowedOrigins: ['https://www.example.com'], fieldMapping: { n: 'name', e: 'email', p: 'phone', m: 'request' }, defaultInquiryType: 'other' }).expect(201);
     const form = { n: secrets.name, e: secrets.email, p: secrets.phone, m: secrets.text };
     await t.http().post('/api/intake/forms/log-probe').set('Origin', 'https://www.example.com').type('form').send(new URLSearchParams(form).toString()).expect(202);
-    await t.http().post('/api/intake/forms/log-probe').set('Origin', 'https://www.example.com').send({ ...form, p: 'not a phone' }).expect(422);
+    await t.http().post('/api/intake/forms/log-probe').set('Origin', 'https://www.example.com').send({ ...form, e: 'not an address', p: 'not a phone' }).expect(422); // no way to reach them
     await t.http().get('/api/auth/me').set('Authorization', `Bearer ${secrets.token}`).set('X-Api-Key', 'crm_000000000000_secretsecretsecretsecretsecretsecretsecret0').set('Cookie', `session=${secrets.token}`).expect(200);
 
     expect(logs.text.split('\n').filter((l) => l.includes('"request completed"')).length).toBeGreaterThanOrEqual(10);

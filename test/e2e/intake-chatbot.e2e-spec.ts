@@ -144,7 +144,7 @@ describe('[SRC-CHAT] chatbot intake: the Drift webhook', () => {
     expect((await chats(person.id)).filter((c) => c.details.messageId === '83001')).toHaveLength(1);
   });
 
-  it('a wrong or missing verification token is refused (401) and nothing is stored; Drift’s X-Verification-Token header counts too', async () => {
+  it('a wrong or missing verification token is refused (401) and nothing is stored; Drift’s X-Verification-Token header counts too, and when both are sent both must match', async () => {
     const before = await counts();
     const wrong = await post(event('contact_identified', contact(7003, { email: 'eve@intruder.example' }), 'not-the-token')).expect(401);
     expect(wrong.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -152,6 +152,10 @@ describe('[SRC-CHAT] chatbot intake: the Drift webhook', () => {
     await post('not json at all').expect(415); // Drift sends JSON; anything else is refused unread
     expect(await counts()).toEqual(before);
 
+    // Both present: both must match.
+    await t.http().post('/api/intake/chatbot/drift').set('X-Verification-Token', 'wrong-token').send(event('contact_identified', contact(7005, { email: 'mixed@fjell.example' }))).expect(401);
+    await t.http().post('/api/intake/chatbot/drift').set('X-Verification-Token', TOKEN).send(event('contact_identified', contact(7006, { email: 'mixed2@fjell.example' }), 'wrong-token')).expect(401);
+    expect(await counts()).toEqual(before);
     await t.http().post('/api/intake/chatbot/drift').set('X-Verification-Token', TOKEN).send(event('contact_identified', contact(7004, { email: 'header.only@fjell.example', name: 'Header Only' }), null)).expect(200);
     expect(await personByEmail('header.only@fjell.example')).toBeDefined();
   });

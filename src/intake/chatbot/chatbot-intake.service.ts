@@ -56,13 +56,14 @@ export class ChatbotIntakeService {
     return runAsSystem('chatbot intake', () => (event.kind === 'contact_identified' ? this.contactIdentified(actor, event, stored) : this.newMessage(actor, event, stored)));
   }
 
-  /** Drift sends its app's verification token in the body (and as X-Verification-Token); compared in constant time. */
+  /** Drift sends its app's verification token in the body and as X-Verification-Token; each present must match (constant time). */
   private authenticate(body: unknown, headerToken: string | null): Record<string, unknown> {
     const expected = this.config.DRIFT_VERIFICATION_TOKEN;
     if (!expected) throw new ProblemException(503, 'The chatbot webhook is not configured: DRIFT_VERIFICATION_TOKEN must be set to the Drift app’s verification token. Nothing was stored.');
     const payload = isObject(body) ? body : null;
-    const given = typeof payload?.token === 'string' ? payload.token : headerToken;
-    if (!given || !timingSafeEqual(sha256(given), sha256(expected))) {
+    // Every token given must match: a right header does not vouch for a wrong body token, nor the other way round.
+    const given = [typeof payload?.token === 'string' ? payload.token : null, headerToken].filter((t): t is string => t !== null);
+    if (!given.length || !given.every((t) => timingSafeEqual(sha256(t), sha256(expected)))) {
       throw new UnauthorizedException('The verification token is not this service’s Drift app’s (DRIFT_VERIFICATION_TOKEN); nothing was stored.');
     }
     if (!payload) throw new ProblemException(422, 'Send the Drift event as a JSON object: {type, token, orgId, data}.');

@@ -507,12 +507,10 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
     return rows[0] ?? null;
   }
 
-  accountManagerCount(tx: EntityManager, companyId: string): Promise<number> {
-    return tx.query(`SELECT count(*)::int AS n FROM account_manager WHERE company_id = $1`, [companyId]).then((rows: { n: number }[]) => rows[0].n);
-  }
-
-  async addAccountManager(tx: EntityManager, companyId: string, userId: string, assignedBy: string | null): Promise<void> {
-    await tx.query(`INSERT INTO account_manager (company_id, user_id, assigned_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [companyId, userId, assignedBy]);
+  /** False when the user already looks after the company. */
+  async addAccountManager(tx: EntityManager, companyId: string, userId: string, assignedBy: string | null): Promise<boolean> {
+    const rows = (await tx.query(`INSERT INTO account_manager (company_id, user_id, assigned_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING user_id`, [companyId, userId, assignedBy])) as unknown[];
+    return rows.length > 0;
   }
 
   async updateCompany(tx: EntityManager, id: string, changes: Partial<Company>): Promise<void> {

@@ -192,6 +192,7 @@ export class PersonsService {
     const domain = dto.company ? companyDomain(dto.company.domain) : null;
     // The company with this domain as the caller sees it: a customer hidden from them is, for them, no company at all.
     const seen = domain ? await this.leads.findCompanyByDomain(domain) : null;
+    const managers = dto.accountManagerIds ? await this.accountManagers(dto.accountManagerIds) : this.converterAsManager(actor);
     // Once a customer's, the lead is theirs (6.2(8)): the hand-over itself runs as the system.
     return runAsSystem('conversion to customer', () => this.leads.transaction(async (tx) => {
       const before = await this.mustFind(tx, id);
@@ -200,10 +201,11 @@ export class PersonsService {
         await this.leads.updateCompany(tx, company.id, { isCustomer: true });
         await this.audit.record(actor, { action: 'company.became_customer', entityType: 'company', entityId: company.id, before: { isCustomer: false }, after: { isCustomer: true } }, tx);
       }
-      // An account manager who wins a new customer looks after it until an admin says otherwise.
-      if (actor.roles.includes('account_manager') && actor.id && (await this.leads.accountManagerCount(tx, company.id)) === 0) {
-        await this.leads.addAccountManager(tx, company.id, actor.id, actor.id);
-        await this.audit.record(actor, { action: 'company.account_manager_assigned', entityType: 'company', entityId: company.id, after: { userId: actor.id } }, tx);
+      // Whoever converts looks after the customer (else it and the lead would vanish for them),
+      // unless the call names who will.
+      for (const userId of managers) {
+        if (!(await this.leads.addAccountManager(tx, company.id, userId, actor.id))) continue;
+        await this.audit.record(actor, { action: 'company.account_manager_assigned', entityType: 'company', entityId: company.id, after: { userId } }, tx);
       }
       const changes: Partial<Person> = { status: 'customer', companyId: company.id, companyName: company.name };
       await this.leads.updatePerson(tx, id, changes);
@@ -217,6 +219,28 @@ export class PersonsService {
       await this.audit.record(actor, { action: 'person.converted', entityType: 'person', entityId: id, before: pick(before, changes), after: pick(after, changes) }, tx);
       return toPersonView(after);
     }));
+  }
+
+  /**
+   * Without names, the converting user looks after the customer. Someone who cannot (no
+   * account_manager role) must name who will: a customer's people are only for its account
+   * managers, so the lead would otherwise vanish for them without a word. An admin sees every
+   * customer and assigns managers separately.
+   */
+  private converterAsManager(actor: Actor): string[] {
+    if (actor.roles.includes('account_manager') && actor.id) return [actor.id];
+    if (actor.roles.includes('admin')) return [];
+    throw invalidField('accountManagerIds', 'name who looks after the customer: without the account_manager role you would no longer see this lead once it is a customer');
+  }
+
+  /** The users named to look after a new customer: each must be active and hold the account_manager role. */
+  private async accountManagers(ids: string[]): Promise<string[]> {
+    const unique = [...new Set(ids)];
+    for (const [i, id] of unique.entries()) {
+      const user = await this.users.get(id).catch(() => null);
+      if (!user?.active || !user.roles.includes('account_manager')) throw invalidField(`accountManagerIds.${i}`, 'must be an active user with the account_manager role');
+    }
+    return unique;
   }
 
   async addNote(actor: Actor, id: string, text: string): Promise<{ id: string }> {

@@ -35,8 +35,8 @@ describe('[ACCESS-AM] no oracle around the customer rule', () => {
       const { personId: leadA } = await t.make.person({ firstName: 'Lars', email: 'lars@open-lead.example' });
       const { personId: leadB } = await t.make.person({ firstName: 'Liv', email: 'liv@open-lead.example' });
 
-      const intoHidden = await t.http().post(`/api/persons/${leadA}/convert`).set(as(sales.token)).send({ company: { name: 'Lars Consulting', domain: `https://www.${HIDDEN_DOMAIN.toUpperCase()}/about` } });
-      const intoNothing = await t.http().post(`/api/persons/${leadB}/convert`).set(as(sales.token)).send({ company: { name: 'Liv Consulting', domain: 'nobody-has-this.example' } });
+      const intoHidden = await t.http().post(`/api/persons/${leadA}/convert`).set(as(sales.token)).send({ company: { name: 'Lars Consulting', domain: `https://www.${HIDDEN_DOMAIN.toUpperCase()}/about` }, accountManagerIds: [am.id] });
+      const intoNothing = await t.http().post(`/api/persons/${leadB}/convert`).set(as(sales.token)).send({ company: { name: 'Liv Consulting', domain: 'nobody-has-this.example' }, accountManagerIds: [am.id] });
       expect(intoHidden.status).toBe(200);
       expect(intoNothing.status).toBe(200);
       expect(Object.keys(intoHidden.body).sort()).toEqual(Object.keys(intoNothing.body).sort());

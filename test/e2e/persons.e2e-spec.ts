@@ -593,6 +593,20 @@ describe('the staff leads API (/api/persons)', () => {
       expect(customer).toMatchObject({ retentionAnchor: 'last_service_delivery', retentionAnchorAt: '2025-09-15T12:00:00.000Z', retentionDueAt: '2031-09-15T12:00:00.000Z' });
     });
 
+    it('[ACCESS-AM] whoever converts looks after the customer, unless the call names who will; someone who cannot must name them', async () => {
+      const { personId } = await seed({ firstName: 'Siv', lastName: 'Sold', email: 'siv@sold-by-sales.example' });
+      // Sales holds no account_manager role: the lead would vanish for them, so they must say who takes it.
+      const unnamed = await t.http().post(`/api/persons/${personId}/convert`).set(as(sales.token)).send({ company: { name: 'Sold By Sales AS' } }).expect(422);
+      expect(unnamed.body.errors).toEqual([{ field: 'accountManagerIds', message: expect.stringMatching(/without the account_manager role you would no longer see this lead/) }]);
+      await t.http().post(`/api/persons/${personId}/convert`).set(as(sales.token)).send({ company: { name: 'Sold By Sales AS' }, accountManagerIds: [sales.id] }).expect(422);
+      expect((await db.query(`SELECT status FROM person WHERE id = $1`, [personId]))[0].status).not.toBe('customer');
+
+      const res = await t.http().post(`/api/persons/${personId}/convert`).set(as(sales.token)).send({ company: { name: 'Sold By Sales AS' }, accountManagerIds: [manager.id] }).expect(200);
+      const managers = await db.query(`SELECT user_id FROM account_manager WHERE company_id = $1`, [res.body.companyId]);
+      expect(managers).toEqual([{ user_id: manager.id }]);
+      await t.http().get(`/api/persons/${personId}`).set(as(manager.token)).expect(200);
+    });
+
     it('needs exactly one of companyId and company (422); a company needs a name', async () => {
       const { personId } = await seed({ firstName: 'Nils', lastName: 'Noconvert', email: 'nils.noconvert@example.test' });
       await t.http().post(`/api/persons/${personId}/convert`).set(as(sales.token)).send({}).expect(422);

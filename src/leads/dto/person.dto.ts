@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { trimmed } from '../../common/validation';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf, ValidateNested, IsArray, ArrayMinSize, ArrayMaxSize } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
 import { CONSENT_PURPOSES, INTAKE_SOURCES, LEGAL_BASES, type ConsentPurpose, type IntakeSource, type LegalBasis } from '../../domain/purposes';
 import { CALL_DIRECTIONS, LIFECYCLE_STATUSES, type CallDirection, type LifecycleStatus } from '../../domain/lifecycle';
@@ -88,6 +88,10 @@ export class ConvertDto {
   @ApiPropertyOptional({ type: NewCompanyDto })
   @IsOptional() @ValidateNested() @Type(() => NewCompanyDto)
   company?: NewCompanyDto;
+
+  @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'Who looks after the customer from now on (active users with the account_manager role). Left out: the converting user.' })
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @IsUUID('all', { each: true })
+  accountManagerIds?: string[];
 }
 
 export class RestrictDto {

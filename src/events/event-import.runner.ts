@@ -244,6 +244,7 @@ export class EventImportRunner implements BeforeApplicationShutdown {
         ticketTypes: lines.map((a) => a.ticketType),
         orderRefs: lines.map((a) => a.orderRef),
         attendeeRefs: lines.map((a) => a.attendeeRef),
+        registeredAts: lines.map((a) => a.registeredAt?.toISOString() ?? null),
       },
       rejections: batch.rejections,
     });

@@ -54,6 +54,8 @@ export interface RegistrationsWrite {
     ticketTypes: (string | null)[];
     orderRefs: (string | null)[];
     attendeeRefs: (string | null)[];
+    /** ISO times, or null for the time of writing. */
+    registeredAts: (string | null)[];
   };
   rejections: Rejection[];
 }
@@ -342,10 +344,11 @@ export class EventImportsRepository {
     return {
       name: 'event_registrations',
       ctes: ($) => [
-        `r AS (INSERT INTO event_registration (event_id, person_id, capture_id, import_id, line, ticket_type, order_ref, attendee_ref)
-          SELECT ${$(w.eventId)}::uuid, e.person_id, e.capture_id, ${$(w.importId)}::uuid, l.line, l.ticket_type, l.order_ref, l.attendee_ref
-            FROM e JOIN ROWS FROM (unnest(${$(`{${g.lines.join(',')}}`)}::int[]), unnest(${$(g.ticketTypes)}::text[]), unnest(${$(g.orderRefs)}::text[]), unnest(${$(g.attendeeRefs)}::text[]))
-                 WITH ORDINALITY AS l(line, ticket_type, order_ref, attendee_ref, n) USING (n))`,
+        `r AS (INSERT INTO event_registration (event_id, person_id, capture_id, import_id, line, ticket_type, order_ref, attendee_ref, registered_at)
+          SELECT ${$(w.eventId)}::uuid, e.person_id, e.capture_id, ${$(w.importId)}::uuid, l.line, l.ticket_type, l.order_ref, l.attendee_ref, coalesce(l.registered_at, now())
+            FROM e JOIN ROWS FROM (unnest(${$(`{${g.lines.join(',')}}`)}::int[]), unnest(${$(g.ticketTypes)}::text[]), unnest(${$(g.orderRefs)}::text[]), unnest(${$(g.attendeeRefs)}::text[]),
+                                   unnest(${$(g.registeredAts)}::timestamptz[]))
+                 WITH ORDINALITY AS l(line, ticket_type, order_ref, attendee_ref, registered_at, n) USING (n))`,
         `rj AS (INSERT INTO event_import_rejection (import_id, line, reason, message, values)
           SELECT ${$(w.importId)}::uuid, u.line, u.reason, u.message, nullif(u.vals, 'null'::jsonb)
             FROM ROWS FROM (unnest(${$(w.rejections.map((x) => x.line))}::int[]), unnest(${$(w.rejections.map((x) => x.reason))}::text[]), unnest(${$(w.rejections.map((x) => x.message))}::text[]),

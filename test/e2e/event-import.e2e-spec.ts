@@ -517,6 +517,25 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     }
   });
 
+  it('[SRC-EVENT] a Norwegian export: its statuses and number headers are understood, and each registration is dated by its order', async () => {
+    const eventId = await newEvent();
+    const file = crlf(
+      'Ordrenr,Ordredato,Fornavn,Etternavn,E-post,Mobil,Deltakernr,Deltakerstatus',
+      '7001,01.08.2025 10:30,Kari,Nordkapp,kari@nordkapp.example,+47 412 34 001,9001,Deltar',
+      '7002,02.08.2025 11:00,Ola,Ikke,ola@ikke.example,,9002,Deltar ikke',
+      '7003,03.08.2025,Per,Slett,per@slett.example,,9003,Slettet',
+      '7004,04.08.2025,Pål,Kansell,paal@kansell.example,,9004,Kansellert',
+      '7005,05.08.2025,Liv,Refund,liv@refund.example,,9005,Refundert',
+      '7006,06.08.2025,Siv,Over,siv@over.example,,9006,Overført',
+    );
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body.analysis).toMatchObject({ rows: 6, registrations: 1, notAttending: 5, rejectedRows: 0 });
+    expect(dry.body.columns).toEqual(expect.arrayContaining([{ header: 'Ordrenr', target: 'orderRef' }, { header: 'Ordredato', target: 'orderDate' }, { header: 'Deltakernr', target: 'attendeeRef' }]));
+    await importAttendees(t, staff.token, eventId, file);
+    const registrations = await db.query(`SELECT order_ref, attendee_ref, registered_at FROM event_registration WHERE event_id = $1`, [eventId]);
+    expect(registrations).toEqual([{ order_ref: '7001', attendee_ref: '9001', registered_at: new Date('2025-08-01T10:30:00Z') }]);
+  });
+
   it('a resumed import counts as the dry run did: someone registered before it and named again after the checkpoint is a duplicate', async () => {
     const eventId = await newEvent();
     await importAttendees(t, staff.token, eventId, crlf('Email,First Name', 'before@recount.example,Before'));

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { KnownPerson } from '../event-imports.repository';
 import { CsvRecordCounter, detectDelimiter, detectEncoding, readRecords, sniff, UnreadableFileError, UploadInspector, UploadRecordCounter } from './attendee-file';
 import { countLines } from './attendee-lines';
-import { readRow, type Attendee } from './attendee-row';
+import { readRow, type Attendee, orderDate } from './attendee-row';
 import { neutralise } from './csv-out';
 import { headerKey, planColumns } from './header-map';
 import { FileIdentities, planBatch } from './registration-plan';
@@ -15,7 +15,7 @@ const records = async (text: string | Buffer, encoding = 'utf-8', delimiter = ',
 };
 const ctx = { phoneRegion: 'NO', minimumAge: 16, today: new Date('2025-06-01T00:00:00Z') };
 const attendee = (email: string | null, phone: string | null, line = 2): Attendee => ({
-  line, person: { email, phone }, email, phone, ticketType: null, orderRef: null, attendeeRef: null, attendeeStatus: null, payloadJson: '{}',
+  line, person: { email, phone }, email, phone, ticketType: null, orderRef: null, attendeeRef: null, attendeeStatus: null, registeredAt: null, payloadJson: '{}',
 });
 const known = (id: string, email: string | null, phone: string | null, extra: Partial<KnownPerson> = {}): KnownPerson => ({
   id,
@@ -226,5 +226,20 @@ describe('who a line is', () => {
 describe('CSV for spreadsheets', () => {
   it('neutralises cells a spreadsheet would run as a formula', () => {
     expect(['=1+1', '+47', '-2', '@SUM(A1)', '\tx', '\rx', 'plain', 'a=b'].map(neutralise)).toEqual(["'=1+1", "'+47", "'-2", "'@SUM(A1)", "'\tx", "'\rx", 'plain', 'a=b']);
+  });
+});
+
+describe('order dates', () => {
+  const today = new Date('2025-09-01T00:00:00Z');
+  it('reads the order date as exports write it, a zone-less time as UTC', () => {
+    expect(orderDate('2025-08-01 10:00', today)?.toISOString()).toBe('2025-08-01T10:00:00.000Z');
+    expect(orderDate('2025-08-01T10:00:00+02:00', today)?.toISOString()).toBe('2025-08-01T08:00:00.000Z');
+    expect(orderDate('01.08.2025 kl. 10.30', today)?.toISOString()).toBe('2025-08-01T10:30:00.000Z');
+    expect(orderDate('8/1/2025 10:05 PM', today)?.toISOString()).toBe('2025-08-01T22:05:00.000Z');
+    expect(orderDate('2025-08-01', today)?.toISOString()).toBe('2025-08-01T00:00:00.000Z');
+  });
+
+  it('is no date when it is none, impossible, or after the import', () => {
+    for (const raw of ['yesterday', '2025-02-30 10:00', '31.13.2025', '2026-01-01', '', null]) expect(orderDate(raw, today)).toBeNull();
   });
 });

@@ -13,6 +13,8 @@ export interface Attendee {
   orderRef: string | null;
   attendeeRef: string | null;
   attendeeStatus: string | null;
+  /** When they registered, from the file's order date (null: none readable; the import's time is used). */
+  registeredAt: Date | null;
   /** Every non-empty cell under its own header, as received (custom questions included; ignored columns left out), as JSON. */
   payloadJson: string;
 }
@@ -46,7 +48,7 @@ const MAX_CELL = 5_000;
  * coming: a cancelled, refunded, transferred (the new holder has a line of their own), deleted,
  * declined or wait-listed ticket is not a registration.
  */
-const NOT_ATTENDING = /cancel|refund|transfer|not attending|deleted|declined|waitlist|wait list|avbestilt|kansellert|refundert|avmeldt|ikke deltar|ikke påmeldt|avlyst|overført|venteliste/i;
+const NOT_ATTENDING = /cancel|refund|transfer|not attending|deleted|declined|waitlist|wait list|avbestilt|kansellert|refundert|refusjon|avmeldt|ikke deltar|deltar ikke|ikke påmeldt|avlyst|overført|slettet|venteliste/i;
 
 type Reader = (record: FileRecord, ctx: RowContext) => RowResult;
 
@@ -60,8 +62,8 @@ export function rowReader(columns: ColumnPlan[]): Reader {
   const byTarget = new Map<ImportTarget, number[]>();
   for (const c of [...kept].sort((a, b) => a.rank - b.rank)) if (c.target) byTarget.set(c.target, [...(byTarget.get(c.target) ?? []), c.index]);
   const at = (t: ImportTarget) => byTarget.get(t) ?? [];
-  const [statusAt, ageAt, birthAt, emailAt, phoneAt, fullAt, firstAt, lastAt, positionAt, companyAt, skypeAt, linkedinAt, locationAt, cityAt, countryAt, ticketAt, orderAt, attendeeAt] = (
-    ['attendeeStatus', 'age', 'birthDate', 'email', 'phone', 'fullName', 'firstName', 'lastName', 'position', 'companyName', 'skypeId', 'linkedinUrl', 'location', 'city', 'country', 'ticketType', 'orderRef', 'attendeeRef'] as const
+  const [statusAt, ageAt, birthAt, emailAt, phoneAt, fullAt, firstAt, lastAt, positionAt, companyAt, skypeAt, linkedinAt, locationAt, cityAt, countryAt, ticketAt, orderAt, attendeeAt, orderDateAt] = (
+    ['attendeeStatus', 'age', 'birthDate', 'email', 'phone', 'fullName', 'firstName', 'lastName', 'position', 'companyName', 'skypeId', 'linkedinUrl', 'location', 'city', 'country', 'ticketType', 'orderRef', 'attendeeRef', 'orderDate'] as const
   ).map(at);
 
   return (record, ctx) => {
@@ -145,9 +147,40 @@ export function rowReader(columns: ColumnPlan[]): Reader {
 
     return {
       kind: 'attendee',
-      attendee: { line, person, email, phone, ticketType: one(ticketAt), orderRef: one(orderAt), attendeeRef: one(attendeeAt), attendeeStatus: status, payloadJson: JSON.stringify(payload) },
+      attendee: { line, person, email, phone, ticketType: one(ticketAt), orderRef: one(orderAt), attendeeRef: one(attendeeAt), attendeeStatus: status, registeredAt: orderDate(one(orderDateAt), ctx.today), payloadJson: JSON.stringify(payload) },
     };
   };
+}
+
+/**
+ * An order date as exports write it: `2025-08-01 10:00` (Eventbrite), ISO 8601 with or without a
+ * zone, `01.08.2025 10:00` (Norwegian), `8/1/2025 10:00 AM` (US). A time without a zone is read
+ * as UTC, as event dates are. Anything else, or a date after the import, is no date (null).
+ */
+export function orderDate(raw: string | null, today: Date): Date | null {
+  if (!raw) return null;
+  const text = raw.trim();
+  let parts: [number, number, number, number, number, number] | null = null;
+  let zoned: Date | null = null;
+  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(text);
+  const nordic = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:,?\s+(?:kl\.?\s*)?(\d{1,2})[:.](\d{2}))?$/i.exec(text);
+  const us = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(AM|PM)?)?$/i.exec(text);
+  if (iso) {
+    if (iso[7]) zoned = new Date(text.replace(' ', 'T'));
+    else parts = [+iso[1]!, +iso[2]!, +iso[3]!, +(iso[4] ?? 0), +(iso[5] ?? 0), +(iso[6] ?? 0)];
+  } else if (nordic) parts = [+nordic[3]!, +nordic[2]!, +nordic[1]!, +(nordic[4] ?? 0), +(nordic[5] ?? 0), 0];
+  else if (us) {
+    let hour = +(us[4] ?? 0);
+    if (us[7]) hour = (hour % 12) + (us[7].toUpperCase() === 'PM' ? 12 : 0);
+    parts = [+us[3]!, +us[1]!, +us[2]!, hour, +(us[5] ?? 0), +(us[6] ?? 0)];
+  }
+  let when = zoned;
+  if (parts) {
+    const [y, mo, d, h, mi, sec] = parts;
+    when = new Date(Date.UTC(y, mo - 1, d, h, mi, sec));
+    if (when.getUTCFullYear() !== y || when.getUTCMonth() !== mo - 1 || when.getUTCDate() !== d || h > 23 || mi > 59) return null;
+  }
+  return when && !Number.isNaN(when.getTime()) && when <= today ? when : null;
 }
 
 /** One record read with a plan (compiles the plan each time: for tests and one-offs). */

@@ -8,7 +8,7 @@ import type { ImportColumn } from '../entities/event-import.entity';
  */
 export const IMPORT_TARGETS = [
   'firstName', 'lastName', 'fullName', 'email', 'phone', 'companyName', 'position', 'location', 'city', 'country', 'address',
-  'skypeId', 'linkedinUrl', 'orderRef', 'attendeeRef', 'ticketType', 'attendeeStatus', 'age', 'birthDate', 'ignore',
+  'skypeId', 'linkedinUrl', 'orderRef', 'orderDate', 'attendeeRef', 'ticketType', 'attendeeStatus', 'age', 'birthDate', 'ignore',
 ] as const;
 export type ImportTarget = (typeof IMPORT_TARGETS)[number];
 
@@ -62,8 +62,9 @@ add('address', 1, 'Work Address 1', 'Work Address 2', 'Work State', 'Work Zip', 
   'Adresse', 'Postadresse', 'Gateadresse', 'Besøksadresse', 'Postnummer', 'Postnr', 'Postnr.');
 add('skypeId', 1, 'Skype', 'Skype ID', 'Skype Name', 'Skypenavn');
 add('linkedinUrl', 1, 'LinkedIn', 'LinkedIn URL', 'LinkedIn Profile', 'LinkedIn-profil', 'LinkedIn profil');
-add('orderRef', 1, 'Order #', 'Order Number', 'Order No', 'Order ID', 'Ordre', 'Ordre #', 'Ordrenummer', 'Bestillingsnummer', 'Bestilling #');
-add('attendeeRef', 1, 'Attendee #', 'Attendee Number', 'Attendee ID', 'Ticket #', 'Deltaker #', 'Deltakernummer', 'Billettnummer', 'Billett #');
+add('orderRef', 1, 'Order #', 'Order Number', 'Order No', 'Order ID', 'Ordre', 'Ordre #', 'Ordrenr', 'Ordrenr.', 'Ordrenummer', 'Ordre-ID', 'Bestillingsnummer', 'Bestillingsnr', 'Bestilling #');
+add('orderDate', 1, 'Order Date', 'Order Date/Time', 'Date Ordered', 'Registration Date', 'Registered', 'Ordredato', 'Bestillingsdato', 'Kjøpsdato', 'Påmeldingsdato', 'Registreringsdato', 'Påmeldt');
+add('attendeeRef', 1, 'Attendee #', 'Attendee Number', 'Attendee ID', 'Ticket #', 'Deltaker #', 'Deltakernr', 'Deltakernr.', 'Deltakernummer', 'Deltaker-ID', 'Billettnummer', 'Billettnr', 'Billett #');
 add('ticketType', 1, 'Ticket Type', 'Ticket', 'Billettype', 'Billett', 'Billettkategori');
 add('attendeeStatus', 1, 'Attendee Status', 'Status', 'Deltakerstatus', 'Påmeldingsstatus');
 add('age', 1, 'Age', 'Alder');

@@ -158,8 +158,11 @@ export class EventImportRunner implements BeforeApplicationShutdown {
           else if (result.kind === 'rejected') {
             job.read.rejectedRows++;
             job.rejections.push(result.rejection);
-          } else if (job.seen.seen(result.attendee)) job.read.duplicateRows++;
-          else job.attendees.push(result.attendee);
+          } else {
+            if (result.attendee.warning) job.rejections.push(result.attendee.warning);
+            if (job.seen.seen(result.attendee)) job.read.duplicateRows++;
+            else job.attendees.push(result.attendee);
+          }
           if (job.attendees.length >= BATCH_ROWS || job.rejections.length >= BATCH_ROWS) {
             await pipeline.submit(job);
             job = newJob(line);
@@ -271,6 +274,7 @@ export class EventImportRunner implements BeforeApplicationShutdown {
           contentType: CONTENT_TYPES[imp.format],
           payloadJson: a.payloadJson,
           person: a.person,
+          warnings: a.warning ? [{ field: 'phone', message: a.warning.message }] : undefined,
           consents: [],
           legalBases,
           retentionAnchorAt: day,

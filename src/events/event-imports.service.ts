@@ -279,8 +279,11 @@ export class EventImportsService {
         else if (result.kind === 'rejected') {
           counts.rejectedRows++;
           rejections.push(result.rejection);
-        } else if (seen.seen(result.attendee)) counts.duplicateRows++;
-        else batch.push(result.attendee);
+        } else {
+          if (result.attendee.warning) rejections.push(result.attendee.warning);
+          if (seen.seen(result.attendee)) counts.duplicateRows++;
+          else batch.push(result.attendee);
+        }
         if (batch.length >= BATCH_ROWS || rejections.length >= BATCH_ROWS) await flush();
       }
     }

@@ -536,6 +536,25 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(registrations).toEqual([{ order_ref: '7001', attendee_ref: '9001', registered_at: new Date('2025-08-01T10:30:00Z') }]);
   });
 
+  it('[SRC-EVENT] a bad phone beside a good address drops the phone, not the attendee, with a warning line', async () => {
+    const eventId = await newEvent();
+    const file = crlf('Email,First Name,Cell Phone', 'kept@badphone.example,Kept,12', 'nophone@badphone.example,Nomail,', ',Gone,12');
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body.analysis).toMatchObject({ rows: 3, registrations: 2, rejectedRows: 1 });
+    expect(dry.body.rejected).toEqual([
+      { line: 2, reason: 'phone_dropped', message: expect.stringMatching(/imported without it/) },
+      { line: 4, reason: 'invalid_phone', message: expect.any(String) },
+    ]);
+    const csv = await t.http().get(`/api/events/${eventId}/imports/${dry.body.id}/rejected.csv`).set(as(staff.token)).expect(200);
+    expect(csv.text.split('\r\n')[1]).toMatch(/^2,phone_dropped,.*kept@badphone\.example,Kept,12$/);
+    await importAttendees(t, staff.token, eventId, file);
+    const [person] = await db.query(`SELECT id, phone FROM person WHERE email = 'kept@badphone.example'`);
+    expect(person.phone).toBeNull();
+    const [capture] = await db.query(`SELECT warnings, payload FROM capture WHERE person_id = $1 AND source = 'event'`, [person.id]);
+    expect(capture.warnings).toEqual([{ field: 'phone', message: expect.stringMatching(/imported without it/) }]);
+    expect(capture.payload).toMatchObject({ 'Cell Phone': '12' });
+  });
+
   it('a resumed import counts as the dry run did: someone registered before it and named again after the checkpoint is a duplicate', async () => {
     const eventId = await newEvent();
     await importAttendees(t, staff.token, eventId, crlf('Email,First Name', 'before@recount.example,Before'));

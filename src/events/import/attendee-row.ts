@@ -13,13 +13,15 @@ export interface Attendee {
   orderRef: string | null;
   attendeeRef: string | null;
   attendeeStatus: string | null;
+  /** A value left off the person (a phone that is no number beside a good address): its line goes in the rejected/warnings CSV. */
+  warning: Rejection | null;
   /** When they registered, from the file's order date (null: none readable; the import's time is used). */
   registeredAt: Date | null;
   /** Every non-empty cell under its own header, as received (custom questions included; ignored columns left out), as JSON. */
   payloadJson: string;
 }
 
-export type RejectionReason = 'no_contact' | 'invalid_email' | 'invalid_phone' | 'under_16' | 'invalid_age' | 'invalid_birth_date' | 'too_long';
+export type RejectionReason = 'no_contact' | 'invalid_email' | 'invalid_phone' | 'under_16' | 'invalid_age' | 'invalid_birth_date' | 'too_long' | 'phone_dropped';
 
 export interface Rejection {
   line: number;
@@ -122,8 +124,11 @@ export function rowReader(columns: ColumnPlan[]): Reader {
       phone = normalisePhone(v, ctx.phoneRegion);
       if (phone) break;
     }
-    if (phoneGiven && !phone) return reject('invalid_phone', `The phone number is not valid (numbers without a country code are read as ${ctx.phoneRegion}).`);
+    const badPhone = `The phone number is not valid (numbers without a country code are read as ${ctx.phoneRegion})`;
+    // A bad phone beside a good address costs the phone, not the attendee.
+    if (phoneGiven && !phone && !email) return reject('invalid_phone', `${badPhone}.`);
     if (!email && !phone) return reject('no_contact', 'The line has neither an e-mail address nor a phone number.');
+    const warning: Rejection | null = phoneGiven && !phone ? { line, reason: 'phone_dropped', message: `${badPhone}; the attendee was imported without it.`, values: payload } : null;
 
     const person: PersonFields = {};
     const fullName = one(fullAt);
@@ -147,7 +152,7 @@ export function rowReader(columns: ColumnPlan[]): Reader {
 
     return {
       kind: 'attendee',
-      attendee: { line, person, email, phone, ticketType: one(ticketAt), orderRef: one(orderAt), attendeeRef: one(attendeeAt), attendeeStatus: status, registeredAt: orderDate(one(orderDateAt), ctx.today), payloadJson: JSON.stringify(payload) },
+      attendee: { line, person, email, phone, ticketType: one(ticketAt), orderRef: one(orderAt), attendeeRef: one(attendeeAt), attendeeStatus: status, warning, registeredAt: orderDate(one(orderDateAt), ctx.today), payloadJson: JSON.stringify(payload) },
     };
   };
 }

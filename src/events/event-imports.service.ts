@@ -428,6 +428,7 @@ export class EventImportsService {
       delimiter: imp.delimiter,
       fileBytes: imp.fileBytes,
       columns: imp.columns,
+      droppedColumns: imp.columns.filter((c) => c.target === null).map((c) => c.header),
       progress: { processed: imp.processedRows, total: imp.totalRows },
       analysis: imp.analysis,
       outcome: imp.outcome,

@@ -193,8 +193,10 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
       });
       expect(capture.retention_anchor_at.toISOString()).toBe('2025-09-10T00:00:00.000Z');
       expect(capture.retention_due_at.toISOString()).toBe('2031-09-10T00:00:00.000Z');
-      // Every column as received, custom questions included.
-      expect(capture.payload).toMatchObject({ 'Order #': '1001', 'What would you like to learn?': 'Kubernetes, at scale', 'Ticket Type': 'Early bird' });
+      // The columns the import knows, as received; a custom question nobody mapped is not kept (policy 7.1).
+      expect(capture.payload).toMatchObject({ 'Order #': '1001', 'Ticket Type': 'Early bird' });
+      expect(capture.payload).not.toHaveProperty('What would you like to learn?');
+      expect(capture.payload).not.toHaveProperty('Total Paid');
       const [registration] = await db.query(`SELECT * FROM event_registration WHERE event_id = $1 AND person_id = $2`, [eventId, kari.id]);
       expect(registration).toMatchObject({ capture_id: capture.id, import_id: importId, line: 2, ticket_type: 'Early bird', order_ref: '1001', attendee_ref: '5001' });
       const [activity] = await db.query(`SELECT * FROM activity WHERE person_id = $1`, [kari.id]);
@@ -296,7 +298,7 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
   it('quoted fields with line breaks, delimiters and quotes keep the line numbers right', async () => {
     const eventId = await newEvent();
     const file = crlf('Email,Company,Notes', 'a@quoted.example,"Acme, Inc.","line one', 'line two, with ""quotes"""', 'broken-address,Beta,x', 'b@quoted.example,"Gamma ""G""",', '', 'bad@,Delta,"multi', 'line"');
-    const res = await upload(eventId, file).expect(201);
+    const res = await upload(eventId, file, { mapping: { Notes: 'keep' } }).expect(201);
     expect(res.body.rejected.map((r: { line: number; reason: string }) => [r.line, r.reason])).toEqual([[4, 'invalid_email'], [7, 'invalid_email']]);
     await t.http().post(`/api/events/${eventId}/imports/${res.body.id}/run`).set(as(staff.token)).expect(202);
     await finished(eventId, res.body.id);
@@ -553,6 +555,17 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     const [capture] = await db.query(`SELECT warnings, payload FROM capture WHERE person_id = $1 AND source = 'event'`, [person.id]);
     expect(capture.warnings).toEqual([{ field: 'phone', message: expect.stringMatching(/imported without it/) }]);
     expect(capture.payload).toMatchObject({ 'Cell Phone': '12' });
+  });
+
+  it('[SRC-EVENT] columns the import does not know are listed by the dry run and dropped, unless mapped to a field or to "keep"', async () => {
+    const eventId = await newEvent();
+    const file = crlf('Email,First Name,Allergies,T-shirt size,Dietary needs', 'keep@columns.example,Keep,nuts,L,vegan');
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body.droppedColumns).toEqual(['Allergies', 'T-shirt size', 'Dietary needs']);
+    const view = await importFile(eventId, file, { mapping: { 'T-shirt size': 'keep' } });
+    expect(view.droppedColumns).toEqual(['Allergies', 'Dietary needs']);
+    const [capture] = await db.query(`SELECT c.payload FROM capture c JOIN person p ON p.id = c.person_id WHERE p.email = 'keep@columns.example'`);
+    expect(capture.payload).toEqual({ Email: 'keep@columns.example', 'First Name': 'Keep', 'T-shirt size': 'L' });
   });
 
   it('a resumed import counts as the dry run did: someone registered before it and named again after the checkpoint is a duplicate', async () => {

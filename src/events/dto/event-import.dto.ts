@@ -64,6 +64,8 @@ export class ImportView {
   @ApiPropertyOptional({ nullable: true, type: String }) delimiter: string | null;
   @ApiProperty() fileBytes: number;
   @ApiProperty({ type: [ImportColumnView] }) columns: ImportColumnView[];
+  @ApiProperty({ type: [String], description: 'Columns the import does not know, which are not stored: map each to a field, or to "keep" to store it as received, before importing.' })
+  droppedColumns: string[];
   @ApiProperty({ type: ImportProgressView }) progress: ImportProgressView;
   @ApiPropertyOptional({ type: ImportCountsView, nullable: true, description: 'What the dry run found.' }) analysis: ImportCountsView | null;
   @ApiPropertyOptional({ type: ImportCountsView, nullable: true, description: 'What the import did (so far, while it runs).' }) outcome: ImportCountsView | null;

@@ -17,7 +17,7 @@ export interface Attendee {
   warning: Rejection | null;
   /** When they registered, from the file's order date (null: none readable; the import's time is used). */
   registeredAt: Date | null;
-  /** Every non-empty cell under its own header, as received (custom questions included; ignored columns left out), as JSON. */
+  /** Every non-empty cell of a recognised or kept column under its own header, as received, as JSON. */
   payloadJson: string;
 }
 
@@ -60,7 +60,8 @@ type Reader = (record: FileRecord, ctx: RowContext) => RowResult;
  * nothing (blank), an attendee, someone not attending, or a line staff must fix.
  */
 export function rowReader(columns: ColumnPlan[]): Reader {
-  const kept = columns.filter((c) => c.target !== 'ignore');
+  // Only what the import knows, or what the uploader chose to keep, goes with the capture.
+  const kept = columns.filter((c) => c.target !== null && c.target !== 'ignore');
   const byTarget = new Map<ImportTarget, number[]>();
   for (const c of [...kept].sort((a, b) => a.rank - b.rank)) if (c.target) byTarget.set(c.target, [...(byTarget.get(c.target) ?? []), c.index]);
   const at = (t: ImportTarget) => byTarget.get(t) ?? [];

@@ -3,12 +3,14 @@ import type { ImportColumn } from '../entities/event-import.entity';
 
 /**
  * What a column can fill. `city`/`country` make the person's location; `address` columns are
- * recognised and kept with the capture as received; `ignore` drops a column entirely (staff
- * choose not to store it).
+ * recognised and kept with the capture as received; `keep` keeps a column the import does not
+ * know with the capture as received (the uploader chose to); `ignore` drops a column. A column
+ * neither recognised nor mapped is dropped: policy 7.1 lists what is collected from events, and
+ * a custom question (allergies, dietary needs, t-shirt size) is not on it.
  */
 export const IMPORT_TARGETS = [
   'firstName', 'lastName', 'fullName', 'email', 'phone', 'companyName', 'position', 'location', 'city', 'country', 'address',
-  'skypeId', 'linkedinUrl', 'orderRef', 'orderDate', 'attendeeRef', 'ticketType', 'attendeeStatus', 'age', 'birthDate', 'ignore',
+  'skypeId', 'linkedinUrl', 'orderRef', 'orderDate', 'attendeeRef', 'ticketType', 'attendeeStatus', 'age', 'birthDate', 'keep', 'ignore',
 ] as const;
 export type ImportTarget = (typeof IMPORT_TARGETS)[number];
 
@@ -70,7 +72,7 @@ add('attendeeStatus', 1, 'Attendee Status', 'Status', 'Deltakerstatus', 'Påmeld
 add('age', 1, 'Age', 'Alder');
 add('birthDate', 1, 'Date of Birth', 'Birth Date', 'Birthdate', 'Birthday', 'DOB', 'Fødselsdato', 'Født');
 
-/** Each column's index, header and target (null: kept as extra data), with the rank that orders competing columns. */
+/** Each column's index, header and target (null: not recognised, dropped), with the rank that orders competing columns. */
 export interface ColumnPlan {
   index: number;
   header: string;
@@ -80,7 +82,7 @@ export interface ColumnPlan {
 
 /**
  * Reads the header row: the user's mapping first (exact header, then the same key), then the
- * synonyms. A one-of-a-kind target already taken leaves later columns as extra data; the user
+ * synonyms. A one-of-a-kind target already taken leaves later columns unrecognised; the user
  * may not give one twice. A file must end up with an e-mail or a phone column.
  */
 export function planColumns(header: string[], mapping: Record<string, string> | null): { columns: ColumnPlan[]; errors: FieldError[] } {
@@ -100,7 +102,7 @@ export function planColumns(header: string[], mapping: Record<string, string> | 
       errors.push({ field: `mapping.${name}`, message: 'no column of the file has this header' });
       continue;
     }
-    if (!RANKED.has(target) && target !== 'ignore' && [...userTarget.values()].includes(target)) givenTwice.add(target);
+    if (!RANKED.has(target) && target !== 'ignore' && target !== 'keep' && [...userTarget.values()].includes(target)) givenTwice.add(target);
     userTarget.set(index, target);
   }
   for (const target of givenTwice) errors.push({ field: 'mapping', message: `maps more than one column to ${target}` });

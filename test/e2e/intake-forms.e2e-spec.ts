@@ -291,6 +291,15 @@ describe('[SRC-FORM] web-form intake', () => {
     expect(phoneCapture.warnings).toEqual([{ field: 'your-email', message: 'must be an e-mail address' }]);
   });
 
+  it('a form’s subject field can be mapped: it heads the request', async () => {
+    const form = await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`)
+      .send({ ...WORDPRESS_FORM, key: 'with-subject', fieldMapping: { ...WORDPRESS_FORM.fieldMapping, 'your-subject': 'subject' } }).expect(201);
+    expect(form.body.fieldMapping['your-subject']).toBe('subject');
+    const res = await t.http().post('/api/intake/forms/with-subject').set('Origin', ORIGIN).send(submission({ 'your-email': 'subject@example.no', 'your-subject': 'Migration quote', 'your-message': 'Details follow.' })).expect(202);
+    const [capture] = await db.query(`SELECT request FROM capture WHERE id = $1`, [res.body.reference]);
+    expect(capture.request).toBe('Migration quote\n\nDetails follow.');
+  });
+
   it('an unknown or archived form is a 404; a bad mapping is refused when the form is registered', async () => {
     await t.http().post('/api/intake/forms/no-such-form').set('Origin', ORIGIN).send(submission()).expect(404);
     const form = await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send({ ...WORDPRESS_FORM, key: 'old-form' }).expect(201);

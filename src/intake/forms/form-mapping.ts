@@ -109,5 +109,7 @@ export function mapSubmission(form: IntakeForm, fields: SubmittedFields, phoneRe
     .filter(([field]) => fields[field] !== undefined && !UNTICKED.has(first(fields[field]).toLowerCase()))
     .map(([, purpose]) => purpose);
 
-  return { mapped: { person, request: value('request') || null, inquiryType, consents, age, warnings }, errors };
+  // A subject line is part of what the person asks, as a mail's subject is.
+  const request = [value('subject'), value('request')].filter(Boolean).join('\n\n') || null;
+  return { mapped: { person, request, inquiryType, consents, age, warnings }, errors };
 }

@@ -2,7 +2,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Update
 import type { ConsentPurpose, InquiryType } from '../../../domain/purposes';
 
 /** Person fields a form field can map onto. */
-export const FORM_TARGETS = ['name', 'firstName', 'lastName', 'email', 'phone', 'position', 'company', 'location', 'skypeId', 'linkedinUrl', 'request', 'inquiryType', 'age', 'birthDate'] as const;
+export const FORM_TARGETS = ['name', 'firstName', 'lastName', 'email', 'phone', 'position', 'company', 'location', 'skypeId', 'linkedinUrl', 'subject', 'request', 'inquiryType', 'age', 'birthDate'] as const;
 export type FormTarget = (typeof FORM_TARGETS)[number];
 
 /** A website form registered by an admin: how its own field names map onto a person. */

@@ -369,6 +369,14 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
     return tx.find(Capture, { where: { personId }, order: { receivedAt: 'DESC' } });
   }
 
+  captureForUpdate(tx: EntityManager, personId: string, captureId: string): Promise<Capture | null> {
+    return tx.findOne(Capture, { where: { id: captureId, personId }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async updateCapture(tx: EntityManager, id: string, changes: Partial<Pick<Capture, 'inquiryType' | 'legalBases'>>): Promise<void> {
+    await tx.update(Capture, { id }, changes as never);
+  }
+
   consentEvents(personId: string, tx: EntityManager = this.dataSource.manager): Promise<ConsentEvent[]> {
     return tx.find(ConsentEvent, { where: { personId }, order: { id: 'ASC' } });
   }

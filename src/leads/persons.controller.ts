@@ -4,7 +4,7 @@ import { Roles } from '../access/decorators';
 import { CurrentActor } from '../common/actor';
 import { type Actor } from '../domain/actor';
 import {
-  AssignOwnerDto, CallDto, CreatedView, ChangeStatusDto, ChatDto, ConvertDto, MergeDto, MergeResultView, NoteDto, PersonDetailView, PersonPage, PersonQuery, PersonView, RectifyPersonDto, RestrictDto,
+  AssignOwnerDto, CallDto, CaptureInquiryDto, CreatedView, ChangeStatusDto, ChatDto, ConvertDto, MergeDto, MergeResultView, NoteDto, PersonDetailView, PersonPage, PersonQuery, PersonView, RectifyPersonDto, RestrictDto,
 } from './dto/person.dto';
 import { PersonsService } from './persons.service';
 
@@ -59,6 +59,13 @@ export class PersonsController {
   @ApiOkResponse({ type: PersonView })
   changeStatus(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ChangeStatusDto): Promise<PersonView> {
     return this.persons.changeStatus(actor, id, dto);
+  }
+
+  @Patch(':id/captures/:captureId')
+  @ApiOperation({ summary: 'Set or correct what a capture asks for (its inquiry type); the legal basis of handling the request follows, audited' })
+  @ApiOkResponse({ type: PersonView })
+  setInquiryType(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Param('captureId', ParseUUIDPipe) captureId: string, @Body() dto: CaptureInquiryDto): Promise<PersonView> {
+    return this.persons.setInquiryType(actor, id, captureId, dto.inquiryType);
   }
 
   @Post(':id/convert')

@@ -1,3 +1,4 @@
+import type { InquiryType } from '../domain/purposes';
 import { runAsSystem } from '../access/access-context';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { QueryFailedError, type EntityManager } from 'typeorm';
@@ -241,6 +242,29 @@ export class PersonsService {
       if (!user?.active || !user.roles.includes('account_manager')) throw invalidField(`accountManagerIds.${i}`, 'must be an active user with the account_manager role');
     }
     return unique;
+  }
+
+  /**
+   * Staff set or correct what a capture asks for: the legal basis of handling the request follows
+   * (a request for services is a contract matter, 3.3), audited and owed to HubSpot.
+   */
+  async setInquiryType(actor: Actor, id: string, captureId: string, inquiryType: InquiryType): Promise<PersonView> {
+    return this.leads.transaction(async (tx) => {
+      await this.mustFind(tx, id);
+      const capture = await this.leads.captureForUpdate(tx, id, captureId);
+      if (!capture) throw new NotFoundException('There is no such capture of this person.');
+      if (capture.inquiryType === inquiryType) return toPersonView((await this.leads.findById(id, tx))!);
+      const basis = this.intake.legalBases(capture.source, inquiryType, capture.consentsGiven, capture.policyVersion).handle_request;
+      const legalBases = { ...capture.legalBases, ...(basis ? { handle_request: basis } : {}) };
+      await this.leads.updateCapture(tx, captureId, { inquiryType, legalBases });
+      await this.leads.oweSync(tx, id);
+      await this.audit.record(actor, {
+        action: 'person.capture_inquiry_set', entityType: 'person', entityId: id,
+        before: { captureId, inquiryType: capture.inquiryType, handleRequest: capture.legalBases.handle_request ?? null },
+        after: { captureId, inquiryType, handleRequest: legalBases.handle_request ?? null },
+      }, tx);
+      return toPersonView((await this.leads.findById(id, tx))!);
+    });
   }
 
   async addNote(actor: Actor, id: string, text: string): Promise<{ id: string }> {

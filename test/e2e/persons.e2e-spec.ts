@@ -531,6 +531,20 @@ describe('the staff leads API (/api/persons)', () => {
     });
   });
 
+  it('[LB-CONTRACT] staff set a capture’s inquiry type: the legal basis of handling the request follows, audited; another person’s capture is a 404', async () => {
+    const { personId } = await seed({ firstName: 'Ines', lastName: 'Inquiry', email: 'ines@inquiry.example' });
+    const [capture] = await db.query(`SELECT id, inquiry_type, legal_bases FROM capture WHERE person_id = $1`, [personId]);
+    const res = await t.http().patch(`/api/persons/${personId}/captures/${capture.id}`).set(as(sales.token)).send({ inquiryType: 'services' }).expect(200);
+    expect(res.body.id).toBe(personId);
+    const [after] = await db.query(`SELECT inquiry_type, legal_bases FROM capture WHERE id = $1`, [capture.id]);
+    expect(after).toEqual({ inquiry_type: 'services', legal_bases: { ...capture.legal_bases, handle_request: 'contract' } });
+    const [line] = (await auditFor(personId)).filter((e) => e.action === 'person.capture_inquiry_set');
+    expect(line).toBeDefined();
+    await t.http().patch(`/api/persons/${personId}/captures/${capture.id}`).set(as(sales.token)).send({ inquiryType: 'nonsense' }).expect(422);
+    const { personId: other } = await seed({ firstName: 'Olav', lastName: 'Other', email: 'olav@inquiry.example' });
+    await t.http().patch(`/api/persons/${other}/captures/${capture.id}`).set(as(sales.token)).send({ inquiryType: 'demo' }).expect(404);
+  });
+
   describe('convert', () => {
     let firstId: string;
     let secondId: string;

@@ -1,3 +1,4 @@
+import { INQUIRY_TYPES, type InquiryType } from '../../domain/purposes';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { trimmed } from '../../common/validation';
 import { Transform, Type } from 'class-transformer';
@@ -44,6 +45,12 @@ export class PersonQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'name', '-name'], default: '-createdAt' })
   @IsOptional() @IsIn(['createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'name', '-name'])
   sort: string = '-createdAt';
+}
+
+export class CaptureInquiryDto {
+  @ApiProperty({ enum: INQUIRY_TYPES, description: 'What the capture asks for; the legal basis of handling the request follows from it (policy 3.3).' })
+  @IsIn(INQUIRY_TYPES)
+  inquiryType: InquiryType;
 }
 
 export class RectifyPersonDto {

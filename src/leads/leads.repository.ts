@@ -108,6 +108,8 @@ export interface PersonFilter {
   consentPurpose?: ConsentPurpose;
   legalBasis?: LegalBasis;
   q?: string;
+  /** E.164. */
+  phone?: string;
   sort: PersonSort;
   descending: boolean;
   after?: [string, string];
@@ -324,6 +326,7 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
     if (f.statuses?.length) where.push(`p.status = ANY(${param(f.statuses)})`);
     if (f.ownerId) where.push(`p.owner_id = ${param(f.ownerId)}`);
     if (f.companyId) where.push(`p.company_id = ${param(f.companyId)}`);
+    if (f.phone) where.push(`p.phone = ${param(f.phone)}`);
     if (f.createdFrom) where.push(`p.created_at >= ${param(f.createdFrom)}`);
     if (f.createdTo) where.push(`p.created_at < ${param(f.createdTo)}`);
     if (f.source) where.push(`EXISTS (SELECT 1 FROM capture c WHERE c.person_id = p.id AND c.source = ${param(f.source)})`);

@@ -71,6 +71,7 @@ export class PersonsService {
       consentPurpose: query.consentPurpose,
       legalBasis: query.legalBasis,
       q: query.q,
+      phone: query.phone ? this.mustNormalise('phone', normalisePhone(query.phone, this.config.DEFAULT_PHONE_REGION)) : undefined,
       sort,
       descending,
       after: after as [string, string] | undefined,

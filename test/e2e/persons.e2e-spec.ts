@@ -545,6 +545,15 @@ describe('the staff leads API (/api/persons)', () => {
     await t.http().patch(`/api/persons/${other}/captures/${capture.id}`).set(as(sales.token)).send({ inquiryType: 'demo' }).expect(404);
   });
 
+  it('finds a person by phone number however it is written; a number that is none is a 422', async () => {
+    const { personId } = await seed({ firstName: 'Fone', lastName: 'Finder', email: 'fone@finder.example', phone: '+4741299887' });
+    for (const written of ['412 99 887', '+47 412 99 887', '0047 41299887']) {
+      const res = await t.http().get(`/api/persons?phone=${encodeURIComponent(written)}`).set(as(sales.token)).expect(200);
+      expect(res.body.items.map((p: { id: string }) => p.id)).toEqual([personId]);
+    }
+    await t.http().get('/api/persons?phone=abc').set(as(sales.token)).expect(422);
+  });
+
   describe('convert', () => {
     let firstId: string;
     let secondId: string;

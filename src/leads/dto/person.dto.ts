@@ -42,6 +42,10 @@ export class PersonQuery extends PageQuery {
   @IsOptional() @Transform(trimmed) @IsString() @Length(2, 200)
   q?: string;
 
+  @ApiPropertyOptional({ description: 'A phone number as anyone writes it (`412 34 567`, `+47 41234567`): the person with that number.' })
+  @IsOptional() @Transform(trimmed) @IsString() @Length(3, 40)
+  phone?: string;
+
   @ApiPropertyOptional({ enum: ['createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'name', '-name'], default: '-createdAt' })
   @IsOptional() @IsIn(['createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'name', '-name'])
   sort: string = '-createdAt';

@@ -110,6 +110,13 @@ export class EnvironmentVariables {
   @IsOptional() @IsString()
   SALES_INBOX?: string;
 
+  /**
+   * The firm's own mail domains (comma-separated), e.g. the website's relay: a mail From one of
+   * them (or From a no-reply address) is someone else's, named by its Reply-To.
+   */
+  @IsOptional() @Matches(/^[a-z0-9.-]+(\s*,\s*[a-z0-9.-]+)*$/i, { message: 'FIRM_MAIL_DOMAINS must be domains separated by commas, e.g. firm.example,mail.firm.example' })
+  FIRM_MAIL_DOMAINS?: string;
+
   /** A HubSpot private-app token. Unset: changes wait in the outbox and nothing is sent. */
   @IsOptional() @IsString()
   HUBSPOT_ACCESS_TOKEN?: string;
@@ -192,7 +199,7 @@ export class EnvironmentVariables {
 }
 
 /** Variables without a default (class fields without an initialiser are not enumerable on an instance). */
-export const OPTIONAL_VARIABLES = ['TRUST_PROXY', 'DATABASE_URL', 'DATABASE_APP_URL', 'JWT_SECRET', 'LOG_FORMAT', 'PUBLIC_BASE_URL', 'SMTP_URL', 'SALES_INBOX', 'HUBSPOT_ACCESS_TOKEN', 'DRIFT_VERIFICATION_TOKEN', 'IMAP_HOST', 'IMAP_USER', 'IMAP_PASSWORD'];
+export const OPTIONAL_VARIABLES = ['TRUST_PROXY', 'DATABASE_URL', 'DATABASE_APP_URL', 'JWT_SECRET', 'LOG_FORMAT', 'PUBLIC_BASE_URL', 'SMTP_URL', 'SALES_INBOX', 'FIRM_MAIL_DOMAINS', 'HUBSPOT_ACCESS_TOKEN', 'DRIFT_VERIFICATION_TOKEN', 'IMAP_HOST', 'IMAP_USER', 'IMAP_PASSWORD'];
 
 export type AppConfig = Readonly<EnvironmentVariables> & {
   /** The database as its owner (migrations, the job queue): DATABASE_URL, or the embedded server's URL. */

@@ -177,7 +177,7 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
   let sales: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { MAIL_ATTACHMENT_MAX_BYTES: '4096', MAIL_MESSAGE_MAX_BYTES: '65536' } });
+    t = await startTestApp({ env: { MAIL_ATTACHMENT_MAX_BYTES: '4096', MAIL_MESSAGE_MAX_BYTES: '65536', FIRM_MAIL_DOMAINS: 'firm.example' } });
     db = t.owner;
     const admin = (await t.userWith('admin')).token;
     key = (await t.http().post('/api/api-keys').set('Authorization', `Bearer ${admin}`).send({ name: 'Gmail relay', channel: 'email' }).expect(201)).body.key;
@@ -190,6 +190,20 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
   const personOf = async (id: string) => (await db.query(`SELECT * FROM person WHERE id = $1`, [id]))[0];
   const counts = async () =>
     (await db.query(`SELECT (SELECT count(*)::int FROM person) AS persons, (SELECT count(*)::int FROM capture) AS captures, (SELECT count(*)::int FROM activity) AS activities, (SELECT count(*)::int FROM mail_message) AS mails`))[0];
+
+  it('a mail from the firm’s own relay or a no-reply address is the Reply-To’s: their address on the person, the Reply-To kept with the mail', async () => {
+    const relayed = await post(mail({ From: 'Website <wordpress@firm.example>', 'Reply-To': 'Kari Kunde <Kari@Kunde.example>', Subject: 'Contact form', 'Message-ID': '<relay-1@firm.example>' }, 'A request sent through the website form.')).expect(202);
+    const capture = await captureOf(relayed.body.reference);
+    expect(await personOf(capture.person_id)).toMatchObject({ email: 'kari@kunde.example', first_name: 'Kari', last_name: 'Kunde' });
+    expect(capture.payload).toMatchObject({ from: 'kari@kunde.example', replyTo: 'kari@kunde.example', relayedBy: 'wordpress@firm.example' });
+    const noReply = await post(mail({ From: 'noreply@forms.example', 'Reply-To': 'ola@kunde.example', Subject: 'Form', 'Message-ID': '<noreply-1@forms.example>' }, 'Another request.')).expect(202);
+    expect(await personOf((await captureOf(noReply.body.reference)).person_id)).toMatchObject({ email: 'ola@kunde.example' });
+    // Anyone else's Reply-To is only kept: the person is who wrote.
+    const own = await post(mail({ From: 'per@kunde.example', 'Reply-To': 'assistant@kunde.example', Subject: 'Hi', 'Message-ID': '<own-1@kunde.example>' }, 'Please reply to my assistant.')).expect(202);
+    const ownCapture = await captureOf(own.body.reference);
+    expect(await personOf(ownCapture.person_id)).toMatchObject({ email: 'per@kunde.example' });
+    expect(ownCapture.payload).toMatchObject({ replyTo: 'assistant@kunde.example', relayedBy: null });
+  });
 
   it('[RET-MAIL][LB-LEGIT] a multipart/alternative mail becomes its sender’s email capture: subject and text as the request, legitimate interest, six years from collection', async () => {
     const res = await post(FIXTURES.alternative).expect(202);

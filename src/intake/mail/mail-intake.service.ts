@@ -12,7 +12,7 @@ import { LeadsService } from '../../leads/leads.service';
 import type { Verdict } from '../../domain/verdict';
 import { ScreeningService } from '../../screening/screening.service';
 import type { MailTakenView } from './dto/mail.dto';
-import { rawMessageId, readMail, screeningText, senderName, UnreadableMailError, type MailReading } from './mail-reading';
+import { rawMessageId, readMail, screeningText, senderName, senderOf, UnreadableMailError, type MailReading } from './mail-reading';
 import { MailIntakeRepository, type FileRow, type MailRow } from './mail-intake.repository';
 
 export type MailVia = 'api' | 'imap';
@@ -58,7 +58,7 @@ export class MailIntakeService {
   private async take(actor: Actor, raw: Buffer, via: MailVia): Promise<MailTakenView> {
     let mail: MailReading;
     try {
-      mail = await readMail(raw);
+      mail = this.asSent(await readMail(raw));
     } catch (err) {
       if (!(err instanceof UnreadableMailError)) throw err;
       if (via === 'api') throw new ProblemException(422, `${err.message} Nothing was stored.`);
@@ -99,11 +99,19 @@ export class MailIntakeService {
     return taken ? { reference: id, status: 'accepted' } : this.redelivered(id, mail.messageId, verdict);
   }
 
+  /** The mail as the person sent it: from its Reply-To when From is the firm's relay or a no-reply address (the relay kept in `relayedBy`). */
+  private asSent(mail: MailReading): MailReading & { relayedBy?: string | null } {
+    const domains = (this.config.FIRM_MAIL_DOMAINS ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
+    const sender = senderOf(mail, domains);
+    return sender === mail.from ? mail : { ...mail, from: sender, relayedBy: mail.from.address };
+  }
+
   /** A new request becomes a capture; an answer in a known thread, an entry on that person's timeline. */
   private async accept(tx: EntityManager, actor: Actor, id: string, mail: MailReading, receivedAt: Date, outcome: Outcome): Promise<void> {
     const files = this.files(mail);
     const facts = {
-      messageId: mail.messageId, date: mail.date, from: mail.from.address, fromName: mail.from.name, to: mail.to, cc: mail.cc, subject: mail.subject,
+      messageId: mail.messageId, date: mail.date, from: mail.from.address, fromName: mail.from.name, replyTo: mail.replyTo?.address ?? null,
+      relayedBy: (mail as { relayedBy?: string | null }).relayedBy ?? null, to: mail.to, cc: mail.cc, subject: mail.subject,
       attachments: files.map(({ content: _content, ...file }) => ({ ...file, kept: file.skippedReason === null })),
     };
     // The timeline is ordered by when the firm received it: a Date header can say anything.
@@ -177,7 +185,7 @@ export class MailIntakeService {
     if (!held?.raw) throw new NotFoundException('There is no held mail for this submission (a mail whose processing failed is taken again from the inbox or its sender: mark this one as spam).');
     const submission = await this.screening.submission(submissionId, tx);
     const sender: Actor = { type: 'anonymous', id: null, roles: [], requestId: null, ip: null };
-    await this.accept(tx, sender, held.id, await readMail(held.raw), submission?.receivedAt ?? new Date(), { status: 'released', verdict });
+    await this.accept(tx, sender, held.id, this.asSent(await readMail(held.raw)), submission?.receivedAt ?? new Date(), { status: 'released', verdict });
     return async () => undefined;
   }
 

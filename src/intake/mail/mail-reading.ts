@@ -20,6 +20,8 @@ export interface MailReading {
   messageId: string;
   date: Date | null;
   from: { address: string | null; name: string | null };
+  /** The first Reply-To address, when the mail has one. */
+  replyTo: { address: string | null; name: string | null } | null;
   to: string[];
   cc: string[];
   subject: string;
@@ -84,11 +86,13 @@ export async function readMail(raw: Buffer): Promise<MailReading> {
 
 function reading(parsed: ParsedMail, raw: Buffer): MailReading {
   const sender = [parsed.from ?? []].flat().flatMap((a) => a.value)[0];
+  const replyTo = [parsed.replyTo ?? []].flat().flatMap((a) => a.value)[0];
   const fromAddress = sender?.address ? normaliseEmail(sender.address) : null;
   return {
     messageId: ids(parsed.messageId)[0] ?? rawMessageId(raw),
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
     from: { address: fromAddress, name: sender?.name?.trim() || null },
+    replyTo: replyTo?.address ? { address: normaliseEmail(replyTo.address), name: replyTo.name?.trim() || null } : null,
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
     subject: (parsed.subject ?? '').trim(),
@@ -160,4 +164,18 @@ export function screeningText(mail: MailReading): string {
     .trimEnd()
     .replace(/<((?:mailto:)?[^<>\s@]+@[^<>\s]+|https?:\/\/[^<>\s]+|www\.[^<>\s]+)>/gi, ' $1 ');
   return [mail.subject, signatureLinksRemoved(fresh)].filter(Boolean).join('\n\n');
+}
+
+const NO_REPLY = /^(no-?reply|do-?not-?reply|noreply|mailer|wordpress|forms?)([+.-].*)?$/i;
+
+/**
+ * Who a mail is from, for the lead: its From, unless that is the firm's own relay (one of
+ * `firmDomains`) or a no-reply address and it names a Reply-To: then the Reply-To. A website's
+ * form mail comes From the site and is the visitor's by its Reply-To.
+ */
+export function senderOf(mail: MailReading, firmDomains: readonly string[]): MailReading['from'] {
+  const from = mail.from.address;
+  if (!from || !mail.replyTo?.address || mail.replyTo.address === from) return mail.from;
+  const [local, domain] = from.split('@') as [string, string];
+  return NO_REPLY.test(local) || firmDomains.includes(domain) ? mail.replyTo : mail.from;
 }

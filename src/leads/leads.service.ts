@@ -49,6 +49,8 @@ export interface NewCapture {
   captureId?: string;
   /** `payload` already as JSON text (a channel that read it as text need not parse and print it again). */
   payloadJson?: string;
+  /** The exact words shown beside each consent given (a form's checkbox text); else the policy's wording. */
+  consentWording?: Partial<Record<ConsentPurpose, string>>;
   /** Optional values that could not be read (kept in the payload, left off the person), shown on the record. */
   warnings?: { field: string; message: string }[];
   /** The legal bases, when the channel's clause decides them (an event registration is a contract, 7.3(1)); otherwise `legalBases()`. */
@@ -337,7 +339,7 @@ export class LeadsService {
       for (const purpose of consents) {
         rows.consents.captureId.push(captureId);
         rows.consents.purpose.push(purpose);
-        rows.consents.wording.push(this.policy.consentWording(purpose, policy.id));
+        rows.consents.wording.push(input.consentWording?.[purpose] ?? this.policy.consentWording(purpose, policy.id));
       }
       results.push({ captureId, person, personCreated: !existing });
     }

@@ -25,6 +25,10 @@ const WORDPRESS_FORM = {
   defaultInquiryType: 'other',
   inquiryTypeValues: { 'An expert’s take on my project': 'expert_take', 'Download the white paper': 'white_paper' },
   consentFields: { 'acceptance-updates': 'service_updates', 'acceptance-contact': 'request_contact' },
+  consentTexts: {
+    'acceptance-updates': 'Yes, send me news about your services and events. I can unsubscribe at any time.',
+    'acceptance-contact': 'Yes, you may contact me about my request by phone or e-mail.',
+  },
 };
 
 /** Each post its own words: screening holds bursts of near-identical texts, and these tests are about intake. */
@@ -97,7 +101,7 @@ describe('[SRC-FORM] web-form intake', () => {
 
     const consents = await db.query(`SELECT * FROM consent_event WHERE person_id = $1`, [person.id]);
     expect(consents).toEqual([
-      expect.objectContaining({ purpose: 'service_updates', action: 'granted', source: 'web_form', capture_id: capture.id, policy_version: 'en-1', wording: policy.consentWording('service_updates'), actor_type: 'anonymous' }),
+      expect.objectContaining({ purpose: 'service_updates', action: 'granted', source: 'web_form', capture_id: capture.id, policy_version: 'en-1', wording: WORDPRESS_FORM.consentTexts['acceptance-updates'], actor_type: 'anonymous' }),
     ]);
     const [activity] = await db.query(`SELECT * FROM activity WHERE person_id = $1`, [person.id]);
     expect(activity).toMatchObject({ type: 'capture', capture_id: capture.id });
@@ -298,6 +302,19 @@ describe('[SRC-FORM] web-form intake', () => {
     const res = await t.http().post('/api/intake/forms/with-subject').set('Origin', ORIGIN).send(submission({ 'your-email': 'subject@example.no', 'your-subject': 'Migration quote', 'your-message': 'Details follow.' })).expect(202);
     const [capture] = await db.query(`SELECT request FROM capture WHERE id = $1`, [res.body.reference]);
     expect(capture.request).toBe('Migration quote\n\nDetails follow.');
+  });
+
+  it('[CONSENT-PROOF] a consent checkbox needs the exact text the site shows; a changed text is a new version, and the ledger records what the person read', async () => {
+    const missing = await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send({ ...WORDPRESS_FORM, key: 'no-texts', consentTexts: { 'acceptance-updates': 'Send me news.' } }).expect(422);
+    expect(missing.body.errors).toEqual([{ field: 'consentTexts.acceptance-contact', message: expect.stringMatching(/exact text the site shows/) }]);
+    const created = await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send({ ...WORDPRESS_FORM, key: 'texts' }).expect(201);
+    expect(created.body.consentTextsVersion).toBe(1);
+    const reworded = 'Ja takk, send meg nyheter om tjenester og arrangementer.';
+    const updated = await t.http().patch(`/api/intake-forms/${created.body.id}`).set('Authorization', `Bearer ${admin}`).send({ consentTexts: { ...WORDPRESS_FORM.consentTexts, 'acceptance-updates': reworded } }).expect(200);
+    expect(updated.body.consentTextsVersion).toBe(2);
+    const res = await t.http().post('/api/intake/forms/texts').set('Origin', ORIGIN).send(submission({ 'your-email': 'reworded@example.no' })).expect(202);
+    const [event] = await db.query(`SELECT wording FROM consent_event WHERE capture_id = $1 AND purpose = 'service_updates'`, [res.body.reference]);
+    expect(event.wording).toBe(reworded);
   });
 
   it('an unknown or archived form is a 404; a bad mapping is refused when the form is registered', async () => {

@@ -16,6 +16,8 @@ export interface MappedSubmission {
   age: { years: number; field: string } | null;
   /** Optional values that could not be read: kept in the payload, left off the person, shown on the record. */
   warnings: FieldError[];
+  /** Each consent given, with the exact words the site showed beside its checkbox. */
+  consentWording: Partial<Record<ConsentPurpose, string>>;
 }
 
 const MAX_VALUE = 20_000;
@@ -24,7 +26,7 @@ const UNTICKED = new Set(['', '0', 'false', 'no', 'off']);
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.trim() ?? '';
 
 /** What is wrong with a form's configuration, by field, before it is saved. */
-export function mappingErrors(form: Pick<IntakeForm, 'fieldMapping' | 'inquiryTypeValues' | 'consentFields'>): FieldError[] {
+export function mappingErrors(form: Pick<IntakeForm, 'fieldMapping' | 'inquiryTypeValues' | 'consentFields' | 'consentTexts'>): FieldError[] {
   const errors: FieldError[] = [];
   const targets = Object.values(form.fieldMapping);
   for (const [field, target] of Object.entries(form.fieldMapping)) {
@@ -40,6 +42,8 @@ export function mappingErrors(form: Pick<IntakeForm, 'fieldMapping' | 'inquiryTy
   for (const [field, purpose] of Object.entries(form.consentFields)) {
     if (!(CONSENT_PURPOSES as readonly string[]).includes(purpose)) errors.push({ field: `consentFields.${field}`, message: `must be one of: ${CONSENT_PURPOSES.join(', ')}` });
     if (form.fieldMapping[field]) errors.push({ field: `consentFields.${field}`, message: 'is also in fieldMapping' });
+    const text = form.consentTexts?.[field];
+    if (typeof text !== 'string' || !text.trim() || text.length > 2000) errors.push({ field: `consentTexts.${field}`, message: 'give the exact text the site shows beside this checkbox (up to 2000 characters)' });
   }
   return errors;
 }
@@ -105,11 +109,11 @@ export function mapSubmission(form: IntakeForm, fields: SubmittedFields, phoneRe
   const stated = value('inquiryType');
   const inquiryType = form.inquiryTypeValues[stated] ?? ((INQUIRY_TYPES as readonly string[]).includes(stated) ? (stated as InquiryType) : form.defaultInquiryType);
 
-  const consents = Object.entries(form.consentFields)
-    .filter(([field]) => fields[field] !== undefined && !UNTICKED.has(first(fields[field]).toLowerCase()))
-    .map(([, purpose]) => purpose);
+  const ticked = Object.entries(form.consentFields).filter(([field]) => fields[field] !== undefined && !UNTICKED.has(first(fields[field]).toLowerCase()));
+  const consents = ticked.map(([, purpose]) => purpose);
+  const consentWording = Object.fromEntries(ticked.flatMap(([field, purpose]) => (form.consentTexts?.[field] ? [[purpose, form.consentTexts[field]]] : [])));
 
   // A subject line is part of what the person asks, as a mail's subject is.
   const request = [value('subject'), value('request')].filter(Boolean).join('\n\n') || null;
-  return { mapped: { person, request, inquiryType, consents, age, warnings }, errors };
+  return { mapped: { person, request, inquiryType, consents, consentWording, age, warnings }, errors };
 }

@@ -34,7 +34,7 @@ export interface Submission {
 
 const toView = (f: IntakeForm): IntakeFormView => ({
   id: f.id, key: f.key, name: f.name, submitPath: `/api/intake/forms/${f.key}`, allowedOrigins: f.allowedOrigins, fieldMapping: f.fieldMapping,
-  defaultInquiryType: f.defaultInquiryType, inquiryTypeValues: f.inquiryTypeValues, consentFields: f.consentFields, notifyEmail: f.notifyEmail, honeypotField: f.honeypotField, minFillSeconds: f.minFillSeconds,
+  defaultInquiryType: f.defaultInquiryType, inquiryTypeValues: f.inquiryTypeValues, consentFields: f.consentFields, consentTexts: f.consentTexts, consentTextsVersion: f.consentTextsVersion, notifyEmail: f.notifyEmail, honeypotField: f.honeypotField, minFillSeconds: f.minFillSeconds,
   archivedAt: f.archivedAt, createdAt: f.createdAt, updatedAt: f.updatedAt,
 });
 
@@ -88,7 +88,7 @@ export class IntakeFormsService {
   ) {}
 
   async create(actor: Actor, dto: CreateIntakeFormDto): Promise<CreatedIntakeFormView> {
-    const form = { inquiryTypeValues: {}, consentFields: {}, allowedOrigins: [], notifyEmail: null, honeypotField: null, minFillSeconds: null, ...definedOnly(dto), signingSecret: randomBytes(32).toString('base64url') };
+    const form = { inquiryTypeValues: {}, consentFields: {}, consentTexts: {}, consentTextsVersion: 1, allowedOrigins: [], notifyEmail: null, honeypotField: null, minFillSeconds: null, ...definedOnly(dto), signingSecret: randomBytes(32).toString('base64url') };
     this.assertValid(form);
     return this.forms.transaction(async (tx) => {
       const row = await this.forms.insert(tx, form);
@@ -114,6 +114,7 @@ export class IntakeFormsService {
       if (!before) throw new NotFoundException('There is no such form.');
       const changes = definedOnly(dto) as Partial<IntakeForm>;
       this.assertValid({ ...before, ...changes });
+      if (changes.consentTexts && JSON.stringify(changes.consentTexts) !== JSON.stringify(before.consentTexts)) changes.consentTextsVersion = before.consentTextsVersion + 1;
       await this.forms.update(tx, id, changes);
       const after = (await this.forms.findById(id, tx))!;
       await this.audit.record(actor, { action: 'intake_form.updated', entityType: 'intake_form', entityId: id, before: { ...toView(before) }, after: { ...toView(after) } }, tx);
@@ -236,6 +237,7 @@ export class IntakeFormsService {
       request: s.mapped.request,
       inquiryType: s.mapped.inquiryType,
       consents: s.mapped.consents,
+      consentWording: s.mapped.consentWording,
       warnings: s.mapped.warnings,
       submission: { id: s.id, ...outcome },
     };
@@ -309,7 +311,7 @@ export class IntakeFormsService {
     }
   }
 
-  private assertValid(form: Pick<IntakeForm, 'fieldMapping' | 'inquiryTypeValues' | 'consentFields'>): void {
+  private assertValid(form: Pick<IntakeForm, 'fieldMapping' | 'inquiryTypeValues' | 'consentFields' | 'consentTexts'>): void {
     const errors = mappingErrors(form);
     if (errors.length) throw new ProblemException(422, 'The form’s mapping is not usable; see errors.', { errors });
   }

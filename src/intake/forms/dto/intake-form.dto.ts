@@ -35,6 +35,10 @@ export class CreateIntakeFormDto {
   @IsOptional() @IsObject()
   consentFields?: Record<string, ConsentPurpose>;
 
+  @ApiPropertyOptional({ type: Object, example: { 'consent-updates': 'Yes, send me news about your services (you can unsubscribe at any time).' }, description: 'Checkbox field -> the exact text the site shows beside it; required for every consent checkbox. The consent ledger records this text.' })
+  @IsOptional() @IsObject()
+  consentTexts?: Record<string, string>;
+
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Where notifications of this form’s unowned leads go (else SALES_INBOX).' })
   @IsOptional() @IsEmail()
   notifyEmail?: string | null;
@@ -60,6 +64,8 @@ export class IntakeFormView {
   @ApiProperty({ enum: INQUIRY_TYPES }) defaultInquiryType: string;
   @ApiProperty({ type: Object }) inquiryTypeValues: Record<string, string>;
   @ApiProperty({ type: Object }) consentFields: Record<string, string>;
+  @ApiProperty({ type: Object, description: 'Checkbox field -> the exact text the site shows beside it.' }) consentTexts: Record<string, string>;
+  @ApiProperty({ description: 'Counted up whenever a checkbox text changes.' }) consentTextsVersion: number;
   @ApiProperty({ nullable: true, type: String }) notifyEmail: string | null;
   @ApiProperty({ nullable: true, type: String }) honeypotField: string | null;
   @ApiProperty({ nullable: true, type: Number }) minFillSeconds: number | null;

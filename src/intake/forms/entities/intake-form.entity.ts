@@ -38,6 +38,14 @@ export class IntakeForm {
   @Column('jsonb', { default: () => "'{}'" })
   consentFields: Record<string, ConsentPurpose>;
 
+  /** The checkbox field -> the exact text the site shows beside it (what the ledger records as given). */
+  @Column('jsonb', { default: () => "'{}'" })
+  consentTexts: Record<string, string>;
+
+  /** Counted up whenever a checkbox text changes. */
+  @Column('integer', { default: 1 })
+  consentTextsVersion: number;
+
   /** HMAC-SHA256 key for server-to-server relays (header X-Signature). Needed in the clear to verify. */
   @Column('text', { select: false })
   signingSecret: string;

@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { NotificationsService, type NotificationOutcome } from '../../src/notifications/notifications.service';
-import { PolicyService } from '../../src/policy/policy.service';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { TestSmtpServer } from '../helpers/smtp';
 
@@ -51,7 +50,6 @@ const submission = (overrides: Record<string, string> = {}) => ({
 describe('[SRC-FORM] web-form intake', () => {
   let t: TestApp;
   let db: DataSource;
-  let policy: PolicyService;
   let admin: string;
   let secret: string;
   const smtp = new TestSmtpServer();
@@ -60,7 +58,6 @@ describe('[SRC-FORM] web-form intake', () => {
     const { url } = await smtp.start();
     t = await startTestApp({ env: { SMTP_URL: url, SALES_INBOX: 'sales@firm.example', PUBLIC_BASE_URL: 'https://crm.firm.example' } });
     db = t.owner;
-    policy = t.app.get(PolicyService);
     admin = (await t.userWith('admin')).token;
     const created = await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send(WORDPRESS_FORM).expect(201);
     secret = created.body.signingSecret;

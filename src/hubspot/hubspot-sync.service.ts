@@ -18,6 +18,10 @@ export const BATCH_SIZE = 100;
 const SENDERS = 2;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
+/** A failure as the sync-wide status may tell it: its kind and HTTP status, no message. */
+const describe = (failure: Failure): string =>
+  ({ window: 'rate limited (10-second window)', daily: 'daily API limit used up', transient: 'HubSpot or the network failed; retrying', rejected: `HubSpot refused a request (HTTP ${(failure as { status?: number }).status})` })[failure.kind];
+
 export const emailHash = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
 
 /** Exponential backoff with full jitter: 1 s, 2 s, 4 s ... up to 5 minutes, each between half and all of it. */
@@ -305,22 +309,27 @@ export class HubspotSyncService {
     return withTimeout(work(), this.config.HUBSPOT_REQUEST_TIMEOUT_MS);
   }
 
-  /** What a failure does to the sync as a whole: wait out the window, pause for the day, or note the error. */
+  /**
+   * What a failure does to the sync as a whole: wait out the window, pause for the day, or note
+   * the error. The sync-wide state (shown to sales at /api/hubspot/status) says what kind of
+   * failure it was, never HubSpot's message, which may name a contact: that stays on the outbox
+   * row and the person, where row-level security decides who sees it.
+   */
   private async onFailure(failure: Failure, report: DrainReport): Promise<Step> {
     this.logger.warn(`HubSpot ${failure.kind}: ${failure.kind === 'rejected' ? `HTTP ${failure.status}` : ''}`.trim());
     switch (failure.kind) {
       case 'window':
         report.rateLimited++;
-        await this.repo.updateControl({ rateLimited: 1, lastError: failure.message });
+        await this.repo.updateControl({ rateLimited: 1, lastError: describe(failure) });
         await this.sleep(failure.waitMs);
         return 'worked';
       case 'daily':
         report.rateLimited++;
-        await this.repo.updateControl({ rateLimited: 1, pausedUntil: nextUtcMidnight(), pauseReason: `HubSpot's daily API limit is used up: ${failure.message}`, lastError: failure.message });
+        await this.repo.updateControl({ rateLimited: 1, pausedUntil: nextUtcMidnight(), pauseReason: "HubSpot's daily API limit is used up", lastError: describe(failure) });
         return 'paused';
       default:
         report.retried++;
-        await this.repo.updateControl({ lastError: failure.message });
+        await this.repo.updateControl({ lastError: describe(failure) });
         return 'worked';
     }
   }

@@ -130,6 +130,8 @@ interface FaultRule {
   ms: number;
   afterProcessing: boolean;
   match?: FaultMatch;
+  /** The error's message instead of the standard one (HubSpot's 4xx messages often name the contact). */
+  message?: string;
 }
 
 interface Reply {
@@ -363,8 +365,8 @@ export class FakeHubSpot {
   // ----- fault injection -------------------------------------------------------------------------------
 
   /** The next `n` matching requests get `status` (default 500) with a HubSpot-shaped error body. */
-  failNext(n: number, status = 500, match?: FaultMatch): void {
-    this.faultRules.push({ kind: 'fail', remaining: n, status, ms: 0, afterProcessing: false, match });
+  failNext(n: number, status = 500, match?: FaultMatch, message?: string): void {
+    this.faultRules.push({ kind: 'fail', remaining: n, status, ms: 0, afterProcessing: false, match, message });
   }
 
   /**
@@ -526,7 +528,7 @@ export class FakeHubSpot {
     if (fail) {
       this.count.serverErrors++;
       entry.faults.push('fail');
-      const reply = this.injectedError(fail.status);
+      const reply = this.injectedError(fail.status, (fail as { message?: string }).message);
       reply.headers = { ...rateHeaders, ...reply.headers };
       finish(reply);
       return;
@@ -1039,7 +1041,7 @@ export class FakeHubSpot {
     return this.random() < this.failFraction.fraction ? { status: this.failFraction.status } : undefined;
   }
 
-  private injectedError(status: number): Reply {
+  private injectedError(status: number, given?: string): Reply {
     const messages: Record<number, [string, string]> = {
       500: ['INTERNAL_ERROR', 'internal error'],
       502: ['BAD_GATEWAY', 'Bad Gateway'],
@@ -1047,7 +1049,7 @@ export class FakeHubSpot {
       504: ['GATEWAY_TIMEOUT', 'Gateway Timeout'],
     };
     const [category, message] = messages[status] ?? ['INJECTED_FAULT', `injected HTTP ${status}`];
-    return this.error(status, category, message);
+    return this.error(status, category, given ?? message);
   }
 
   // ----- helpers -----------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isIP, BlockList } from 'node:net';
 import { disposableEmailBlocklistSet } from 'disposable-email-domains-js';
 import { getDomain } from 'tldts';
+import { RE2JS } from 're2js';
 import type { Reason } from '../domain/verdict';
 import type { ScreeningRule } from './entities/screening-rule.entity';
 import type { SenderListEntry } from './entities/sender-list-entry.entity';
@@ -34,11 +35,40 @@ export interface Content {
   text: string;
 }
 
+/** A rule ready to run: all its distinct matches in folded text. */
 interface CompiledRule {
   id: string;
   tag: 'spam' | 'misleading';
   pattern: string;
-  regex: RegExp;
+  matches: (text: string) => string[];
+}
+
+/**
+ * A staff-entered regular expression, compiled with RE2 (re2js): matching is linear in the
+ * text whatever the pattern, so no rule can backtrack. Throws what RE2 cannot compile
+ * (backreferences, lookaround), which the rule API refuses at save time.
+ */
+export function compileRegexRule(pattern: string): (text: string) => string[] {
+  const re = RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
+  return (text) => {
+    const found = new Set<string>();
+    const m = re.matcher(text);
+    // An empty match cannot hold anything and would not advance; at most 50 distinct matches are kept as evidence.
+    while (found.size < 50 && m.find()) {
+      const hit = m.group() ?? '';
+      if (hit) found.add(hit);
+    }
+    return [...found];
+  };
+}
+
+/** Words and phrases are escaped literals (no repetition but `\s+` between words): linear in V8's engine. */
+function compileWordRule(pattern: string): (text: string) => string[] {
+  const regex = wordPattern(pattern);
+  return (text) => {
+    regex.lastIndex = 0;
+    return [...new Set([...text.matchAll(regex)].map((m) => m[0]))];
+  };
 }
 
 /**
@@ -60,7 +90,7 @@ export class RuleSet {
     // A stored pattern that no longer compiles (the API refuses such patterns) is skipped, not fatal to intake.
     this.rules = rules.flatMap((r) => {
       try {
-        return [{ id: r.id, tag: r.tag, pattern: r.pattern, regex: r.kind === 'regex' ? new RegExp(r.pattern, 'giu') : wordPattern(r.pattern) }];
+        return [{ id: r.id, tag: r.tag, pattern: r.pattern, matches: r.kind === 'regex' ? compileRegexRule(r.pattern) : compileWordRule(r.pattern) }];
       } catch {
         return [];
       }
@@ -102,9 +132,8 @@ export class RuleSet {
     const reasons: Reason[] = [];
     const text = fold(`${content.name}\n${content.text}`);
     for (const rule of this.rules) {
-      rule.regex.lastIndex = 0;
-      const matches = [...text.matchAll(rule.regex)].map((m) => m[0]);
-      if (matches.length) reasons.push({ code: 'keyword', tag: rule.tag, evidence: { ruleId: rule.id, pattern: rule.pattern, matches: [...new Set(matches)] } });
+      const matches = rule.matches(text);
+      if (matches.length) reasons.push({ code: 'keyword', tag: rule.tag, evidence: { ruleId: rule.id, pattern: rule.pattern, matches } });
     }
     const links = countLinks(content.text);
     if (links > MAX_LINKS) reasons.push({ code: 'too_many_links', tag: 'spam', evidence: { links, allowed: MAX_LINKS } });

@@ -1,7 +1,6 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import safeRegex from 'safe-regex2';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../domain/actor';
 import { invalidField } from '../common/problem-details';
@@ -10,6 +9,7 @@ import { isIP } from 'node:net';
 import type { DryRunDto, DryRunView, RuleDto, RuleView, SenderDto, SenderView } from './dto/screening.dto';
 import { ScreeningRule } from './entities/screening-rule.entity';
 import { SenderListEntry } from './entities/sender-list-entry.entity';
+import { compileRegexRule } from './rule-set';
 import { ScreeningRepository } from './screening.repository';
 import { ScreeningService } from './screening.service';
 
@@ -100,15 +100,18 @@ export class RulesService {
     return { outcome: verdict.outcome, reasons: verdict.reasons, ruleSetVersion: verdict.ruleSetVersion };
   }
 
-  /** A pattern that does not compile, or that could backtrack catastrophically, is refused. */
+  /**
+   * A pattern the linear-time engine (RE2) cannot compile is refused, naming the problem:
+   * a syntax error, or a feature RE2 leaves out because it needs backtracking
+   * (backreferences like `\1`, lookahead and lookbehind).
+   */
   private assertUsable(dto: RuleDto): void {
     if (dto.kind !== 'regex') return;
     try {
-      new RegExp(dto.pattern, 'giu');
+      compileRegexRule(dto.pattern);
     } catch (err) {
-      throw invalid('pattern', `The regular expression does not compile: ${(err as Error).message}`);
+      throw invalid('pattern', `The regular expression does not compile in the linear-time engine (RE2 syntax; no backreferences or lookaround): ${(err as Error).message}`);
     }
-    if (!safeRegex(dto.pattern)) throw invalid('pattern', 'The regular expression could backtrack catastrophically (nested repetition); rewrite it without a repeated group inside a repetition.');
   }
 
   private normalise(dto: SenderDto): string {

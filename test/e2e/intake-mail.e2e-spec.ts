@@ -331,7 +331,7 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
     );
     const linksInText = mail(
       { From: 'Kari Lunde <kari.lunde@havbruk-data.no>', Subject: 'App for our field staff', 'Message-ID': '<sig-0002@havbruk-data.no>' },
-      ['Hei! See www.havbruk-data.no, linkedin.com/in/karilunde and kari.lunde@havbruk-data.no, then call.', '', 'Kari'].join('\r\n'),
+      ['Hei! See www.havbruk-data.no, linkedin.com/in/karilunde and github.com/havbruk (write to kari.lunde@havbruk-data.no, which is no link), then call.', '', 'Kari'].join('\r\n'),
     );
     const status = async (raw: Buffer) => {
       const { body } = await post(raw).expect(202);

@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import type { DryRunDto, DryRunView, RuleDto, RuleView, SenderDto, SenderView } from './dto/screening.dto';
 import { ScreeningRule } from './entities/screening-rule.entity';
 import { SenderListEntry } from './entities/sender-list-entry.entity';
-import { compileRegexRule } from './rule-set';
+import { compileRegexRule, DEFAULT_RULE_WEIGHT } from './rule-set';
 import { ScreeningRepository } from './screening.repository';
 import { ScreeningService } from './screening.service';
 
@@ -26,18 +26,18 @@ export class RulesService {
   ) {}
 
   async rules(): Promise<RuleView[]> {
-    return (await this.repo.rules()).map(({ id, kind, pattern, tag, updatedAt }) => ({ id, kind, pattern, tag, updatedAt }));
+    return (await this.repo.rules()).map(({ id, kind, pattern, tag, weight, updatedAt }) => ({ id, kind, pattern, tag, weight, updatedAt }));
   }
 
   async createRule(actor: Actor, dto: RuleDto): Promise<RuleView> {
     this.assertUsable(dto);
     const rule = await this.repo.transaction(async (tx) => {
-      const saved = await tx.save(ScreeningRule, tx.create(ScreeningRule, { ...dto, createdBy: actor.id }));
+      const saved = await tx.save(ScreeningRule, tx.create(ScreeningRule, { ...dto, weight: dto.weight ?? DEFAULT_RULE_WEIGHT, createdBy: actor.id }));
       await this.audit.record(actor, { action: 'screening_rule.created', entityType: 'screening_rule', entityId: saved.id, after: { ...dto } }, tx);
       return saved;
     });
     this.screening.forgetRules();
-    return { id: rule.id, kind: rule.kind, pattern: rule.pattern, tag: rule.tag, updatedAt: rule.updatedAt };
+    return { id: rule.id, kind: rule.kind, pattern: rule.pattern, tag: rule.tag, weight: rule.weight, updatedAt: rule.updatedAt };
   }
 
   async updateRule(actor: Actor, id: string, dto: RuleDto): Promise<RuleView> {
@@ -45,12 +45,12 @@ export class RulesService {
     const rule = await this.repo.transaction(async (tx) => {
       const before = await tx.findOne(ScreeningRule, { where: { id } });
       if (!before) throw new NotFoundException('There is no such rule.');
-      const saved = await tx.save(ScreeningRule, { ...before, ...dto });
-      await this.audit.record(actor, { action: 'screening_rule.updated', entityType: 'screening_rule', entityId: id, before: { kind: before.kind, pattern: before.pattern, tag: before.tag }, after: { ...dto } }, tx);
+      const saved = await tx.save(ScreeningRule, { ...before, ...dto, weight: dto.weight ?? before.weight });
+      await this.audit.record(actor, { action: 'screening_rule.updated', entityType: 'screening_rule', entityId: id, before: { kind: before.kind, pattern: before.pattern, tag: before.tag, weight: before.weight }, after: { ...dto } }, tx);
       return saved;
     });
     this.screening.forgetRules();
-    return { id: rule.id, kind: rule.kind, pattern: rule.pattern, tag: rule.tag, updatedAt: rule.updatedAt };
+    return { id: rule.id, kind: rule.kind, pattern: rule.pattern, tag: rule.tag, weight: rule.weight, updatedAt: rule.updatedAt };
   }
 
   async deleteRule(actor: Actor, id: string): Promise<void> {
@@ -97,7 +97,7 @@ export class RulesService {
       0,
       new Date(),
     );
-    return { outcome: verdict.outcome, reasons: verdict.reasons, ruleSetVersion: verdict.ruleSetVersion };
+    return { outcome: verdict.outcome, score: verdict.score ?? 0, threshold: verdict.threshold ?? 0, reasons: verdict.reasons, ruleSetVersion: verdict.ruleSetVersion, modelVersion: verdict.modelVersion ?? '' };
   }
 
   /**

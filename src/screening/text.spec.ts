@@ -72,3 +72,21 @@ describe('[SPAM-WORDS] every pattern on outside text runs in linear time', () =>
     expect(ratio).toBeLessThan(40); // linear: about 10; the old patterns: over 100
   });
 });
+
+describe('[SPAM-WORDS] all free text is screened', () => {
+  const rules = new RuleSet([rule('phrase', 'guest post')], []);
+
+  it('a subject, company or custom field is read like the message; a script the firm does not work in is a weak signal, not a verdict', () => {
+    const reasons = rules.contentReasons({ name: 'Ivan', text: 'Hello', fields: { subject: 'Продвижение сайтов в поисковых системах недорого и быстро', company: 'Guest post agency' } }, null);
+    const script = reasons.find((r) => r.code === 'foreign_script');
+    expect(script).toMatchObject({ weight: expect.any(Number) });
+    expect(script!.weight!).toBeLessThan(1);
+    expect(script!.decisive).toBeUndefined();
+    expect(reasons.find((r) => r.code === 'keyword')?.evidence).toMatchObject({ matches: ['guest post'] });
+    expect(rules.contentReasons({ name: 'Kari Nordmann', text: 'Hei, vi ønsker et tilbud på en app for våre ansatte på Ålesund-kontoret.' }, null).map((r) => r.code)).toEqual([]);
+  });
+
+  it('a link in a company or position field counts as a link in the name', () => {
+    expect(rules.contentReasons({ name: 'Bob', text: 'Hi', fields: { company: 'cheap-pills.xyz' } }, null).find((r) => r.code === 'url_in_name')?.evidence).toEqual({ fields: ['company'] });
+  });
+});

@@ -2,6 +2,7 @@ import { runAsSystem } from '../../src/access/access-context';
 import { DataSource } from 'typeorm';
 import { ReviewService } from '../../src/quarantine/review.service';
 import { RENDER_TOKEN_FIELD, ScreeningService } from '../../src/screening/screening.service';
+import { tokenKey } from '../../src/screening/learner';
 import { LeadsService } from '../../src/leads/leads.service';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { startTestApp, type TestApp } from '../helpers/app';
@@ -234,6 +235,39 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
     const c = await post(fields({ message: `Cheap viagra and cialis from our online pharmacy ${word()}` })).expect(202);
     await t.http().post('/api/quarantine/decisions').set('Authorization', `Bearer ${sales}`).send({ ids: [c.body.reference], decision: 'spam' }).expect(200);
     expect((await submissionOf(c.body.reference)).status).toBe('spam');
+  });
+
+  it('[SPAM-MANUAL] a person’s decision teaches the learner, stored in PostgreSQL: a release teaches ham, spam teaches spam, every instance scores with the same model', async () => {
+    const lessons = async () => (await db.query(`SELECT label, count(*)::int AS n FROM screening_lesson GROUP BY label ORDER BY label`)) as { label: string; n: number }[];
+    const before = await lessons();
+    const n = (label: string, rows = before) => rows.find((r) => r.label === label)?.n ?? 0;
+    const oddWord = `zq${word()}${word()}`; // a word no model has seen
+    const ham = await post(fields({ message: `Guest post and dofollow link building for our ${oddWord} portal, quote please ${word()}` })).expect(202);
+    const spam = await post(fields({ message: `Guest post, dofollow, link building: ${oddWord} ${word()}` })).expect(202);
+    expect((await submissionOf(ham.body.reference)).status).toBe('held');
+    expect((await submissionOf(spam.body.reference)).status).toBe('held');
+    await t.http().post('/api/quarantine/decisions').set('Authorization', `Bearer ${sales}`).send({ ids: [ham.body.reference], decision: 'release' }).expect(200);
+    await t.http().post('/api/quarantine/decisions').set('Authorization', `Bearer ${sales}`).send({ ids: [spam.body.reference], decision: 'spam' }).expect(200);
+    const after = await lessons();
+    expect({ ham: n('ham', after) - n('ham'), spam: n('spam', after) - n('spam') }).toEqual({ ham: 1, spam: 1 });
+    // Words are kept as hashes, never as text: the odd word is nowhere in the learned counts, its hash is, seen once as ham and once as spam.
+    expect(await db.query(`SELECT 1 FROM screening_learned_word WHERE key LIKE $1`, [`%${oddWord}%`])).toEqual([]);
+    const [learned] = await db.query(`SELECT spam, ham FROM screening_learned_word WHERE key = $1`, [tokenKey(oddWord)]);
+    expect(learned).toEqual({ spam: 1, ham: 1 });
+    // A decision is learned once: deciding again changes nothing.
+    await t.http().post('/api/quarantine/decisions').set('Authorization', `Bearer ${sales}`).send({ ids: [spam.body.reference], decision: 'spam' }).expect(200);
+    expect(await lessons()).toEqual(after);
+    // Another instance on the same database scores with the same model, and names it in its verdicts.
+    const t2 = await startTestApp({ db: t.db });
+    try {
+      const dry = (app: TestApp) => app.http().post('/api/screening/dry-run').set('Authorization', `Bearer ${admin}`).send({ text: `A question about our ${oddWord} portal and its guest post pages, please call me back` }).expect(200);
+      const [one, two] = [await dry(t), await dry(t2)];
+      expect(two.body.modelVersion).toBe(one.body.modelVersion);
+      expect(one.body.modelVersion).toMatch(new RegExp(`\\+${n('spam', after)}s${n('ham', after)}h$`));
+      expect(two.body.reasons.find((r: { code: string }) => r.code === 'learner')).toEqual(one.body.reasons.find((r: { code: string }) => r.code === 'learner'));
+    } finally {
+      await t2.close();
+    }
   });
 
   it('[RET-ACTION] unreviewed held items and confirmed spam are purged after the retention period; accepted arrivals keep no sender data; a stuck one is held, not lost', async () => {

@@ -55,11 +55,15 @@ const sum = (f: PartFigures[], label: 'spam' | 'ham', key: 'screened' | 'held') 
 /** Hits of each rule on the training parts: spam caught, ham held (by the rule's own match). */
 export async function ruleHits(rules: ConstructorParameters<typeof RuleSet>[0]): Promise<{ pattern: string; spam: number; ham: number }[]> {
   const mails = (await loadParts(TRAINING_PARTS)).filter((m) => !m.skipped);
-  return rules.map((rule) => {
-    const set = new RuleSet([rule], []);
-    const hit = (m: PublicMail) => set.contentReasons({ name: m.fromName, text: m.text }, null).some((r) => r.code === 'keyword');
-    return { pattern: `${rule.kind}:${rule.pattern}`, spam: mails.filter((m) => m.label === 'spam' && hit(m)).length, ham: mails.filter((m) => m.label === 'ham' && hit(m)).length };
-  });
+  const set = new RuleSet(rules, []);
+  const hits = new Map(rules.map((r) => [r.id, { pattern: `${r.kind}:${r.pattern}`, spam: 0, ham: 0 }]));
+  for (const m of mails) {
+    for (const reason of set.contentReasons({ name: m.fromName, text: m.text }, null)) {
+      const hit = reason.code === 'keyword' ? hits.get(String(reason.evidence.ruleId)) : undefined;
+      if (hit) hit[m.label]++;
+    }
+  }
+  return [...hits.values()];
 }
 
 export async function run(): Promise<void> {

@@ -8,7 +8,7 @@ import { createTestDatabase } from '../helpers/database';
  * learner and the weights were chosen on the public TRAINING split (easy-ham-1, spam-1) only;
  * the held-out parts are read here to report, never to choose. Floors sit just under what was
  * measured, so a change that makes screening worse fails; where issue 15's target is not met
- * the title says so (docs/architecture.md, "Screening", has the figures).
+ * the title says so (docs/integrations.md, spam screening, has the figures).
  */
 describe('[SPAM-WORDS][NO-AUTO-DECISION] the shipped screening, measured', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;

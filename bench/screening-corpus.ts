@@ -29,7 +29,7 @@ export async function shippedRules(databaseUrl: string): Promise<ScreeningRule[]
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    return (await client.query(`SELECT id, kind, pattern, tag FROM screening_rule`)).rows;
+    return (await client.query(`SELECT id, kind, pattern, tag, weight FROM screening_rule`)).rows;
   } finally {
     await client.end();
   }
@@ -37,8 +37,8 @@ export async function shippedRules(databaseUrl: string): Promise<ScreeningRule[]
 
 /** The engine as the service runs it, on these rules, with no database behind it. */
 export function engine(rules: ScreeningRule[], senders: SenderListEntry[] = []): ScreeningService {
-  const repo = { rules: async () => rules, senders: async () => senders } as unknown as ScreeningRepository;
-  return new ScreeningService(repo, {} as AppConfig);
+  const repo = { rules: async () => rules, senders: async () => senders, learnedSince: async (seq: string) => ({ words: [], docs: { spam: 0, ham: 0 }, seq }) } as unknown as ScreeningRepository;
+  return new ScreeningService(repo, { SCREENING_THRESHOLD: 1 } as AppConfig);
 }
 
 const TRAPS: FormTraps = { key: 'corpus', signingSecret: 'corpus-secret', honeypotField: 'website', minFillSeconds: 5 };

@@ -60,7 +60,7 @@ export const NOT_PERSONAL_DATA: Record<string, readonly string[]> = {
   hubspot_sync_control: ['id', 'pausedUntil', 'pauseReason', 'lastError', 'lastErrorAt', 'syncedCount', 'rateLimitedCount'],
   disclosure: ['id', 'occurredAt', 'recipient', 'kind', 'personId', 'details', 'actorType', 'actorId'],
   intake_submission: ['id', 'channel', 'formId', 'receivedAt', 'contentType', 'textFingerprint', 'status', 'verdict', 'decidedAt'],
-  screening_rule: ['id', 'kind', 'pattern', 'tag', 'createdBy', 'createdAt', 'updatedAt'],
+  screening_rule: ['id', 'kind', 'pattern', 'tag', 'weight', 'createdBy', 'createdAt', 'updatedAt'],
   sender_list_entry: ['id', 'list', 'type', 'tag', 'reason', 'createdBy', 'createdAt', 'expiresAt'],
   review_decision: ['id', 'submissionId', 'fromStatus', 'toStatus', 'comment', 'decidedBy', 'decidedAt'],
   account_manager: ['companyId', 'userId', 'assignedBy', 'assignedAt'],

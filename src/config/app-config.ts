@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 /**
  * Every environment variable the service reads, with its default. The configuration table in
@@ -138,6 +138,20 @@ export class EnvironmentVariables {
 
   @Type(() => Number) @IsInt() @Min(1)
   INTAKE_LIMIT_PER_SENDER_PER_HOUR: number = 10;
+
+  /** Screening holds a submission whose signals' weights add up to this (bot traps and the block list decide alone). */
+  @Type(() => Number) @IsNumber() @Min(0.1) @Max(100)
+  SCREENING_THRESHOLD: number = 1;
+
+  /** Per channel, instead of SCREENING_THRESHOLD: web forms, the chatbot, mail. */
+  @IsOptional() @Type(() => Number) @IsNumber() @Min(0.1) @Max(100)
+  SCREENING_THRESHOLD_WEB_FORM?: number;
+
+  @IsOptional() @Type(() => Number) @IsNumber() @Min(0.1) @Max(100)
+  SCREENING_THRESHOLD_CHATBOT?: number;
+
+  @IsOptional() @Type(() => Number) @IsNumber() @Min(0.1) @Max(100)
+  SCREENING_THRESHOLD_EMAIL?: number;
 
   /** Held submissions nobody reviewed, and confirmed spam, are deleted after this many days. */
   @Type(() => Number) @IsInt() @Min(1)

@@ -19,9 +19,19 @@ const toItem = (s: IntakeSubmission): HeldItemView => ({
   receivedAt: s.receivedAt,
   fields: s.fields,
   reasons: s.verdict?.reasons ?? [],
+  score: s.verdict?.score ?? null,
+  threshold: s.verdict?.threshold ?? null,
+  modelVersion: s.verdict?.modelVersion ?? null,
   highlights: [...new Set((s.verdict?.reasons ?? []).flatMap((r) => (Array.isArray(r.evidence.matches) ? (r.evidence.matches as string[]) : [])))],
   ruleSetVersion: s.verdict?.ruleSetVersion ?? '',
 });
+
+/** The words of a held submission, as the learner reads them: every submitted value but the form's own tokens. */
+const textOf = (fields: Record<string, unknown>): string =>
+  Object.entries(fields)
+    .filter(([k, v]) => !k.startsWith('_crm') && v !== null && v !== undefined)
+    .map(([, v]) => (Array.isArray(v) ? v.join(' ') : String(v)))
+    .join('\n');
 
 /** Quarantine: staff look at what screening held, and decide. Every decision is logged. */
 @Injectable()
@@ -80,6 +90,8 @@ export class ReviewService {
         const tag = dto.blockAs ?? 'spam';
         await this.repo.listSender(tx, { list: 'block', type: 'email', value: sender, tag, reason: `Confirmed ${tag} in review (${id})`, createdBy: actor.id, expiresAt: null });
       }
+      // The person's decision teaches the learner (a release is ham, spam is spam), in the same transaction.
+      await this.screening.learn(tx, id, textOf(s.fields), to === 'released' ? 'ham' : 'spam');
       await this.audit.record(actor, { action: `submission.${to}`, entityType: 'intake_submission', entityId: id, before: { status: 'held' }, after: { status: to, decision: dto.decision } }, tx);
       return to;
     });

@@ -1,7 +1,6 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import safeRegex from 'safe-regex2';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../domain/actor';
 import { invalidField } from '../common/problem-details';
@@ -10,6 +9,7 @@ import { isIP } from 'node:net';
 import type { DryRunDto, DryRunView, RuleDto, RuleView, SenderDto, SenderView } from './dto/screening.dto';
 import { ScreeningRule } from './entities/screening-rule.entity';
 import { SenderListEntry } from './entities/sender-list-entry.entity';
+import { compileRegexRule, DEFAULT_RULE_WEIGHT } from './rule-set';
 import { ScreeningRepository } from './screening.repository';
 import { ScreeningService } from './screening.service';
 
@@ -26,18 +26,18 @@ export class RulesService {
   ) {}
 
   async rules(): Promise<RuleView[]> {
-    return (await this.repo.rules()).map(({ id, kind, pattern, tag, updatedAt }) => ({ id, kind, pattern, tag, updatedAt }));
+    return (await this.repo.rules()).map(({ id, kind, pattern, tag, weight, updatedAt }) => ({ id, kind, pattern, tag, weight, updatedAt }));
   }
 
   async createRule(actor: Actor, dto: RuleDto): Promise<RuleView> {
     this.assertUsable(dto);
     const rule = await this.repo.transaction(async (tx) => {
-      const saved = await tx.save(ScreeningRule, tx.create(ScreeningRule, { ...dto, createdBy: actor.id }));
+      const saved = await tx.save(ScreeningRule, tx.create(ScreeningRule, { ...dto, weight: dto.weight ?? DEFAULT_RULE_WEIGHT, createdBy: actor.id }));
       await this.audit.record(actor, { action: 'screening_rule.created', entityType: 'screening_rule', entityId: saved.id, after: { ...dto } }, tx);
       return saved;
     });
     this.screening.forgetRules();
-    return { id: rule.id, kind: rule.kind, pattern: rule.pattern, tag: rule.tag, updatedAt: rule.updatedAt };
+    return { id: rule.id, kind: rule.kind, pattern: rule.pattern, tag: rule.tag, weight: rule.weight, updatedAt: rule.updatedAt };
   }
 
   async updateRule(actor: Actor, id: string, dto: RuleDto): Promise<RuleView> {
@@ -45,12 +45,12 @@ export class RulesService {
     const rule = await this.repo.transaction(async (tx) => {
       const before = await tx.findOne(ScreeningRule, { where: { id } });
       if (!before) throw new NotFoundException('There is no such rule.');
-      const saved = await tx.save(ScreeningRule, { ...before, ...dto });
-      await this.audit.record(actor, { action: 'screening_rule.updated', entityType: 'screening_rule', entityId: id, before: { kind: before.kind, pattern: before.pattern, tag: before.tag }, after: { ...dto } }, tx);
+      const saved = await tx.save(ScreeningRule, { ...before, ...dto, weight: dto.weight ?? before.weight });
+      await this.audit.record(actor, { action: 'screening_rule.updated', entityType: 'screening_rule', entityId: id, before: { kind: before.kind, pattern: before.pattern, tag: before.tag, weight: before.weight }, after: { ...dto } }, tx);
       return saved;
     });
     this.screening.forgetRules();
-    return { id: rule.id, kind: rule.kind, pattern: rule.pattern, tag: rule.tag, updatedAt: rule.updatedAt };
+    return { id: rule.id, kind: rule.kind, pattern: rule.pattern, tag: rule.tag, weight: rule.weight, updatedAt: rule.updatedAt };
   }
 
   async deleteRule(actor: Actor, id: string): Promise<void> {
@@ -97,18 +97,21 @@ export class RulesService {
       0,
       new Date(),
     );
-    return { outcome: verdict.outcome, reasons: verdict.reasons, ruleSetVersion: verdict.ruleSetVersion };
+    return { outcome: verdict.outcome, score: verdict.score ?? 0, threshold: verdict.threshold ?? 0, reasons: verdict.reasons, ruleSetVersion: verdict.ruleSetVersion, modelVersion: verdict.modelVersion ?? '' };
   }
 
-  /** A pattern that does not compile, or that could backtrack catastrophically, is refused. */
+  /**
+   * A pattern the linear-time engine (RE2) cannot compile is refused, naming the problem:
+   * a syntax error, or a feature RE2 leaves out because it needs backtracking
+   * (backreferences like `\1`, lookahead and lookbehind).
+   */
   private assertUsable(dto: RuleDto): void {
     if (dto.kind !== 'regex') return;
     try {
-      new RegExp(dto.pattern, 'giu');
+      compileRegexRule(dto.pattern);
     } catch (err) {
-      throw invalid('pattern', `The regular expression does not compile: ${(err as Error).message}`);
+      throw invalid('pattern', `The regular expression does not compile in the linear-time engine (RE2 syntax; no backreferences or lookaround): ${(err as Error).message}`);
     }
-    if (!safeRegex(dto.pattern)) throw invalid('pattern', 'The regular expression could backtrack catastrophically (nested repetition); rewrite it without a repeated group inside a repetition.');
   }
 
   private normalise(dto: SenderDto): string {

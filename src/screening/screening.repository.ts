@@ -133,6 +133,39 @@ export class ScreeningRepository {
     await tx.insert(ReviewDecision, { submissionId: id, fromStatus: from, toStatus: to, comment, decidedBy });
   }
 
+  /**
+   * A decision taught to the learner, once per submission: its hashed words counted as spam or
+   * ham. Each changed word takes a new sequence number, so instances read only what changed.
+   */
+  async learn(tx: EntityManager, submissionId: string, keys: string[], label: 'spam' | 'ham'): Promise<boolean> {
+    const lesson = await tx.query(`INSERT INTO screening_lesson (submission_id, label) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING submission_id`, [submissionId, label]);
+    if (!lesson.length || !keys.length) return lesson.length > 0;
+    const spam = label === 'spam' ? 1 : 0;
+    await tx.query(
+      `INSERT INTO screening_learned_word (key, spam, ham, seq)
+       SELECT k, $2::int, $3::int, nextval('screening_learned_word_seq') FROM unnest($1::text[]) AS k ORDER BY k
+       ON CONFLICT (key) DO UPDATE SET spam = screening_learned_word.spam + EXCLUDED.spam, ham = screening_learned_word.ham + EXCLUDED.ham, seq = EXCLUDED.seq, changed_at = now()`,
+      [[...new Set(keys)], spam, 1 - spam],
+    );
+    return true;
+  }
+
+  /**
+   * The learned words changed since `seq` (as absolute counts), and the decisions learned in
+   * all. Words changed in the last two minutes are read again: a transaction that took an
+   * earlier number may commit after a later one.
+   */
+  async learnedSince(seq: string): Promise<{ words: { key: string; spam: number; ham: number }[]; docs: { spam: number; ham: number }; seq: string }> {
+    const words: { key: string; spam: number; ham: number; seq: string }[] = await this.dataSource.query(
+      `SELECT key, spam, ham, seq::text AS seq FROM screening_learned_word WHERE seq > $1::bigint OR changed_at > now() - interval '2 minutes' ORDER BY seq`,
+      [seq],
+    );
+    if (!words.length) return { words, docs: { spam: 0, ham: 0 }, seq };
+    const [docs] = await this.dataSource.query(`SELECT count(*) FILTER (WHERE label = 'spam')::int AS spam, count(*) FILTER (WHERE label = 'ham')::int AS ham FROM screening_lesson`);
+    const last = words.reduce((max, w) => (BigInt(w.seq) > BigInt(max) ? w.seq : max), seq);
+    return { words, docs, seq: last };
+  }
+
   /** Adds to a sender list, or refreshes the entry (its reason, tag and expiry). */
   async listSender(tx: EntityManager, entry: Pick<SenderListEntry, 'list' | 'type' | 'value' | 'tag' | 'reason' | 'createdBy' | 'expiresAt'>): Promise<SenderListEntry> {
     const [row] = await tx.query(

@@ -2,6 +2,7 @@ import { runAsSystem } from '../../src/access/access-context';
 import { DataSource } from 'typeorm';
 import { ReviewService } from '../../src/quarantine/review.service';
 import { RENDER_TOKEN_FIELD, ScreeningService } from '../../src/screening/screening.service';
+import { tokenKey } from '../../src/screening/learner';
 import { LeadsService } from '../../src/leads/leads.service';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { startTestApp, type TestApp } from '../helpers/app';
@@ -74,49 +75,84 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
     const res = await post(fields()).expect(202);
     const s = await submissionOf(res.body.reference);
     expect(s).toMatchObject({ status: 'accepted', channel: 'web_form' });
-    expect(s.verdict).toMatchObject({ outcome: 'clean', reasons: [], ruleSetVersion: expect.stringMatching(/^1\.[0-9a-f]{12}$/) });
+    expect(s.verdict).toMatchObject({ outcome: 'clean', threshold: 1, ruleSetVersion: expect.stringMatching(/^2\.[0-9a-f]{12}$/), modelVersion: expect.stringMatching(/^nb1-[0-9a-f]{10}\+\d+s\d+h$/) });
+    expect(s.verdict.score).toBeLessThan(1);
     expect((await db.query(`SELECT id FROM capture WHERE id = $1`, [res.body.reference])).length).toBe(1);
   });
 
-  it('each rule holds with its reason and evidence; a held submission makes no person, no sync row and no notification', async () => {
-    const cases: [string, Record<string, string | undefined>][] = [
-      ['keyword', { message: `Grow your business: we sell verified LEADS and an email database, offer ${word()}.` }],
-      ['keyword', { message: `Hei, vi har et lånetilbud til dere, ${word()}.` }], // folded: matches "lanetilbud" too
-      ['too_many_links', { message: `See https://a.example/${word()} and https://b.example and www.c.example and d.example` }],
-      ['url_in_name', { name: 'Cheap meds https://pills.example' }],
-      ['html', { name: '<a href="https://x.example">Bob</a>' }],
-      ['disposable_email', { email: `someone.${word()}@mailinator.com` }],
-      ['disposable_email', { email: `someone.${word()}@eu.mailinator.com` }], // a subdomain counts as its registrable domain
-      ['honeypot_filled', { website: 'https://spam.example' }],
-      ['honeypot_missing', { website: undefined }],
-      ['render_token_missing', { [RENDER_TOKEN_FIELD]: undefined }],
-      ['render_token_forged', { [RENDER_TOKEN_FIELD]: `${Date.now() - 60_000}.forged` }],
+  it('each signal is kept with its weight and evidence; a held submission makes no person, no sync row and no notification', async () => {
+    // [the signal, the submission, whether it holds]: bot traps and markup or links in a name hold alone; content signals add up.
+    const cases: [string, Record<string, string | undefined>, boolean][] = [
+      ['keyword', { message: `Grow your business: we sell verified LEADS and an email database, offer ${word()}.` }, true], // two phrases
+      ['keyword', { message: `Hei, vi har et lånetilbud og hurtiglån uten sikkerhet til dere, ${word()}.` }, true], // folded: matches "lanetilbud" too
+      ['too_many_links', { message: `See https://a.example/${word()} and https://b.example and www.c-shop.com and d-deals.no` }, false],
+      ['url_in_name', { name: 'Cheap meds https://pills.example' }, true],
+      ['html', { name: '<a href="https://x.example">Bob</a>' }, true],
+      ['disposable_email', { email: `someone.${word()}@mailinator.com` }, false],
+      ['disposable_email', { email: `someone.${word()}@eu.mailinator.com` }, false], // a subdomain counts as its registrable domain
+      ['honeypot_filled', { website: 'https://spam.example' }, true],
+      ['honeypot_missing', { website: undefined }, true],
+      ['render_token_missing', { [RENDER_TOKEN_FIELD]: undefined }, true],
+      ['render_token_forged', { [RENDER_TOKEN_FIELD]: `${Date.now() - 60_000}.forged` }, true],
+      ['foreign_script', { message: `Здравствуйте! Продвижение сайтов в поисковых системах, недорого, ${word()}` }, false],
     ];
     await smtp.waitForMessages(1); // the clean one above
-    const before = await counts();
     smtp.clear();
-    for (const [code, override] of cases) {
+    for (const [code, override, holds] of cases) {
+      const before = await counts();
       const res = await post(fields(override)).expect(202);
       expect(res.body).toEqual({ reference: expect.any(String), status: 'accepted' }); // the same answer: no oracle
       const s = await submissionOf(res.body.reference);
-      expect({ code, status: s.status, codes: (s.verdict.reasons as { code: string }[]).map((r) => r.code) }).toEqual({ code, status: 'held', codes: expect.arrayContaining([code]) });
+      const signal = (s.verdict.reasons as { code: string; weight?: number; decisive?: boolean }[]).find((r) => r.code === code);
+      expect({ code, signal: signal && (signal.decisive === true || typeof signal.weight === 'number') }).toEqual({ code, signal: true });
+      const score = (s.verdict.reasons as { weight?: number }[]).reduce((n, r) => n + (r.weight ?? 0), 0);
+      expect(s.verdict.score).toBeCloseTo(score, 2);
+      expect({ code, status: s.status, outcome: s.verdict.outcome }).toEqual({ code, status: holds ? 'held' : 'accepted', outcome: holds ? 'held' : 'clean' });
+      if (holds) expect(await counts()).toEqual(before);
     }
-    expect(await counts()).toEqual(before);
-    // A clean one after them: its notification is the only one that arrives.
-    await post(fields({ name: 'Marker Person' })).expect(202);
-    const [mail] = await smtp.waitForMessages(1);
-    expect(mail.text).toContain('Marker Person');
-    expect(smtp.messages).toHaveLength(1);
     const [keyword] = await reasonsOf((await db.query(`SELECT id FROM intake_submission WHERE fields->>'message' LIKE 'Grow your business%'`))[0].id);
     expect(keyword.evidence).toMatchObject({ matches: expect.arrayContaining(['email database']) });
+  });
+
+  it('lead-like sentences are not held: colleagues’ addresses, ASP.NET, List<Customer>, a budget, a rate, everyday business words', async () => {
+    const leads = [
+      'Please loop in my colleagues ola.nordmann@solberg.example, kari.hansen@solberg.example and per.berg@solberg.example.',
+      'We run ASP.NET, VB.NET and some classic ASP; we need help moving to .NET 8.',
+      'Our API returns a List<Customer> and a Map<String, Order>; the mobile app needs the same.',
+      'We have only $40,000 budget for the first phase of the portal.',
+      'Our current contractor charges $150/hr; what would you charge for a React developer?',
+      'The decision makers want a demo of the working capital dashboard before the annual fee review.',
+      'Could you also look at your homepage example for the case study we discussed?',
+    ];
+    for (const message of leads) {
+      const res = await post(fields({ message: `${message} (${word()})` })).expect(202);
+      const s = await submissionOf(res.body.reference);
+      expect({ message, status: s.status }).toEqual({ message, status: 'accepted' });
+    }
+  });
+
+  it('all free text is screened: a company, position or custom field, not only the name and message', async () => {
+    await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send({ ...FORM, key: 'contact-full', fieldMapping: { ...FORM.fieldMapping, company: 'company', title: 'position' } }).expect(201);
+    const svc = t.app.get(ScreeningService);
+    const form = (await db.query(`SELECT key, signing_secret AS "signingSecret", honeypot_field AS "honeypotField", min_fill_seconds AS "minFillSeconds" FROM intake_form WHERE key = 'contact-full'`))[0];
+    const send = (extra: Record<string, string>) =>
+      t.http().post('/api/intake/forms/contact-full').set('Origin', ORIGIN).send({ ...fields({ [RENDER_TOKEN_FIELD]: svc.renderToken(form, Date.now() - 60_000) }), ...extra }).expect(202);
+    const res = await send({ company: 'https://cheap-pills.xyz', title: 'Buy backlinks, guest post, dofollow', budget: 'double your bitcoin' });
+    const s = await submissionOf(res.body.reference);
+    expect(s.status).toBe('held');
+    const codes = (s.verdict.reasons as { code: string; evidence: Record<string, unknown> }[]).map((r) => r.code);
+    expect(codes).toEqual(expect.arrayContaining(['keyword', 'url_in_name']));
+    const matched = (s.verdict.reasons as { code: string; evidence: { matches?: string[] } }[]).flatMap((r) => r.evidence.matches ?? []);
+    expect(matched).toEqual(expect.arrayContaining(['backlinks', 'guest post', 'dofollow', 'double your bitcoin']));
   });
 
   it('a submission faster than the form’s minimum after rendering is held', async () => {
     const svc = t.app.get(ScreeningService);
     const form = (await db.query(`SELECT key, signing_secret AS "signingSecret", honeypot_field AS "honeypotField", min_fill_seconds AS "minFillSeconds" FROM intake_form WHERE key = 'contact'`))[0];
     const res = await post(fields({ [RENDER_TOKEN_FIELD]: svc.renderToken(form, Date.now() - 1000) })).expect(202);
-    const [reason] = await reasonsOf(res.body.reference);
-    expect(reason).toMatchObject({ code: 'too_fast', evidence: { minimum: 3 } });
+    const reasons = await reasonsOf(res.body.reference);
+    expect(reasons.find((r) => r.code === 'too_fast')).toMatchObject({ code: 'too_fast', weight: 1, evidence: { minimum: 3 } });
+    expect((await submissionOf(res.body.reference)).status).toBe('held');
   });
 
   it('a burst of near-identical submissions is held from the third copy in ten minutes', async () => {
@@ -156,10 +192,11 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
 
   it('staff list held items with reasons and highlights, filtered by reason and form; release processes it with its original time and allow-lists the sender', async () => {
     const email = `released.${word()}@solberg.example`;
-    const held = await post(fields({ email, message: `Please rank your website higher, we are not spammers, ${word()}` })).expect(202);
+    const held = await post(fields({ email, message: `Please rank your website higher with our backlinks, we are not spammers, ${word()}` })).expect(202);
     const page = await t.http().get('/api/quarantine?reason=keyword&limit=200').set('Authorization', `Bearer ${sales}`).expect(200);
     const item = page.body.items.find((i: { id: string }) => i.id === held.body.reference);
-    expect(item).toMatchObject({ highlights: ['rank your website'], fields: expect.objectContaining({ email }) });
+    expect(item).toMatchObject({ highlights: expect.arrayContaining(['rank your website', 'backlinks']), fields: expect.objectContaining({ email }), score: expect.any(Number), threshold: 1 });
+    expect(item.reasons.every((r: { weight?: number; decisive?: boolean }) => typeof r.weight === 'number' || r.decisive)).toBe(true);
     const none = await t.http().get('/api/quarantine?reason=burst&limit=200').set('Authorization', `Bearer ${sales}`).expect(200);
     expect(none.body.items.map((i: { id: string }) => i.id)).not.toContain(held.body.reference);
 
@@ -187,22 +224,55 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
 
   it('spam, spam and block, in bulk: logged, and the blocked sender is blocked next time', async () => {
     const spammer = `seo.${word()}@rankers.example`;
-    const a = await post(fields({ email: spammer, message: `Guest post offer with dofollow links ${word()}` })).expect(202);
-    const b = await post(fields({ message: `Buy backlinks today ${word()}` })).expect(202);
+    const a = await post(fields({ email: spammer, message: `Guest post offer with dofollow links, link building and paid link insertion ${word()}` })).expect(202);
+    const b = await post(fields({ message: `Buy backlinks today, guest posts with dofollow links ${word()}` })).expect(202);
     const res = await t.http().post('/api/quarantine/decisions').set('Authorization', `Bearer ${admin}`).send({ ids: [a.body.reference, b.body.reference], decision: 'spam_and_block' }).expect(200);
     expect(res.body.map((r: { outcome: string }) => r.outcome)).toEqual(['spam', 'spam']);
     const logs = await db.query(`SELECT to_status FROM review_decision WHERE submission_id = ANY($1)`, [[a.body.reference, b.body.reference]]);
     expect(logs).toHaveLength(2);
     const next = await post(fields({ email: spammer, message: `A perfectly normal question ${word()}` })).expect(202);
     expect((await submissionOf(next.body.reference)).status).toBe('blocked');
-    const c = await post(fields({ message: `Cheap viagra ${word()}` })).expect(202);
+    const c = await post(fields({ message: `Cheap viagra and cialis from our online pharmacy ${word()}` })).expect(202);
     await t.http().post('/api/quarantine/decisions').set('Authorization', `Bearer ${sales}`).send({ ids: [c.body.reference], decision: 'spam' }).expect(200);
     expect((await submissionOf(c.body.reference)).status).toBe('spam');
   });
 
+  it('[SPAM-MANUAL] a person’s decision teaches the learner, stored in PostgreSQL: a release teaches ham, spam teaches spam, every instance scores with the same model', async () => {
+    const lessons = async () => (await db.query(`SELECT label, count(*)::int AS n FROM screening_lesson GROUP BY label ORDER BY label`)) as { label: string; n: number }[];
+    const before = await lessons();
+    const n = (label: string, rows = before) => rows.find((r) => r.label === label)?.n ?? 0;
+    const oddWord = `zq${word()}${word()}`; // a word no model has seen
+    const ham = await post(fields({ message: `Guest post and dofollow link building for our ${oddWord} portal, quote please ${word()}` })).expect(202);
+    const spam = await post(fields({ message: `Guest post, dofollow, link building: ${oddWord} ${word()}` })).expect(202);
+    expect((await submissionOf(ham.body.reference)).status).toBe('held');
+    expect((await submissionOf(spam.body.reference)).status).toBe('held');
+    await t.http().post('/api/quarantine/decisions').set('Authorization', `Bearer ${sales}`).send({ ids: [ham.body.reference], decision: 'release' }).expect(200);
+    await t.http().post('/api/quarantine/decisions').set('Authorization', `Bearer ${sales}`).send({ ids: [spam.body.reference], decision: 'spam' }).expect(200);
+    const after = await lessons();
+    expect({ ham: n('ham', after) - n('ham'), spam: n('spam', after) - n('spam') }).toEqual({ ham: 1, spam: 1 });
+    // Words are kept as hashes, never as text: the odd word is nowhere in the learned counts, its hash is, seen once as ham and once as spam.
+    expect(await db.query(`SELECT 1 FROM screening_learned_word WHERE key LIKE $1`, [`%${oddWord}%`])).toEqual([]);
+    const [learned] = await db.query(`SELECT spam, ham FROM screening_learned_word WHERE key = $1`, [tokenKey(oddWord)]);
+    expect(learned).toEqual({ spam: 1, ham: 1 });
+    // A decision is learned once: deciding again changes nothing.
+    await t.http().post('/api/quarantine/decisions').set('Authorization', `Bearer ${sales}`).send({ ids: [spam.body.reference], decision: 'spam' }).expect(200);
+    expect(await lessons()).toEqual(after);
+    // Another instance on the same database scores with the same model, and names it in its verdicts.
+    const t2 = await startTestApp({ db: t.db });
+    try {
+      const dry = (app: TestApp) => app.http().post('/api/screening/dry-run').set('Authorization', `Bearer ${admin}`).send({ text: `A question about our ${oddWord} portal and its guest post pages, please call me back` }).expect(200);
+      const [one, two] = [await dry(t), await dry(t2)];
+      expect(two.body.modelVersion).toBe(one.body.modelVersion);
+      expect(one.body.modelVersion).toMatch(new RegExp(`\\+${n('spam', after)}s${n('ham', after)}h$`));
+      expect(two.body.reasons.find((r: { code: string }) => r.code === 'learner')).toEqual(one.body.reasons.find((r: { code: string }) => r.code === 'learner'));
+    } finally {
+      await t2.close();
+    }
+  });
+
   it('[RET-ACTION] unreviewed held items and confirmed spam are purged after the retention period; accepted arrivals keep no sender data; a stuck one is held, not lost', async () => {
-    const old = await post(fields({ message: `Earn money from home ${word()}` })).expect(202);
-    const recent = await post(fields({ message: `Earn money from home too ${word()}` })).expect(202);
+    const old = await post(fields({ message: `Earn money from home, act now, 100% free ${word()}` })).expect(202);
+    const recent = await post(fields({ message: `Earn money from home too, act now, 100% free ${word()}` })).expect(202);
     await db.query(`UPDATE intake_submission SET received_at = now() - interval '91 days' WHERE id = $1`, [old.body.reference]);
     const accepted = await post(fields()).expect(202);
     await db.query(`UPDATE intake_submission SET received_at = now() - interval '2 days' WHERE id = $1`, [accepted.body.reference]);
@@ -222,13 +292,21 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
   it('rules are administered through the API: a bad or catastrophic regex is refused; a dry run shows what would fire', async () => {
     const bad = await t.http().post('/api/screening/rules').set('Authorization', `Bearer ${admin}`).send({ kind: 'regex', pattern: '(unclosed', tag: 'spam' }).expect(422);
     expect(bad.body.errors[0]).toMatchObject({ field: 'pattern', message: expect.stringMatching(/does not compile/) });
-    const evil = await t.http().post('/api/screening/rules').set('Authorization', `Bearer ${admin}`).send({ kind: 'regex', pattern: '(a+)+$', tag: 'spam' }).expect(422);
-    expect(evil.body.errors[0].message).toMatch(/backtrack catastrophically/);
-    const rule = await t.http().post('/api/screening/rules').set('Authorization', `Bearer ${admin}`).send({ kind: 'phrase', pattern: 'Øyeblikkelig gevinst', tag: 'misleading' }).expect(201);
+    // Rules run in a linear-time engine (RE2): what backtracks elsewhere is harmless, what needs backtracking is refused at save time.
+    for (const pattern of ['(a)\\1', 'foo(?=bar)']) {
+      const refused = await t.http().post('/api/screening/rules').set('Authorization', `Bearer ${admin}`).send({ kind: 'regex', pattern, tag: 'spam' }).expect(422);
+      expect(refused.body.errors[0]).toMatchObject({ field: 'pattern', message: expect.stringMatching(/linear-time engine.*(backreference|escape|perl|capture|group|lookahead|invalid)/is) });
+    }
+    const pathological = await t.http().post('/api/screening/rules').set('Authorization', `Bearer ${admin}`).send({ kind: 'regex', pattern: '(a|a)+$', tag: 'spam' }).expect(201);
+    const screened = await t.http().post('/api/screening/dry-run').set('Authorization', `Bearer ${admin}`).send({ text: `${'a'.repeat(28)}!` }).expect(200);
+    expect(screened.body.reasons.map((r: { code: string }) => r.code)).not.toContain('keyword');
+    await t.http().delete(`/api/screening/rules/${pathological.body.id}`).set('Authorization', `Bearer ${admin}`).expect(204);
+    const rule = await t.http().post('/api/screening/rules').set('Authorization', `Bearer ${admin}`).send({ kind: 'phrase', pattern: 'Øyeblikkelig gevinst', tag: 'misleading', weight: 1 }).expect(201);
+    expect(rule.body.weight).toBe(1);
     const dry = await t.http().post('/api/screening/dry-run').set('Authorization', `Bearer ${admin}`).send({ name: 'X', email: 'x@example.com', text: 'Få ØYEBLIKKELIG gevinst nå!' }).expect(200);
-    expect(dry.body).toMatchObject({ outcome: 'held', reasons: [{ code: 'keyword', tag: 'misleading', evidence: { ruleId: rule.body.id, matches: ['oyeblikkelig gevinst'] } }] });
+    expect(dry.body).toMatchObject({ outcome: 'held', threshold: 1, reasons: expect.arrayContaining([{ code: 'keyword', tag: 'misleading', weight: 1, evidence: { ruleId: rule.body.id, pattern: 'Øyeblikkelig gevinst', matches: ['oyeblikkelig gevinst'] } }]) });
     const partial = await t.http().post('/api/screening/dry-run').set('Authorization', `Bearer ${admin}`).send({ text: 'gevinster av øyeblikkelig gevinstnivå' }).expect(200);
-    expect(partial.body.outcome).toBe('clean'); // whole words only
+    expect(partial.body.reasons.map((r: { code: string }) => r.code)).not.toContain('keyword'); // whole words only
     await t.http().delete(`/api/screening/rules/${rule.body.id}`).set('Authorization', `Bearer ${admin}`).expect(204);
     await t.http().post('/api/screening/rules').set('Authorization', `Bearer ${sales}`).send({ kind: 'word', pattern: 'x', tag: 'spam' }).expect(403);
   });

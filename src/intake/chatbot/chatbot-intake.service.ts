@@ -81,7 +81,8 @@ export class ChatbotIntakeService {
       '',
     );
     const name = [person.firstName, person.lastName].filter(Boolean).join(' ');
-    const verdict = await this.screening.judge({ sender: { email: person.email, phone: person.phone, skype: person.skypeId, ip: null }, name, text: '', fields: {} }, null, nearCopies, receivedAt);
+    const freeText = Object.fromEntries(Object.entries({ company: person.companyName, position: person.position, location: person.location }).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const verdict = await this.screening.judge({ sender: { email: person.email, phone: person.phone, skype: person.skypeId, ip: null }, name, text: '', fields: {}, freeText, channel: 'chatbot' }, null, nearCopies, receivedAt);
     const row: NewRow = { id, eventKey: e.eventKey, type: 'contact_identified', orgId: e.orgId, contactId: e.contactId, conversationId: null, messageId: null, authorType: null, messageType: null, body: null, sentAt: null, submissionId: id };
     if (verdict.outcome !== 'clean') return this.setAside(row, verdict);
     const taken = await this.repo.transaction(async (tx) => {
@@ -135,7 +136,7 @@ export class ChatbotIntakeService {
         { id: row.id, channel: 'chatbot', formId: null, contentType: 'application/json', rawBody: stored, fields: { conversationId: e.conversationId, messageId: e.messageId, message: e.text }, ip: null, senderEmail: null },
         e.text,
       );
-      const verdict = await this.screening.judge({ sender: { ip: null }, name: '', text: e.text, fields: {} }, null, nearCopies, receivedAt);
+      const verdict = await this.screening.judge({ sender: { ip: null }, name: '', text: e.text, fields: {}, channel: 'chatbot' }, null, nearCopies, receivedAt);
       row.submissionId = row.id;
       if (verdict.outcome !== 'clean') return this.setAside(row, verdict);
       outcome = { status: 'accepted', verdict };

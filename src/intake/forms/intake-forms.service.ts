@@ -205,7 +205,7 @@ export class IntakeFormsService {
       text,
     );
     const sender = { email: mapped.person.email, phone: mapped.person.phone, skype: mapped.person.skypeId, ip: actor.ip };
-    const verdict = await this.screening.judge({ sender, name, text, fields }, form, nearCopies, receivedAt);
+    const verdict = await this.screening.judge({ sender, name, text, fields, freeText: freeTextOf(form, fields), channel: 'web_form' }, form, nearCopies, receivedAt);
 
     if (verdict.outcome === 'clean') {
       const notify = await this.accept(actor, form, { id, receivedAt, fields, mapped, contentType: submission.contentType, rawBody: raw }, { status: 'accepted', verdict });
@@ -315,4 +315,19 @@ export class IntakeFormsService {
     const errors = mappingErrors(form);
     if (errors.length) throw new ProblemException(422, 'The form’s mapping is not usable; see errors.', { errors });
   }
+}
+
+// Fields screening reads elsewhere (name, request) or that hold no words of the sender's (address, phone, dates, consents).
+const NOT_FREE_TEXT = new Set(['name', 'firstName', 'lastName', 'request', 'email', 'phone', 'age', 'birthDate', 'inquiryType', 'skypeId']);
+
+/** Every other free text the sender typed: company, position, location, custom fields (not the bot traps). */
+function freeTextOf(form: IntakeForm, fields: SubmittedFields): Record<string, string> {
+  const traps = new Set([form.honeypotField, RENDER_TOKEN_FIELD, ...Object.keys(form.consentFields)]);
+  const out: Record<string, string> = {};
+  for (const [field, raw] of Object.entries(fields)) {
+    if (traps.has(field) || NOT_FREE_TEXT.has(form.fieldMapping[field] ?? '')) continue;
+    const value = (Array.isArray(raw) ? raw : [raw]).join(' ').trim();
+    if (value) out[field] = value;
+  }
+  return out;
 }

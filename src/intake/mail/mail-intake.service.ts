@@ -80,7 +80,7 @@ export class MailIntakeService {
       { id, channel: 'email', formId: null, contentType: 'message/rfc822', rawBody: null, fields: { from: mail.from.address, name: mail.from.name, subject: mail.subject, text: mail.text }, ip: null, senderEmail: mail.from.address },
       text,
     );
-    const verdict = await this.screening.judge({ sender: { email: mail.from.address, ip: null }, name: mail.from.name ?? '', text, fields: {} }, null, nearCopies, receivedAt);
+    const verdict = await this.screening.judge({ sender: { email: mail.from.address, ip: null }, name: mail.from.name ?? '', text, fields: {}, channel: 'email' }, null, nearCopies, receivedAt);
     const row: MailRow = { id, messageId: mail.messageId, via, status: 'captured', submissionId: id };
     if (verdict.outcome !== 'clean') {
       // Held: the raw message waits for the reviewer's decision. Blocked: only the attempt.

@@ -16,7 +16,10 @@ export class HeldItemView {
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) formId: string | null;
   @ApiProperty({ format: 'date-time' }) receivedAt: Date;
   @ApiProperty({ type: Object, description: 'The fields as received.' }) fields: Record<string, unknown>;
-  @ApiProperty({ type: [Object], description: 'Every reason it was held, with its evidence.' }) reasons: unknown[];
+  @ApiProperty({ type: [Object], description: 'Every signal screening saw, each with its weight (what it added to the score; negative speaks for a real inquiry), whether it decides alone, and its evidence.' }) reasons: unknown[];
+  @ApiProperty({ nullable: true, type: Number, description: 'The sum of the signals’ weights (absent on items screened before scores).' }) score: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'What the score had to reach to hold.' }) threshold: number | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The learner’s model version that judged it.' }) modelVersion: string | null;
   @ApiProperty({ type: [String], description: 'The matched words and phrases, to highlight.' }) highlights: string[];
   @ApiProperty() ruleSetVersion: string;
 }

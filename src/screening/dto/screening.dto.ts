@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { trimmed } from '../../common/validation';
 import { Transform, Type } from 'class-transformer';
-import { IsDate, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsDate, IsIn, IsNumber, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
 import { BLOCK_TYPES, type BlockType } from '../entities/sender-list-entry.entity';
 
 
@@ -11,6 +11,9 @@ export class RuleDto {
   @Transform(trimmed) @IsString() @Length(1, 500)
   pattern: string;
   @ApiProperty({ enum: ['spam', 'misleading'] }) @IsIn(['spam', 'misleading']) tag: 'spam' | 'misleading';
+  @ApiPropertyOptional({ description: 'What a match adds to the score (the threshold is 1 by default); 0.5 unless given. Negative: a phrase that speaks for a real inquiry.', minimum: -5, maximum: 5, default: 0.5 })
+  @IsOptional() @Type(() => Number) @IsNumber() @Min(-5) @Max(5)
+  weight?: number;
 }
 
 export class RuleView extends RuleDto {
@@ -49,6 +52,9 @@ export class DryRunDto {
 
 export class DryRunView {
   @ApiProperty({ enum: ['clean', 'held', 'blocked'] }) outcome: string;
+  @ApiProperty() score: number;
+  @ApiProperty() threshold: number;
+  @ApiProperty() modelVersion: string;
   @ApiProperty({ type: [Object] }) reasons: unknown[];
   @ApiProperty() ruleSetVersion: string;
 }

@@ -24,7 +24,7 @@ async function answerBeforeBody(port: number, path: string, headers: Record<stri
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', reject);
     });
-    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? undefined : reject(err)));
+    req.on('error', (err: NodeJS.ErrnoException) => (['ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED'].includes(err.code ?? '') ? undefined : reject(err)));
     req.write(Buffer.alloc(1024, 'a')); // 1 KiB of the declared megabytes, and no more
   });
 }

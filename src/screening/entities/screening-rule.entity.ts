@@ -18,7 +18,7 @@ export class ScreeningRule {
   tag: 'spam' | 'misleading';
 
   /** What a match adds to the score; one everyday phrase alone should not reach the threshold. */
-  @Column('real', { default: 0.5 })
+  @Column('real', { default: () => '0.5' })
   weight: number;
 
   @Column('uuid', { nullable: true })

@@ -20,6 +20,8 @@ export interface Arrival {
   ip: string | null;
   senderEmail: string | null;
   textFingerprint: string | null;
+  /** What makes a web-form post the same post (its Idempotency-Key, or its fields), hashed; null for other channels. */
+  postKey?: Buffer | null;
 }
 
 export interface ArrivalLimits {
@@ -29,7 +31,9 @@ export interface ArrivalLimits {
 
 export type ArrivalResult =
   | { stored: true; receivedAt: Date; nearCopies: number }
-  | { stored: false; retryAfterSeconds: number; limit: 'ip' | 'email' };
+  | { stored: false; retryAfterSeconds: number; limit: 'ip' | 'email' }
+  /** The same post was taken before (within 24 hours): the first post's arrival. */
+  | { stored: false; first: string };
 
 export interface HeldFilter {
   formId?: string;
@@ -59,36 +63,66 @@ export class ScreeningRepository {
     const col = <K extends keyof Arrival>(k: K) => arrivals.map((a) => a[k]);
     const { rows } = await pool.query({
       name: 'intake_receive', // prepared once per connection: this runs for every public submission
+      // A web-form post's key is claimed in the same statement as its arrival (one commit for the
+      // batch): a retry within 24 hours stores nothing and answers with the first post's id. A
+      // claim whose arrival never settled is taken over after a minute (the post failed after it).
       text: `WITH u AS (
          SELECT * FROM ROWS FROM (unnest($1::uuid[]), unnest($2::text[]), unnest($3::uuid[]), unnest($4::text[]), unnest($5::text[]),
-                                  jsonb_array_elements(convert_from($6::bytea, 'UTF8')::jsonb), unnest($7::inet[]), unnest($8::text[]), unnest($9::text[]))
-           WITH ORDINALITY AS u(id, channel, form_id, content_type, raw_body, fields, ip, sender_email, text_fingerprint, n)
+                                  jsonb_array_elements(convert_from($6::bytea, 'UTF8')::jsonb), unnest($7::inet[]), unnest($8::text[]), unnest($9::text[]), unnest($12::bytea[]))
+           WITH ORDINALITY AS u(id, channel, form_id, content_type, raw_body, fields, ip, sender_email, text_fingerprint, post_key, n)
        ), counted AS (
          SELECT u.*, c.ip_oldest, c.sender_oldest,
                 (c.by_ip + count(u.ip) OVER (PARTITION BY u.ip ORDER BY u.n) - (u.ip IS NOT NULL)::int)::int AS by_ip,
                 (c.by_sender + count(u.sender_email) OVER (PARTITION BY u.sender_email ORDER BY u.n) - (u.sender_email IS NOT NULL)::int)::int AS by_sender,
-                (c.near_copies + count(u.text_fingerprint) OVER (PARTITION BY u.text_fingerprint ORDER BY u.n) - (u.text_fingerprint IS NOT NULL)::int)::int AS near_copies
+                (c.near_copies + count(u.text_fingerprint) OVER (PARTITION BY u.text_fingerprint ORDER BY u.n) - (u.text_fingerprint IS NOT NULL)::int)::int AS near_copies,
+                first_value(u.id) OVER (PARTITION BY u.form_id, u.post_key ORDER BY u.n) AS batch_first
            FROM u, LATERAL crm_arrival_counts(u.ip, u.sender_email, u.text_fingerprint) c
+       ), keyed AS (
+         SELECT DISTINCT ON (form_id, post_key) id, form_id, post_key FROM counted
+          WHERE post_key IS NOT NULL AND by_ip < $10 AND by_sender < $11 ORDER BY form_id, post_key, n
+       ), claimed AS (
+         INSERT INTO intake_post_key (form_id, key_hash, submission_id) SELECT form_id, post_key, id FROM keyed
+         ON CONFLICT (form_id, key_hash) DO UPDATE SET submission_id = EXCLUDED.submission_id, claimed_at = now()
+          WHERE intake_post_key.claimed_at < now() - interval '24 hours'
+             OR (intake_post_key.claimed_at < now() - interval '1 minute'
+                 AND NOT EXISTS (SELECT 1 FROM intake_submission s WHERE s.id = intake_post_key.submission_id AND s.status <> 'received'))
+         RETURNING submission_id
        ), stored AS (
          INSERT INTO intake_submission (id, channel, form_id, content_type, raw_body, fields, ip, sender_email, text_fingerprint)
          SELECT id, channel, form_id, content_type, raw_body, fields, ip, sender_email, text_fingerprint FROM counted
-          WHERE by_ip < $10 AND by_sender < $11 ORDER BY n
+          WHERE by_ip < $10 AND by_sender < $11 AND (post_key IS NULL OR id IN (SELECT submission_id FROM claimed)) ORDER BY n
          RETURNING id, received_at
        )
-       SELECT s.received_at, c.by_ip, c.ip_oldest, c.by_sender, c.sender_oldest, c.near_copies FROM counted c LEFT JOIN stored s USING (id) ORDER BY c.n`,
+       SELECT s.received_at, c.by_ip, c.ip_oldest, c.by_sender, c.sender_oldest, c.near_copies,
+              CASE WHEN c.post_key IS NULL THEN NULL
+                   WHEN c.batch_first IN (SELECT submission_id FROM claimed) THEN c.batch_first
+                   ELSE (SELECT k.submission_id FROM intake_post_key k WHERE k.form_id = c.form_id AND k.key_hash = c.post_key) END AS first
+         FROM counted c LEFT JOIN stored s USING (id) ORDER BY c.n`,
       values: [
         col('id'), col('channel'), col('formId'), col('contentType'), col('rawBody'), jsonArrayBytes(arrivals.map((a) => JSON.stringify(a.fields))),
-        col('ip'), col('senderEmail'), col('textFingerprint'), limits.perIpPerMinute, limits.perEmailPerHour,
+        col('ip'), col('senderEmail'), col('textFingerprint'), limits.perIpPerMinute, limits.perEmailPerHour, arrivals.map((a) => a.postKey ?? null),
       ],
     });
     return rows.map((row): ArrivalResult => {
       if (row.received_at) return { stored: true, receivedAt: row.received_at, nearCopies: row.near_copies };
       const ipFull = row.by_ip >= limits.perIpPerMinute;
+      if (!ipFull && row.by_sender < limits.perEmailPerHour && row.first) return { stored: false, first: row.first };
       const oldest = ipFull ? row.ip_oldest : row.sender_oldest;
       // The window's oldest arrival may be one of this batch (none stored yet): then a whole window from now.
       const until = (oldest ? new Date(oldest).getTime() : Date.now()) + (ipFull ? 60_000 : 3_600_000);
       return { stored: false, retryAfterSeconds: Math.max(1, Math.ceil((until - Date.now()) / 1000)), limit: ipFull ? 'ip' : 'email' };
     });
+  }
+
+  /** Gives a post's key back (the post was refused after it was claimed), so a corrected post with the same key is taken. */
+  async releasePostKey(formId: string, keyHash: Buffer, submissionId: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM intake_post_key WHERE form_id = $1 AND key_hash = $2 AND submission_id = $3`, [formId, keyHash, submissionId]);
+  }
+
+  /** Post keys older than the 24 hours they protect. */
+  async purgePostKeys(): Promise<number> {
+    const [, count] = (await this.dataSource.query(`DELETE FROM intake_post_key WHERE claimed_at < now() - interval '24 hours'`)) as [unknown, number];
+    return count;
   }
 
   async setOutcome(id: string, status: SubmissionStatus, verdict: Verdict, tx: EntityManager = this.dataSource.manager): Promise<void> {

@@ -105,12 +105,29 @@ export class ScreeningService {
    * Stores the arrival as received (under the per-IP and per-sender limits, shared by every
    * instance through the arrivals table), before any rule runs. Over a limit: 429, nothing stored.
    */
-  async receive(arrival: Omit<Arrival, 'textFingerprint'>, text: string): Promise<{ receivedAt: Date; nearCopies: number }> {
+  /** Stores an arrival as received (under the limits). */
+  async receive(arrival: Omit<Arrival, 'textFingerprint' | 'postKey'>, text: string): Promise<{ receivedAt: Date; nearCopies: number }> {
+    const result = await this.receivePost(arrival, text);
+    if ('first' in result) throw new Error('an arrival without a post key was taken as a retry');
+    return result;
+  }
+
+  /** A web-form post, with its key: one taken before (within 24 hours) is not stored again, and `first` names it. */
+  async receivePost(arrival: Omit<Arrival, 'textFingerprint'>, text: string): Promise<{ receivedAt: Date; nearCopies: number } | { first: string }> {
     const result = await this.arrivals.add({ ...arrival, textFingerprint: fingerprint(text) });
+    if (!result.stored && 'first' in result) return { first: result.first };
     if (!result.stored) {
       throw new ProblemException(429, `Too many submissions from this ${result.limit === 'ip' ? 'address' : 'sender'}; please try again later.`, { retryAfterSeconds: result.retryAfterSeconds });
     }
     return result;
+  }
+
+  releasePostKey(formId: string, keyHash: Buffer, submissionId: string): Promise<void> {
+    return this.repo.releasePostKey(formId, keyHash, submissionId);
+  }
+
+  purgePostKeys(): Promise<number> {
+    return this.repo.purgePostKeys();
   }
 
   /**

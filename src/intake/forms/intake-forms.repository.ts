@@ -34,35 +34,4 @@ export class IntakeFormsRepository {
   async update(tx: EntityManager, id: string, changes: Partial<IntakeForm>): Promise<void> {
     await tx.update(IntakeForm, { id }, changes as never);
   }
-
-  /**
-   * Claims a post's key for this arrival, or answers the arrival that claimed it first (within 24
-   * hours). A claim whose arrival was never stored or never settled (the post failed after
-   * claiming) is taken over after a minute, so a retry of a failed post is taken, not answered
-   * with a reference that came to nothing.
-   */
-  async claimPostKey(formId: string, keyHash: Buffer, submissionId: string): Promise<{ claimed: true } | { claimed: false; first: string }> {
-    const [row] = (await this.dataSource.query(
-      `WITH claimed AS (
-         INSERT INTO intake_post_key (form_id, key_hash, submission_id) VALUES ($1, $2, $3)
-         ON CONFLICT (form_id, key_hash) DO UPDATE SET submission_id = EXCLUDED.submission_id, claimed_at = now()
-          WHERE intake_post_key.claimed_at < now() - interval '24 hours'
-             OR (intake_post_key.claimed_at < now() - interval '1 minute' AND NOT EXISTS (SELECT 1 FROM intake_submission s WHERE s.id = intake_post_key.submission_id AND s.status <> 'received'))
-         RETURNING submission_id)
-       SELECT (SELECT submission_id FROM claimed) AS claimed, (SELECT submission_id FROM intake_post_key WHERE form_id = $1 AND key_hash = $2) AS first`,
-      [formId, keyHash, submissionId],
-    )) as { claimed: string | null; first: string | null }[];
-    return row?.claimed ? { claimed: true } : { claimed: false, first: row!.first! };
-  }
-
-  /** Gives a claim back (the post was refused), so a corrected post with the same key is taken. */
-  async releasePostKey(formId: string, keyHash: Buffer, submissionId: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM intake_post_key WHERE form_id = $1 AND key_hash = $2 AND submission_id = $3`, [formId, keyHash, submissionId]);
-  }
-
-  /** Keys older than the 24 hours they protect. */
-  async purgePostKeys(): Promise<number> {
-    const [, count] = (await this.dataSource.query(`DELETE FROM intake_post_key WHERE claimed_at < now() - interval '24 hours'`)) as [unknown, number];
-    return count;
-  }
 }

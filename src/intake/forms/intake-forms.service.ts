@@ -179,31 +179,36 @@ export class IntakeFormsService {
     if (mapped.age) this.leads.assertOldEnough(mapped.age.years, mapped.age.field);
     if (errors.length) throw new ProblemException(422, 'Some fields are missing or invalid; nothing was stored.', { errors });
 
-    // A retry of a post already taken (same key, or the same body, within 24 hours) gets the first reference.
     const id = randomUUID();
     const postHash = postKey(submission, fields);
-    const claim = await this.forms.claimPostKey(form.id, postHash, id);
-    if (!claim.claimed) return { reference: claim.first, status: 'accepted' };
     try {
-      return await this.take(actor, form, submission, { id, fields, mapped });
+      return await this.take(actor, form, submission, { id, fields, mapped, postHash });
     } catch (err) {
-      // Refused (a limit): the key is free again for a later post. A failure of ours keeps it, and
-      // the claim is taken over after a minute if the arrival never settled.
-      if (err instanceof HttpException && err.getStatus() < 500) await this.forms.releasePostKey(form.id, postHash, id);
+      // Refused after its key was claimed: the key is free again for a later post. A failure of
+      // ours keeps it, and the claim is taken over after a minute if the arrival never settled.
+      if (err instanceof HttpException && err.getStatus() < 500 && err.getStatus() !== 429) await this.screening.releasePostKey(form.id, postHash, id);
       throw err;
     }
   }
 
-  private async take(actor: Actor, form: IntakeForm, submission: Submission, { id, fields, mapped }: { id: string; fields: SubmittedFields; mapped: MappedSubmission }): Promise<SubmissionAcceptedView> {
-    // Kept as received before any rule runs; a rule can hold it, never lose it.
+  private async take(
+    actor: Actor,
+    form: IntakeForm,
+    submission: Submission,
+    { id, fields, mapped, postHash }: { id: string; fields: SubmittedFields; mapped: MappedSubmission; postHash: Buffer },
+  ): Promise<SubmissionAcceptedView> {
+    // Kept as received before any rule runs; a rule can hold it, never lose it. A retry of a post
+    // already taken (same key, or the same fields, within 24 hours) gets the first reference.
     const textual = submission.rawBody && /json|x-www-form-urlencoded/.test(submission.contentType ?? '');
     const raw = textual ? storable(submission.rawBody!.toString('utf8')) : null;
     const name = [mapped.person.firstName, mapped.person.lastName].filter(Boolean).join(' ');
     const text = mapped.request ?? '';
-    const { receivedAt, nearCopies } = await this.screening.receive(
-      { id, channel: 'web_form', formId: form.id, contentType: submission.contentType, rawBody: raw, fields, ip: actor.ip, senderEmail: mapped.person.email ?? null },
+    const arrival = await this.screening.receivePost(
+      { id, channel: 'web_form', formId: form.id, contentType: submission.contentType, rawBody: raw, fields, ip: actor.ip, senderEmail: mapped.person.email ?? null, postKey: postHash },
       text,
     );
+    if ('first' in arrival) return { reference: arrival.first, status: 'accepted' };
+    const { receivedAt, nearCopies } = arrival;
     const sender = { email: mapped.person.email, phone: mapped.person.phone, skype: mapped.person.skypeId, ip: actor.ip };
     const verdict = await this.screening.judge({ sender, name, text, fields, freeText: freeTextOf(form, fields), channel: 'web_form' }, form, nearCopies, receivedAt);
 
@@ -249,7 +254,7 @@ export class IntakeFormsService {
 
   /** Post keys older than the 24 hours they protect (with the daily quarantine purge). */
   purgePostKeys(): Promise<number> {
-    return runAsSystem('post key purge', () => this.forms.purgePostKeys());
+    return runAsSystem('post key purge', () => this.screening.purgePostKeys());
   }
 
   /** For the page to embed when it renders the form (its minimum fill time is measured from it). */

@@ -112,6 +112,11 @@ export class NotificationsService implements OnModuleDestroy {
    * person, only that customer's account managers; for a restricted person, no one. Never
    * throws: the lead is stored either way.
    */
+  /** False without SMTP_URL: callers need not work out who would be told. */
+  get sending(): boolean {
+    return this.transport !== null;
+  }
+
   async newLead(lead: NewLeadNotice): Promise<NotificationOutcome> {
     // The record id, never the person's details: it lets staff find whom a lost notice was about.
     const about = SAFE_ID.test(String(lead?.personId)) ? ` for person ${lead.personId}` : '';

@@ -286,7 +286,10 @@ export class IntakeFormsService {
    * as the system, whoever released the arrival: the reviewer may not see the customer.
    */
   private async notify(form: IntakeForm, personId: string, mapped: MappedSubmission, ownerId: string | null): Promise<void> {
-    const audience = await runAsSystem('new-lead notification', () => this.leads.notificationAudience(personId)).catch(() => null);
+    // Without a mail server nobody is told: no need to ask who would be (a query per submission).
+    const audience = this.notifications.sending
+      ? await runAsSystem('new-lead notification', () => this.leads.notificationAudience(personId)).catch(() => null)
+      : { restricted: false, customerCompanyId: null, accountManagerEmails: [] };
     if (!audience) return; // gone (erased or merged) since it was stored: no one to tell about it
     const owner = ownerId && !audience.customerCompanyId ? await this.users.get(ownerId).catch(() => null) : null;
     await this.notifications.newLead({

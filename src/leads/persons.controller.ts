@@ -4,7 +4,7 @@ import { Roles } from '../access/decorators';
 import { CurrentActor } from '../common/actor';
 import { type Actor } from '../domain/actor';
 import {
-  AssignOwnerDto, CallDto, CaptureInquiryDto, CreatedView, ChangeStatusDto, ChatDto, ConvertDto, MergeDto, MergeResultView, NoteDto, PersonDetailView, PersonPage, PersonQuery, PersonView, RectifyPersonDto, RestrictDto,
+  AssignOwnerDto, CallDto, CaptureInquiryDto, NewLeadDto, NewLeadView, CreatedView, ChangeStatusDto, ChatDto, ConvertDto, MergeDto, MergeResultView, NoteDto, PersonDetailView, PersonPage, PersonQuery, PersonView, RectifyPersonDto, RestrictDto,
 } from './dto/person.dto';
 import { PersonsService } from './persons.service';
 
@@ -59,6 +59,13 @@ export class PersonsController {
   @ApiOkResponse({ type: PersonView })
   changeStatus(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ChangeStatusDto): Promise<PersonView> {
     return this.persons.changeStatus(actor, id, dto);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Enter a lead by hand (a call, a meeting, a business card): stated legal basis and consent, owned by whoever enters it' })
+  @ApiCreatedResponse({ type: NewLeadView, description: 'The person (an existing one when the address or number is known) and the capture.' })
+  create(@CurrentActor() actor: Actor, @Body() dto: NewLeadDto): Promise<NewLeadView> {
+    return this.persons.create(actor, dto);
   }
 
   @Patch(':id/captures/:captureId')

@@ -1,4 +1,3 @@
-import type { InquiryType } from '../domain/purposes';
 import { runAsSystem } from '../access/access-context';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { QueryFailedError, type EntityManager } from 'typeorm';
@@ -9,7 +8,8 @@ import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { invalidField, ProblemException } from '../common/problem-details';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import type { AssignOwnerDto, CallDto, ChangeStatusDto, ChatDto, ConvertDto, MergeDto, MergeResultView, PersonDetailView, PersonQuery, PersonView, RectifyPersonDto } from './dto/person.dto';
+import type { AssignOwnerDto, CallDto, ChangeStatusDto, ChatDto, ConvertDto, MergeDto, MergeResultView, NewLeadDto, PersonDetailView, PersonQuery, PersonView, RectifyPersonDto } from './dto/person.dto';
+import { definedOnly } from '../common/validation';
 import type { Company } from './entities/company.entity';
 import type { Person } from './entities/person.entity';
 import { normaliseEmail, normalisePhone } from '../domain/identity';
@@ -18,7 +18,7 @@ import { PERSON_FIELDS } from '../domain/person-fields';
 import { LeadsService } from './leads.service';
 import { PolicyService } from '../policy/policy.service';
 import { ScreeningService } from '../screening/screening.service';
-import type { ConsentPurpose } from '../domain/purposes';
+import type { ConsentPurpose, InquiryType } from '../domain/purposes';
 
 /** Purposes that are direct marketing: an objection withdraws them (9.6). */
 const MARKETING_PURPOSES: ConsentPurpose[] = ['service_updates', 'other_services_ask'];
@@ -278,6 +278,33 @@ export class PersonsService {
   }
 
   /** A call is data collected through the phone channel (5.1): its own capture, clock and timeline entry. */
+  /**
+   * A lead entered by hand (a call, a meeting, a business card): a `phone` or `manual` capture,
+   * its legal basis from the inquiry type and any consent stated, recorded with the words the
+   * person agreed to. Someone already known (by e-mail, then phone) gets the capture; the one who
+   * enters a new lead owns it.
+   */
+  async create(actor: Actor, dto: NewLeadDto): Promise<{ id: string; captureId: string; created: boolean }> {
+    const email = dto.email ? this.mustNormalise('email', normaliseEmail(dto.email)) : undefined;
+    const phone = dto.phone ? this.mustNormalise('phone', normalisePhone(dto.phone, this.config.DEFAULT_PHONE_REGION)) : undefined;
+    if (!email && !phone) throw invalidField('email', 'give an e-mail address or a phone number');
+    const consents: ConsentPurpose[] = [...new Set(dto.consents ?? [])];
+    if (consents.length && !dto.consentWording) throw invalidField('consentWording', 'give the words the person agreed to, as read or shown to them');
+    const person = { firstName: dto.firstName, lastName: dto.lastName, email, phone, companyName: dto.companyName, position: dto.position, location: dto.location };
+    const result = await this.intake.capture(actor, {
+      source: dto.source,
+      receivedAt: new Date(),
+      payload: { ...definedOnly(dto) },
+      person: definedOnly(person),
+      request: dto.request ?? null,
+      inquiryType: dto.inquiryType ?? 'other',
+      consents,
+      consentWording: Object.fromEntries(consents.map((c) => [c, dto.consentWording!])) as Partial<Record<ConsentPurpose, string>>,
+      ownerId: actor.type === 'user' ? actor.id : null,
+    });
+    return { id: result.person.id, captureId: result.captureId, created: result.personCreated };
+  }
+
   async logCall(actor: Actor, id: string, dto: CallDto): Promise<{ id: string }> {
     const phone = normalisePhone(dto.phone, this.config.DEFAULT_PHONE_REGION);
     if (!phone) throw invalidField('phone', 'must be a phone number');

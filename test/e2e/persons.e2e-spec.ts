@@ -554,6 +554,24 @@ describe('the staff leads API (/api/persons)', () => {
     await t.http().get('/api/persons?phone=abc').set(as(sales.token)).expect(422);
   });
 
+  it('[SRC-MAIL][CONSENT-PROOF] staff enter a lead by hand: a phone capture with its stated basis and consent, owned by whoever enters it', async () => {
+    const res = await t.http().post('/api/persons').set(as(sales.token))
+      .send({ source: 'phone', firstName: 'Hanne', lastName: 'Hand', phone: '412 77 001', companyName: 'Hand AS', inquiryType: 'services', request: 'Wants a quote for an app.', consents: ['request_contact'], consentWording: 'May we call you back about your request? - Yes.' })
+      .expect(201);
+    expect(res.body).toEqual({ id: expect.any(String), captureId: expect.any(String), created: true });
+    expect(await personRow(res.body.id)).toMatchObject({ first_name: 'Hanne', phone: '+4741277001', owner_id: sales.id });
+    const [capture] = await db.query(`SELECT source, legal_bases, request FROM capture WHERE id = $1`, [res.body.captureId]);
+    expect(capture).toEqual({ source: 'phone', legal_bases: expect.objectContaining({ handle_request: 'contract', request_contact: 'consent' }), request: 'Wants a quote for an app.' });
+    const [consent] = await db.query(`SELECT purpose, action, wording FROM consent_event WHERE capture_id = $1`, [res.body.captureId]);
+    expect(consent).toEqual({ purpose: 'request_contact', action: 'granted', wording: 'May we call you back about your request? - Yes.' });
+
+    const again = await t.http().post('/api/persons').set(as(sales.token)).send({ source: 'manual', phone: '+47 412 77 001', request: 'Met at a fair.' }).expect(201);
+    expect(again.body).toMatchObject({ id: res.body.id, created: false });
+    await t.http().post('/api/persons').set(as(sales.token)).send({ source: 'manual', firstName: 'Nobody' }).expect(422);
+    await t.http().post('/api/persons').set(as(sales.token)).send({ source: 'manual', email: 'c@hand.example', consents: ['service_updates'] }).expect(422);
+    await t.http().post('/api/persons').set(as(sales.token)).send({ source: 'web_form', email: 'c@hand.example' }).expect(422);
+  });
+
   describe('convert', () => {
     let firstId: string;
     let secondId: string;

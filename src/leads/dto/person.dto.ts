@@ -51,6 +51,34 @@ export class PersonQuery extends PageQuery {
   sort: string = '-createdAt';
 }
 
+/** A lead staff enter by hand: someone who called, or whom they met. */
+export class NewLeadDto {
+  @ApiProperty({ enum: ['manual', 'phone'], description: '`phone`: they called; `manual`: met in person, a business card, a referral.' })
+  @IsIn(['manual', 'phone'])
+  source: 'manual' | 'phone';
+
+  @ApiPropertyOptional() @IsOptional() @Transform(trimmed) @IsString() @Length(1, 200) firstName?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trimmed) @IsString() @Length(1, 200) lastName?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trimmed) @IsString() @MaxLength(320) email?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trimmed) @IsString() @MaxLength(40) phone?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trimmed) @IsString() @MaxLength(300) companyName?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trimmed) @IsString() @MaxLength(300) position?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trimmed) @IsString() @MaxLength(300) location?: string;
+  @ApiPropertyOptional({ description: 'What they asked for.' }) @IsOptional() @IsString() @MaxLength(20000) request?: string;
+
+  @ApiPropertyOptional({ enum: INQUIRY_TYPES, default: 'other', description: 'Decides the legal basis of handling the request (policy 3.3).' })
+  @IsOptional() @IsIn(INQUIRY_TYPES)
+  inquiryType?: InquiryType;
+
+  @ApiPropertyOptional({ enum: CONSENT_PURPOSES, isArray: true, description: 'Consents the person gave (stated to staff), each recorded in the ledger.' })
+  @IsOptional() @IsArray() @ArrayMaxSize(3) @IsIn(CONSENT_PURPOSES, { each: true })
+  consents?: ConsentPurpose[];
+
+  @ApiPropertyOptional({ description: 'The words the person agreed to (what was read to them, or shown); needed with consents.' })
+  @IsOptional() @IsString() @Length(1, 2000)
+  consentWording?: string;
+}
+
 export class CaptureInquiryDto {
   @ApiProperty({ enum: INQUIRY_TYPES, description: 'What the capture asks for; the legal basis of handling the request follows from it (policy 3.3).' })
   @IsIn(INQUIRY_TYPES)
@@ -252,6 +280,12 @@ export class MergeResultView {
   moves: { captures: number; consentEvents: number; activities: number; eventRegistrations: number; disclosures: number };
   @ApiProperty({ type: [String], description: 'Fields blank on the winner that the loser fills.' }) fieldsFilled: string[];
   @ApiProperty({ type: [String], description: 'Fields both have with different values; the winner’s value stays.' }) conflicts: string[];
+}
+
+export class NewLeadView {
+  @ApiProperty({ format: 'uuid', description: 'The person.' }) id: string;
+  @ApiProperty({ format: 'uuid' }) captureId: string;
+  @ApiProperty({ description: 'False when the address or number belonged to someone already known.' }) created: boolean;
 }
 
 export class CreatedView {

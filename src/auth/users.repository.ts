@@ -16,6 +16,10 @@ export class UsersRepository {
   }
 
   /** With the password hash, for login only. */
+  namesOf(ids: string[]): Promise<{ id: string; name: string }[]> {
+    return ids.length ? this.dataSource.query(`SELECT id, name FROM staff_user WHERE id = ANY($1::uuid[])`, [ids]) : Promise.resolve([]);
+  }
+
   findForLogin(email: string): Promise<StaffUser | null> {
     return this.dataSource.getRepository(StaffUser).createQueryBuilder('u').addSelect('u.passwordHash').where('u.email = :email', { email }).getOne();
   }

@@ -40,6 +40,12 @@ export class UsersService {
     });
   }
 
+  /** Staff users' names by id, for showing who owns what. */
+  async namesOf(ids: (string | null)[]): Promise<Map<string, string>> {
+    const unique = [...new Set(ids.filter((id): id is string => id !== null))];
+    return new Map((await this.users.namesOf(unique)).map((u) => [u.id, u.name]));
+  }
+
   async get(id: string): Promise<UserView> {
     const user = await this.users.findById(id);
     if (!user) throw new NotFoundException('There is no such user.');

@@ -82,7 +82,8 @@ export class PersonsService {
     });
     const page = toPage(rows, query.limit, (r) => [r.sortKey, r.id]);
     await this.audit.recordMany(actor, page.items.map((p) => ({ action: 'person.listed', entityType: 'person', entityId: p.id })));
-    return { items: page.items.map(toPersonView), nextCursor: page.nextCursor };
+    const owners = await this.users.namesOf(page.items.map((p) => p.ownerId));
+    return { items: page.items.map((p) => ({ ...toPersonView(p), ownerName: p.ownerId ? (owners.get(p.ownerId) ?? null) : null })), nextCursor: page.nextCursor };
   }
 
   /**
@@ -115,9 +116,11 @@ export class PersonsService {
     const legalBases: Record<string, string[]> = {};
     for (const c of captures) for (const [purpose, basis] of Object.entries(c.legalBases)) legalBases[purpose] = [...new Set([...(legalBases[purpose] ?? []), basis as string])];
     const keptUntil = new Date(Math.max(...captures.map((c) => c.retentionDueAt.getTime()), person.createdAt.getTime()));
+    const owners = await this.users.namesOf([person.ownerId]);
 
     return {
       ...toPersonView(person),
+      ownerName: person.ownerId ? (owners.get(person.ownerId) ?? null) : null,
       captures: captures.map((c) => ({
         id: c.id, source: c.source, sourceRef: c.sourceRef, receivedAt: c.receivedAt, inquiryType: c.inquiryType, request: c.request, payload: c.payload, warnings: c.warnings,
         legalBases: c.legalBases as Record<string, string>, consentsGiven: c.consentsGiven, policyVersion: c.policyVersion,

@@ -560,6 +560,11 @@ describe('the staff leads API (/api/persons)', () => {
       .expect(201);
     expect(res.body).toEqual({ id: expect.any(String), captureId: expect.any(String), created: true });
     expect(await personRow(res.body.id)).toMatchObject({ first_name: 'Hanne', phone: '+4741277001', owner_id: sales.id });
+    // Owners by name, in the list and on the record.
+    const listed = await t.http().get('/api/persons?phone=41277001').set(as(sales.token)).expect(200);
+    const [{ name }] = await db.query(`SELECT name FROM staff_user WHERE id = $1`, [sales.id]);
+    expect(listed.body.items[0]).toMatchObject({ ownerId: sales.id, ownerName: name });
+    expect((await detail(res.body.id)).ownerName).toBe(name);
     const [capture] = await db.query(`SELECT source, legal_bases, request FROM capture WHERE id = $1`, [res.body.captureId]);
     expect(capture).toEqual({ source: 'phone', legal_bases: expect.objectContaining({ handle_request: 'contract', request_contact: 'consent' }), request: 'Wants a quote for an app.' });
     const [consent] = await db.query(`SELECT purpose, action, wording FROM consent_event WHERE capture_id = $1`, [res.body.captureId]);

@@ -179,6 +179,7 @@ export class PersonView {
   @ApiProperty({ nullable: true, type: String }) companyName: string | null;
   @ApiProperty({ enum: LIFECYCLE_STATUSES }) status: LifecycleStatus;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) ownerId: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'The owner’s name (in lists and the record).' }) ownerName?: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) restrictedAt: Date | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) marketingObjectionAt: Date | null;
   @ApiProperty({ enum: ['pending', 'synced', 'failed', 'suppressed', 'restricted'], description: 'HubSpot sync state.' }) syncState: string;

@@ -99,7 +99,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     delegator: async (req: FastifyRequest) => {
       const key = /^\/api\/intake\/forms\/([^/?]+)/.exec(req.url ?? '')?.[1];
       const origins = key ? await forms.allowedOrigins(decodeURIComponent(key)) : [];
-      return { origin: origins.length ? origins : false, methods: ['POST'], allowedHeaders: ['Content-Type', 'X-Signature'], maxAge: 600 };
+      return { origin: origins.length ? origins : false, methods: ['GET', 'POST'], allowedHeaders: ['Content-Type', 'X-Signature', 'Idempotency-Key'], maxAge: 600 };
     },
   });
   app.setGlobalPrefix('api', { exclude: ['health', 'health/ready'] });

@@ -67,7 +67,7 @@ export const NOT_PERSONAL_DATA: Record<string, readonly string[]> = {
   // The reason is about staff access to an account ("covers Maria's leave"), not about a lead.
   customer_access_grant: ['id', 'companyId', 'userId', 'reason', 'grantedBy', 'grantedAt', 'expiresAt', 'revokedAt', 'revokedBy'],
   intake_form: [
-    'id', 'key', 'name', 'allowedOrigins', 'fieldMapping', 'defaultInquiryType', 'inquiryTypeValues', 'consentFields', 'consentTexts', 'consentTextsVersion', 'signingSecret',
+    'id', 'key', 'name', 'allowedOrigins', 'fieldMapping', 'defaultInquiryType', 'inquiryTypeValues', 'consentFields', 'consentTexts', 'consentTextsVersion', 'thankYouUrl', 'signingSecret',
     'notifyEmail', 'honeypotField', 'minFillSeconds', 'archivedAt', 'createdAt', 'updatedAt',
   ],
   // Conversation and message ids, like a capture's source reference, identify the exchange, not the person.

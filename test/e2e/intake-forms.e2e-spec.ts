@@ -314,6 +314,23 @@ describe('[SRC-FORM] web-form intake', () => {
     expect(event.wording).toBe(reworded);
   });
 
+  it('[SRC-FORM] a plain HTML post (no JavaScript) lands on the form’s thank-you page; JSON callers keep the 202; the embed script points the form here', async () => {
+    await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send({ ...WORDPRESS_FORM, key: 'plain-html', thankYouUrl: 'https://www.example.com/thanks' }).expect(201);
+    const html = await t.http().post('/api/intake/forms/plain-html').set('Origin', ORIGIN).set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8')
+      .type('form').send(new URLSearchParams(submission({ 'your-email': 'plain.html@example.no' })).toString()).expect(303);
+    expect(html.headers.location).toBe('https://www.example.com/thanks');
+    expect(await db.query(`SELECT 1 FROM person WHERE email = 'plain.html@example.no'`)).toHaveLength(1);
+    await t.http().post('/api/intake/forms/plain-html').set('Origin', ORIGIN).set('Accept', 'application/json').send(submission({ 'your-email': 'json.caller@example.no' })).expect(202);
+    const noPage = await t.http().post('/api/intake/forms/contact-us').set('Origin', ORIGIN).set('Accept', 'text/html').type('form').send(new URLSearchParams(submission({ 'your-email': 'no.page@example.no' })).toString()).expect(200);
+    expect(noPage.headers['content-type']).toMatch(/^text\/html/);
+
+    const script = await t.http().get('/api/intake/forms/plain-html/embed.js').expect(200);
+    expect(script.headers['content-type']).toMatch(/^application\/javascript/);
+    expect(script.text).toContain('https://crm.firm.example/api/intake/forms/plain-html');
+    expect(script.text).toContain('data-crm-form');
+    await t.http().get('/api/intake/forms/no-such-form/embed.js').expect(404);
+  });
+
   it('an unknown or archived form is a 404; a bad mapping is refused when the form is registered', async () => {
     await t.http().post('/api/intake/forms/no-such-form').set('Origin', ORIGIN).send(submission()).expect(404);
     const form = await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send({ ...WORDPRESS_FORM, key: 'old-form' }).expect(201);

@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Req, type RawBodyRequest } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiHeader, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Req, Res, type RawBodyRequest } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiHeader, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiSeeOtherResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public, Roles } from '../../access/decorators';
 import { CurrentActor } from '../../common/actor';
 import { Accepts, BodyLimit, RateLimitedPerVisitor } from '../../common/request-edge';
@@ -85,8 +85,34 @@ export class FormSubmissionController {
   @ApiUnprocessableEntityResponse({ description: 'Missing or invalid fields, named as the form names them; nothing stored.' })
   @ApiTooManyRequestsResponse({ description: 'Too many submissions from this address or sender; see Retry-After.' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key within 24 hours gets the first reference and stores nothing new (without it, the same fields count as the same post).' })
-  submit(@CurrentActor() actor: Actor, @Param('formKey') formKey: string, @Req() req: RawBodyRequest<FastifyRequest>): Promise<SubmissionAcceptedView> {
+  @ApiSeeOtherResponse({ description: 'A browser’s plain HTML post (Accept: text/html) to a form with a thank-you URL: sent there.' })
+  async submit(
+    @CurrentActor() actor: Actor,
+    @Param('formKey') formKey: string,
+    @Req() req: RawBodyRequest<FastifyRequest>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SubmissionAcceptedView | string> {
     const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : null);
-    return this.forms.submit(actor, formKey, { contentType: header('content-type'), rawBody: req.rawBody ?? null, body: req.body ?? {}, origin: header('origin'), signature: header('x-signature'), idempotencyKey: header('idempotency-key') });
+    const taken = await this.forms.submit(actor, formKey, { contentType: header('content-type'), rawBody: req.rawBody ?? null, body: req.body ?? {}, origin: header('origin'), signature: header('x-signature'), idempotencyKey: header('idempotency-key') });
+    // A page that posted without JavaScript gets a page back, not JSON.
+    const accept = header('accept') ?? '';
+    if (!/text\/html/.test(accept) || /application\/json/.test(accept)) return taken;
+    const thanks = await this.forms.thankYouUrl(formKey);
+    if (thanks) {
+      void reply.status(303).header('location', thanks);
+      return '';
+    }
+    void reply.status(200).header('content-type', 'text/html; charset=utf-8');
+    return '<!doctype html><meta charset="utf-8"><title>Thank you</title><p>Thank you. We have received your message.</p>';
+  }
+
+  @Get(':formKey/embed.js')
+  @Public()
+  @ApiOperation({ summary: 'A script for the site’s page: fills the render token into the form marked data-crm-form="{key}" and points it here' })
+  @ApiNotFoundResponse({ description: 'No such form.' })
+  async embedScript(@Param('formKey') formKey: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    const script = await this.forms.embedScript(formKey, `${req.protocol}://${req.host}`);
+    void reply.header('content-type', 'application/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').header('cross-origin-resource-policy', 'cross-origin');
+    return script;
   }
 }

@@ -34,7 +34,7 @@ export interface Submission {
 
 const toView = (f: IntakeForm): IntakeFormView => ({
   id: f.id, key: f.key, name: f.name, submitPath: `/api/intake/forms/${f.key}`, allowedOrigins: f.allowedOrigins, fieldMapping: f.fieldMapping,
-  defaultInquiryType: f.defaultInquiryType, inquiryTypeValues: f.inquiryTypeValues, consentFields: f.consentFields, consentTexts: f.consentTexts, consentTextsVersion: f.consentTextsVersion, notifyEmail: f.notifyEmail, honeypotField: f.honeypotField, minFillSeconds: f.minFillSeconds,
+  defaultInquiryType: f.defaultInquiryType, inquiryTypeValues: f.inquiryTypeValues, consentFields: f.consentFields, consentTexts: f.consentTexts, consentTextsVersion: f.consentTextsVersion, notifyEmail: f.notifyEmail, honeypotField: f.honeypotField, minFillSeconds: f.minFillSeconds, thankYouUrl: f.thankYouUrl, embedScript: `/api/intake/forms/${f.key}/embed.js`,
   archivedAt: f.archivedAt, createdAt: f.createdAt, updatedAt: f.updatedAt,
 });
 
@@ -88,7 +88,7 @@ export class IntakeFormsService {
   ) {}
 
   async create(actor: Actor, dto: CreateIntakeFormDto): Promise<CreatedIntakeFormView> {
-    const form = { inquiryTypeValues: {}, consentFields: {}, consentTexts: {}, consentTextsVersion: 1, allowedOrigins: [], notifyEmail: null, honeypotField: null, minFillSeconds: null, ...definedOnly(dto), signingSecret: randomBytes(32).toString('base64url') };
+    const form = { inquiryTypeValues: {}, consentFields: {}, consentTexts: {}, consentTextsVersion: 1, allowedOrigins: [], notifyEmail: null, honeypotField: null, minFillSeconds: null, thankYouUrl: null, ...definedOnly(dto), signingSecret: randomBytes(32).toString('base64url') };
     this.assertValid(form);
     return this.forms.transaction(async (tx) => {
       const row = await this.forms.insert(tx, form);
@@ -255,6 +255,38 @@ export class IntakeFormsService {
   /** Post keys older than the 24 hours they protect (with the daily quarantine purge). */
   purgePostKeys(): Promise<number> {
     return runAsSystem('post key purge', () => this.screening.purgePostKeys());
+  }
+
+  /** Where a plain HTML post of this form is sent afterwards, if the form names a page. */
+  async thankYouUrl(key: string): Promise<string | null> {
+    return (await this.liveForm(key))?.thankYouUrl ?? null;
+  }
+
+  /**
+   * The script a site includes to post a form here without writing any: it points the form marked
+   * `data-crm-form="{key}"` at this service and fills the render token when the page loads (so the
+   * fill-time check works); the browser then posts as usual and, with a thank-you URL, lands there.
+   */
+  async embedScript(key: string, requestOrigin: string): Promise<string> {
+    const form = await this.liveForm(key);
+    if (!form) throw new NotFoundException('There is no such form.');
+    const base = (this.config.PUBLIC_BASE_URL ?? requestOrigin).replace(/\/$/, '');
+    const path = `${base}/api/intake/forms/${encodeURIComponent(form.key)}`;
+    return `(function () {
+  var path = ${JSON.stringify(path)}, key = ${JSON.stringify(form.key)};
+  function arm(form) {
+    form.setAttribute('action', path);
+    form.setAttribute('method', 'post');
+    fetch(path + '/render-token', { credentials: 'omit' }).then(function (r) { return r.json(); }).then(function (t) {
+      var input = form.querySelector('input[name="' + t.field + '"]') || document.createElement('input');
+      input.type = 'hidden'; input.name = t.field; input.value = t.token;
+      form.appendChild(input);
+    });
+  }
+  function start() { Array.prototype.forEach.call(document.querySelectorAll('form[data-crm-form="' + key + '"]'), arm); }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();
+})();
+`;
   }
 
   /** For the page to embed when it renders the form (its minimum fill time is measured from it). */

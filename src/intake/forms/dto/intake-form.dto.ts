@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { trimmed } from '../../../common/validation';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, IsUrl, MaxLength } from 'class-validator';
 import { INQUIRY_TYPES, type ConsentPurpose, type InquiryType } from '../../../domain/purposes';
 import { FORM_TARGETS, type FormTarget } from '../entities/intake-form.entity';
 
@@ -50,6 +50,10 @@ export class CreateIntakeFormDto {
   @ApiPropertyOptional({ nullable: true, type: Number, description: 'Seconds after rendering before which a submission is held (the page embeds a render token from GET /api/intake/forms/{key}/render-token).' })
   @IsOptional() @IsInt() @Min(1) @Max(3600)
   minFillSeconds?: number | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Where a browser is sent (303) after a plain HTML post (Accept: text/html); JSON callers get the 202.' })
+  @IsOptional() @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false }) @MaxLength(2000)
+  thankYouUrl?: string | null;
 }
 
 export class UpdateIntakeFormDto extends PartialType(OmitType(CreateIntakeFormDto, ['key'] as const)) {}
@@ -69,6 +73,8 @@ export class IntakeFormView {
   @ApiProperty({ nullable: true, type: String }) notifyEmail: string | null;
   @ApiProperty({ nullable: true, type: String }) honeypotField: string | null;
   @ApiProperty({ nullable: true, type: Number }) minFillSeconds: number | null;
+  @ApiProperty({ nullable: true, type: String }) thankYouUrl: string | null;
+  @ApiProperty({ description: 'A script the site can include to fill the render token and post the form (see docs/integrations.md).' }) embedScript: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) archivedAt: Date | null;
   @ApiProperty({ format: 'date-time' }) createdAt: Date;
   @ApiProperty({ format: 'date-time' }) updatedAt: Date;

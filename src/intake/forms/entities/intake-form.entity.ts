@@ -42,6 +42,10 @@ export class IntakeForm {
   @Column('jsonb', { default: () => "'{}'" })
   consentTexts: Record<string, string>;
 
+  /** Where a browser goes (303) after a plain HTML post. */
+  @Column('text', { nullable: true })
+  thankYouUrl: string | null;
+
   /** Counted up whenever a checkbox text changes. */
   @Column('integer', { default: 1 })
   consentTextsVersion: number;

@@ -113,6 +113,36 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     });
   }
 
+  /**
+   * A runner in another process: it takes an import's job (not yet due, so this app's worker
+   * leaves it alone), commits lines 2 and 3 with these counts, and dies; pg-boss's maintenance then
+   * fails the job once it outlived its expiry and retries it, and this app's worker takes it.
+   */
+  async function otherRunner() {
+    const boss = new PgBoss({ connectionString: t.db.url, schema: JOB_SCHEMA, max: 1, supervise: false, schedule: false });
+    await boss.start();
+    return {
+      boss,
+      async diesAfter(importId: string, counts: Record<string, number>, whileRunning?: () => Promise<void>): Promise<string> {
+        const jobId = randomUUID();
+        await boss.send(EVENT_IMPORT_RUN, { importId, jobId }, { id: jobId, singletonKey: importId, startAfter: 3600, expireInSeconds: 1, retryDelay: 0 });
+        expect((await boss.fetch(EVENT_IMPORT_RUN, { ignoreStartAfter: true })).map((j) => j.id)).toEqual([jobId]);
+        await db.query(
+          `UPDATE event_import SET status = 'running', job_id = $2, runner_token = gen_random_uuid(), attempts = 1, done_through_line = 3, processed_rows = 2, outcome = $3 WHERE id = $1`,
+          [importId, jobId, JSON.stringify(counts)],
+        );
+        await whileRunning?.();
+        const deadline = Date.now() + 30_000;
+        while ((await boss.getJobById(EVENT_IMPORT_RUN, jobId))?.state === 'active' && Date.now() < deadline) {
+          await boss.expire();
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        return jobId;
+      },
+      stop: () => boss.stop({ graceful: false, wait: true }),
+    };
+  }
+
   const personByEmail = async (email: string) => (await db.query(`SELECT * FROM person WHERE email = $1`, [email]))[0];
   const count = async (sql: string, params: unknown[] = []) => Number((await db.query(`SELECT count(*)::int AS n FROM (${sql}) s`, params))[0].n);
   const tableCounts = async () => ({
@@ -486,26 +516,12 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     const file = crlf('Email,First Name', 'first@resume.example,First', 'second@resume.example,Second', 'third@resume.example,Third');
     const importId = (await upload(eventId, file).expect(201)).body.id as string;
     // A runner in another process takes the import's job, commits lines 2 and 3, and dies.
-    const other = new PgBoss({ connectionString: t.db.url, schema: JOB_SCHEMA, max: 1, supervise: false, schedule: false });
-    await other.start();
+    const other = await otherRunner();
     try {
-      const jobId = randomUUID();
-      // Not yet due, so this app's worker leaves it to the other runner; retried at once when it expires.
-      await other.send(EVENT_IMPORT_RUN, { importId, jobId }, { id: jobId, singletonKey: importId, startAfter: 3600, expireInSeconds: 1, retryDelay: 0 });
-      expect((await other.fetch(EVENT_IMPORT_RUN, { ignoreStartAfter: true })).map((j) => j.id)).toEqual([jobId]);
-      await db.query(
-        `UPDATE event_import SET status = 'running', job_id = $2, runner_token = gen_random_uuid(), attempts = 1, done_through_line = 3, processed_rows = 2,
-                outcome = '{"rows":2,"newPersons":2,"matchedPersons":0,"registrations":2,"alreadyRegistered":0,"notAttending":0,"duplicateRows":0,"rejectedRows":0}' WHERE id = $1`,
-        [importId, jobId],
-      );
-      // While the job is active, nobody else runs the import.
-      expect((await db.query(`SELECT status, processed_rows FROM event_import WHERE id = $1`, [importId]))[0]).toEqual({ status: 'running', processed_rows: 2 });
-      // pg-boss's maintenance fails the job once it outlived its expiry, and puts it up for retry: this app's worker takes it.
-      const deadline = Date.now() + 30_000;
-      while ((await other.getJobById(EVENT_IMPORT_RUN, jobId))?.state === 'active' && Date.now() < deadline) {
-        await other.expire();
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const jobId = await other.diesAfter(importId, { rows: 2, newPersons: 2, matchedPersons: 0, registrations: 2, alreadyRegistered: 0, notAttending: 0, duplicateRows: 0, rejectedRows: 0 }, async () => {
+        // While the job is active, nobody else runs the import.
+        expect((await db.query(`SELECT status, processed_rows FROM event_import WHERE id = $1`, [importId]))[0]).toEqual({ status: 'running', processed_rows: 2 });
+      });
       const { view } = await finished(eventId, importId);
       expect(view).toMatchObject({ status: 'done', progress: { processed: 3, total: 3 } });
       expect(view.outcome).toMatchObject({ rows: 3, newPersons: 3, registrations: 3 });
@@ -514,10 +530,10 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
       expect(await personByEmail('third@resume.example')).toMatchObject({ first_name: 'Third' });
       expect(await db.query(`SELECT line FROM event_registration WHERE import_id = $1`, [importId])).toEqual([{ line: 4 }]);
       // The retry (run 2 of the same job) did it.
-      await until(async () => (await other.getJobById(EVENT_IMPORT_RUN, jobId))?.state === 'completed');
-      expect(await other.getJobById(EVENT_IMPORT_RUN, jobId)).toMatchObject({ state: 'completed', retryCount: 1 });
+      await until(async () => (await other.boss.getJobById(EVENT_IMPORT_RUN, jobId))?.state === 'completed');
+      expect(await other.boss.getJobById(EVENT_IMPORT_RUN, jobId)).toMatchObject({ state: 'completed', retryCount: 1 });
     } finally {
-      await other.stop({ graceful: false, wait: true });
+      await other.stop();
     }
   });
 
@@ -578,27 +594,14 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(dry.body.analysis).toMatchObject({ rows: 3, alreadyRegistered: 1, duplicateRows: 1, registrations: 1 });
     const importId = dry.body.id as string;
     // A runner in another process committed lines 2 and 3 (as the dry run counted them) and died.
-    const other = new PgBoss({ connectionString: t.db.url, schema: JOB_SCHEMA, max: 1, supervise: false, schedule: false });
-    await other.start();
+    const other = await otherRunner();
     try {
-      const jobId = randomUUID();
-      await other.send(EVENT_IMPORT_RUN, { importId, jobId }, { id: jobId, singletonKey: importId, startAfter: 3600, expireInSeconds: 1, retryDelay: 0 });
-      expect((await other.fetch(EVENT_IMPORT_RUN, { ignoreStartAfter: true })).map((j) => j.id)).toEqual([jobId]);
-      await db.query(
-        `UPDATE event_import SET status = 'running', job_id = $2, runner_token = gen_random_uuid(), attempts = 1, done_through_line = 3, processed_rows = 2,
-                outcome = '{"rows":2,"newPersons":1,"matchedPersons":0,"registrations":1,"alreadyRegistered":1,"notAttending":0,"duplicateRows":0,"rejectedRows":0}' WHERE id = $1`,
-        [importId, jobId],
-      );
-      const deadline = Date.now() + 30_000;
-      while ((await other.getJobById(EVENT_IMPORT_RUN, jobId))?.state === 'active' && Date.now() < deadline) {
-        await other.expire();
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await other.diesAfter(importId, { rows: 2, newPersons: 1, matchedPersons: 0, registrations: 1, alreadyRegistered: 1, notAttending: 0, duplicateRows: 0, rejectedRows: 0 });
       const { view } = await finished(eventId, importId);
       expect(view.status).toBe('done');
       expect(view.outcome).toEqual(dry.body.analysis);
     } finally {
-      await other.stop({ graceful: false, wait: true });
+      await other.stop();
     }
   });
 

@@ -11,6 +11,7 @@ import { ConsentEvent } from './entities/consent-event.entity';
 import { Person } from './entities/person.entity';
 import { jsonArrayBytes } from '../common/json-bytes';
 import type { AlsoWritten } from '../database/also-written';
+import type { AlsoErased } from '../database/also-erased';
 import type { OutboxKind } from '../domain/hubspot-sync';
 import type { LifecycleStatus } from '../domain/lifecycle';
 import { PERSON_FIELDS, type PersonFields } from '../domain/person-fields';
@@ -516,5 +517,61 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
 
   async updateCompany(tx: EntityManager, id: string, changes: Partial<Company>): Promise<void> {
     await tx.update(Company, { id }, changes);
+  }
+
+  /**
+   * The one eraser: every personal value of these persons, wherever the personal-data registry
+   * lists it, inside the caller's transaction. What stays is anonymous: the person row (ids,
+   * dates, status), capture facts (channel, dates, inquiry type), consent events as counts.
+   * Returns the addresses they ever gave, for the HubSpot purge.
+   */
+  async erase(tx: EntityManager, personIds: string[], also: AlsoErased[]): Promise<{ erased: string[]; addresses: { personId: string; email: string }[] }> {
+    if (!personIds.length) return { erased: [], addresses: [] };
+    const erased: string[] = (
+      await tx.query(`SELECT id FROM person WHERE id = ANY($1::uuid[]) AND erased_at IS NULL ORDER BY id FOR UPDATE`, [personIds])
+    ).map((r: { id: string }) => r.id);
+    if (!erased.length) return { erased, addresses: [] };
+    // Every address they ever gave: now, on any capture, in any message still owed to HubSpot.
+    const addresses: { personId: string; email: string }[] = await tx.query(
+      `SELECT DISTINCT ON (email) person_id AS "personId", email FROM (
+          SELECT id AS person_id, lower(trim(email)) AS email FROM person WHERE id = ANY($1::uuid[])
+          UNION ALL SELECT person_id, lower(trim(mapped->>'email')) FROM capture WHERE person_id = ANY($1::uuid[])
+          UNION ALL SELECT person_id, lower(trim(email)) FROM hubspot_outbox WHERE person_id = ANY($1::uuid[])) x
+        WHERE email IS NOT NULL AND email <> '' ORDER BY email, person_id`,
+      [erased],
+    );
+    const [{ captures, activities }] = await tx.query(
+      `SELECT ARRAY(SELECT id FROM capture WHERE person_id = ANY($1::uuid[])) AS captures, ARRAY(SELECT id FROM activity WHERE person_id = ANY($1::uuid[])) AS activities`,
+      [erased],
+    );
+    const emails = addresses.map((a) => a.email);
+    // Every parameter typed once, whichever of them a statement uses.
+    const typed = `WITH erasing AS (SELECT $1::uuid[], $2::uuid[], $3::text[], $4::uuid[]) `;
+    for (const hook of also) for (const statement of hook.statements) await tx.query(typed + statement, [erased, captures, emails, activities]);
+    await tx.query(`UPDATE capture SET raw_body = NULL, payload = '{}', mapped = '{}', request = NULL WHERE person_id = ANY($1::uuid[])`, [erased]);
+    await tx.query(`UPDATE activity SET body = NULL, details = NULL WHERE person_id = ANY($1::uuid[])`, [erased]);
+    // What was still to be sent about them goes; the purge below replaces it.
+    await tx.query(`DELETE FROM hubspot_outbox WHERE person_id = ANY($1::uuid[]) AND done_at IS NULL`, [erased]);
+    await tx.query(`UPDATE hubspot_outbox SET email = NULL WHERE person_id = ANY($1::uuid[])`, [erased]);
+    await tx.query(
+      `UPDATE person SET ${PERSON_COLUMNS.map((c) => `${c} = NULL`).join(', ')}, hubspot_id = NULL, sync_state = 'suppressed', sync_error = NULL,
+              erased_at = now(), updated_at = now()
+        WHERE id = ANY($1::uuid[])`,
+      [erased],
+    );
+    return { erased, addresses };
+  }
+
+  /** Per address, a GDPR delete in HubSpot and a suppression (its hash only), so the sync never re-creates the contact. */
+  async enqueuePurges(tx: EntityManager, purges: { personId: string; email: string; emailHash: string }[]): Promise<void> {
+    if (!purges.length) return;
+    await tx.query(
+      `INSERT INTO hubspot_outbox (person_id, kind, email) SELECT p, 'purge', e FROM unnest($1::uuid[], $2::text[]) AS v(p, e)`,
+      [purges.map((p) => p.personId), purges.map((p) => p.email)],
+    );
+    await tx.query(
+      `INSERT INTO hubspot_suppression (email_hash) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (email_hash) DO UPDATE SET created_at = now()`,
+      [purges.map((p) => p.emailHash)],
+    );
   }
 }

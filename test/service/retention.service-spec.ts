@@ -1,0 +1,133 @@
+/**
+ * Retention: the one eraser, checked against the personal-data registry, on this file's own database.
+ */
+import { randomUUID } from 'node:crypto';
+import { runAsSystem } from '../../src/access/access-context';
+import { PERSONAL_DATA } from '../../src/common/personal-data';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
+import { LeadsService } from '../../src/leads/leads.service';
+import { startServices, type ServiceContext } from './harness';
+
+let t: ServiceContext;
+let leads: LeadsService;
+const rows = (sql: string, params: unknown[] = []) => t.owner.query(sql, params);
+const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+beforeAll(async () => {
+  t = await startServices();
+  leads = t.app.get(LeadsService);
+});
+afterAll(() => t.close());
+
+/** A person with a value in every table the registry lists that can name them. */
+async function everywhere(email: string) {
+  const first = await t.make.person({ email: `old-${email}`, firstName: 'Kari', lastName: 'Nordmann', phone: '+4791234567', request: 'Call me about a quote' });
+  const { personId, captureId } = await t.make.person({ email, firstName: 'Kari', companyName: 'Nordmann AS', source: 'chatbot' });
+  // An address change: the old address's capture moves to the person with the new one.
+  await rows(`UPDATE capture SET person_id = $1 WHERE id = $2`, [personId, first.captureId]);
+  await rows(`UPDATE person SET skype_id = 'kari.skype', linkedin_url = 'https://linkedin.example/kari', location = 'Oslo', position = 'CEO', hubspot_id = '901' WHERE id = $1`, [personId]);
+  await rows(`UPDATE activity SET details = '{"email":"x"}' WHERE person_id = $1`, [personId]);
+  await rows(
+    `INSERT INTO chat_event (id, event_key, type, org_id, conversation_id, message_id, author_type, message_type, sent_at, status, capture_id, body, contact_id)
+     VALUES (gen_random_uuid(), $1, 'new_message', 'org', 'c1', 'm1', 'lead', 'chat', now(), 'captured', $2, 'Hello from Kari', 'drift-77')`,
+    [`new_message:drift-77:${randomUUID()}`, captureId],
+  );
+  const [mail] = await rows(
+    `INSERT INTO mail_message (id, message_id, via, status, capture_id, from_address, subject, raw) VALUES (gen_random_uuid(), $1, 'imap', 'captured', $2, $3, 'Quote', 'raw mail') RETURNING id`,
+    [`<${randomUUID()}@mail.test>`, captureId, email],
+  );
+  await rows(
+    `INSERT INTO mail_attachment (id, mail_message_id, capture_id, content_type, size, sha256, filename, content) VALUES (gen_random_uuid(), $1, $2, 'text/plain', 3, 'abc', 'cv-kari.txt', 'abc')`,
+    [mail.id, captureId],
+  );
+  const event = await t.make.event();
+  await rows(`INSERT INTO event_registration (id, event_id, person_id, order_ref, attendee_ref) VALUES (gen_random_uuid(), $1, $2, 'ORD-1', 'ATT-1')`, [event.id, personId]);
+  const [imp] = await rows(
+    `INSERT INTO event_import (event_id, status, file_sha256, file_bytes, format, columns) VALUES ($1, 'done', 'f', 1, 'csv', '[]') RETURNING id`,
+    [event.id],
+  );
+  await rows(`INSERT INTO event_import_rejection (import_id, line, reason, message, values) VALUES ($1, 2, 'invalid', 'bad date', $2)`, [imp.id, { Email: email.toUpperCase(), Date: 'x' }]);
+  const held = await t.make.heldArrival({ email });
+  return { personId, captures: [captureId, first.captureId], mailId: mail.id, importId: imp.id, submissionId: held.submissionId };
+}
+
+/** Registry tables whose rows never belong to one lead, and why. */
+const NOT_ABOUT_ONE_PERSON: Record<string, string> = {
+  staff_user: 'staff',
+  company: 'an organisation',
+  sender_list_entry: 'screening lists staff keep',
+  hubspot_suppression: 'kept on purpose, a hash that keeps the erasure in HubSpot',
+  audit_log: 'its ip is the acting staff member’s or caller’s',
+  event: 'the organiser, not a lead',
+  event_import_chunk: 'an import file, deleted with the import',
+};
+
+describe('the one eraser', () => {
+  it('[RET-ACTION] leaves no value in any column the personal-data registry lists for the person, everywhere it lists them', async () => {
+    const k = await everywhere('kari@erase.test');
+    const other = await t.make.person({ email: 'someone-else@erase.test', firstName: 'Ola' });
+    const where: Record<string, [string, unknown[]]> = {
+      person: ['id = $1', [k.personId]],
+      capture: ['person_id = $1', [k.personId]],
+      activity: ['person_id = $1', [k.personId]],
+      hubspot_outbox: [`person_id = $1 AND kind <> 'purge'`, [k.personId]],
+      intake_submission: ['id = $1', [k.submissionId]],
+      chat_event: ['capture_id = ANY($1::uuid[])', [k.captures]],
+      mail_message: ['id = $1', [k.mailId]],
+      mail_attachment: ['mail_message_id = $1', [k.mailId]],
+      event_registration: ['person_id = $1', [k.personId]],
+      event_import_rejection: ['import_id = $1', [k.importId]],
+    };
+    const unplaced = Object.keys(PERSONAL_DATA).filter((table) => !where[table] && !NOT_ABOUT_ONE_PERSON[table]);
+    expect(unplaced).toEqual([]);
+
+    const holding = async () => {
+      const found: string[] = [];
+      for (const [table, [clause, params]] of Object.entries(where)) {
+        for (const field of Object.keys(PERSONAL_DATA[table])) {
+          const column = snake(field);
+          const [{ n }] = await rows(
+            `SELECT count(*)::int AS n FROM ${table} WHERE ${clause} AND ${column} IS NOT NULL
+                AND ${column}::text NOT IN ('{}', '[]', '') AND ${column}::text NOT LIKE 'erased:%'`,
+            params,
+          );
+          if (n) found.push(`${table}.${column}`);
+        }
+      }
+      return found;
+    };
+    // The walk sees the values before: it could fail.
+    const before = await holding();
+    expect(before).toEqual(expect.arrayContaining(['person.email', 'capture.payload', 'chat_event.body', 'mail_message.raw', 'mail_attachment.content',
+      'event_registration.order_ref', 'event_import_rejection.values', 'intake_submission.sender_email']));
+
+    const result = await runAsSystem('test', () => leads.erase(SYSTEM_ACTOR, [k.personId], 'test'));
+    expect(result.erased).toEqual([k.personId]);
+    expect(await holding()).toEqual([]);
+    const [person] = await rows(`SELECT erased_at, sync_state FROM person WHERE id = $1`, [k.personId]);
+    expect(person.erased_at).not.toBeNull();
+    // Someone else keeps everything.
+    const [ola] = await rows(`SELECT first_name, email FROM person WHERE id = $1`, [other.personId]);
+    expect(ola).toEqual({ first_name: 'Ola', email: 'someone-else@erase.test' });
+    // Erased once: a second erasure finds nothing to do.
+    expect((await runAsSystem('test', () => leads.erase(SYSTEM_ACTOR, [k.personId], 'test'))).erased).toEqual([]);
+  });
+
+  it('[RET-ACTION] purges every address the person ever gave from HubSpot and suppresses it, and audits the erasure', async () => {
+    const { personId: earlier, captureId } = await t.make.person({ email: 'first-address@purge.test' });
+    const { personId } = await t.make.person({ email: 'second-address@purge.test' });
+    await rows(`UPDATE capture SET person_id = $1 WHERE id = $2`, [personId, captureId]);
+    await runAsSystem('test', () => leads.erase(SYSTEM_ACTOR, [personId], 'retention'));
+    const purges = await rows(`SELECT email FROM hubspot_outbox WHERE person_id = $1 AND kind = 'purge' AND done_at IS NULL ORDER BY email`, [personId]);
+    expect(purges.map((p: { email: string }) => p.email)).toEqual(['first-address@purge.test', 'second-address@purge.test']);
+    const upserts = await rows(`SELECT count(*)::int AS n FROM hubspot_outbox WHERE person_id = $1 AND kind = 'upsert' AND done_at IS NULL`, [personId]);
+    expect(upserts[0].n).toBe(0);
+    const [{ n }] = await rows(
+      `SELECT count(*)::int AS n FROM hubspot_suppression WHERE email_hash = ANY(ARRAY[encode(sha256('first-address@purge.test'), 'hex'), encode(sha256('second-address@purge.test'), 'hex')])`,
+    );
+    expect(n).toBe(2);
+    const audit = await rows(`SELECT action FROM audit_log WHERE entity_type = 'person' AND entity_id = $1 AND action = 'person.erased'`, [personId]);
+    expect(audit).toHaveLength(1);
+    expect(earlier).not.toBe(personId);
+  });
+});

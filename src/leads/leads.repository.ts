@@ -574,4 +574,36 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
       [purges.map((p) => p.emailHash)],
     );
   }
+
+  /** Captures whose clock ended by `asOf` and that still hold personal values, a batch at a time (oldest first). */
+  async expiredCaptures(tx: EntityManager, asOf: Date, limit: number): Promise<{ id: string; source: string }[]> {
+    return tx.query(
+      `SELECT c.id, c.source FROM capture c JOIN person p ON p.id = c.person_id
+        WHERE c.retention_due_at <= $1 AND p.erased_at IS NULL
+          AND (c.payload <> '{}' OR c.mapped <> '{}' OR c.raw_body IS NOT NULL OR c.request IS NOT NULL)
+        ORDER BY c.retention_due_at, c.id LIMIT $2 FOR UPDATE OF c SKIP LOCKED`,
+      [asOf, limit],
+    );
+  }
+
+  /** A capture's own data, once its clock has ended (the person may be kept by another). */
+  async emptyCaptures(tx: EntityManager, captureIds: string[], also: AlsoErased[]): Promise<void> {
+    if (!captureIds.length) return;
+    const typed = `WITH erasing AS (SELECT $1::uuid[], $2::uuid[], $3::text[], $4::uuid[]) `;
+    for (const hook of also) for (const statement of hook.statements) await tx.query(typed + statement, [[], captureIds, [], []]);
+    await tx.query(`UPDATE capture SET raw_body = NULL, payload = '{}', mapped = '{}', request = NULL WHERE id = ANY($1::uuid[])`, [captureIds]);
+    await tx.query(`UPDATE activity SET body = NULL, details = NULL WHERE capture_id = ANY($1::uuid[])`, [captureIds]);
+  }
+
+  /** Persons none of whose captures' clocks still runs on `asOf`, a batch at a time. */
+  async personsDue(tx: EntityManager, asOf: Date, limit: number): Promise<{ id: string; sources: string[] }[]> {
+    return tx.query(
+      `SELECT p.id, ARRAY(SELECT DISTINCT c.source FROM capture c WHERE c.person_id = p.id) AS sources FROM person p
+        WHERE p.erased_at IS NULL
+          AND EXISTS (SELECT 1 FROM capture c WHERE c.person_id = p.id)
+          AND NOT EXISTS (SELECT 1 FROM capture c WHERE c.person_id = p.id AND c.retention_due_at > $1)
+        ORDER BY p.id LIMIT $2 FOR UPDATE OF p SKIP LOCKED`,
+      [asOf, limit],
+    );
+  }
 }

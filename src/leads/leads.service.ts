@@ -445,4 +445,22 @@ export class LeadsService {
     };
     return outer ? work(outer) : this.leads.transaction(work);
   }
+
+  /** Expired captures emptied, one bounded batch in its own transaction; the count done (fewer than `limit`: none left). */
+  async emptyExpiredCaptures(asOf: Date, limit: number): Promise<{ id: string; source: string }[]> {
+    return this.leads.transaction(async (tx) => {
+      const due = await this.leads.expiredCaptures(tx, asOf, limit);
+      await this.leads.emptyCaptures(tx, due.map((c) => c.id), this.alsoErased);
+      return due;
+    });
+  }
+
+  /** Persons with no running clock erased, one bounded batch in its own transaction. */
+  async eraseDuePersons(actor: Actor, asOf: Date, limit: number): Promise<{ id: string; sources: string[] }[]> {
+    return this.leads.transaction(async (tx) => {
+      const due = await this.leads.personsDue(tx, asOf, limit);
+      await this.erase(actor, due.map((p) => p.id), 'retention period ended', tx);
+      return due;
+    });
+  }
 }

@@ -6,6 +6,7 @@ import { runAsSystem } from '../../src/access/access-context';
 import { PERSONAL_DATA } from '../../src/common/personal-data';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { LeadsService } from '../../src/leads/leads.service';
+import { RetentionService } from '../../src/leads/retention.service';
 import { startServices, type ServiceContext } from './harness';
 
 let t: ServiceContext;
@@ -129,5 +130,70 @@ describe('the one eraser', () => {
     const audit = await rows(`SELECT action FROM audit_log WHERE entity_type = 'person' AND entity_id = $1 AND action = 'person.erased'`, [personId]);
     expect(audit).toHaveLength(1);
     expect(earlier).not.toBe(personId);
+  });
+});
+
+const DAY = 86_400_000;
+const received = new Date('2018-03-01T10:00:00Z');
+const yearsAfter = (d: Date, years: number) => new Date(Date.UTC(d.getUTCFullYear() + years, d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes()));
+const erasedAt = async (personId: string) => (await rows(`SELECT erased_at FROM person WHERE id = $1`, [personId]))[0].erased_at as Date | null;
+
+/** Sweeps day by day from `from`, and returns the first day on which the person was erased. */
+async function dayOfErasure(personId: string, from: Date, days: number): Promise<Date | null> {
+  const retention = t.app.get(RetentionService);
+  for (let day = 0; day < days; day++) {
+    const asOf = new Date(from.getTime() + day * DAY);
+    await retention.sweep({ asOf });
+    if (await erasedAt(personId)) return asOf;
+  }
+  return null;
+}
+
+describe('the retention sweep', () => {
+  it.each([
+    ['[RET-FORM] a web-form capture', 'web_form', 8],
+    ['[RET-CHAT] a chatbot capture', 'chatbot', 8],
+    ['[RET-MAIL] an e-mail capture', 'email', 6],
+    ['[RET-MAIL] a phone capture', 'phone', 6],
+  ] as const)('%s is kept until, and erased on, the day its period (%s, %i years from collection) ends', async (_title, source, years) => {
+    const { personId } = await t.make.person({ source, receivedAt: received.toISOString(), firstName: 'Due' });
+    const due = yearsAfter(received, years);
+    const first = await dayOfErasure(personId, new Date(due.getTime() - 2 * DAY), 4);
+    expect(first).not.toBeNull();
+    // Erased on the first sweep at or after the due moment, not a day earlier.
+    expect(first!.getTime()).toBeGreaterThanOrEqual(due.getTime());
+    expect(first!.getTime() - due.getTime()).toBeLessThan(DAY);
+    const [p] = await rows(`SELECT first_name, email FROM person WHERE id = $1`, [personId]);
+    expect(p).toEqual({ first_name: null, email: null });
+  });
+
+  it('[RET-MULTI] a person who came through several channels is kept while any clock runs; the expired capture alone loses its data', async () => {
+    const { personId, captureId: mailCapture } = await t.make.person({ source: 'email', receivedAt: received.toISOString(), email: 'multi@sweep.test', request: 'mail request' });
+    const { personId: same, captureId: formCapture } = await t.make.person({ source: 'web_form', receivedAt: received.toISOString(), email: 'multi@sweep.test', request: 'form request' });
+    expect(same).toBe(personId);
+    const retention = t.app.get(RetentionService);
+    // Six years on, the e-mail's clock has ended, the form's runs.
+    const report = await retention.sweep({ asOf: new Date(yearsAfter(received, 6).getTime() + DAY) });
+    expect(report.capturesEmptied.email).toBeGreaterThanOrEqual(1);
+    expect(await erasedAt(personId)).toBeNull();
+    const captures = await rows(`SELECT id, request FROM capture WHERE person_id = $1`, [personId]);
+    expect(Object.fromEntries(captures.map((c: { id: string; request: string | null }) => [c.id, c.request]))).toEqual({ [mailCapture]: null, [formCapture]: 'form request' });
+    // Eight years on, nothing runs: erased.
+    await retention.sweep({ asOf: new Date(yearsAfter(received, 8).getTime() + DAY) });
+    expect(await erasedAt(personId)).not.toBeNull();
+  });
+
+  it('[RET-ACTION] resumes where it stopped: an interrupted sweep leaves the rest, the next one takes it', async () => {
+    const people = [];
+    for (let i = 0; i < 5; i++) people.push((await t.make.person({ source: 'web_form', receivedAt: '2009-01-0' + (i + 1) + 'T00:00:00Z' })).personId);
+    const retention = t.app.get(RetentionService);
+    const asOf = new Date('2018-01-01T00:00:00Z');
+    // Stopped after its capture batches and one batch of two persons.
+    const interrupted = await retention.sweep({ asOf, batch: 2, maxBatches: 4 });
+    const erasedAfterFirst = (await Promise.all(people.map(erasedAt))).filter(Boolean).length;
+    expect(erasedAfterFirst).toBeLessThan(5);
+    expect(interrupted.batches).toBe(4);
+    await retention.sweep({ asOf, batch: 2 });
+    expect((await Promise.all(people.map(erasedAt))).every(Boolean)).toBe(true);
   });
 });

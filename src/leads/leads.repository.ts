@@ -519,6 +519,19 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
     await tx.update(Company, { id }, changes);
   }
 
+  /** The customer clocks of the company's people count from this delivery, if it is later than theirs. */
+  async moveServiceDeliveryClocks(tx: EntityManager, companyId: string, deliveredAt: Date, years: CaptureRows['retentionYears']): Promise<void> {
+    const params: unknown[] = [companyId, deliveredAt];
+    const $ = (v: unknown) => `$${params.push(v)}`;
+    await tx.query(
+      moveClocksSql(
+        `SELECT id AS person_id, 'last_service_delivery'::text AS anchor, $2::timestamptz AS anchor_at FROM person WHERE customer_company_id = $1 OR company_id = $1`,
+        this.yearsTable($, years),
+      ),
+      params,
+    );
+  }
+
   /**
    * The one eraser: every personal value of these persons, wherever the personal-data registry
    * lists it, inside the caller's transaction. What stays is anonymous: the person row (ids,

@@ -391,8 +391,10 @@ export class LeadsService {
     return this.leads.findCompany(id, tx, Boolean(tx));
   }
 
-  updateCompany(tx: EntityManager, id: string, changes: Partial<Company>): Promise<void> {
-    return this.leads.updateCompany(tx, id, changes);
+  /** A later service delivery moves its people's customer clocks with it (6.4), forward only. */
+  async updateCompany(tx: EntityManager, id: string, changes: Partial<Company>): Promise<void> {
+    await this.leads.updateCompany(tx, id, changes);
+    if (changes.lastServiceDeliveryAt) await this.leads.moveServiceDeliveryClocks(tx, id, changes.lastServiceDeliveryAt, this.clocks.retentionYears);
   }
 
   /** Appends a timeline entry that is not a capture (a note, a status change). */

@@ -6,6 +6,7 @@ import { runAsSystem } from '../../src/access/access-context';
 import { PERSONAL_DATA } from '../../src/common/personal-data';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { LeadsService } from '../../src/leads/leads.service';
+import { AccountsService } from '../../src/accounts/accounts.service';
 import { RetentionService } from '../../src/leads/retention.service';
 import { startServices, type ServiceContext } from './harness';
 
@@ -195,5 +196,28 @@ describe('the retention sweep', () => {
     expect(interrupted.batches).toBe(4);
     await retention.sweep({ asOf, batch: 2 });
     expect((await Promise.all(people.map(erasedAt))).every(Boolean)).toBe(true);
+  });
+});
+
+describe('moving clocks', () => {
+  it('[RET-CUST] a later service delivery on the company moves its people’s customer clocks forward (never back), and the sweep follows', async () => {
+    const { companyId, personId } = await t.make.customer({ person: { receivedAt: '2015-01-01T00:00:00Z' } });
+    // Converted in 2018: the customer capture counts six years from then.
+    await rows(
+      `UPDATE capture SET retention_anchor_at = '2018-01-01T00:00:00Z', retention_due_at = '2024-01-01T00:00:00Z' WHERE person_id = $1 AND retention_anchor = 'last_service_delivery'`,
+      [personId],
+    );
+    const deliver = (date: string) =>
+      runAsSystem('test', () => t.app.get(AccountsService).becomeCustomer({ ...SYSTEM_ACTOR, roles: ['admin'] }, companyId, { lastServiceDeliveryAt: new Date(date) }));
+    const due = async () => (await rows(`SELECT retention_due_at FROM capture WHERE person_id = $1 AND retention_anchor = 'last_service_delivery'`, [personId]))[0].retention_due_at as Date;
+    await deliver('2020-06-01T00:00:00Z');
+    expect((await due()).toISOString()).toBe('2026-06-01T00:00:00.000Z');
+    await deliver('2019-01-01T00:00:00Z');
+    expect((await due()).toISOString()).toBe('2026-06-01T00:00:00.000Z');
+    // Without the move it would have gone in 2024.
+    await t.app.get(RetentionService).sweep({ asOf: new Date('2024-01-02T00:00:00Z') });
+    expect(await erasedAt(personId)).toBeNull();
+    const first = await dayOfErasure(personId, new Date('2026-05-30T00:00:00Z'), 4);
+    expect(first?.toISOString()).toBe('2026-06-01T00:00:00.000Z');
   });
 });

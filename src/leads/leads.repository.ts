@@ -619,4 +619,20 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
       [asOf, limit],
     );
   }
+
+  /** What a sweep on `asOf` would do, by channel and action, changing nothing. */
+  async retentionPreview(asOf: Date): Promise<{ channel: string; action: string; count: number }[]> {
+    return this.dataSource.query(
+      `SELECT c.source AS channel, 'capture_emptied' AS action, count(*)::int AS count FROM capture c JOIN person p ON p.id = c.person_id
+        WHERE c.retention_due_at <= $1 AND p.erased_at IS NULL
+          AND (c.payload <> '{}' OR c.mapped <> '{}' OR c.raw_body IS NOT NULL OR c.request IS NOT NULL)
+        GROUP BY c.source
+       UNION ALL
+       SELECT c.source, 'person_erased', count(DISTINCT p.id)::int FROM person p JOIN capture c ON c.person_id = p.id
+        WHERE p.erased_at IS NULL AND NOT EXISTS (SELECT 1 FROM capture r WHERE r.person_id = p.id AND r.retention_due_at > $1)
+        GROUP BY c.source
+       ORDER BY 1, 2`,
+      [asOf],
+    );
+  }
 }

@@ -465,4 +465,8 @@ export class LeadsService {
       return due;
     });
   }
+
+  retentionPreview(asOf: Date): Promise<{ channel: string; action: string; count: number }[]> {
+    return this.leads.retentionPreview(asOf);
+  }
 }

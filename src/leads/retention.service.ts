@@ -2,6 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { runAsSystem } from '../access/access-context';
 import { SYSTEM_ACTOR } from '../domain/actor';
 import { LeadsService } from './leads.service';
+import { AuditService } from '../audit/audit.service';
+import type { AuditEntry } from '../audit/entities/audit-entry.entity';
+import type { Page } from '../common/pagination';
+
+export const SWEEP_ACTION = 'retention.sweep';
 
 export interface SweepReport {
   asOf: string;
@@ -21,7 +26,20 @@ export interface SweepReport {
 export class RetentionService {
   static readonly BATCH = 500;
 
-  constructor(private readonly leads: LeadsService) {}
+  constructor(
+    private readonly leads: LeadsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** What a sweep on `asOf` would remove, by channel and action; changes nothing. */
+  async preview(asOf: Date): Promise<{ asOf: string; items: { channel: string; action: string; count: number }[] }> {
+    return { asOf: asOf.toISOString(), items: await runAsSystem('retention preview', () => this.leads.retentionPreview(asOf)) };
+  }
+
+  /** Past sweeps' reports, newest first, as the audit log keeps them. */
+  runs(limit: number, cursor?: string): Promise<Page<AuditEntry>> {
+    return this.audit.query({ action: SWEEP_ACTION, entityType: 'retention_run', limit, cursor });
+  }
 
   /** `asOf` is the clock (tests move it day by day); `maxBatches` stops a sweep early, as an interruption would. */
   async sweep(options: { asOf?: Date; batch?: number; maxBatches?: number } = {}): Promise<SweepReport> {
@@ -41,6 +59,8 @@ export class RetentionService {
         for (const p of done) for (const source of p.sources) add(report.personsErased, source);
         more = done.length === batch;
       }
+      // The run's report, in the audit log (counts only: nothing personal).
+      await this.audit.record(SYSTEM_ACTOR, { action: SWEEP_ACTION, entityType: 'retention_run', after: { ...report } });
     });
     return report;
   }

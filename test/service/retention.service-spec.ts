@@ -7,6 +7,7 @@ import { PERSONAL_DATA } from '../../src/common/personal-data';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { LeadsService } from '../../src/leads/leads.service';
 import { AccountsService } from '../../src/accounts/accounts.service';
+import { ReviewService } from '../../src/quarantine/review.service';
 import { RetentionService } from '../../src/leads/retention.service';
 import { startServices, type ServiceContext } from './harness';
 
@@ -219,5 +220,56 @@ describe('moving clocks', () => {
     expect(await erasedAt(personId)).toBeNull();
     const first = await dayOfErasure(personId, new Date('2026-05-30T00:00:00Z'), 4);
     expect(first?.toISOString()).toBe('2026-06-01T00:00:00.000Z');
+  });
+});
+
+describe('website usage data', () => {
+  it('[RET-WEB] the client IP an arrival keeps is gone a day after an accepted arrival and after the quarantine period for a held one, well inside seven years', async () => {
+    const ipOf = async (id: string) => {
+      const [row] = await rows(`SELECT ip FROM intake_submission WHERE id = $1`, [id]);
+      return row ? row.ip : 'deleted';
+    };
+    const accepted = async (hoursAgo: number) =>
+      (await rows(
+        `INSERT INTO intake_submission (id, channel, fields, status, ip, received_at) VALUES (gen_random_uuid(), 'web_form', '{}', 'accepted', '198.51.100.7', now() - make_interval(hours => $1)) RETURNING id`,
+        [hoursAgo],
+      ))[0].id as string;
+    const held = async (daysAgo: number) => {
+      const { submissionId } = await t.make.heldArrival({ ip: '198.51.100.8' });
+      await rows(`UPDATE intake_submission SET received_at = now() - make_interval(days => $2) WHERE id = $1`, [submissionId, daysAgo]);
+      return submissionId;
+    };
+    const days = t.config.QUARANTINE_RETENTION_DAYS;
+    const [oldAccepted, newAccepted, oldHeld, newHeld] = [await accepted(25), await accepted(1), await held(days + 1), await held(days - 1)];
+    await runAsSystem('test', () => t.app.get(ReviewService).purge());
+    expect(await ipOf(oldAccepted)).toBeNull();
+    expect(await ipOf(newAccepted)).toBe('198.51.100.7');
+    expect(await ipOf(oldHeld)).toBe('deleted');
+    expect(await ipOf(newHeld)).toBe('198.51.100.8');
+    // The longest any IP is kept is the quarantine period, far below seven years (2.4).
+    expect(days).toBeLessThan(7 * 365);
+  });
+});
+
+describe('after a restore', () => {
+  it('[RET-BACKUP] the next sweep removes again whatever a restored backup brought back overdue, and suppresses its address again', async () => {
+    const { personId, captureId } = await t.make.person({ source: 'email', receivedAt: '2012-02-01T00:00:00Z', email: 'restored@backup.test', firstName: 'Back' });
+    const retention = t.app.get(RetentionService);
+    const asOf = new Date('2019-01-01T00:00:00Z');
+    await retention.sweep({ asOf });
+    expect(await erasedAt(personId)).not.toBeNull();
+    // A backup from before the erasure is restored: the person, the capture and no suppression.
+    await rows(`UPDATE person SET erased_at = NULL, email = 'restored@backup.test', first_name = 'Back', sync_state = 'synced' WHERE id = $1`, [personId]);
+    await rows(`UPDATE capture SET payload = '{"email":"restored@backup.test"}', mapped = '{"email":"restored@backup.test"}' WHERE id = $1`, [captureId]);
+    await rows(`DELETE FROM hubspot_suppression WHERE email_hash = encode(sha256('restored@backup.test'), 'hex')`);
+    await rows(`DELETE FROM hubspot_outbox WHERE person_id = $1`, [personId]);
+    await retention.sweep({ asOf });
+    const [p] = await rows(`SELECT erased_at, email, first_name FROM person WHERE id = $1`, [personId]);
+    expect(p.erased_at).not.toBeNull();
+    expect([p.email, p.first_name]).toEqual([null, null]);
+    const [{ n }] = await rows(`SELECT count(*)::int AS n FROM hubspot_suppression WHERE email_hash = encode(sha256('restored@backup.test'), 'hex')`);
+    expect(n).toBe(1);
+    const purges = await rows(`SELECT email FROM hubspot_outbox WHERE person_id = $1 AND kind = 'purge'`, [personId]);
+    expect(purges).toEqual([{ email: 'restored@backup.test' }]);
   });
 });

@@ -223,6 +223,20 @@ describe('moving clocks', () => {
   });
 });
 
+describe('the event clock', () => {
+  it('[RET-EVENT] an attendee is kept six years from the last event registered for: a later event moves the day, and the sweep follows', async () => {
+    const attend = (day: string) =>
+      t.make.person({ source: 'event', email: 'attendee@sweep.test', receivedAt: `${day}T00:00:00Z`, inquiryType: null, capture: { retentionAnchorAt: new Date(`${day}T00:00:00Z`) } });
+    const { personId } = await attend('2012-03-01');
+    await attend('2014-05-01');
+    // Six years from the first event it would have gone in 2018; the later event keeps it to 2020-05-01.
+    await t.app.get(RetentionService).sweep({ asOf: new Date('2018-03-02T00:00:00Z') });
+    expect(await erasedAt(personId)).toBeNull();
+    const first = await dayOfErasure(personId, new Date('2020-04-29T00:00:00Z'), 4);
+    expect(first?.toISOString()).toBe('2020-05-01T00:00:00.000Z');
+  });
+});
+
 describe('website usage data', () => {
   it('[RET-WEB] the client IP an arrival keeps is gone a day after an accepted arrival and after the quarantine period for a held one, well inside seven years', async () => {
     const ipOf = async (id: string) => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { AlsoErased } from '../database/also-erased';
 import type { Actor } from '../domain/actor';
 import type { Event } from './entities/event.entity';
 
@@ -24,6 +25,18 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, '\\$&');
 @Injectable()
 export class EventsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** What an erasure empties here: the person's registrations' references and import rejections naming one of their addresses. */
+  erasure(): AlsoErased {
+    return {
+      name: 'event_registration',
+      statements: [
+        `UPDATE event_registration SET order_ref = NULL, attendee_ref = NULL WHERE person_id = ANY($1::uuid[])`,
+        `UPDATE event_import_rejection SET values = NULL
+          WHERE values IS NOT NULL AND EXISTS (SELECT 1 FROM jsonb_each_text(values) v WHERE lower(trim(v.value)) = ANY($3::text[]))`,
+      ],
+    };
+  }
 
   transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);

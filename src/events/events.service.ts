@@ -33,7 +33,9 @@ export class EventsService {
     private readonly events: EventsRepository,
     private readonly leads: LeadsService,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    leads.alsoErase(events.erasure());
+  }
 
   async create(actor: Actor, dto: CreateEventDto): Promise<EventView> {
     if (!realDate(dto.date)) throw new ProblemException(422, 'Some fields are missing or invalid; see errors.', { errors: [{ field: 'date', message: 'date must be a real day' }] });

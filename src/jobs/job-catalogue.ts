@@ -4,6 +4,7 @@ import { EVENT_IMPORT_GIVE_UP, EVENT_IMPORT_PURGE, EVENT_IMPORT_RUN, IMPORT_RUNS
 export const HUBSPOT_DRAIN = 'hubspot.drain';
 export const QUARANTINE_PURGE = 'quarantine.purge';
 export const MAIL_POLL = 'mail.poll';
+export const RETENTION_SWEEP = 'retention.sweep';
 
 /** What starts a job: a cron line (pg-boss's, UTC), an ask every few seconds, or a send by a feature. */
 export type JobTrigger = { cron: string } | { askEverySeconds: number } | { sentBy: string };
@@ -43,6 +44,13 @@ export const JOB_CATALOGUE = [
     does: 'Deletes held arrivals past the quarantine retention period, unclaimed chatbot conversations, and web-form post keys older than 24 hours.',
     trigger: { cron: '17 3 * * *' },
     queue: {},
+  },
+  {
+    name: RETENTION_SWEEP,
+    does: 'Empties captures whose retention clock ended and erases persons with no running clock (policy 8), in bounded batches.',
+    // One sweep at a time across all instances; an interrupted one is resumed by the next (each batch looks afresh for what is due).
+    trigger: { cron: '41 2 * * *' },
+    queue: { policy: 'singleton', expireInSeconds: 60 * 60 },
   },
   {
     name: MAIL_POLL,

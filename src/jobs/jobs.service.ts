@@ -7,6 +7,7 @@ import { EventImportJobs, type ImportRun } from '../events/event-import.job';
 import { HubspotSyncService } from '../hubspot/hubspot-sync.service';
 import { MailInboxPoller } from '../intake/mail/mail-inbox.poller';
 import { ReviewService } from '../quarantine/review.service';
+import { RetentionService } from '../leads/retention.service';
 import { JOB_CATALOGUE, type JobEntry, type JobName } from './job-catalogue';
 
 export { HUBSPOT_DRAIN, MAIL_POLL, QUARANTINE_PURGE } from './job-catalogue';
@@ -32,6 +33,10 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, Before
       const purged = await this.review.purge();
       this.logger.log(`Quarantine purge: ${purged} submissions deleted`);
     },
+    'retention.sweep': async () => {
+      const report = await this.retention.sweep();
+      this.logger.log(`Retention sweep: ${JSON.stringify(report)}`);
+    },
     'mail.poll': async () => {
       await this.mailInbox.pollOnce();
     },
@@ -46,6 +51,7 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, Before
     private readonly review: ReviewService,
     private readonly mailInbox: MailInboxPoller,
     private readonly eventImports: EventImportJobs,
+    private readonly retention: RetentionService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

@@ -9,11 +9,13 @@ import { PersonsController } from './persons.controller';
 import { PersonsService } from './persons.service';
 import { PersonSyncRepository } from './person-sync.repository';
 import { PersonSyncService } from './person-sync.service';
+import { RetentionService } from './retention.service';
+import { RetentionController } from './retention.controller';
 
 @Module({
   imports: [AuthModule, PolicyModule, AuditModule, ScreeningModule],
-  controllers: [PersonsController],
-  providers: [LeadsRepository, LeadsService, PersonsService, PersonSyncRepository, PersonSyncService],
-  exports: [LeadsService, PersonsService, PersonSyncService],
+  controllers: [PersonsController, RetentionController],
+  providers: [LeadsRepository, LeadsService, PersonsService, PersonSyncRepository, PersonSyncService, RetentionService],
+  exports: [LeadsService, PersonsService, PersonSyncService, RetentionService],
 })
 export class LeadsModule {}

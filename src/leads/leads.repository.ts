@@ -11,6 +11,7 @@ import { ConsentEvent } from './entities/consent-event.entity';
 import { Person } from './entities/person.entity';
 import { jsonArrayBytes } from '../common/json-bytes';
 import type { AlsoWritten } from '../database/also-written';
+import type { AlsoErased } from '../database/also-erased';
 import type { OutboxKind } from '../domain/hubspot-sync';
 import type { LifecycleStatus } from '../domain/lifecycle';
 import { PERSON_FIELDS, type PersonFields } from '../domain/person-fields';
@@ -526,5 +527,122 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
 
   async updateCompany(tx: EntityManager, id: string, changes: Partial<Company>): Promise<void> {
     await tx.update(Company, { id }, changes);
+  }
+
+  /** The customer clocks of the company's people count from this delivery, if it is later than theirs. */
+  async moveServiceDeliveryClocks(tx: EntityManager, companyId: string, deliveredAt: Date, years: CaptureRows['retentionYears']): Promise<void> {
+    const params: unknown[] = [companyId, deliveredAt];
+    const $ = (v: unknown) => `$${params.push(v)}`;
+    await tx.query(
+      moveClocksSql(
+        `SELECT id AS person_id, 'last_service_delivery'::text AS anchor, $2::timestamptz AS anchor_at FROM person WHERE customer_company_id = $1 OR company_id = $1`,
+        this.yearsTable($, years),
+      ),
+      params,
+    );
+  }
+
+  /**
+   * The one eraser: every personal value of these persons, wherever the personal-data registry
+   * lists it, inside the caller's transaction. What stays is anonymous: the person row (ids,
+   * dates, status), capture facts (channel, dates, inquiry type), consent events as counts.
+   * Returns the addresses they ever gave, for the HubSpot purge.
+   */
+  async erase(tx: EntityManager, personIds: string[], also: AlsoErased[]): Promise<{ erased: string[]; addresses: { personId: string; email: string }[] }> {
+    if (!personIds.length) return { erased: [], addresses: [] };
+    const erased: string[] = (
+      await tx.query(`SELECT id FROM person WHERE id = ANY($1::uuid[]) AND erased_at IS NULL ORDER BY id FOR UPDATE`, [personIds])
+    ).map((r: { id: string }) => r.id);
+    if (!erased.length) return { erased, addresses: [] };
+    // Every address they ever gave: now, on any capture, in any message still owed to HubSpot.
+    const addresses: { personId: string; email: string }[] = await tx.query(
+      `SELECT DISTINCT ON (email) person_id AS "personId", email FROM (
+          SELECT id AS person_id, lower(trim(email)) AS email FROM person WHERE id = ANY($1::uuid[])
+          UNION ALL SELECT person_id, lower(trim(mapped->>'email')) FROM capture WHERE person_id = ANY($1::uuid[])
+          UNION ALL SELECT person_id, lower(trim(email)) FROM hubspot_outbox WHERE person_id = ANY($1::uuid[])) x
+        WHERE email IS NOT NULL AND email <> '' ORDER BY email, person_id`,
+      [erased],
+    );
+    const [{ captures, activities }] = await tx.query(
+      `SELECT ARRAY(SELECT id FROM capture WHERE person_id = ANY($1::uuid[])) AS captures, ARRAY(SELECT id FROM activity WHERE person_id = ANY($1::uuid[])) AS activities`,
+      [erased],
+    );
+    const emails = addresses.map((a) => a.email);
+    // Every parameter typed once, whichever of them a statement uses.
+    const typed = `WITH erasing AS (SELECT $1::uuid[], $2::uuid[], $3::text[], $4::uuid[]) `;
+    for (const hook of also) for (const statement of hook.statements) await tx.query(typed + statement, [erased, captures, emails, activities]);
+    await tx.query(`UPDATE capture SET raw_body = NULL, payload = '{}', mapped = '{}', request = NULL WHERE person_id = ANY($1::uuid[])`, [erased]);
+    await tx.query(`UPDATE activity SET body = NULL, details = NULL WHERE person_id = ANY($1::uuid[])`, [erased]);
+    // What was still to be sent about them goes; the purge below replaces it.
+    await tx.query(`DELETE FROM hubspot_outbox WHERE person_id = ANY($1::uuid[]) AND done_at IS NULL`, [erased]);
+    await tx.query(`UPDATE hubspot_outbox SET email = NULL WHERE person_id = ANY($1::uuid[])`, [erased]);
+    await tx.query(
+      `UPDATE person SET ${PERSON_COLUMNS.map((c) => `${c} = NULL`).join(', ')}, hubspot_id = NULL, sync_state = 'suppressed', sync_error = NULL,
+              erased_at = now(), updated_at = now()
+        WHERE id = ANY($1::uuid[])`,
+      [erased],
+    );
+    return { erased, addresses };
+  }
+
+  /** Per address, a GDPR delete in HubSpot and a suppression (its hash only), so the sync never re-creates the contact. */
+  async enqueuePurges(tx: EntityManager, purges: { personId: string; email: string; emailHash: string }[]): Promise<void> {
+    if (!purges.length) return;
+    await tx.query(
+      `INSERT INTO hubspot_outbox (person_id, kind, email) SELECT p, 'purge', e FROM unnest($1::uuid[], $2::text[]) AS v(p, e)`,
+      [purges.map((p) => p.personId), purges.map((p) => p.email)],
+    );
+    await tx.query(
+      `INSERT INTO hubspot_suppression (email_hash) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (email_hash) DO UPDATE SET created_at = now()`,
+      [purges.map((p) => p.emailHash)],
+    );
+  }
+
+  /** Captures whose clock ended by `asOf` and that still hold personal values, a batch at a time (oldest first). */
+  async expiredCaptures(tx: EntityManager, asOf: Date, limit: number): Promise<{ id: string; source: string }[]> {
+    return tx.query(
+      `SELECT c.id, c.source FROM capture c JOIN person p ON p.id = c.person_id
+        WHERE c.retention_due_at <= $1 AND p.erased_at IS NULL
+          AND (c.payload <> '{}' OR c.mapped <> '{}' OR c.raw_body IS NOT NULL OR c.request IS NOT NULL)
+        ORDER BY c.retention_due_at, c.id LIMIT $2 FOR UPDATE OF c SKIP LOCKED`,
+      [asOf, limit],
+    );
+  }
+
+  /** A capture's own data, once its clock has ended (the person may be kept by another). */
+  async emptyCaptures(tx: EntityManager, captureIds: string[], also: AlsoErased[]): Promise<void> {
+    if (!captureIds.length) return;
+    const typed = `WITH erasing AS (SELECT $1::uuid[], $2::uuid[], $3::text[], $4::uuid[]) `;
+    for (const hook of also) for (const statement of hook.statements) await tx.query(typed + statement, [[], captureIds, [], []]);
+    await tx.query(`UPDATE capture SET raw_body = NULL, payload = '{}', mapped = '{}', request = NULL WHERE id = ANY($1::uuid[])`, [captureIds]);
+    await tx.query(`UPDATE activity SET body = NULL, details = NULL WHERE capture_id = ANY($1::uuid[])`, [captureIds]);
+  }
+
+  /** Persons none of whose captures' clocks still runs on `asOf`, a batch at a time. */
+  async personsDue(tx: EntityManager, asOf: Date, limit: number): Promise<{ id: string; sources: string[] }[]> {
+    return tx.query(
+      `SELECT p.id, ARRAY(SELECT DISTINCT c.source FROM capture c WHERE c.person_id = p.id) AS sources FROM person p
+        WHERE p.erased_at IS NULL
+          AND EXISTS (SELECT 1 FROM capture c WHERE c.person_id = p.id)
+          AND NOT EXISTS (SELECT 1 FROM capture c WHERE c.person_id = p.id AND c.retention_due_at > $1)
+        ORDER BY p.id LIMIT $2 FOR UPDATE OF p SKIP LOCKED`,
+      [asOf, limit],
+    );
+  }
+
+  /** What a sweep on `asOf` would do, by channel and action, changing nothing. */
+  async retentionPreview(asOf: Date): Promise<{ channel: string; action: string; count: number }[]> {
+    return this.dataSource.query(
+      `SELECT c.source AS channel, 'capture_emptied' AS action, count(*)::int AS count FROM capture c JOIN person p ON p.id = c.person_id
+        WHERE c.retention_due_at <= $1 AND p.erased_at IS NULL
+          AND (c.payload <> '{}' OR c.mapped <> '{}' OR c.raw_body IS NOT NULL OR c.request IS NOT NULL)
+        GROUP BY c.source
+       UNION ALL
+       SELECT c.source, 'person_erased', count(DISTINCT p.id)::int FROM person p JOIN capture c ON c.person_id = p.id
+        WHERE p.erased_at IS NULL AND NOT EXISTS (SELECT 1 FROM capture r WHERE r.person_id = p.id AND r.retention_due_at > $1)
+        GROUP BY c.source
+       ORDER BY 1, 2`,
+      [asOf],
+    );
   }
 }

@@ -15,6 +15,9 @@ import { runAsSystem } from '../access/access-context';
 import { POLICY_VERSIONS } from '../policy/versions';
 import { INTAKE_SOURCES } from '../domain/purposes';
 import type { AlsoWritten } from '../database/also-written';
+import type { AlsoErased } from '../database/also-erased';
+import { createHash } from 'node:crypto';
+import { ScreeningRepository } from '../screening/screening.repository';
 import { LeadsRepository, type CaptureRows, type FoundPerson, type LeadsSession } from './leads.repository';
 import { PERSON_FIELDS, type PersonFields } from '../domain/person-fields';
 import { PersonIndex } from './person-index';
@@ -139,11 +142,16 @@ export class LeadsService {
     runAsSystem('intake', () => this.inOwnTransaction((session) => this.captureMany(session, items))),
   );
 
+  /** Other folders' rows naming a person, registered by their owners (see alsoErase). */
+  private readonly alsoErased: AlsoErased[] = [];
+
   constructor(
     private readonly leads: LeadsRepository,
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
+    screening: ScreeningRepository,
   ) {
+    this.alsoErased.push(screening.erasure());
     const years: CaptureRows['retentionYears'] = { version: [], source: [], years: [] };
     for (const v of POLICY_VERSIONS) {
       for (const source of INTAKE_SOURCES) {
@@ -388,8 +396,10 @@ export class LeadsService {
     return this.leads.findCompany(id, tx, Boolean(tx));
   }
 
-  updateCompany(tx: EntityManager, id: string, changes: Partial<Company>): Promise<void> {
-    return this.leads.updateCompany(tx, id, changes);
+  /** A later service delivery moves its people's customer clocks with it (6.4), forward only. */
+  async updateCompany(tx: EntityManager, id: string, changes: Partial<Company>): Promise<void> {
+    await this.leads.updateCompany(tx, id, changes);
+    if (changes.lastServiceDeliveryAt) await this.leads.moveServiceDeliveryClocks(tx, id, changes.lastServiceDeliveryAt, this.clocks.retentionYears);
   }
 
   /** Appends a timeline entry that is not a capture (a note, a status change). */
@@ -414,5 +424,54 @@ export class LeadsService {
         errors: [{ field, message: `must be at least ${minimum} years` }],
       });
     }
+  }
+
+  /** An owner of rows naming a person (mail, chat, events, held arrivals) has them emptied by every erasure. */
+  alsoErase(hook: AlsoErased): void {
+    if (!this.alsoErased.some((h) => h.name === hook.name)) this.alsoErased.push(hook);
+  }
+
+  /**
+   * The one eraser (retention sweep, a data subject's erasure, the under-16 action): removes the
+   * persons' personal values everywhere the registry lists them, audits it (the audit log masks
+   * personal values already) and purges every address they ever gave from HubSpot. In the
+   * caller's transaction when given one, else in its own.
+   */
+  async erase(actor: Actor, personIds: string[], reason: string, outer?: EntityManager): Promise<{ erased: string[]; purges: number }> {
+    const work = async (tx: EntityManager) => {
+      const { erased, addresses } = await this.leads.erase(tx, personIds, this.alsoErased);
+      if (!erased.length) return { erased, purges: 0 };
+      const purges = addresses.map(({ personId, email }) => ({
+        personId,
+        email,
+        emailHash: createHash('sha256').update(email).digest('hex'),
+      }));
+      await this.leads.enqueuePurges(tx, purges);
+      await this.audit.recordMany(actor, erased.map((id) => ({ action: 'person.erased', entityType: 'person', entityId: id, after: { reason } })), tx);
+      return { erased, purges: purges.length };
+    };
+    return outer ? work(outer) : this.leads.transaction(work);
+  }
+
+  /** Expired captures emptied, one bounded batch in its own transaction; the count done (fewer than `limit`: none left). */
+  async emptyExpiredCaptures(asOf: Date, limit: number): Promise<{ id: string; source: string }[]> {
+    return this.leads.transaction(async (tx) => {
+      const due = await this.leads.expiredCaptures(tx, asOf, limit);
+      await this.leads.emptyCaptures(tx, due.map((c) => c.id), this.alsoErased);
+      return due;
+    });
+  }
+
+  /** Persons with no running clock erased, one bounded batch in its own transaction. */
+  async eraseDuePersons(actor: Actor, asOf: Date, limit: number): Promise<{ id: string; sources: string[] }[]> {
+    return this.leads.transaction(async (tx) => {
+      const due = await this.leads.personsDue(tx, asOf, limit);
+      await this.erase(actor, due.map((p) => p.id), 'retention period ended', tx);
+      return due;
+    });
+  }
+
+  retentionPreview(asOf: Date): Promise<{ channel: string; action: string; count: number }[]> {
+    return this.leads.retentionPreview(asOf);
   }
 }

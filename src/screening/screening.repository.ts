@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { AlsoErased } from '../database/also-erased';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { jsonArrayBytes } from '../common/json-bytes';
 import type { IntakeSubmission } from './entities/intake-submission.entity';
@@ -47,6 +48,17 @@ export interface HeldFilter {
 @Injectable()
 export class ScreeningRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** What an erasure empties here: arrivals (held, accepted or blocked) from the person's addresses. */
+  erasure(): AlsoErased {
+    return {
+      name: 'intake_submission',
+      statements: [
+        `UPDATE intake_submission SET raw_body = NULL, fields = '{}', ip = NULL, sender_email = NULL
+          WHERE lower(trim(sender_email)) = ANY($3::text[]) OR lower(trim(fields->>'email')) = ANY($3::text[])`,
+      ],
+    };
+  }
 
   transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);

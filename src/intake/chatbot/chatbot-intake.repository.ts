@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { AlsoErased } from '../../database/also-erased';
 import type { Verdict } from '../../domain/verdict';
 import type { ChatEventStatus, ChatEventType } from './entities/chat-event.entity';
 
@@ -34,6 +35,18 @@ const COLUMNS = `id, event_key AS "eventKey", type, org_id AS "orgId", contact_i
 @Injectable()
 export class ChatbotIntakeRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** What an erasure empties here: the person's chat events, by capture, timeline entry or their Drift contact id. */
+  erasure(): AlsoErased {
+    return {
+      name: 'chat_event',
+      statements: [
+        `UPDATE chat_event SET body = NULL, contact_id = NULL, event_key = 'erased:' || id
+          WHERE capture_id = ANY($2::uuid[]) OR activity_id = ANY($4::uuid[])
+             OR contact_id IN (SELECT contact_id FROM chat_event WHERE (capture_id = ANY($2::uuid[]) OR activity_id = ANY($4::uuid[])) AND contact_id IS NOT NULL)`,
+      ],
+    };
+  }
 
   transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);

@@ -38,7 +38,9 @@ export class ChatbotIntakeService {
     private readonly screening: ScreeningService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    leads.alsoErase(repo.erasure());
+  }
 
   /**
    * One webhook delivery. Answered once everything it brought has committed; a redelivery

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { AlsoErased } from '../../database/also-erased';
 import type { Verdict } from '../../domain/verdict';
 import type { MailStatus } from './entities/mail-message.entity';
 
@@ -35,6 +36,20 @@ export interface FileRow {
 @Injectable()
 export class MailIntakeRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** What an erasure empties here: messages and attachments filed on the person or sent from their addresses (attachments first: they are found through the message's sender). */
+  erasure(): AlsoErased {
+    return {
+      name: 'mail_message',
+      statements: [
+        `UPDATE mail_attachment SET filename = NULL, content = NULL
+          WHERE capture_id = ANY($2::uuid[]) OR activity_id = ANY($4::uuid[])
+             OR mail_message_id IN (SELECT id FROM mail_message WHERE lower(trim(from_address)) = ANY($3::text[]) OR capture_id = ANY($2::uuid[]) OR activity_id = ANY($4::uuid[]))`,
+        `UPDATE mail_message SET from_address = NULL, subject = NULL, raw = NULL
+          WHERE capture_id = ANY($2::uuid[]) OR activity_id = ANY($4::uuid[]) OR lower(trim(from_address)) = ANY($3::text[])`,
+      ],
+    };
+  }
 
   transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);

@@ -40,7 +40,9 @@ export class MailIntakeService {
     private readonly screening: ScreeningService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    leads.alsoErase(repo.erasure());
+  }
 
   /**
    * One raw RFC 5322 message. Everything it becomes commits before this returns. Runs as the

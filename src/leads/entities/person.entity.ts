@@ -12,7 +12,7 @@ import type { SyncState } from '../../domain/hubspot-sync';
 @Entity('person')
 @Check('person_status_check', `status IN ('new','contacted','qualified','customer','disqualified')`)
 @Check('person_sync_state_check', `sync_state IN ('pending','synced','failed','suppressed','restricted')`)
-@Check('person_identifiable_check', `email IS NOT NULL OR phone IS NOT NULL`)
+@Check('person_identifiable_check', `email IS NOT NULL OR phone IS NOT NULL OR erased_at IS NOT NULL`)
 @Index('person_created_at_idx', ['createdAt', 'id'])
 @Index('person_owner_idx', ['ownerId'])
 @Index('person_company_idx', ['companyId'])

@@ -10,10 +10,15 @@ import { once } from 'node:events';
  * is all here (ten stalled uploads used to hold ten pooled connections).
  */
 export class UploadSpool {
+  /** A failure of the file stream, kept for the next write (a stream's 'error' with no listener ends the process). */
+  private failure: Error | null = null;
+
   private constructor(
     private readonly dir: string,
     private readonly out: ReturnType<typeof createWriteStream>,
-  ) {}
+  ) {
+    out.on('error', (err) => (this.failure ??= err));
+  }
 
   static async open(): Promise<UploadSpool> {
     const dir = await mkdtemp(join(tmpdir(), 'crm-upload-'));
@@ -21,6 +26,7 @@ export class UploadSpool {
   }
 
   async write(data: Buffer): Promise<void> {
+    if (this.failure || this.out.destroyed) throw this.failure ?? new Error('The upload spool is closed');
     if (!this.out.write(data)) await once(this.out, 'drain');
   }
 

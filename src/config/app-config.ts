@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+/** `status:option` pairs by commas, each status one of ours (HUBSPOT_LEAD_STATUS_MAP, HUBSPOT_LIFECYCLE_MAP). */
+const STATUS_MAP = /^\s*(new|contacted|qualified|customer|disqualified)\s*:[^,:]+(,\s*(new|contacted|qualified|customer|disqualified)\s*:[^,:]+)*$/;
 
 /**
  * Every environment variable the service reads, with its default. The configuration table in
@@ -132,6 +135,28 @@ export class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(100) @Max(120000)
   HUBSPOT_REQUEST_TIMEOUT_MS: number = 10000;
 
+  /** Senders working the outbox side by side, each with one request in flight: enough that the rate limit, not round trips, sets the pace. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(16)
+  HUBSPOT_SENDERS: number = 4;
+
+  /**
+   * Our lead status -> HubSpot's `hs_lead_status` option (its value or label), `status:option` by
+   * commas; a status left out, or an option the portal lacks, is not sent.
+   */
+  @Matches(STATUS_MAP, { message: 'HUBSPOT_LEAD_STATUS_MAP must be status:option pairs separated by commas, e.g. new:New,contacted:Attempted to Contact' })
+  HUBSPOT_LEAD_STATUS_MAP: string = 'new:New,contacted:Attempted to Contact,qualified:In Progress,customer:Connected,disqualified:Unqualified';
+
+  /**
+   * Our lead status -> HubSpot's `lifecyclestage` option, the same way. Stages only ever move
+   * forward (in the portal's order); disqualified never maps, so it never overwrites a later stage.
+   */
+  @Matches(STATUS_MAP, { message: 'HUBSPOT_LIFECYCLE_MAP must be status:stage pairs separated by commas, e.g. new:lead,qualified:salesqualifiedlead' })
+  HUBSPOT_LIFECYCLE_MAP: string = 'new:lead,contacted:lead,qualified:salesqualifiedlead,customer:customer';
+
+  /** Where a HubSpot erasure or objection that could not be delivered is reported (the policy's DPO address); unset: logged only. */
+  @IsOptional() @IsEmail({}, { message: 'DPO_EMAIL must be an e-mail address' })
+  DPO_EMAIL?: string;
+
   /** Public intake: submissions per client IP per minute, and per sender e-mail per hour (429 beyond). */
   @Type(() => Number) @IsInt() @Min(1)
   INTAKE_LIMIT_PER_IP_PER_MINUTE: number = 20;
@@ -213,7 +238,7 @@ export class EnvironmentVariables {
 }
 
 /** Variables without a default (class fields without an initialiser are not enumerable on an instance). */
-export const OPTIONAL_VARIABLES = ['TRUST_PROXY', 'DATABASE_URL', 'DATABASE_APP_URL', 'JWT_SECRET', 'LOG_FORMAT', 'PUBLIC_BASE_URL', 'SMTP_URL', 'SALES_INBOX', 'FIRM_MAIL_DOMAINS', 'HUBSPOT_ACCESS_TOKEN', 'DRIFT_VERIFICATION_TOKEN', 'IMAP_HOST', 'IMAP_USER', 'IMAP_PASSWORD'];
+export const OPTIONAL_VARIABLES = ['TRUST_PROXY', 'DATABASE_URL', 'DATABASE_APP_URL', 'JWT_SECRET', 'LOG_FORMAT', 'PUBLIC_BASE_URL', 'SMTP_URL', 'SALES_INBOX', 'FIRM_MAIL_DOMAINS', 'DPO_EMAIL', 'HUBSPOT_ACCESS_TOKEN', 'DRIFT_VERIFICATION_TOKEN', 'IMAP_HOST', 'IMAP_USER', 'IMAP_PASSWORD'];
 
 export type AppConfig = Readonly<EnvironmentVariables> & {
   /** The database as its owner (migrations, the job queue): DATABASE_URL, or the embedded server's URL. */

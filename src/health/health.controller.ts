@@ -47,7 +47,7 @@ export class HealthController {
         // With the database away the state is unknown; the database check already says not ready.
         const state = await this.hubspot.status().catch(() => null);
         if (!state) return hubspot.up({ sync: 'unknown' });
-        return hubspot.up({ sync: !state.configured ? 'not configured' : state.paused ? 'paused' : 'running' });
+        return hubspot.up({ sync: state.state });
       },
     ]);
   }

@@ -17,16 +17,21 @@ export class HubspotStatusService {
   ) {}
 
   async status(): Promise<HubspotStatusView> {
-    const [control, backlog, failed, syncedLastMinute] = await Promise.all([this.repo.control(), this.repo.backlog(), this.persons.failedCount(), this.persons.syncedLastMinute()]);
+    const [control, backlog, failed, deliveries, syncedLastMinute] = await Promise.all([
+      this.repo.control(), this.repo.backlog(), this.persons.failedCount(), this.repo.failedDeliveryCount(), this.persons.syncedLastMinute(),
+    ]);
     const paused = Boolean(control.pausedUntil && control.pausedUntil > new Date());
+    // Until a request goes through, a refused token stays "degraded", also between tries.
+    const degraded = control.accessFailures > 0;
     return {
       configured: this.sync.configured,
+      state: !this.sync.configured ? 'not configured' : degraded ? 'degraded' : paused ? 'paused' : 'running',
       paused,
       pausedUntil: paused ? control.pausedUntil : null,
       pauseReason: paused ? control.pauseReason : null,
       backlog: backlog.pending,
       oldestWaitingSince: backlog.oldest,
-      failed,
+      failed: failed + deliveries,
       syncedLastMinute,
       syncedTotal: Number(control.syncedCount),
       rateLimitedTotal: Number(control.rateLimitedCount),
@@ -36,11 +41,15 @@ export class HubspotStatusService {
   }
 
   async failures(): Promise<SyncFailureView[]> {
-    return (await this.persons.failures(200)).map((f) => ({ personId: f.id, error: f.syncError, at: f.updatedAt }));
+    const [contacts, deliveries] = await Promise.all([this.persons.failures(200), this.repo.failedDeliveries(200)]);
+    return [
+      ...deliveries.map((d) => ({ personId: d.personId, kind: d.kind, error: d.error, at: d.at })),
+      ...contacts.map((f) => ({ personId: f.id, kind: 'upsert', error: f.syncError, at: f.updatedAt })),
+    ];
   }
 
   async requeue(actor: Actor, personId?: string): Promise<RequeuedView> {
-    const requeued = await this.persons.requeueFailed(personId);
+    const requeued = (await this.persons.requeueFailed(personId)) + (await this.repo.requeueDeliveries(personId));
     await this.audit.record(actor, { action: 'hubspot.failures_requeued', entityType: personId ? 'person' : 'hubspot_sync', entityId: personId ?? null, after: { requeued } });
     return { requeued };
   }

@@ -1,7 +1,8 @@
 import type { ConsentPurpose, LegalBasis } from '../domain/purposes';
 import type { PersonForSync } from '../leads/person-sync.repository';
 import { CONSENT_PURPOSES } from '../domain/purposes';
-import type { LifecycleStatus } from '../domain/lifecycle';
+import { HUBSPOT_CONTACT_FIELDS, type HubspotContactField } from '../domain/hubspot-sync';
+import { LIFECYCLE_STATUSES, type LifecycleStatus } from '../domain/lifecycle';
 
 /** Our property group in HubSpot, and the properties in it the sync creates when missing. */
 export const PROPERTY_GROUP = { name: 'lead_intake_crm', label: 'Lead-intake CRM' };
@@ -44,23 +45,14 @@ export const CUSTOM_PROPERTIES: CustomProperty[] = [
   ...CONSENT_PURPOSES.flatMap(consentProperty),
 ];
 
-/** Everything the mapping needs to know about one person: leads' row for the sync, with an address and its lists filled in. */
-export type SyncSubject = Omit<PersonForSync, 'id' | 'email' | 'legalBases' | 'consents'> & {
-  email: string;
+/** Everything the mapping needs to know about one person: leads' row for the sync, with its lists filled in. */
+export type SyncSubject = Omit<PersonForSync, 'id' | 'legalBases' | 'consents'> & {
   /** Every legal basis any of the person's captures is processed on. */
   legalBases: LegalBasis[];
   /** The latest consent event per purpose. */
   consents: { purpose: ConsentPurpose; action: 'granted' | 'withdrawn'; at: Date }[];
 };
 
-/** HubSpot's lifecycle stages only move forward through the API; ours map onto them in order. */
-const LIFECYCLE: Record<LifecycleStatus, string> = {
-  new: 'lead',
-  contacted: 'lead',
-  qualified: 'salesqualifiedlead',
-  customer: 'customer',
-  disqualified: 'other',
-};
 
 /** Labels compare without regard to case, spacing or which dash HubSpot used. */
 export const normaliseLabel = (label: string) => label.toLowerCase().replace(/[\u2010-\u2015-]/g, '-').replace(/\s+/g, ' ').trim();
@@ -75,50 +67,136 @@ const LEGAL_BASIS_LABELS = {
 
 export type LegalBasisOptions = Record<keyof typeof LEGAL_BASIS_LABELS, string>;
 
+interface PortalOption {
+  label: string;
+  value: string;
+  displayOrder?: number;
+  hidden?: boolean;
+}
+
+/** The option of a portal's property that a configured name means: its value, or its label as normalised. */
+function findOption(options: PortalOption[], wanted: string): PortalOption | undefined {
+  return options.find((o) => o.value === wanted) ?? options.find((o) => normaliseLabel(o.label) === normaliseLabel(wanted));
+}
+
 /**
  * Picks the option values of HubSpot's `hs_legal_basis` from the property definition read at
  * start-up: the values are matched by label, never hard-coded (HubSpot's dashes vary).
  */
-export function legalBasisOptions(options: { label: string; value: string }[]): LegalBasisOptions {
-  const byLabel = new Map(options.map((o) => [normaliseLabel(o.label), o.value]));
+export function legalBasisOptions(options: PortalOption[]): LegalBasisOptions {
   const picked = {} as LegalBasisOptions;
   for (const [key, label] of Object.entries(LEGAL_BASIS_LABELS) as [keyof LegalBasisOptions, string][]) {
-    const value = byLabel.get(label);
-    if (value === undefined) throw new Error(`HubSpot's hs_legal_basis has no option labelled like "${label}"`);
-    picked[key] = value;
+    const option = options.find((o) => normaliseLabel(o.label) === label);
+    if (!option) throw new Error(`HubSpot's hs_legal_basis has no option labelled like "${label}"`);
+    picked[key] = option.value;
   }
   return picked;
 }
 
+/** `status:option,status:option`, as HUBSPOT_LEAD_STATUS_MAP and HUBSPOT_LIFECYCLE_MAP are written. */
+export function parseStatusMap(text: string): Partial<Record<LifecycleStatus, string>> {
+  const map: Partial<Record<LifecycleStatus, string>> = {};
+  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const at = entry.indexOf(':');
+    const status = entry.slice(0, at).trim() as LifecycleStatus;
+    if (at < 1 || !LIFECYCLE_STATUSES.includes(status)) throw new Error(`"${entry}" must be one of ${LIFECYCLE_STATUSES.join(', ')}, a colon, and an option`);
+    map[status] = entry.slice(at + 1).trim();
+  }
+  return map;
+}
+
+/** What the portal offers, read at start: the options our statuses map to, and its lifecycle stages in order. */
+export interface PortalOptions {
+  legalBasis: LegalBasisOptions;
+  /** Our status -> the `hs_lead_status` option; a status the portal has no option for is not sent. */
+  leadStatus: Partial<Record<LifecycleStatus, string>>;
+  /** Our status -> the `lifecyclestage` option; disqualified never maps (it would overwrite an opportunity or a customer). */
+  lifecycle: Partial<Record<LifecycleStatus, string>>;
+  /** Each lifecycle stage's place in the portal's order. */
+  stageOrder: Record<string, number>;
+  /** Configured names the portal has no option for, for one warning at start. */
+  missing: string[];
+}
+
+/** Matches the configured maps against the portal's `hs_lead_status` and `lifecyclestage` options. */
+export function portalOptions(
+  legalBasis: PortalOption[],
+  leadStatus: PortalOption[],
+  stages: PortalOption[],
+  maps: { leadStatus: Partial<Record<LifecycleStatus, string>>; lifecycle: Partial<Record<LifecycleStatus, string>> },
+): PortalOptions {
+  const missing: string[] = [];
+  const pick = (options: PortalOption[], map: Partial<Record<LifecycleStatus, string>>, property: string) => {
+    const picked: Partial<Record<LifecycleStatus, string>> = {};
+    for (const [status, wanted] of Object.entries(map) as [LifecycleStatus, string][]) {
+      const option = findOption(options, wanted);
+      if (option) picked[status] = option.value;
+      else missing.push(`${property} has no option "${wanted}" (for ${status})`);
+    }
+    return picked;
+  };
+  const lifecycle = pick(stages, maps.lifecycle, 'lifecyclestage');
+  delete lifecycle.disqualified;
+  const ordered = [...stages].sort((a, b) => (a.displayOrder ?? 0) - (b.displayOrder ?? 0));
+  return {
+    legalBasis: legalBasisOptions(legalBasis),
+    leadStatus: pick(leadStatus, maps.leadStatus, 'hs_lead_status'),
+    lifecycle,
+    stageOrder: Object.fromEntries(ordered.map((o, i) => [o.value, i])),
+    missing,
+  };
+}
+
+/** What one person's send carries, and what it settles once HubSpot confirms it. */
+export interface ContactChange {
+  properties: Record<string, string>;
+  /** The lifecycle stage sent, if any (recorded as the furthest sent once confirmed). */
+  stage: string | null;
+  /** Fields sent as an explicit clear (forgotten once confirmed). */
+  clears: string[];
+}
+
+const held = (value: string | null | undefined): value is string => value !== null && value !== undefined && value.trim() !== '';
+
 /**
- * The contact properties HubSpot receives for a person: what the policy allows it to hold
- * (3.2, 6.2), its legal basis, and the consent state. A restricted person sends only the
- * restriction flag: nothing else of theirs is processed further (9.4).
+ * The contact properties HubSpot receives for a person: only what we hold a value for (what
+ * sales typed in HubSpot stays), an explicit clear only for a field staff cleared on purpose,
+ * the legal basis and consent state, the lead status, and the lifecycle stage only when it moves
+ * forward. A restricted person sends only the restriction flag: nothing else of theirs is
+ * processed further (9.4). Never free text: requests, messages and notes stay here.
  */
-export function toContactProperties(subject: SyncSubject, options: LegalBasisOptions): Record<string, string> {
-  if (subject.restricted) return { email: subject.email, crm_restricted: 'true' };
+export function toContactChange(subject: SyncSubject, portal: PortalOptions): ContactChange {
+  if (subject.restricted) return { properties: { crm_restricted: 'true' }, stage: null, clears: [] };
+  const properties: Record<string, string> = {};
+  const clears: string[] = [];
+  if (held(subject.email)) properties.email = subject.email;
+  for (const [field, property] of Object.entries(HUBSPOT_CONTACT_FIELDS) as [HubspotContactField, string][]) {
+    const value = subject[field];
+    if (held(value)) properties[property] = value;
+    else if (subject.clears.includes(field)) {
+      properties[property] = '';
+      clears.push(field);
+    }
+  }
+  const stage = portal.lifecycle[subject.status] ?? null;
+  const forward = stage !== null && (portal.stageOrder[stage] ?? -1) > (subject.stage ? (portal.stageOrder[subject.stage] ?? -1) : -1);
+  if (forward) properties.lifecyclestage = stage;
+  const leadStatus = portal.leadStatus[subject.status];
+  if (leadStatus) properties.hs_lead_status = leadStatus;
+
+  const options = portal.legalBasis;
   const bases = new Set<string>();
-  const granted = subject.consents.some((c) => c.action === 'granted');
-  if (granted) bases.add(options.consent);
+  if (subject.consents.some((c) => c.action === 'granted')) bases.add(options.consent);
   if (subject.legalBases.includes('contract')) bases.add(options.contract);
   if (subject.legalBases.includes('legitimate_interest')) bases.add(subject.status === 'customer' ? options.customer : options.prospect);
-  const properties: Record<string, string> = {
-    email: subject.email,
-    firstname: subject.firstName ?? '',
-    lastname: subject.lastName ?? '',
-    jobtitle: subject.position ?? '',
-    phone: subject.phone ?? '',
-    company: subject.companyName ?? '',
-    city: subject.location ?? '',
-    lifecyclestage: LIFECYCLE[subject.status],
-    hs_legal_basis: [...bases].join(';'),
-    crm_source_channel: subject.firstSource ?? '',
-    crm_policy_version: subject.policyVersion ?? '',
-    crm_restricted: 'false',
-  };
+  // Our bases replace the last we sent; with none left (every consent withdrawn) the property is cleared, not left claiming one.
+  if (bases.size || subject.consents.length) properties.hs_legal_basis = [...bases].join(';');
+  if (held(subject.firstSource)) properties.crm_source_channel = subject.firstSource;
+  if (held(subject.policyVersion)) properties.crm_policy_version = subject.policyVersion;
+  properties.crm_restricted = 'false';
   for (const consent of subject.consents) {
     properties[`crm_consent_${consent.purpose}`] = consent.action;
     properties[`crm_consent_${consent.purpose}_at`] = String(consent.at.getTime());
   }
-  return properties;
+  return { properties, stage: forward ? stage : null, clears };
 }

@@ -9,11 +9,12 @@ import { HubspotStatusService } from './hubspot-status.service';
 import { HubspotSyncService } from './hubspot-sync.service';
 import { HubspotRepository } from './hubspot.repository';
 import { LeadsModule } from '../leads/leads.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 
 const realSleep: Sleep = (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 @Module({
-  imports: [AuditModule, LeadsModule],
+  imports: [AuditModule, LeadsModule, NotificationsModule],
   controllers: [HubspotController],
   providers: [
     { provide: HUBSPOT_CLIENT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createHubspotClient(config) },

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { Actor } from '../domain/actor';
 import type { OutboxKind } from '../domain/hubspot-sync';
 import type { HubspotSyncControl } from './entities/hubspot-sync-control.entity';
@@ -11,8 +11,28 @@ export interface ClaimedRow {
   personId: string;
   kind: OutboxKind;
   email: string | null;
+  hubspotId: string | null;
+  mergedHubspotId: string | null;
   attempts: number;
 }
+
+/** An outbox row given up after bounded retries, as /api/hubspot/failures shows it. */
+export interface FailedDelivery {
+  id: string;
+  personId: string;
+  kind: OutboxKind;
+  error: string | null;
+  at: Date;
+}
+
+const CLAIMED = `o.id, o.person_id AS "personId", o.kind, o.email, o.hubspot_id AS "hubspotId", o.merged_hubspot_id AS "mergedHubspotId", o.attempts`;
+/**
+ * Given up, of a person the caller may see: the outbox has no row-level security of its own, so
+ * the person's decides (a customer's erasure failure is not shown to sales who may not see them).
+ */
+const GIVEN_UP = `o.failed_at IS NOT NULL AND o.done_at IS NULL AND EXISTS (SELECT 1 FROM person p WHERE p.id = o.person_id)`;
+/** Waiting for the drain: neither done nor given up. */
+const OPEN = `o.done_at IS NULL AND o.failed_at IS NULL`;
 
 @Injectable()
 export class HubspotRepository {
@@ -52,21 +72,23 @@ export class HubspotRepository {
    * transaction (so one person is never in two sends at once, and an older state cannot land
    * after a newer one), with every waiting upsert row of theirs: one send of their newest state
    * answers them all. People another drain holds are skipped; a second sender works from the
-   * newest end, so two senders rarely want the same people.
+   * newest end, so two senders rarely want the same people. A person whose contact merge waits
+   * is left until it is done (the merge decides which contact their update goes to).
    */
   async claimUpserts(client: PoolClient, people: number, newestFirst = false): Promise<ClaimedRow[]> {
     const { rows } = await client.query({
       // The person lock is the mutual exclusion: candidates are read unlocked, so a row another
       // drain merely looked at is never skipped by the one that holds its person.
       text: `WITH due AS (
-               SELECT person_id FROM hubspot_outbox
-                WHERE done_at IS NULL AND kind = 'upsert' AND available_at <= now() ORDER BY id ${newestFirst ? 'DESC' : 'ASC'} LIMIT $1 * 2
+               SELECT person_id FROM hubspot_outbox o
+                WHERE ${OPEN} AND kind = 'upsert' AND available_at <= now() ORDER BY id ${newestFirst ? 'DESC' : 'ASC'} LIMIT $1 * 2
              ), mine AS (
                SELECT person_id FROM (SELECT DISTINCT person_id FROM due) d
-                WHERE pg_try_advisory_xact_lock(hashtextextended('hubspot:' || person_id::text, 0)) LIMIT $1
+                WHERE NOT EXISTS (SELECT 1 FROM hubspot_outbox o WHERE o.person_id = d.person_id AND o.kind = 'merge' AND ${OPEN})
+                  AND pg_try_advisory_xact_lock(hashtextextended('hubspot:' || person_id::text, 0)) LIMIT $1
              )
-             SELECT o.id, o.person_id AS "personId", o.kind, o.email, o.attempts FROM hubspot_outbox o
-              WHERE o.person_id = ANY (ARRAY(SELECT person_id FROM mine)) AND o.done_at IS NULL AND o.kind = 'upsert' FOR UPDATE OF o`,
+             SELECT ${CLAIMED} FROM hubspot_outbox o
+              WHERE o.person_id = ANY (ARRAY(SELECT person_id FROM mine)) AND ${OPEN} AND o.kind = 'upsert' FOR UPDATE OF o`,
       values: [people],
     });
     return rows;
@@ -78,8 +100,8 @@ export class HubspotRepository {
    */
   async claim(client: PoolClient, kind: OutboxKind, limit: number): Promise<ClaimedRow[]> {
     const { rows } = await client.query(
-      `SELECT id, person_id AS "personId", kind, email, attempts FROM hubspot_outbox
-        WHERE done_at IS NULL AND kind = $1 AND available_at <= now() ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      `SELECT ${CLAIMED} FROM hubspot_outbox o
+        WHERE ${OPEN} AND kind = $1 AND available_at <= now() ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [kind, limit],
     );
     return rows;
@@ -112,6 +134,32 @@ export class HubspotRepository {
     );
   }
 
+  /** Given up: kept for staff to see and requeue, with HubSpot's message. */
+  async giveUp(client: PoolClient, rowId: string, error: string): Promise<void> {
+    await client.query(`UPDATE hubspot_outbox SET attempts = attempts + 1, failed_at = now(), last_error = $2 WHERE id = $1`, [rowId, error]);
+  }
+
+  async failedDeliveryCount(): Promise<number> {
+    const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM hubspot_outbox o WHERE ${GIVEN_UP}`);
+    return n;
+  }
+
+  failedDeliveries(limit: number): Promise<FailedDelivery[]> {
+    return this.dataSource.query(
+      `SELECT o.id, o.person_id AS "personId", o.kind, o.last_error AS error, o.failed_at AS at FROM hubspot_outbox o WHERE ${GIVEN_UP} ORDER BY o.failed_at DESC LIMIT $1`,
+      [limit],
+    );
+  }
+
+  /** Given-up purges, merges and unsubscribes sent again (one person's, or all); how many. */
+  async requeueDeliveries(personId?: string): Promise<number> {
+    const rows = await this.dataSource.query(
+      `UPDATE hubspot_outbox o SET failed_at = NULL, attempts = 0, available_at = now() WHERE ${GIVEN_UP} ${personId ? 'AND o.person_id = $1' : ''} RETURNING o.id`,
+      personId ? [personId] : [],
+    );
+    return rows[0]?.length ?? rows.length;
+  }
+
   async recordDisclosures(client: PoolClient, actor: Actor, kind: string, entries: { personId: string; details?: Record<string, unknown> }[]): Promise<void> {
     if (!entries.length) return;
     await client.query(
@@ -121,18 +169,9 @@ export class HubspotRepository {
     );
   }
 
-  /** A purge of an erased person's contact, inside the erasing transaction (the person's own row is going: no sync state to keep). */
-  async enqueuePurge(tx: EntityManager, personId: string, email: string): Promise<void> {
-    await tx.query(`INSERT INTO hubspot_outbox (person_id, kind, email) VALUES ($1, 'purge', $2)`, [personId, email]);
-  }
-
-  async suppress(tx: EntityManager, emailHash: string): Promise<void> {
-    await tx.query(`INSERT INTO hubspot_suppression (email_hash) VALUES ($1) ON CONFLICT (email_hash) DO UPDATE SET created_at = now()`, [emailHash]);
-  }
-
   control(): Promise<HubspotSyncControl> {
     return this.dataSource.query(`SELECT paused_until AS "pausedUntil", pause_reason AS "pauseReason", last_error AS "lastError", last_error_at AS "lastErrorAt",
-                                         synced_count AS "syncedCount", rate_limited_count AS "rateLimitedCount" FROM hubspot_sync_control WHERE id = 1`).then((r) => r[0]);
+                                         synced_count AS "syncedCount", rate_limited_count AS "rateLimitedCount", access_failures AS "accessFailures" FROM hubspot_sync_control WHERE id = 1`).then((r) => r[0]);
   }
 
   async updateControl(changes: { pausedUntil?: Date | null; pauseReason?: string | null; lastError?: string; synced?: number; rateLimited?: number }): Promise<void> {
@@ -149,9 +188,32 @@ export class HubspotRepository {
     );
   }
 
+  /**
+   * HubSpot refused our token (or the start-up failed) once more: paused until `until(failures)`
+   * (longer each time), in one statement so instances failing at once count each failure. Returns
+   * the consecutive failures, this one included.
+   */
+  async accessFailed(reason: string, until: (failures: number) => Date): Promise<number> {
+    const [{ failures }] = await this.dataSource.query(`SELECT access_failures AS failures FROM hubspot_sync_control WHERE id = 1`);
+    const [[row]] = await this.dataSource.query(
+      `UPDATE hubspot_sync_control SET access_failures = access_failures + 1, paused_until = $1, pause_reason = $2, last_error = $2, last_error_at = now()
+        WHERE id = 1 RETURNING access_failures AS failures`,
+      [until(failures), reason],
+    );
+    return row.failures;
+  }
+
+  /** A request went through: a pause for our access ends. True when there was one. */
+  async accessRestored(): Promise<boolean> {
+    const rows = await this.dataSource.query(
+      `UPDATE hubspot_sync_control SET access_failures = 0, paused_until = NULL, pause_reason = NULL WHERE id = 1 AND access_failures > 0 RETURNING id`,
+    );
+    return (rows[0]?.length ?? 0) > 0;
+  }
+
   backlog(): Promise<{ pending: number; oldest: Date | null }> {
     return this.dataSource
-      .query(`SELECT count(*)::int AS pending, min(created_at) AS oldest FROM hubspot_outbox WHERE done_at IS NULL`)
+      .query(`SELECT count(*)::int AS pending, min(created_at) AS oldest FROM hubspot_outbox o WHERE ${OPEN}`)
       .then((r) => r[0]);
   }
 }

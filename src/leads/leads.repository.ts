@@ -12,7 +12,6 @@ import { Person } from './entities/person.entity';
 import { jsonArrayBytes } from '../common/json-bytes';
 import type { AlsoWritten } from '../database/also-written';
 import type { AlsoErased } from '../database/also-erased';
-import type { OutboxKind } from '../domain/hubspot-sync';
 import type { LifecycleStatus } from '../domain/lifecycle';
 import { PERSON_FIELDS, type PersonFields } from '../domain/person-fields';
 
@@ -274,14 +273,38 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
 
   /**
    * HubSpot is owed this person's change: an outbox row (unless processing is restricted, 9.4;
-   * \`force\` for telling HubSpot of the restriction itself), and a synced person becomes pending.
+   * \`force\` for telling HubSpot of the restriction itself), and a synced person becomes pending
+   * while a change of their contact waits (an unsubscribe is not one: it leaves their state alone).
    */
-  async oweSync(tx: EntityManager, personId: string, change: { kind?: OutboxKind; email?: string | null; force?: boolean } = {}): Promise<void> {
+  async oweSync(tx: EntityManager, personId: string, change: { kind?: 'upsert' | 'unsubscribe'; email?: string | null; force?: boolean } = {}): Promise<void> {
+    const kind = change.kind ?? 'upsert';
     await tx.query(
       `WITH o AS (INSERT INTO hubspot_outbox (person_id, kind, email) SELECT p.id, $2, $3 FROM person p WHERE p.id = $1 AND ${owesSync('p', '$4')})
-       UPDATE person p SET sync_state = ${syncStateAfterChange('p', '$4')} WHERE p.id = $1`,
-      [personId, change.kind ?? 'upsert', change.email ?? null, change.force ?? false],
+       UPDATE person p SET sync_state = ${syncStateAfterChange('p', '$4')} WHERE p.id = $1 AND $2 = 'upsert'`,
+      [personId, kind, change.email ?? null, change.force ?? false],
     );
+  }
+
+  /** Fields staff cleared on purpose: HubSpot is sent an explicit clear of each, once. */
+  async clearInHubspot(tx: EntityManager, personId: string, fields: string[]): Promise<void> {
+    if (fields.length) {
+      await tx.query(`UPDATE person SET hubspot_clears = ARRAY(SELECT DISTINCT unnest(hubspot_clears || $2::text[])) WHERE id = $1`, [personId, fields]);
+    }
+  }
+
+  /**
+   * Two records merged: the winner keeps every HubSpot contact id either had, and when both had a
+   * contact, HubSpot merges the loser's into the winner's before the winner's next update (the
+   * claim of updates waits for it). With only the loser's contact, it becomes the winner's.
+   */
+  async mergeHubspotContacts(tx: EntityManager, winner: Pick<Person, 'id' | 'hubspotId' | 'hubspotIds' | 'hubspotStage'>, loser: Pick<Person, 'hubspotId' | 'hubspotIds' | 'hubspotStage'>): Promise<void> {
+    const ids = [...new Set([...winner.hubspotIds, ...loser.hubspotIds, ...[winner.hubspotId, loser.hubspotId].filter((id): id is string => Boolean(id))])];
+    await tx.query(`UPDATE person SET hubspot_ids = $2, hubspot_id = COALESCE(hubspot_id, $3), hubspot_stage = COALESCE(hubspot_stage, $4) WHERE id = $1`, [
+      winner.id, ids, loser.hubspotId, loser.hubspotStage,
+    ]);
+    if (winner.hubspotId && loser.hubspotId && winner.hubspotId !== loser.hubspotId) {
+      await tx.query(`INSERT INTO hubspot_outbox (person_id, kind, hubspot_id, merged_hubspot_id) VALUES ($1, 'merge', $2, $3)`, [winner.id, winner.hubspotId, loser.hubspotId]);
+    }
   }
 
   /** Finds the person by e-mail (for rectification: is the new address someone else's?). */
@@ -548,12 +571,12 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
    * dates, status), capture facts (channel, dates, inquiry type), consent events as counts.
    * Returns the addresses they ever gave, for the HubSpot purge.
    */
-  async erase(tx: EntityManager, personIds: string[], also: AlsoErased[]): Promise<{ erased: string[]; addresses: { personId: string; email: string }[] }> {
-    if (!personIds.length) return { erased: [], addresses: [] };
+  async erase(tx: EntityManager, personIds: string[], also: AlsoErased[]): Promise<{ erased: string[]; addresses: { personId: string; email: string }[]; contacts: { personId: string; hubspotId: string }[] }> {
+    if (!personIds.length) return { erased: [], addresses: [], contacts: [] };
     const erased: string[] = (
       await tx.query(`SELECT id FROM person WHERE id = ANY($1::uuid[]) AND erased_at IS NULL ORDER BY id FOR UPDATE`, [personIds])
     ).map((r: { id: string }) => r.id);
-    if (!erased.length) return { erased, addresses: [] };
+    if (!erased.length) return { erased, addresses: [], contacts: [] };
     // Every address they ever gave: now, on any capture, in any message still owed to HubSpot.
     const addresses: { personId: string; email: string }[] = await tx.query(
       `SELECT DISTINCT ON (email) person_id AS "personId", email FROM (
@@ -573,20 +596,37 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
     for (const hook of also) for (const statement of hook.statements) await tx.query(typed + statement, [erased, captures, emails, activities]);
     await tx.query(`UPDATE capture SET raw_body = NULL, payload = '{}', mapped = '{}', request = NULL WHERE person_id = ANY($1::uuid[])`, [erased]);
     await tx.query(`UPDATE activity SET body = NULL, details = NULL WHERE person_id = ANY($1::uuid[])`, [erased]);
-    // What was still to be sent about them goes; the purge below replaces it.
+    // Every HubSpot contact they ever had, by id: a contact whose address changed, or merged, is found by it.
+    const contacts: { personId: string; hubspotId: string }[] = await tx.query(
+      `SELECT DISTINCT person_id AS "personId", h AS "hubspotId" FROM (
+          SELECT id AS person_id, unnest(hubspot_ids || hubspot_id) AS h FROM person WHERE id = ANY($1::uuid[])
+          UNION ALL SELECT person_id, unnest(ARRAY[hubspot_id, merged_hubspot_id]) FROM hubspot_outbox WHERE person_id = ANY($1::uuid[]) AND kind = 'merge') x
+        WHERE h IS NOT NULL`,
+      [erased],
+    );
+    // What was still to be sent about them goes; the purges replace it.
     await tx.query(`DELETE FROM hubspot_outbox WHERE person_id = ANY($1::uuid[]) AND done_at IS NULL`, [erased]);
-    await tx.query(`UPDATE hubspot_outbox SET email = NULL WHERE person_id = ANY($1::uuid[])`, [erased]);
+    await tx.query(`UPDATE hubspot_outbox SET email = NULL, hubspot_id = NULL, merged_hubspot_id = NULL WHERE person_id = ANY($1::uuid[])`, [erased]);
     await tx.query(
-      `UPDATE person SET ${PERSON_COLUMNS.map((c) => `${c} = NULL`).join(', ')}, hubspot_id = NULL, sync_state = 'suppressed', sync_error = NULL,
+      `UPDATE person SET ${PERSON_COLUMNS.map((c) => `${c} = NULL`).join(', ')}, hubspot_id = NULL, hubspot_ids = '{}', hubspot_clears = '{}', hubspot_stage = NULL,
+              sync_state = 'suppressed', sync_error = NULL,
               erased_at = now(), updated_at = now()
         WHERE id = ANY($1::uuid[])`,
       [erased],
     );
-    return { erased, addresses };
+    return { erased, addresses, contacts };
   }
 
-  /** Per address, a GDPR delete in HubSpot and a suppression (its hash only), so the sync never re-creates the contact. */
-  async enqueuePurges(tx: EntityManager, purges: { personId: string; email: string; emailHash: string }[]): Promise<void> {
+  /**
+   * A GDPR delete in HubSpot per contact id they had (first), and per address, with a suppression
+   * of each address (its hash only), so the sync never re-creates the contact.
+   */
+  async enqueuePurges(tx: EntityManager, contacts: { personId: string; hubspotId: string }[], purges: { personId: string; email: string; emailHash: string }[]): Promise<void> {
+    if (contacts.length) {
+      await tx.query(`INSERT INTO hubspot_outbox (person_id, kind, hubspot_id) SELECT p, 'purge', h FROM unnest($1::uuid[], $2::text[]) AS v(p, h)`, [
+        contacts.map((c) => c.personId), contacts.map((c) => c.hubspotId),
+      ]);
+    }
     if (!purges.length) return;
     await tx.query(
       `INSERT INTO hubspot_outbox (person_id, kind, email) SELECT p, 'purge', e FROM unnest($1::uuid[], $2::text[]) AS v(p, e)`,

@@ -439,16 +439,16 @@ export class LeadsService {
    */
   async erase(actor: Actor, personIds: string[], reason: string, outer?: EntityManager): Promise<{ erased: string[]; purges: number }> {
     const work = async (tx: EntityManager) => {
-      const { erased, addresses } = await this.leads.erase(tx, personIds, this.alsoErased);
+      const { erased, addresses, contacts } = await this.leads.erase(tx, personIds, this.alsoErased);
       if (!erased.length) return { erased, purges: 0 };
       const purges = addresses.map(({ personId, email }) => ({
         personId,
         email,
         emailHash: createHash('sha256').update(email).digest('hex'),
       }));
-      await this.leads.enqueuePurges(tx, purges);
+      await this.leads.enqueuePurges(tx, contacts, purges);
       await this.audit.recordMany(actor, erased.map((id) => ({ action: 'person.erased', entityType: 'person', entityId: id, after: { reason } })), tx);
-      return { erased, purges: purges.length };
+      return { erased, purges: purges.length + contacts.length };
     };
     return outer ? work(outer) : this.leads.transaction(work);
   }

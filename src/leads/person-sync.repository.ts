@@ -21,13 +21,25 @@ export interface PersonForSync {
   policyVersion: string | null;
   legalBases: LegalBasis[] | null;
   consents: { purpose: ConsentPurpose; action: 'granted' | 'withdrawn'; at: string }[] | null;
+  /** The contact HubSpot knows them by, once it does: updates go by it. */
+  hubspotId: string | null;
+  /** Fields staff cleared on purpose that HubSpot has not been told of. */
+  clears: string[];
+  /** The furthest lifecycle stage sent. */
+  stage: string | null;
 }
 
 export interface SyncOutcome {
   personId: string;
-  state: 'synced' | 'failed' | 'suppressed';
+  /** retry: sent but not answered for (or the contact was gone): the rows wait for another send. */
+  state: 'synced' | 'failed' | 'suppressed' | 'restricted' | 'retry';
   hubspotId?: string;
   error?: string;
+  /** Confirmed by HubSpot: the lifecycle stage sent, and the clears sent. */
+  stage?: string | null;
+  clears?: string[];
+  /** HubSpot no longer has the contact: the next send goes by e-mail. */
+  forgetId?: boolean;
 }
 
 /** The person side of the HubSpot sync: what it reads of persons, and their sync state. */
@@ -39,7 +51,7 @@ export class PersonSyncRepository {
   async forSync(client: PoolClient, personIds: string[]): Promise<PersonForSync[]> {
     const { rows } = await client.query(
       `SELECT p.id, p.email, p.first_name AS "firstName", p.last_name AS "lastName", p.position, p.phone, p.company_name AS "companyName",
-              p.location, p.status, p.restricted_at IS NOT NULL AS restricted,
+              p.location, p.status, p.restricted_at IS NOT NULL AS restricted, p.hubspot_id AS "hubspotId", p.hubspot_clears AS clears, p.hubspot_stage AS stage,
               (SELECT c.source FROM capture c WHERE c.person_id = p.id ORDER BY c.received_at LIMIT 1) AS "firstSource",
               (SELECT c.policy_version FROM capture c WHERE c.person_id = p.id ORDER BY c.received_at DESC LIMIT 1) AS "policyVersion",
               (SELECT array_agg(DISTINCT b.value) FROM capture c, jsonb_each_text(c.legal_bases) b WHERE c.person_id = p.id) AS "legalBases",
@@ -63,23 +75,33 @@ export class PersonSyncRepository {
   }
 
   /**
-   * Each person's sync state after a send: synced (with HubSpot's id) unless a newer change
-   * already waits in the outbox (rows other than `claimed`); failed with HubSpot's message;
-   * suppressed; restricted.
+   * What a send settled, per person, after their answered outbox rows are marked done: HubSpot's
+   * id (kept among every id they had), the stage and clears HubSpot confirmed, and the sync state
+   * derived from the truth of their rows: pending while a change of theirs still waits (an
+   * unsubscribe or a purge does not count: those are not their contact's state), else failed
+   * with HubSpot's message, restricted, or synced.
    */
-  async recordOutcomes(client: PoolClient, claimed: string[], outcomes: SyncOutcome[]): Promise<void> {
+  async recordOutcomes(client: PoolClient, outcomes: SyncOutcome[]): Promise<void> {
     if (!outcomes.length) return;
     await client.query(
       `UPDATE person p SET
-          hubspot_id = COALESCE(v.hubspot_id, p.hubspot_id),
-          sync_state = CASE WHEN v.state = 'synced' AND p.restricted_at IS NOT NULL THEN 'restricted'
-                            WHEN v.state = 'synced' AND EXISTS (SELECT 1 FROM hubspot_outbox o WHERE o.person_id = p.id AND o.done_at IS NULL AND o.id <> ALL($5::bigint[])) THEN 'pending'
-                            ELSE v.state END,
+          hubspot_id = CASE WHEN v.forget THEN NULL ELSE COALESCE(v.hubspot_id, p.hubspot_id) END,
+          hubspot_ids = CASE WHEN v.hubspot_id IS NULL OR v.hubspot_id = ANY(p.hubspot_ids) THEN p.hubspot_ids ELSE p.hubspot_ids || v.hubspot_id END,
+          hubspot_stage = CASE WHEN v.state = 'synced' THEN COALESCE(v.stage, p.hubspot_stage) ELSE p.hubspot_stage END,
+          hubspot_clears = CASE WHEN v.state = 'synced' THEN ARRAY(SELECT f FROM unnest(p.hubspot_clears) f WHERE f <> ALL(string_to_array(v.clears, ','))) ELSE p.hubspot_clears END,
           synced_at = CASE WHEN v.state = 'synced' THEN now() ELSE p.synced_at END,
-          sync_error = v.error
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS v(person_id, state, hubspot_id, error)
+          sync_error = CASE WHEN v.state IN ('failed', 'retry') THEN v.error END,
+          sync_state = CASE WHEN v.state = 'suppressed' THEN 'suppressed'
+                            WHEN EXISTS (SELECT 1 FROM hubspot_outbox o WHERE o.person_id = p.id AND o.kind IN ('upsert', 'merge') AND o.done_at IS NULL AND o.failed_at IS NULL) THEN 'pending'
+                            WHEN v.state = 'failed' THEN 'failed'
+                            WHEN p.restricted_at IS NOT NULL THEN 'restricted'
+                            ELSE 'synced' END
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[]) AS v(person_id, state, hubspot_id, error, stage, clears, forget)
         WHERE p.id = v.person_id`,
-      [outcomes.map((o) => o.personId), outcomes.map((o) => o.state), outcomes.map((o) => o.hubspotId ?? null), outcomes.map((o) => o.error ?? null), claimed],
+      [
+        outcomes.map((o) => o.personId), outcomes.map((o) => o.state), outcomes.map((o) => o.hubspotId ?? null), outcomes.map((o) => o.error ?? null),
+        outcomes.map((o) => o.stage ?? null), outcomes.map((o) => (o.clears ?? []).join(',')), outcomes.map((o) => o.forgetId ?? false),
+      ],
     );
   }
 

@@ -20,8 +20,8 @@ export class PersonSyncService {
     return this.repo.gaveDataSince(client, since, SELF_SERVICE_SOURCES);
   }
 
-  recordOutcomes(client: PoolClient, claimed: string[], outcomes: SyncOutcome[]): Promise<void> {
-    return this.repo.recordOutcomes(client, claimed, outcomes);
+  recordOutcomes(client: PoolClient, outcomes: SyncOutcome[]): Promise<void> {
+    return this.repo.recordOutcomes(client, outcomes);
   }
 
   failedCount(): Promise<number> {

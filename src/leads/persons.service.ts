@@ -15,6 +15,7 @@ import type { Person } from './entities/person.entity';
 import { normaliseEmail, normalisePhone } from '../domain/identity';
 import { LeadsRepository, type PersonSort } from './leads.repository';
 import { PERSON_FIELDS } from '../domain/person-fields';
+import { HUBSPOT_CONTACT_FIELDS } from '../domain/hubspot-sync';
 import { LeadsService } from './leads.service';
 import { PolicyService } from '../policy/policy.service';
 import { ScreeningService } from '../screening/screening.service';
@@ -165,6 +166,8 @@ export class PersonsService {
         if (constraint === 'person_phone_only_key') throw addressConflict('phone');
         throw err;
       });
+      // A field cleared here is cleared in HubSpot too; any other field we lack is left as sales typed it there.
+      await this.leads.clearInHubspot(tx, id, Object.keys(effective).filter((f) => effective[f as keyof Person] === null && f in HUBSPOT_CONTACT_FIELDS));
       await this.leads.oweSync(tx, id);
       const after = (await this.leads.findById(id, tx))!;
       await this.intake.addActivity(tx, actor, id, { type: 'rectification', details: { fields: Object.keys(effective) } });
@@ -363,6 +366,7 @@ export class PersonsService {
       await this.leads.moveAttached(tx, loser.id, winner.id, this.intake.clocks);
       await this.leads.deletePerson(tx, loser.id); // before the fill: the loser's e-mail must be free for the winner
       await this.leads.updatePerson(tx, winner.id, fill);
+      await this.leads.mergeHubspotContacts(tx, winner, loser);
       await this.leads.oweSync(tx, winner.id);
       await this.intake.addActivity(tx, actor, winner.id, { type: 'merge', details: { mergedPersonId: loser.id, ...result.moves, fieldsFilled: result.fieldsFilled } });
       await this.audit.record(actor, { action: 'person.merged', entityType: 'person', entityId: winner.id, before: { ...pick(winner, fill), mergedPersonId: null }, after: { ...fill, mergedPersonId: loser.id } }, tx);

@@ -145,6 +145,36 @@ export class NotificationsService implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Tells the DPO (DPO_EMAIL) that HubSpot did not take an erasure or an objection after bounded
+   * retries: both carry a legal deadline. The record id and HubSpot's message (addresses already
+   * taken out), nothing of the person. Never throws.
+   */
+  async hubspotDeliveryFailed(failure: { kind: 'purge' | 'unsubscribe'; personId: string; error: string }): Promise<NotificationOutcome> {
+    const what = failure.kind === 'purge' ? 'erasure (GDPR delete)' : 'objection to direct marketing (unsubscribe from all e-mail)';
+    const about = SAFE_ID.test(String(failure.personId)) ? failure.personId : '(unknown)';
+    try {
+      if (!this.transport || !this.config.DPO_EMAIL) {
+        this.logger.warn(`HubSpot ${failure.kind} for person ${about} failed; DPO notice skipped: ${!this.transport ? 'SMTP_URL' : 'DPO_EMAIL'} is not set`);
+        return 'skipped';
+      }
+      const text = [
+        `HubSpot did not take an ${what} after repeated attempts.`,
+        '',
+        `Person: ${about}`,
+        `HubSpot said: ${singleLine(failure.error, 500)}`,
+        '',
+        'It is listed at /api/hubspot/failures; re-queue it there once the cause is fixed. The request carries a legal deadline.',
+        '',
+      ].join('\n');
+      await this.transport.sendMail({ from: singleLine(this.config.NOTIFY_FROM, Number.MAX_SAFE_INTEGER), to: this.config.DPO_EMAIL, subject: `HubSpot ${failure.kind === 'purge' ? 'erasure' : 'unsubscribe'} failed for person ${about}`, text });
+      return 'sent';
+    } catch (err) {
+      this.logger.warn(`DPO notice for person ${about} failed: ${errorCode(err)}`);
+      return 'failed';
+    }
+  }
+
   private compose(lead: NewLeadNotice): { subject: string; text: string; html: string } {
     const name = singleLine(lead.personName) || '(no name)';
     const company = singleLine(lead.company);

@@ -96,6 +96,11 @@ export interface FakeCounters {
   batchInputErrors: number;
   contactsCreated: number;
   contactsUpdated: number;
+  /** Properties set to empty that held a value (a clear, wanted or not). */
+  blanked: number;
+  /** Lifecycle-stage writes that would have moved a contact backward: ignored silently, as HubSpot does. */
+  backwardLifecycleMoves: number;
+  merges: number;
 }
 
 /** Narrows a fault to some requests: a path prefix (string) or pattern, and/or a method. */
@@ -215,7 +220,9 @@ export class FakeHubSpot {
   private seq = 0;
   private faultRules: FaultRule[] = [];
   private failFraction = { fraction: 0, status: 502 };
-  private failingEmails = new Map<string, { message: string; category: string }>();
+  private failingEmails = new Map<string, { message: string; category: string; named: boolean }>();
+  /** A merged-away contact id -> the id it was merged into (HubSpot still resolves old ids). */
+  private mergedInto = new Map<string, string>();
   private pendingDelays = new Set<PendingDelay>();
 
   constructor(options: FakeHubSpotOptions = {}) {
@@ -287,6 +294,7 @@ export class FakeHubSpot {
     this.abandonDelayed();
     this.contactsById.clear();
     this.idByEmail.clear();
+    this.mergedInto.clear();
     this.nextId = 100001;
     this.resetSchema();
     this.unsubscribedEmails.clear();
@@ -398,9 +406,13 @@ export class FakeHubSpot {
     this.faultRules.push({ kind: 'drop', remaining: n, status: 0, ms: 0, afterProcessing, match });
   }
 
-  /** Until cleared, batch upserts of this e-mail fail with a per-input error carrying `message`. */
-  failEmail(email: string, message = 'Simulated failure for this contact', category = 'VALIDATION_ERROR'): void {
-    this.failingEmails.set(email.trim().toLowerCase(), { message, category });
+  /**
+   * Until cleared, batch upserts and updates of this e-mail fail with a per-input error carrying
+   * `message`; with `named: false` the error does not name the input (no `context.ids`), as some
+   * of HubSpot's 207 errors do not.
+   */
+  failEmail(email: string, message = 'Simulated failure for this contact', category = 'VALIDATION_ERROR', options: { named?: boolean } = {}): void {
+    this.failingEmails.set(email.trim().toLowerCase(), { message, category, named: options.named ?? true });
   }
 
   /** Removes every injected fault (counts, rates, per-e-mail failures). Pending delays keep running. */
@@ -573,6 +585,8 @@ export class FakeHubSpot {
       if (!OBJECT_TYPES.has(d)) throw new HttpError(this.error(400, 'VALIDATION_ERROR', `Unable to infer object type from: ${d} (the fake serves contacts only)`));
       if (segments.length === 4 && method === 'GET') return this.listContacts(url.searchParams);
       if (e === 'batch' && f === 'upsert' && segments.length === 6) return this.only(method, 'POST', () => this.batchUpsert(body));
+      if (e === 'batch' && f === 'update' && segments.length === 6) return this.only(method, 'POST', () => this.batchUpdate(body));
+      if (e === 'merge' && segments.length === 5) return this.only(method, 'POST', () => this.merge(body));
       if (e === 'search' && segments.length === 5) return this.only(method, 'POST', () => this.search(body));
       if (e === 'gdpr-delete' && segments.length === 5) return this.only(method, 'POST', () => this.gdprDelete(body));
       if (e !== undefined && segments.length === 5 && e !== 'batch') return this.only(method, 'GET', () => this.getContact(e, url.searchParams));
@@ -654,7 +668,7 @@ export class FakeHubSpot {
     for (const input of parsed) {
       const injected = this.failingEmails.get(input.id);
       if (injected) {
-        errors.push({ status: 'error', category: injected.category, message: injected.message, context: { ids: [input.rawId] }, errors: [], links: {} });
+        errors.push({ status: 'error', category: injected.category, message: injected.message, context: injected.named ? { ids: [input.rawId] } : {}, errors: [], links: {} });
         continue;
       }
       const invalid = this.validateProperties(input.id, input.properties);
@@ -691,6 +705,97 @@ export class FakeHubSpot {
     if (errors.length === 0) return { status: 200, body: { status: 'COMPLETE', results, startedAt, completedAt } };
     this.count.batchInputErrors += errors.length;
     return { status: 207, body: { status: 'COMPLETE', results, numErrors: errors.length, errors, startedAt, completedAt } };
+  }
+
+  /** `POST /crm/v3/objects/contacts/batch/update`: inputs by HubSpot id (merged-away ids resolve to the contact they were merged into). */
+  private batchUpdate(body: unknown): Reply {
+    const startedAt = iso(this.now());
+    const inputs = (body as { inputs?: unknown } | undefined)?.inputs;
+    if (!Array.isArray(inputs) || inputs.length === 0) throw new HttpError(this.error(400, 'VALIDATION_ERROR', 'Invalid input JSON: "inputs" must be a non-empty array'));
+    if (inputs.length > MAX_BATCH) throw new HttpError(this.error(400, 'VALIDATION_ERROR', `Batch input size ${inputs.length} exceeds the limit of ${MAX_BATCH} inputs`));
+    const parsed = inputs.map((raw, index) => {
+      const input = (raw ?? {}) as { id?: unknown; idProperty?: unknown; properties?: unknown };
+      if (input.idProperty !== undefined && input.idProperty !== 'hs_object_id') {
+        throw new HttpError(this.error(400, 'VALIDATION_ERROR', `inputs[${index}].idProperty must be "hs_object_id" in this fake's batch update; got ${JSON.stringify(input.idProperty)}`));
+      }
+      if (typeof input.id !== 'string' || !/^\d+$/.test(input.id)) throw new HttpError(this.error(400, 'VALIDATION_ERROR', `inputs[${index}].id must be a contact id`));
+      const properties = input.properties ?? {};
+      if (typeof properties !== 'object' || Array.isArray(properties)) throw new HttpError(this.error(400, 'VALIDATION_ERROR', `inputs[${index}].properties must be an object`));
+      return { id: input.id, properties: properties as Record<string, unknown> };
+    });
+    const ids = parsed.map((p) => this.resolveId(p.id));
+    const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
+    if (duplicates.length) throw new HttpError(this.error(400, 'VALIDATION_ERROR', `Duplicate IDs found in batch input: [${duplicates.join(', ')}]. IDs must be unique`, { context: { ids: duplicates } }));
+    const results: unknown[] = [];
+    const errors: unknown[] = [];
+    parsed.forEach((input, i) => {
+      const stored = this.contactsById.get(ids[i]);
+      if (!stored) {
+        errors.push({ status: 'error', category: 'OBJECT_NOT_FOUND', message: `Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.`, context: { ids: [input.id] }, errors: [], links: {} });
+        return;
+      }
+      const current = stored.properties.email ?? '';
+      const injected = this.failingEmails.get(current);
+      if (injected) {
+        errors.push({ status: 'error', category: injected.category, message: injected.message, context: injected.named ? { ids: [input.id] } : {}, errors: [], links: {} });
+        return;
+      }
+      const newEmail = typeof input.properties.email === 'string' ? input.properties.email.trim().toLowerCase() : current;
+      const invalid = this.validateProperties(newEmail, input.properties);
+      const holder = this.idByEmail.get(newEmail);
+      if (!invalid.length && holder && holder !== stored.id) {
+        errors.push({ status: 'error', category: 'CONFLICT', message: `A contact with the email ${newEmail} already exists.`, context: { ids: [input.id] }, errors: [], links: {} });
+        return;
+      }
+      if (invalid.length) {
+        errors.push({ status: 'error', category: 'VALIDATION_ERROR', message: `Property values were not valid: ${JSON.stringify(invalid)}`, context: { ids: [input.id] }, errors: [], links: {} });
+        return;
+      }
+      const values = Object.fromEntries(Object.entries(input.properties).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]));
+      if (newEmail !== current) {
+        this.idByEmail.delete(current);
+        this.idByEmail.set(newEmail, stored.id);
+        stored.properties.email = newEmail;
+      }
+      this.applyProperties(stored, values);
+      stored.updatedAt = this.now();
+      stored.properties.lastmodifieddate = iso(stored.updatedAt);
+      this.count.contactsUpdated++;
+      results.push({ id: stored.id, properties: { ...stored.properties }, createdAt: iso(stored.createdAt), updatedAt: iso(stored.updatedAt), archived: false });
+    });
+    const completedAt = iso(this.now());
+    if (errors.length === 0) return { status: 200, body: { status: 'COMPLETE', results, startedAt, completedAt } };
+    this.count.batchInputErrors += errors.length;
+    return { status: 207, body: { status: 'COMPLETE', results, numErrors: errors.length, errors, startedAt, completedAt } };
+  }
+
+  /**
+   * `POST /crm/v3/objects/contacts/merge`: the primary keeps its id and its values, takes the
+   * other's where it has none, and answers for the other's id and address from then on.
+   */
+  private merge(body: unknown): Reply {
+    const input = (body ?? {}) as { primaryObjectId?: unknown; objectIdToMerge?: unknown };
+    if (typeof input.primaryObjectId !== 'string' || typeof input.objectIdToMerge !== 'string') {
+      throw new HttpError(this.error(400, 'VALIDATION_ERROR', 'primaryObjectId and objectIdToMerge are required strings'));
+    }
+    const primary = this.contactsById.get(this.resolveId(input.primaryObjectId));
+    const other = this.contactsById.get(this.resolveId(input.objectIdToMerge));
+    if (!primary || !other) throw new HttpError(this.error(404, 'OBJECT_NOT_FOUND', 'resource not found'));
+    if (primary.id === other.id) throw new HttpError(this.error(400, 'VALIDATION_ERROR', 'Contacts already merged'));
+    for (const [name, value] of Object.entries(other.properties)) if (primary.properties[name] === undefined) primary.properties[name] = value;
+    const emails = [primary.properties.hs_additional_emails, other.properties.email, other.properties.hs_additional_emails].filter(Boolean);
+    if (emails.length) primary.properties.hs_additional_emails = emails.join(';');
+    this.contactsById.delete(other.id);
+    for (const [email, id] of this.idByEmail) if (id === other.id) this.idByEmail.set(email, primary.id);
+    this.mergedInto.set(other.id, primary.id);
+    for (const [from, to] of this.mergedInto) if (to === other.id) this.mergedInto.set(from, primary.id);
+    primary.updatedAt = this.now();
+    this.count.merges++;
+    return { status: 200, body: this.publicObject(primary, null) };
+  }
+
+  private resolveId(id: string): string {
+    return this.mergedInto.get(id) ?? id;
   }
 
   /** HubSpot-style per-property validation of one upsert input; empty when every value is acceptable. */
@@ -761,16 +866,26 @@ export class FakeHubSpot {
   private applyProperties(stored: StoredContact, values: Record<string, string>): void {
     for (const [name, value] of Object.entries(values)) {
       if (name === 'email') continue;
-      if (value === '') delete stored.properties[name];
-      else stored.properties[name] = value;
+      if (value === '') {
+        if (stored.properties[name] !== undefined) this.count.blanked++;
+        delete stored.properties[name];
+      } else if (name === 'lifecyclestage' && this.stageOrder(value) < this.stageOrder(stored.properties[name])) {
+        this.count.backwardLifecycleMoves++; // HubSpot keeps the later stage and says nothing
+      } else stored.properties[name] = value;
     }
+  }
+
+  /** A lifecycle stage's place in the portal's order (-1 for none). */
+  private stageOrder(value: string | undefined): number {
+    if (value === undefined) return -1;
+    return this.propertyDefs.get('lifecyclestage')?.options.find((o) => o.value === value)?.displayOrder ?? -1;
   }
 
   private getContact(id: string, params: URLSearchParams): Reply {
     const idProperty = params.get('idProperty');
     let stored: StoredContact | undefined;
     if (idProperty === 'email') stored = this.contactsById.get(this.idByEmail.get(id.trim().toLowerCase()) ?? '');
-    else if (idProperty === null || idProperty === 'hs_object_id') stored = this.contactsById.get(id);
+    else if (idProperty === null || idProperty === 'hs_object_id') stored = this.contactsById.get(this.resolveId(id));
     else throw new HttpError(this.error(400, 'VALIDATION_ERROR', `Property "${idProperty}" is not a unique identifier property (the fake knows email and hs_object_id)`));
     if (!stored || params.get('archived') === 'true') throw new HttpError(this.error(404, 'OBJECT_NOT_FOUND', 'resource not found'));
     return { status: 200, body: this.publicObject(stored, listParam(params, 'properties')) };
@@ -856,7 +971,7 @@ export class FakeHubSpot {
     if (input.idProperty !== undefined && input.idProperty !== 'hs_object_id') {
       throw new HttpError(this.error(400, 'VALIDATION_ERROR', `idProperty must be "email" or "hs_object_id"; got ${JSON.stringify(input.idProperty)}`));
     }
-    const stored = this.contactsById.get(input.objectId.trim());
+    const stored = this.contactsById.get(this.resolveId(input.objectId.trim()));
     if (!stored) throw new HttpError(this.error(404, 'OBJECT_NOT_FOUND', 'resource not found'));
     this.deleteContact(stored.id);
     this.purges.push({ email: stored.properties.email ?? null, contactId: stored.id, existed: true });
@@ -867,7 +982,7 @@ export class FakeHubSpot {
     const stored = this.contactsById.get(id);
     if (!stored) return;
     this.contactsById.delete(id);
-    if (stored.properties.email) this.idByEmail.delete(stored.properties.email);
+    for (const [email, holder] of this.idByEmail) if (holder === id) this.idByEmail.delete(email);
   }
 
   private publicObject(c: StoredContact, requested: string[] | null) {
@@ -1064,7 +1179,7 @@ export class FakeHubSpot {
   }
 
   private static zeroCounters(): FakeCounters {
-    return { requests: 0, rateLimited: 0, dailyLimited: 0, serverErrors: 0, dropped: 0, delayed: 0, unauthorized: 0, batchInputErrors: 0, contactsCreated: 0, contactsUpdated: 0 };
+    return { requests: 0, rateLimited: 0, dailyLimited: 0, serverErrors: 0, dropped: 0, delayed: 0, unauthorized: 0, batchInputErrors: 0, contactsCreated: 0, contactsUpdated: 0, blanked: 0, backwardLifecycleMoves: 0, merges: 0 };
   }
 
   /** Unauthenticated `/__fake/*` routes for demos (enabled by `controlRoutes`). */

@@ -7,7 +7,7 @@ import type { OutboxKind } from '../../domain/hubspot-sync';
  * key: an erased person's purge must still go out after the person is gone.
  */
 @Entity('hubspot_outbox')
-@Check('hubspot_outbox_kind_check', `kind IN ('upsert','purge','unsubscribe')`)
+@Check('hubspot_outbox_kind_check', `kind IN ('upsert','purge','unsubscribe','merge')`)
 // Claims walk waiting rows in id order (oldest first) and stop at the batch size.
 @Index('hubspot_outbox_due_idx', ['id'], { where: 'done_at IS NULL' })
 @Index('hubspot_outbox_person_idx', ['personId'])
@@ -25,6 +25,14 @@ export class HubspotOutboxEntry {
   @Column('text', { nullable: true })
   email: string | null;
 
+  /** For a purge by id: the contact; for a merge: the contact kept. */
+  @Column('text', { nullable: true })
+  hubspotId: string | null;
+
+  /** For a merge: the contact merged into `hubspotId`. */
+  @Column('text', { nullable: true })
+  mergedHubspotId: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 
@@ -40,4 +48,9 @@ export class HubspotOutboxEntry {
 
   @Column('timestamptz', { nullable: true })
   doneAt: Date | null;
+
+  /** Given up after bounded retries: shown in /api/hubspot/failures until staff requeue it. */
+  @Index('hubspot_outbox_failed_idx', { where: 'failed_at IS NOT NULL' })
+  @Column('timestamptz', { nullable: true })
+  failedAt: Date | null;
 }

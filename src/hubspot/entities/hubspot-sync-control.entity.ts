@@ -24,4 +24,8 @@ export class HubspotSyncControl {
 
   @Column('bigint', { default: 0 })
   rateLimitedCount: string;
+
+  /** Consecutive refusals of our token (401/403) or failed start-up calls: the pause grows with them. */
+  @Column('integer', { default: 0 })
+  accessFailures: number;
 }

@@ -86,6 +86,18 @@ export class Person {
   @Column('text', { nullable: true })
   hubspotId: string | null;
 
+  /** Every HubSpot contact id the person has had (a merge brings the other's): an erasure deletes them all. */
+  @Column('text', { array: true, default: () => `'{}'` })
+  hubspotIds: string[];
+
+  /** HubSpot fields staff cleared on purpose and HubSpot has not been told of: the only values sent empty. */
+  @Column('text', { array: true, default: () => `'{}'` })
+  hubspotClears: string[];
+
+  /** The furthest lifecycle stage the sync has sent: HubSpot's stages only move forward. */
+  @Column('text', { nullable: true })
+  hubspotStage: string | null;
+
   /** pending (a change waits in the outbox), synced, failed (see syncError), suppressed (erased address), restricted. */
   @Index('person_sync_state_idx')
   @Column('text', { default: 'pending' })

@@ -134,33 +134,40 @@ export class HubspotSyncService {
    */
   async drain(): Promise<DrainReport> {
     const report: DrainReport = { upserted: 0, failed: 0, purged: 0, unsubscribed: 0, merged: 0, rateLimited: 0, retried: 0, paused: false };
-    if (!this.client) return report;
+    if (!this.client || (await this.paused(report))) return report;
+    try {
+      await this.prepare();
+    } catch (err) {
+      // The portal could not be read: the sync waits, longer each time, rather than ask again at once.
+      const failure = classify(err);
+      await this.onFailure(failure.kind === 'window' || failure.kind === 'daily' || failure.kind === 'access' ? failure : { kind: 'access', status: failure.status ?? 0, message: failure.message, setup: true }, report);
+      report.paused = true;
+      return report;
+    }
     // HubSpot holds every lead, customers' contacts included: the drain works as the system.
     await runAsSystem('hubspot sync', () => Promise.all(Array.from({ length: this.config.HUBSPOT_SENDERS }, (_, i) => this.send(report, i % 2 === 1))));
     return report;
   }
 
+  /** Paused (the daily limit, or our access refused and its backoff not yet over). */
+  private async paused(report: DrainReport): Promise<boolean> {
+    const control = await this.repo.control();
+    report.paused = Boolean(control.pausedUntil && control.pausedUntil > new Date());
+    return report.paused;
+  }
+
   private async send(report: DrainReport, newestFirst: boolean): Promise<void> {
     for (;;) {
-      const control = await this.repo.control();
-      if (control.pausedUntil && control.pausedUntil > new Date()) {
-        report.paused = true;
-        return;
-      }
+      if (await this.paused(report)) return;
       let step: Step = 'idle';
       try {
-        await this.prepare();
         for (const kind of ['purge', 'merge', 'unsubscribe', 'upsert'] as const) {
           step = kind === 'upsert' ? await this.sendUpserts(report, newestFirst) : await this.sendSingle(kind, report);
           if (step !== 'idle') break;
         }
       } catch (err) {
-        if (err instanceof BatchStopped) step = err.step;
-        else {
-          // prepare() or the database failed: the sync waits, longer each time, rather than ask again at once.
-          const failure = classify(err);
-          step = await this.onFailure(failure.kind === 'transient' || failure.kind === 'rejected' ? { ...failure, kind: 'access', status: 'status' in failure ? failure.status : 0, setup: true } : failure, report);
-        }
+        if (!(err instanceof BatchStopped)) throw err; // the database failed: the job retries later
+        step = err.step;
       }
       if (step === 'idle') return;
       if (step === 'paused') {

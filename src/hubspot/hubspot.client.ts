@@ -30,7 +30,7 @@ export function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 export type Failure =
   | { kind: 'window'; waitMs: number; message: string }
   | { kind: 'daily'; message: string }
-  | { kind: 'transient'; message: string }
+  | { kind: 'transient'; status?: number; message: string }
   /** HubSpot refused our token or its scopes (401/403), or the start-up calls failed (`setup`): ours to fix, not the contacts'. */
   | { kind: 'access'; status: number; message: string; setup?: boolean }
   | { kind: 'rejected'; status: number; message: string };
@@ -47,7 +47,7 @@ export function classify(err: unknown): Failure {
     return { kind: 'window', waitMs: Number.isFinite(interval) && interval > 0 ? interval : 10_000, message };
   }
   if (status === 401 || status === 403) return { kind: 'access', status, message };
-  if (status === undefined || status >= 500) return { kind: 'transient', message: status ? `HTTP ${status}: ${message}` : message };
+  if (status === undefined || status >= 500) return { kind: 'transient', status, message: status ? `HTTP ${status}: ${message}` : message };
   return { kind: 'rejected', status, message };
 }
 

@@ -333,6 +333,14 @@ export class FakeHubSpot {
     return this.toFakeContact(this.createContact(email, properties));
   }
 
+  /** Changes a contact as sales would in HubSpot's UI (no request, no counters, any lifecycle move). */
+  editContact(id: string, properties: Record<string, string>): FakeContact {
+    const stored = this.contactsById.get(this.resolveId(id));
+    if (!stored) throw new Error(`no contact ${id}`);
+    Object.assign(stored.properties, properties);
+    return this.toFakeContact(stored);
+  }
+
   /** Addresses unsubscribed from all e-mail through `unsubscribe-all`, lower-cased, in order. */
   unsubscribed(): string[] {
     return [...this.unsubscribedEmails.keys()];

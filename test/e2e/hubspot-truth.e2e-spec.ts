@@ -1,0 +1,334 @@
+import { runAsSystem } from '../../src/access/access-context';
+import { DataSource } from 'typeorm';
+import { HubspotSyncService, MAX_ATTEMPTS } from '../../src/hubspot/hubspot-sync.service';
+import { LeadsService } from '../../src/leads/leads.service';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
+import { FakeHubSpot, HS_LEGAL_BASIS_VALUES } from '../hubspot-fake/fake-hubspot';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { TestSmtpServer } from '../helpers/smtp';
+
+/** The fake's clock; the sync's sleep moves it instead of waiting. */
+let now = Date.now();
+const DPO = 'dpo@firm.example';
+const basis = (pattern: RegExp) => HS_LEGAL_BASIS_VALUES.find((v) => pattern.test(v))!;
+
+/**
+ * Issue 14: what the sync sends is all HubSpot gets (whole property objects compared), one
+ * contact per person, and every answer read for what it says.
+ */
+describe('[DISCLOSE-HUBSPOT] the HubSpot sync tells the truth', () => {
+  const fake = new FakeHubSpot({ now: () => now, rateLimit: { perTenSeconds: 1000 } });
+  const smtp = new TestSmtpServer();
+  let t: TestApp;
+  let db: DataSource;
+  let sync: HubspotSyncService;
+  let admin: string;
+  let dpo: string;
+  let n = 0;
+
+  beforeAll(async () => {
+    const { url } = await fake.start();
+    const { url: smtpUrl } = await smtp.start();
+    t = await startTestApp({
+      env: { HUBSPOT_ACCESS_TOKEN: 'test-token', HUBSPOT_BASE_URL: url, HUBSPOT_RATE_LIMIT_PER_10S: '1000', HUBSPOT_REQUEST_TIMEOUT_MS: '2000', SMTP_URL: smtpUrl, DPO_EMAIL: DPO },
+      hubspotSleep: async (ms) => {
+        now += ms;
+      },
+    });
+    db = t.owner;
+    sync = t.app.get(HubspotSyncService);
+    admin = (await t.userWith('admin')).token;
+    dpo = (await t.userWith('dpo')).token;
+  });
+  afterAll(async () => {
+    await t.close();
+    await smtp.stop();
+    await fake.stop();
+  });
+  beforeEach(async () => {
+    now += 60_000;
+    fake.clearFaults();
+    smtp.clear();
+    await db.query(`UPDATE hubspot_sync_control SET paused_until = NULL, pause_reason = NULL, access_failures = 0`);
+  });
+
+  const capture = (overrides: { email?: string; consents?: ('service_updates' | 'request_contact' | 'other_services_ask')[]; request?: string } = {}) =>
+    runAsSystem('test seed', () =>
+      t.app.get(LeadsService).capture(SYSTEM_ACTOR, {
+        source: 'web_form',
+        receivedAt: new Date(),
+        payload: {},
+        person: { firstName: 'Kari', lastName: `Nordmann ${++n}`, email: overrides.email ?? `kari${n}.${Date.now()}@example.no`, position: 'CTO', companyName: 'Fjord AS' },
+        inquiryType: 'expert_take',
+        request: overrides.request ?? null,
+        consents: overrides.consents ?? ['service_updates'],
+      }),
+    );
+  const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const person = async (id: string) => (await db.query(`SELECT * FROM person WHERE id = $1`, [id]))[0];
+  /** Every property object sent for this contact (by its address on an upsert, by its id on an update), in order. */
+  const sentFor = (key: { email?: string; hubspotId?: string }) =>
+    fake.requests
+      .filter((r) => r.status < 300 && /\/batch\/(upsert|update)$/.test(r.path))
+      .flatMap((r) => (r.body as { inputs: { id: string; properties: Record<string, string> }[] }).inputs)
+      .filter((i) => i.id === key.email || i.id === key.hubspotId)
+      .map((i) => i.properties);
+  const dueNow = () => db.query(`UPDATE hubspot_outbox SET available_at = now() WHERE done_at IS NULL`);
+
+  it('a failed start-up backs off instead of asking again at once; health says degraded; the first request that works resumes the sync', async () => {
+    fake.failNext(1, 503, { path: /\/crm\/v3\/properties/ });
+    const { person: p } = await capture();
+    expect((await sync.drain()).paused).toBe(true);
+    const asked = fake.counters.requests;
+    expect(asked).toBe(1);
+    expect((await sync.drain()).paused).toBe(true); // within the backoff: not one more request
+    expect(fake.counters.requests).toBe(asked);
+    const status = await t.http().get('/api/hubspot/status').set(as(admin)).expect(200);
+    expect(status.body).toMatchObject({ state: 'degraded', paused: true, pauseReason: 'HubSpot could not be prepared (HTTP 503); trying again later' });
+    expect((await t.http().get('/health/ready').expect(200)).body.info.hubspot).toEqual({ status: 'up', sync: 'degraded' });
+
+    await db.query(`UPDATE hubspot_sync_control SET paused_until = now()`); // the backoff has passed
+    await sync.drain();
+    expect(await person(p.id)).toMatchObject({ sync_state: 'synced' });
+    expect((await t.http().get('/api/hubspot/status').set(as(admin)).expect(200)).body).toMatchObject({ state: 'running', paused: false });
+  });
+
+  it('a new lead sends exactly what we hold: no empty value that would wipe what sales typed, no free text', async () => {
+    const { person: p } = await capture({ request: 'PRIVATE-REQUEST-TEXT: please call me about the audit' });
+    await t.http().post(`/api/persons/${p.id}/notes`).set(as(admin)).send({ text: 'PRIVATE-NOTE-TEXT' }).expect(201);
+    await sync.drain();
+    const [properties] = sentFor({ email: p.email! });
+    expect(properties).toEqual({
+      email: p.email,
+      firstname: 'Kari',
+      lastname: p.lastName,
+      jobtitle: 'CTO',
+      company: 'Fjord AS',
+      lifecyclestage: 'lead',
+      hs_lead_status: 'NEW',
+      hs_legal_basis: expect.any(String),
+      crm_source_channel: 'web_form',
+      crm_policy_version: 'en-1',
+      crm_restricted: 'false',
+      crm_consent_service_updates: 'granted',
+      crm_consent_service_updates_at: expect.stringMatching(/^\d+$/),
+    });
+    expect(properties.hs_legal_basis.split(';').sort()).toEqual([basis(/consent/i), basis(/contract/i), basis(/prospect/i)].sort());
+    const everything = JSON.stringify(fake.requests.map((r) => r.body));
+    expect(everything).not.toContain('PRIVATE-REQUEST-TEXT');
+    expect(everything).not.toContain('PRIVATE-NOTE-TEXT');
+  });
+
+  it('what sales typed in HubSpot stays; only a field staff cleared on purpose is sent empty, once', async () => {
+    const email = `sales-typed.${Date.now()}@example.no`;
+    const seeded = fake.seedContact({ email, phone: '+47 22 00 00 00', city: 'Bergen', jobtitle: 'Head of IT' });
+    const { person: p } = await capture({ email });
+    await sync.drain();
+    expect(fake.contactById(seeded.id)!.properties).toMatchObject({ phone: '+47 22 00 00 00', city: 'Bergen', jobtitle: 'CTO' });
+    expect(fake.counters.blanked).toBe(0);
+    expect(await person(p.id)).toMatchObject({ hubspot_id: seeded.id, hubspot_ids: [seeded.id] });
+
+    await t.http().patch(`/api/persons/${p.id}`).set(as(admin)).send({ position: '' }).expect(200);
+    await sync.drain();
+    const updates = sentFor({ hubspotId: seeded.id });
+    expect(updates.at(-1)).toMatchObject({ jobtitle: '' });
+    expect(fake.contactById(seeded.id)!.properties.jobtitle).toBeUndefined();
+    expect(fake.contactById(seeded.id)!.properties).toMatchObject({ phone: '+47 22 00 00 00', city: 'Bergen' });
+    expect((await person(p.id)).hubspot_clears).toEqual([]);
+
+    // Sales type a job title again in HubSpot; our next change leaves it alone.
+    fake.editContact(seeded.id, { jobtitle: 'CIO' });
+    await t.http().post(`/api/persons/${p.id}/status`).set(as(admin)).send({ status: 'contacted' }).expect(200);
+    await sync.drain();
+    expect(sentFor({ hubspotId: seeded.id }).at(-1)).not.toHaveProperty('jobtitle');
+    expect(fake.contactById(seeded.id)!.properties.jobtitle).toBe('CIO');
+  });
+
+  it('[RIGHT-RESTRICT] a restricted person sends only our restriction flag, once, and nothing more after', async () => {
+    const { person: p } = await capture();
+    await sync.drain();
+    const { hubspot_id: id } = await person(p.id);
+    await t.http().post(`/api/persons/${p.id}/restriction`).set(as(dpo)).send({ reason: 'The person disputes the data' }).expect(200);
+    await sync.drain();
+    expect(sentFor({ hubspotId: id })).toEqual([{ crm_restricted: 'true' }]);
+    await capture({ email: p.email! });
+    await t.http().post(`/api/persons/${p.id}/status`).set(as(admin)).send({ status: 'qualified' }).expect(200);
+    await sync.drain();
+    expect(sentFor({ hubspotId: id })).toHaveLength(1);
+    expect(sentFor({ email: p.email! })).toHaveLength(1); // the first upsert only
+    expect(await person(p.id)).toMatchObject({ sync_state: 'restricted' });
+  });
+
+  it('[CONSENT-WITHDRAW] a withdrawn consent removes its basis from hs_legal_basis and turns its purpose off', async () => {
+    const { person: p } = await capture({ consents: ['service_updates'] });
+    await sync.drain();
+    const { hubspot_id: id } = await person(p.id);
+    await db.query(
+      `INSERT INTO consent_event (person_id, purpose, action, source, policy_version, wording, actor_type) VALUES ($1, 'service_updates', 'withdrawn', 'manual', 'en-1', 'withdrawn by e-mail', 'system')`,
+      [p.id],
+    );
+    await db.query(`INSERT INTO hubspot_outbox (person_id, kind) VALUES ($1, 'upsert')`, [p.id]);
+    await sync.drain();
+    const properties = sentFor({ hubspotId: id }).at(-1)!;
+    expect(properties).toEqual({
+      email: p.email, firstname: 'Kari', lastname: p.lastName, jobtitle: 'CTO', company: 'Fjord AS', hs_lead_status: 'NEW',
+      hs_legal_basis: expect.any(String), crm_source_channel: 'web_form', crm_policy_version: 'en-1', crm_restricted: 'false',
+      crm_consent_service_updates: 'withdrawn', crm_consent_service_updates_at: expect.stringMatching(/^\d+$/),
+    });
+    expect(properties.hs_legal_basis.split(';').sort()).toEqual([basis(/contract/i), basis(/prospect/i)].sort());
+  });
+
+  it('[RIGHT-OBJECT] an objection withdraws both marketing purposes and sends unsubscribe-all; the person is not left pending', async () => {
+    const { person: p } = await capture({ consents: ['service_updates', 'other_services_ask'] });
+    await sync.drain();
+    const { hubspot_id: id } = await person(p.id);
+    // The unsubscribe fails once: its row stays open while the contact's update goes through.
+    fake.failNext(1, 503, { path: /unsubscribe-all/ });
+    await t.http().post(`/api/persons/${p.id}/marketing-objection`).set(as(admin)).send({}).expect(200);
+    await sync.drain();
+    const properties = sentFor({ hubspotId: id }).at(-1)!;
+    expect(properties).toEqual({
+      email: p.email, firstname: 'Kari', lastname: p.lastName, jobtitle: 'CTO', company: 'Fjord AS', hs_lead_status: 'NEW',
+      hs_legal_basis: expect.any(String), crm_source_channel: 'web_form', crm_policy_version: 'en-1', crm_restricted: 'false',
+      crm_consent_service_updates: 'withdrawn', crm_consent_service_updates_at: expect.stringMatching(/^\d+$/),
+      crm_consent_other_services_ask: 'withdrawn', crm_consent_other_services_ask_at: expect.stringMatching(/^\d+$/),
+    });
+    const [open] = await db.query(`SELECT attempts FROM hubspot_outbox WHERE person_id = $1 AND kind = 'unsubscribe' AND done_at IS NULL`, [p.id]);
+    expect(open).toEqual({ attempts: 1 });
+    expect(await person(p.id)).toMatchObject({ sync_state: 'synced' });
+    await dueNow();
+    await sync.drain();
+    expect(fake.unsubscribed()).toContain(p.email!.toLowerCase());
+    expect(await person(p.id)).toMatchObject({ sync_state: 'synced' });
+  });
+
+  it('lead status maps to hs_lead_status; the lifecycle stage only moves forward and disqualifying never overwrites a later stage', async () => {
+    const { person: p } = await capture();
+    await sync.drain();
+    const { hubspot_id: id } = await person(p.id);
+    const moves: [string, Record<string, unknown>][] = [
+      ['qualified', { lifecyclestage: 'salesqualifiedlead', hs_lead_status: 'IN_PROGRESS' }],
+      ['contacted', { hs_lead_status: 'ATTEMPTED_TO_CONTACT' }],
+      ['disqualified', { hs_lead_status: 'UNQUALIFIED' }],
+      ['qualified', { hs_lead_status: 'IN_PROGRESS' }],
+    ];
+    for (const [status, expected] of moves) {
+      if (status === 'disqualified') fake.editContact(id, { lifecyclestage: 'opportunity' }); // sales moved it on in HubSpot
+      await t.http().post(`/api/persons/${p.id}/status`).set(as(admin)).send({ status }).expect(200);
+      await sync.drain();
+      const sent = sentFor({ hubspotId: id }).at(-1)!;
+      expect({ status, sent: { lifecyclestage: sent.lifecyclestage, hs_lead_status: sent.hs_lead_status } }).toEqual({ status, sent: { lifecyclestage: undefined, ...expected } });
+    }
+    expect(fake.contactById(id)!.properties.lifecyclestage).toBe('opportunity');
+    expect(fake.counters.backwardLifecycleMoves).toBe(0);
+    expect(await person(p.id)).toMatchObject({ hubspot_stage: 'salesqualifiedlead' });
+  });
+
+  it('one contact per person: a changed address updates the same contact by id; a merge merges the contacts; erasure deletes every id and address', async () => {
+    const first = (await capture()).person;
+    const second = (await capture()).person;
+    await sync.drain();
+    const firstId = (await person(first.id)).hubspot_id;
+    const secondId = (await person(second.id)).hubspot_id;
+    const contactsBefore = fake.contacts().length;
+
+    const newAddress = `moved.${Date.now()}@example.no`;
+    await t.http().patch(`/api/persons/${first.id}`).set(as(admin)).send({ email: newAddress }).expect(200);
+    await sync.drain();
+    expect(fake.contacts()).toHaveLength(contactsBefore);
+    expect(fake.contactByEmail(newAddress)!.id).toBe(firstId);
+
+    await t.http().post('/api/persons/merge').set(as(admin)).send({ winnerId: first.id, loserId: second.id, dryRun: false }).expect(200);
+    await sync.drain();
+    const merges = fake.requests.filter((r) => r.path.endsWith('/contacts/merge'));
+    expect(merges.map((r) => r.body)).toEqual([{ primaryObjectId: firstId, objectIdToMerge: secondId }]);
+    expect(fake.contacts()).toHaveLength(contactsBefore - 1);
+    expect(await person(first.id)).toMatchObject({ hubspot_id: firstId, hubspot_ids: expect.arrayContaining([firstId, secondId]), sync_state: 'synced' });
+    expect(sentFor({ hubspotId: firstId }).length).toBeGreaterThanOrEqual(2); // the merged person's update went by id, after the merge
+    expect(fake.requests.findIndex((r) => r.path.endsWith('/contacts/merge'))).toBeLessThan(fake.requests.findLastIndex((r) => r.path.endsWith('/batch/update')));
+
+    await runAsSystem('test erasure', () => t.app.get(LeadsService).erase(SYSTEM_ACTOR, [first.id], 'test'));
+    await sync.drain();
+    const purgeBodies = fake.requests.filter((r) => r.path.endsWith('/gdpr-delete')).map((r) => r.body as { objectId: string; idProperty?: string });
+    expect(purgeBodies).toEqual(expect.arrayContaining([{ objectId: firstId }, { objectId: secondId }, { objectId: newAddress, idProperty: 'email' }, { objectId: first.email, idProperty: 'email' }]));
+    for (const address of [first.email!, second.email!, newAddress]) expect(fake.contactByEmail(address)).toBeUndefined();
+    expect(fake.contactById(firstId)).toBeUndefined();
+  });
+
+  it('a 401 pauses the sync and marks nothing failed; status and health say degraded; a token that works resumes it', async () => {
+    const people = [(await capture()).person, (await capture()).person];
+    fake.failNext(1, 401, { path: /\/batch\// }, 'The OAuth token used to make this call is invalid or has been revoked.');
+    const report = await sync.drain();
+    expect(report).toMatchObject({ paused: true, failed: 0 });
+    const rows = await db.query(`SELECT attempts, done_at, failed_at FROM hubspot_outbox WHERE person_id = ANY($1::uuid[])`, [people.map((p) => p.id)]);
+    expect(rows).toEqual(people.map(() => ({ attempts: 0, done_at: null, failed_at: null })));
+    for (const p of people) expect(await person(p.id)).toMatchObject({ sync_state: 'pending', sync_error: null });
+    const status = (await t.http().get('/api/hubspot/status').set(as(admin)).expect(200)).body;
+    expect(status).toMatchObject({ state: 'degraded', paused: true, failed: 0, pauseReason: 'HubSpot refused our access token (HTTP 401); paused until it works again' });
+    expect((await t.http().get('/health/ready').expect(200)).body.info.hubspot).toEqual({ status: 'up', sync: 'degraded' });
+    const asked = fake.counters.requests;
+    await sync.drain();
+    expect(fake.counters.requests).toBe(asked);
+
+    await db.query(`UPDATE hubspot_sync_control SET paused_until = now()`);
+    await sync.drain();
+    for (const p of people) expect(await person(p.id)).toMatchObject({ sync_state: 'synced' });
+    expect((await t.http().get('/api/hubspot/status').set(as(admin)).expect(200)).body).toMatchObject({ state: 'running' });
+  });
+
+  it('a 207 whose error names no input: the person stays pending and is sent again, then fails visibly; nothing is marked done unconfirmed', async () => {
+    const { person: p } = await capture();
+    fake.failEmail(p.email!, 'Something went wrong with one input', 'VALIDATION_ERROR', { named: false });
+    await sync.drain();
+    const open = async () => (await db.query(`SELECT attempts FROM hubspot_outbox WHERE person_id = $1 AND done_at IS NULL`, [p.id])).map((r: { attempts: number }) => r.attempts);
+    expect(await open()).toEqual([1]);
+    expect(await person(p.id)).toMatchObject({ sync_state: 'pending' });
+    for (let attempt = 2; attempt <= MAX_ATTEMPTS; attempt++) {
+      await dueNow();
+      await sync.drain();
+    }
+    expect(await open()).toEqual([]);
+    expect(await person(p.id)).toMatchObject({ sync_state: 'failed', sync_error: `HubSpot neither confirmed nor refused this contact (${MAX_ATTEMPTS} attempts)` });
+    const failures = (await t.http().get('/api/hubspot/failures').set(as(admin)).expect(200)).body;
+    expect(failures).toEqual(expect.arrayContaining([expect.objectContaining({ personId: p.id, kind: 'upsert' })]));
+    fake.clearFaults();
+    await t.http().post(`/api/hubspot/failures/${p.id}/requeue`).set(as(admin)).expect(200, { requeued: 1 });
+    await sync.drain();
+    expect(await person(p.id)).toMatchObject({ sync_state: 'synced' });
+  });
+
+  it('[RIGHT-ERASE] a GDPR delete HubSpot refuses is retried with backoff, then shown with HubSpot’s message, the DPO is told, and staff requeue it', async () => {
+    const { person: p } = await capture();
+    await sync.drain();
+    fake.failNext(MAX_ATTEMPTS * 2, 400, { path: /gdpr-delete/ }, `Cannot delete ${p.email}: the portal refuses GDPR deletes`);
+    await runAsSystem('test erasure', () => t.app.get(LeadsService).erase(SYSTEM_ACTOR, [p.id], 'test'));
+    await sync.drain();
+    const rows = async () => db.query(`SELECT attempts, failed_at IS NOT NULL AS failed, last_error FROM hubspot_outbox WHERE person_id = $1 AND kind = 'purge' ORDER BY id`, [p.id]);
+    expect((await rows()).map((r: { attempts: number }) => r.attempts)).toEqual([1, 1]);
+    const available = await db.query(`SELECT available_at > now() AS later FROM hubspot_outbox WHERE person_id = $1 AND kind = 'purge'`, [p.id]);
+    expect(available.every((r: { later: boolean }) => r.later)).toBe(true); // backing off, not every 5 minutes forever
+    for (let attempt = 2; attempt <= MAX_ATTEMPTS; attempt++) {
+      await dueNow();
+      await sync.drain();
+    }
+    expect(await rows()).toEqual([
+      { attempts: MAX_ATTEMPTS, failed: true, last_error: 'Cannot delete [address]: the portal refuses GDPR deletes' },
+      { attempts: MAX_ATTEMPTS, failed: true, last_error: 'Cannot delete [address]: the portal refuses GDPR deletes' },
+    ]);
+    const failures = (await t.http().get('/api/hubspot/failures').set(as(admin)).expect(200)).body;
+    expect(failures.filter((f: { personId: string }) => f.personId === p.id)).toEqual([
+      expect.objectContaining({ kind: 'purge', error: 'Cannot delete [address]: the portal refuses GDPR deletes' }),
+      expect.objectContaining({ kind: 'purge', error: 'Cannot delete [address]: the portal refuses GDPR deletes' }),
+    ]);
+    const mails = await smtp.waitForMessages(2);
+    expect(mails.map((m) => m.to)).toEqual([[DPO], [DPO]]);
+    expect(mails[0].raw).toContain(p.id);
+    expect(mails.map((m) => m.raw).join('')).not.toContain(p.email!);
+
+    fake.clearFaults();
+    expect((await t.http().post(`/api/hubspot/failures/${p.id}/requeue`).set(as(admin)).expect(200)).body).toEqual({ requeued: 2 });
+    await sync.drain();
+    expect(fake.contactByEmail(p.email!)).toBeUndefined();
+    expect((await rows()).map((r: { failed: boolean }) => r.failed)).toEqual([false, false]);
+  });
+});

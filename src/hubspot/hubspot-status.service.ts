@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../domain/actor';
 import { HubspotSyncService } from './hubspot-sync.service';
-import { HubspotRepository } from './hubspot.repository';
+import { HubspotRepository, type FailedDelivery } from './hubspot.repository';
 import { PersonSyncService } from '../leads/person-sync.service';
 import type { HubspotStatusView, RequeuedView, SyncFailureView } from './dto/hubspot.dto';
 
@@ -18,7 +18,7 @@ export class HubspotStatusService {
 
   async status(): Promise<HubspotStatusView> {
     const [control, backlog, failed, deliveries, syncedLastMinute] = await Promise.all([
-      this.repo.control(), this.repo.backlog(), this.persons.failedCount(), this.repo.failedDeliveryCount(), this.persons.syncedLastMinute(),
+      this.repo.control(), this.repo.backlog(), this.persons.failedCount(), this.failedDeliveries(), this.persons.syncedLastMinute(),
     ]);
     const paused = Boolean(control.pausedUntil && control.pausedUntil > new Date());
     // Until a request goes through, a refused token stays "degraded", also between tries.
@@ -31,7 +31,7 @@ export class HubspotStatusService {
       pauseReason: paused ? control.pauseReason : null,
       backlog: backlog.pending,
       oldestWaitingSince: backlog.oldest,
-      failed: failed + deliveries,
+      failed: failed + deliveries.length,
       syncedLastMinute,
       syncedTotal: Number(control.syncedCount),
       rateLimitedTotal: Number(control.rateLimitedCount),
@@ -41,15 +41,26 @@ export class HubspotStatusService {
   }
 
   async failures(): Promise<SyncFailureView[]> {
-    const [contacts, deliveries] = await Promise.all([this.persons.failures(200), this.repo.failedDeliveries(200)]);
+    const [contacts, deliveries] = await Promise.all([this.persons.failures(200), this.failedDeliveries()]);
     return [
       ...deliveries.map((d) => ({ personId: d.personId, kind: d.kind, error: d.error, at: d.at })),
       ...contacts.map((f) => ({ personId: f.id, kind: 'upsert', error: f.syncError, at: f.updatedAt })),
     ];
   }
 
+  /**
+   * Given-up deliveries of persons the caller may see: the outbox has no row-level security of its
+   * own, so the person's decides (a customer's failed erasure is not shown to sales who may not see them).
+   */
+  private async failedDeliveries(): Promise<FailedDelivery[]> {
+    const deliveries = await this.repo.failedDeliveries(1000);
+    const visible = await this.persons.visible(deliveries.map((d) => d.personId));
+    return deliveries.filter((d) => visible.has(d.personId));
+  }
+
   async requeue(actor: Actor, personId?: string): Promise<RequeuedView> {
-    const requeued = (await this.persons.requeueFailed(personId)) + (await this.repo.requeueDeliveries(personId));
+    const deliveries = (await this.failedDeliveries()).map((d) => d.personId).filter((id) => !personId || id === personId);
+    const requeued = (await this.persons.requeueFailed(personId)) + (await this.repo.requeueDeliveries([...new Set(deliveries)]));
     await this.audit.record(actor, { action: 'hubspot.failures_requeued', entityType: personId ? 'person' : 'hubspot_sync', entityId: personId ?? null, after: { requeued } });
     return { requeued };
   }

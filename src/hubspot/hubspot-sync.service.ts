@@ -79,6 +79,7 @@ export class HubspotSyncService {
   private readonly logger = new Logger('HubSpotSync');
   private portal?: PortalOptions;
   private preparing?: Promise<PortalOptions>;
+  private readonly gauge = { waiting: 0, sending: 0 };
 
   constructor(
     private readonly repo: HubspotRepository,
@@ -181,7 +182,7 @@ export class HubspotSyncService {
   private async sendUpserts(report: DrainReport, newestFirst: boolean): Promise<Step> {
     const tx = await this.repo.begin();
     try {
-      const mine = await this.repo.claimUpserts(tx.client, BATCH_SIZE, newestFirst);
+      const mine = await this.repo.claimUpserts(tx.client, BATCH_SIZE, this.config.HUBSPOT_SENDERS, newestFirst);
       if (!mine.length) {
         await tx.commit();
         return 'idle';
@@ -364,8 +365,26 @@ export class HubspotSyncService {
 
   /** A request under the shared limiter and our timeout. */
   private async call<T>(work: () => Promise<T>): Promise<T> {
-    await this.limiter.acquire();
-    return withTimeout(work(), this.config.HUBSPOT_REQUEST_TIMEOUT_MS);
+    this.gauge.waiting++;
+    try {
+      await this.limiter.acquire();
+    } finally {
+      this.gauge.waiting--;
+    }
+    this.gauge.sending++;
+    try {
+      return await withTimeout(work(), this.config.HUBSPOT_REQUEST_TIMEOUT_MS);
+    } finally {
+      this.gauge.sending--;
+    }
+  }
+
+  /**
+   * This process's requests right now: waiting for the limiter, and sent but not answered. With
+   * one waiting most of the time, the limiter, not the senders' round trips, sets the pace.
+   */
+  get requests(): Readonly<{ waiting: number; sending: number }> {
+    return this.gauge;
   }
 
   /** HubSpot took a request: a pause for our token (or a failed start) is over. */

@@ -26,11 +26,8 @@ export interface FailedDelivery {
 }
 
 const CLAIMED = `o.id, o.person_id AS "personId", o.kind, o.email, o.hubspot_id AS "hubspotId", o.merged_hubspot_id AS "mergedHubspotId", o.attempts`;
-/**
- * Given up, of a person the caller may see: the outbox has no row-level security of its own, so
- * the person's decides (a customer's erasure failure is not shown to sales who may not see them).
- */
-const GIVEN_UP = `o.failed_at IS NOT NULL AND o.done_at IS NULL AND EXISTS (SELECT 1 FROM person p WHERE p.id = o.person_id)`;
+/** Given up after bounded retries, waiting for staff. */
+const GIVEN_UP = `o.failed_at IS NOT NULL AND o.done_at IS NULL`;
 /** Waiting for the drain: neither done nor given up. */
 const OPEN = `o.done_at IS NULL AND o.failed_at IS NULL`;
 
@@ -75,13 +72,13 @@ export class HubspotRepository {
    * newest end, so two senders rarely want the same people. A person whose contact merge waits
    * is left until it is done (the merge decides which contact their update goes to).
    */
-  async claimUpserts(client: PoolClient, people: number, newestFirst = false): Promise<ClaimedRow[]> {
+  async claimUpserts(client: PoolClient, people: number, senders: number, newestFirst = false): Promise<ClaimedRow[]> {
     const { rows } = await client.query({
       // The person lock is the mutual exclusion: candidates are read unlocked, so a row another
       // drain merely looked at is never skipped by the one that holds its person.
       text: `WITH due AS (
                SELECT person_id FROM hubspot_outbox o
-                WHERE ${OPEN} AND kind = 'upsert' AND available_at <= now() ORDER BY id ${newestFirst ? 'DESC' : 'ASC'} LIMIT $1 * 2
+                WHERE ${OPEN} AND kind = 'upsert' AND available_at <= now() ORDER BY id ${newestFirst ? 'DESC' : 'ASC'} LIMIT $2
              ), mine AS (
                SELECT person_id FROM (SELECT DISTINCT person_id FROM due) d
                 WHERE NOT EXISTS (SELECT 1 FROM hubspot_outbox o WHERE o.person_id = d.person_id AND o.kind = 'merge' AND ${OPEN})
@@ -89,7 +86,8 @@ export class HubspotRepository {
              )
              SELECT ${CLAIMED} FROM hubspot_outbox o
               WHERE o.person_id = ANY (ARRAY(SELECT person_id FROM mine)) AND ${OPEN} AND o.kind = 'upsert' FOR UPDATE OF o`,
-      values: [people],
+      // Candidates enough for every sender's batch: those the others hold are passed over, not waited for.
+      values: [people, people * 2 * senders],
     });
     return rows;
   }
@@ -139,11 +137,6 @@ export class HubspotRepository {
     await client.query(`UPDATE hubspot_outbox SET attempts = attempts + 1, failed_at = now(), last_error = $2 WHERE id = $1`, [rowId, error]);
   }
 
-  async failedDeliveryCount(): Promise<number> {
-    const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM hubspot_outbox o WHERE ${GIVEN_UP}`);
-    return n;
-  }
-
   failedDeliveries(limit: number): Promise<FailedDelivery[]> {
     return this.dataSource.query(
       `SELECT o.id, o.person_id AS "personId", o.kind, o.last_error AS error, o.failed_at AS at FROM hubspot_outbox o WHERE ${GIVEN_UP} ORDER BY o.failed_at DESC LIMIT $1`,
@@ -151,11 +144,12 @@ export class HubspotRepository {
     );
   }
 
-  /** Given-up purges, merges and unsubscribes sent again (one person's, or all); how many. */
-  async requeueDeliveries(personId?: string): Promise<number> {
+  /** These persons' given-up purges, merges and unsubscribes sent again; how many. */
+  async requeueDeliveries(personIds: string[]): Promise<number> {
+    if (!personIds.length) return 0;
     const rows = await this.dataSource.query(
-      `UPDATE hubspot_outbox o SET failed_at = NULL, attempts = 0, available_at = now() WHERE ${GIVEN_UP} ${personId ? 'AND o.person_id = $1' : ''} RETURNING o.id`,
-      personId ? [personId] : [],
+      `UPDATE hubspot_outbox o SET failed_at = NULL, attempts = 0, available_at = now() WHERE ${GIVEN_UP} AND o.person_id = ANY($1::uuid[]) RETURNING o.id`,
+      [personIds],
     );
     return rows[0]?.length ?? rows.length;
   }

@@ -105,6 +105,12 @@ export class PersonSyncRepository {
     );
   }
 
+  async visible(personIds: string[]): Promise<Set<string>> {
+    if (!personIds.length) return new Set();
+    const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM person WHERE id = ANY($1::uuid[])`, [personIds]);
+    return new Set(rows.map((r) => r.id));
+  }
+
   async failedCount(): Promise<number> {
     const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM person WHERE sync_state = 'failed'`);
     return n;

@@ -24,6 +24,11 @@ export class PersonSyncService {
     return this.repo.recordOutcomes(client, outcomes);
   }
 
+  /** Of these persons, those the caller may see (row-level security decides). */
+  visible(personIds: string[]): Promise<Set<string>> {
+    return this.repo.visible(personIds);
+  }
+
   failedCount(): Promise<number> {
     return this.repo.failedCount();
   }

@@ -11,6 +11,8 @@ import type { OutboxKind } from '../../domain/hubspot-sync';
 // Claims walk waiting rows in id order (oldest first) and stop at the batch size.
 @Index('hubspot_outbox_due_idx', ['id'], { where: 'done_at IS NULL' })
 @Index('hubspot_outbox_person_idx', ['personId'])
+// A person whose contact merge waits is passed over by the claim of updates.
+@Index('hubspot_outbox_merge_idx', ['personId'], { where: "kind = 'merge' AND done_at IS NULL" })
 export class HubspotOutboxEntry {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

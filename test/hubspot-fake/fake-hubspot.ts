@@ -321,8 +321,9 @@ export class FakeHubSpot {
     return id ? this.contactById(id) : undefined;
   }
 
+  /** By id; a merged-away id finds the contact it was merged into, as HubSpot's API does. */
   contactById(id: string): FakeContact | undefined {
-    const c = this.contactsById.get(id);
+    const c = this.contactsById.get(this.resolveId(id));
     return c ? this.toFakeContact(c) : undefined;
   }
 

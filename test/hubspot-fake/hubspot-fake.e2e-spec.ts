@@ -407,6 +407,54 @@ describe('contacts', () => {
     expect((await apiError(client.crm.contacts.basicApi.purge({ objectId: '999' }))).code).toBe(404);
   });
 
+  it('batch update by id: changes the address on the same contact, 207 OBJECT_NOT_FOUND names an unknown id, an empty value clears', async () => {
+    const client = newClient();
+    const a = fake.seedContact({ email: 'old@example.com', jobtitle: 'CTO', city: 'Oslo' });
+    const answer = await client.crm.contacts.batchApi.update({
+      inputs: [
+        { id: a.id, properties: { email: 'new@example.com', jobtitle: '' } },
+        { id: '999999', properties: { firstname: 'X' } },
+      ],
+    });
+    expect(answer).toMatchObject({ status: 'COMPLETE', results: [{ id: a.id }], errors: [{ category: 'OBJECT_NOT_FOUND', context: { ids: ['999999'] } }] });
+    expect(fake.contactByEmail('new@example.com')!.id).toBe(a.id);
+    expect(fake.contactByEmail('old@example.com')).toBeUndefined();
+    expect(fake.contactById(a.id)!.properties).toMatchObject({ city: 'Oslo' });
+    expect(fake.contactById(a.id)!.properties.jobtitle).toBeUndefined();
+    expect(fake.counters.blanked).toBe(1);
+  });
+
+  it('merge: the primary keeps its id and values, takes the other’s where it has none, and answers for the other’s id and address', async () => {
+    const client = newClient();
+    const primary = fake.seedContact({ email: 'primary@example.com', firstname: 'P' });
+    const other = fake.seedContact({ email: 'other@example.com', firstname: 'O', city: 'Bergen' });
+    const merged = await client.crm.contacts.basicApi.merge({ primaryObjectId: primary.id, objectIdToMerge: other.id });
+    expect(merged.id).toBe(primary.id);
+    expect(fake.contacts()).toHaveLength(1);
+    expect(fake.contactById(primary.id)!.properties).toMatchObject({ firstname: 'P', city: 'Bergen', hs_additional_emails: 'other@example.com' });
+    expect(fake.contactById(other.id)!.id).toBe(primary.id);
+    expect(fake.contactByEmail('other@example.com')!.id).toBe(primary.id);
+    expect((await apiError(client.crm.contacts.basicApi.merge({ primaryObjectId: primary.id, objectIdToMerge: '424242' }))).code).toBe(404);
+  });
+
+  it('a backward lifecycle move is ignored silently, as HubSpot does; a forward one lands', async () => {
+    const client = newClient();
+    fake.seedContact({ email: 'stage@example.com', lifecyclestage: 'opportunity' });
+    await client.crm.contacts.batchApi.upsert({ inputs: [upsertInput('stage@example.com', { lifecyclestage: 'lead' })] });
+    expect(fake.contactByEmail('stage@example.com')!.properties.lifecyclestage).toBe('opportunity');
+    expect(fake.counters.backwardLifecycleMoves).toBe(1);
+    await client.crm.contacts.batchApi.upsert({ inputs: [upsertInput('stage@example.com', { lifecyclestage: 'customer' })] });
+    expect(fake.contactByEmail('stage@example.com')!.properties.lifecyclestage).toBe('customer');
+  });
+
+  it('failEmail({ named: false }): a 207 whose error names no input', async () => {
+    const client = newClient();
+    fake.failEmail('anon@example.com', 'Something went wrong', 'VALIDATION_ERROR', { named: false });
+    const answer = (await client.crm.contacts.batchApi.upsert({ inputs: [upsertInput('anon@example.com'), upsertInput('fine@example.com')] })) as BatchResponseSimplePublicUpsertObjectWithErrors;
+    expect(answer.results.map((r) => r.properties.email)).toEqual(['fine@example.com']);
+    expect(answer.errors).toEqual([expect.objectContaining({ message: 'Something went wrong', context: {} })]);
+  });
+
   it('gets a contact by e-mail with idProperty=email; 404 when there is none', async () => {
     const client = newClient();
     const seeded = fake.seedContact({ email: 'ada@example.com', firstname: 'Ada', hs_legal_basis: 'Not applicable' });

@@ -5,7 +5,9 @@
  * requests in flight (the limiter should be the only limit). Then every one of them changed
  * again (updates by HubSpot id) with 10% of requests failing with a 5xx. At the end, proof that
  * the fake holds every contact exactly once, with the right properties, and that no property
- * holding a value was blanked (`wiped`; sales' values in HubSpot stay). BENCH_PEOPLE scales it.
+ * holding a value was blanked (`wiped`; sales' values in HubSpot stay). Last, a fifth of them
+ * changed once more with HubSpot answering 150 ms late: still the limiter's pace, not the round
+ * trips'. BENCH_PEOPLE scales it.
  */
 import type { INestApplication } from '@nestjs/common';
 import { Pool } from 'pg';
@@ -18,6 +20,7 @@ import { round, temporaryDatabase } from './harness';
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 50_000);
 const BUDGET = 190;
 const CEILING = (BUDGET / 10) * 100;
+const SLOW_MS = 150;
 
 async function seed(pool: Pool): Promise<void> {
   await pool.query(`
@@ -119,11 +122,24 @@ export async function run(): Promise<void> {
     const [{ failed }] = (await pool.query(`SELECT count(*)::int AS failed FROM person WHERE sync_state <> 'synced'`)).rows;
     const wiped = fake.counters.blanked;
     console.log(`  10% 5xx:     ${round(rateWithFaults, 0)} contacts/s (${round(faultyRun.seconds, 1)} s), ${fake.counters.serverErrors} of ${fake.counters.requests - requestsBefore} requests failed and were retried, in flight ${round(faultyRun.inFlight, 2)}, waiting ${round(faultyRun.waiting, 2)}, lost ${faulty.lost}, duplicated ${faulty.duplicated}, wrong ${faulty.wrong}, not synced ${failed}`);
+
+    // A slower HubSpot (every answer 150 ms late, as over a long link): a fifth of them changed again.
+    fake.failRate(0);
+    const slowPeople = Math.ceil(PEOPLE / 5);
+    await pool.query(`UPDATE person SET position = 'CFO' WHERE id IN (SELECT id FROM person ORDER BY id LIMIT $1)`, [slowPeople]);
+    await pool.query(`INSERT INTO hubspot_outbox (person_id, kind) SELECT id, 'upsert' FROM person WHERE position = 'CFO'`);
+    await pool.query(`ANALYZE hubspot_outbox`);
+    fake.delayNext(1_000_000, SLOW_MS);
+    const slowRun = await syncAll(sync, pool);
+    fake.clearFaults();
+    const slowRate = slowPeople / slowRun.seconds;
+    console.log(`  slow answers: ${round(slowRate, 0)} contacts/s (${slowPeople} people, ${round(slowRun.seconds, 1)} s) with HubSpot answering ${SLOW_MS} ms late, ${round(slowRate / CEILING, 3)} of the ceiling, in flight ${round(slowRun.inFlight, 2)}, waiting ${round(slowRun.waiting, 2)}`);
     console.log(`  wiped:       ${wiped} properties holding a value were blanked`);
     console.log(
       JSON.stringify({
         bench: 'hubspot', contacts: PEOPLE, rate: round(rate, 1), ceiling: CEILING, ratio: round(rate / CEILING, 3), in_flight: round(inFlight, 2), waiting_for_limiter: round(waiting, 2), rate_limited: rateLimited,
         lost: Math.max(clean.lost, faulty.lost), duplicated: Math.max(clean.duplicated, faulty.duplicated), wiped, rate_with_faults: round(rateWithFaults, 1),
+        rate_slow_hubspot: round(slowRate, 1), ratio_slow_hubspot: round(slowRate / CEILING, 3),
       }),
     );
   } finally {

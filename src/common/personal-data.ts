@@ -35,6 +35,8 @@ export const PERSONAL_DATA: Record<string, Record<string, PersonalDataCategory>>
   event_registration: { orderRef: 'online_identifier', attendeeRef: 'online_identifier' },
   event_import_chunk: { data: 'free_text' },
   event_import_rejection: { values: 'free_text' },
+  // The address or number a data subject's request named (the request itself stays, as proof).
+  privacy_request: { identifier: 'contact' },
 };
 
 /**
@@ -58,6 +60,12 @@ export const NOT_PERSONAL_DATA: Record<string, readonly string[]> = {
   hubspot_outbox: ['id', 'personId', 'kind', 'createdAt', 'availableAt', 'attempts', 'lastError', 'doneAt', 'hubspotId', 'mergedHubspotId', 'failedAt'],
   hubspot_suppression: ['createdAt'],
   hubspot_sync_control: ['id', 'pausedUntil', 'pauseReason', 'lastError', 'lastErrorAt', 'syncedCount', 'rateLimitedCount', 'accessFailures'],
+  privacy_request: [
+    'id', 'type', 'personId', 'candidates', 'channel', 'receivedAt', 'dueAt', 'extensionReason', 'extensionToldAt', 'status', 'identityMethod', 'identityDocuments',
+    'identityVerifiedBy', 'identityVerifiedAt', 'scope', 'refusalReason', 'refusalOptions', 'outcome', 'remindedAt', 'createdBy', 'createdAt', 'updatedAt', 'completedAt',
+  ],
+  // Counts, document types and reasons: never the person's values.
+  privacy_request_action: ['id', 'requestId', 'action', 'details', 'actorId', 'at'],
   disclosure: ['id', 'occurredAt', 'recipient', 'kind', 'personId', 'details', 'actorType', 'actorId'],
   intake_submission: ['id', 'channel', 'formId', 'receivedAt', 'contentType', 'textFingerprint', 'status', 'verdict', 'decidedAt'],
   screening_rule: ['id', 'kind', 'pattern', 'tag', 'weight', 'createdBy', 'createdAt', 'updatedAt'],

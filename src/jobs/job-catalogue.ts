@@ -5,6 +5,7 @@ export const HUBSPOT_DRAIN = 'hubspot.drain';
 export const QUARANTINE_PURGE = 'quarantine.purge';
 export const MAIL_POLL = 'mail.poll';
 export const RETENTION_SWEEP = 'retention.sweep';
+export const PRIVACY_REMINDERS = 'privacy.reminders';
 
 /** What starts a job: a cron line (pg-boss's, UTC), an ask every few seconds, or a send by a feature. */
 export type JobTrigger = { cron: string } | { askEverySeconds: number } | { sentBy: string };
@@ -51,6 +52,13 @@ export const JOB_CATALOGUE = [
     // One sweep at a time across all instances; an interrupted one is resumed by the next (each batch looks afresh for what is due).
     trigger: { cron: '41 2 * * *' },
     queue: { policy: 'singleton', expireInSeconds: 60 * 60 },
+  },
+  {
+    name: PRIVACY_REMINDERS,
+    does: 'E-mails the DPO about each open privacy request a week before it falls due (once per request).',
+    // Each request is claimed (marked reminded) in the statement that finds it: two runs never mail twice.
+    trigger: { cron: '7 6 * * *' },
+    queue: { policy: 'singleton' },
   },
   {
     name: MAIL_POLL,

@@ -8,6 +8,7 @@ import { HubspotSyncService } from '../hubspot/hubspot-sync.service';
 import { MailInboxPoller } from '../intake/mail/mail-inbox.poller';
 import { ReviewService } from '../quarantine/review.service';
 import { RetentionService } from '../leads/retention.service';
+import { PrivacyRequestsService } from '../privacy/privacy-requests.service';
 import { JOB_CATALOGUE, type JobEntry, type JobName } from './job-catalogue';
 
 export { HUBSPOT_DRAIN, MAIL_POLL, QUARANTINE_PURGE } from './job-catalogue';
@@ -37,6 +38,9 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, Before
       const report = await this.retention.sweep();
       this.logger.log(`Retention sweep: ${JSON.stringify(report)}`);
     },
+    'privacy.reminders': async () => {
+      await this.privacy.remindDueSoon();
+    },
     'mail.poll': async () => {
       await this.mailInbox.pollOnce();
     },
@@ -52,6 +56,7 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, Before
     private readonly mailInbox: MailInboxPoller,
     private readonly eventImports: EventImportJobs,
     private readonly retention: RetentionService,
+    private readonly privacy: PrivacyRequestsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

@@ -236,8 +236,9 @@ export class LeadsRepository {
         `SELECT * FROM unnest(${$(w.clockMoves.personId)}::uuid[], ${$(w.clockMoves.anchor)}::text[], ${$(w.clockMoves.anchorAt)}::timestamptz[]) AS m(person_id, anchor, anchor_at)`,
         this.yearsTable($, w.retentionYears),
       )})`,
-      ce: () => `ce AS (INSERT INTO consent_event (person_id, purpose, action, source, capture_id, policy_version, wording, actor_type, actor_id)
-        SELECT e.person_id, g.purpose, 'granted', e.source, e.capture_id, e.policy_version, g.wording, e.actor_type, e.actor_id
+      // The ledger's time is when the person consented (the arrival's time), not when a reviewer released it.
+      ce: () => `ce AS (INSERT INTO consent_event (person_id, purpose, action, occurred_at, source, capture_id, policy_version, wording, actor_type, actor_id)
+        SELECT e.person_id, g.purpose, 'granted', e.received_at, e.source, e.capture_id, e.policy_version, g.wording, e.actor_type, e.actor_id
           FROM unnest(${$(w.consents.captureId)}::uuid[], ${$(w.consents.purpose)}::text[], ${$(w.consents.wording)}::text[]) WITH ORDINALITY AS g(capture_id, purpose, wording, n)
           JOIN e USING (capture_id) ORDER BY g.n)`,
       a: () => `a AS (INSERT INTO activity (person_id, type, occurred_at, body, details, capture_id, actor_type, actor_id)
@@ -305,6 +306,17 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
     if (winner.hubspotId && loser.hubspotId && winner.hubspotId !== loser.hubspotId) {
       await tx.query(`INSERT INTO hubspot_outbox (person_id, kind, hubspot_id, merged_hubspot_id) VALUES ($1, 'merge', $2, $3)`, [winner.id, winner.hubspotId, loser.hubspotId]);
     }
+  }
+
+  /** Every person an address or number names: their own, or on any capture of theirs (as the caller sees them). */
+  async personsNamedBy(identifier: { email: string | null; phone: string | null }): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM person WHERE (email = $1 OR phone = $2) AND erased_at IS NULL
+       UNION SELECT c.person_id FROM capture c JOIN person p ON p.id = c.person_id
+        WHERE p.erased_at IS NULL AND (lower(trim(c.mapped->>'email')) = $1 OR c.mapped->>'phone' = $2 OR c.payload->>'phone' = $2)`,
+      [identifier.email, identifier.phone],
+    );
+    return rows.map((r) => r.id);
   }
 
   /** Finds the person by e-mail (for rectification: is the new address someone else's?). */

@@ -4,8 +4,7 @@ import { Roles } from '../access/decorators';
 import { CurrentActor } from '../common/actor';
 import { type Actor } from '../domain/actor';
 import {
-  AssignOwnerDto, CallDto, CaptureInquiryDto, NewLeadDto, NewLeadView, CreatedView, ChangeStatusDto, ChatDto, ConvertDto, MergeDto, MergeResultView, NoteDto, PersonDetailView, PersonPage, PersonQuery, PersonView, RectifyPersonDto, RestrictDto,
-} from './dto/person.dto';
+  AssignOwnerDto, CallDto, CaptureInquiryDto, NewLeadDto, NewLeadView, CreatedView, ChangeStatusDto, ChatDto, ConvertDto, MergeDto, MergeResultView, NoteDto, PersonDetailView, PersonPage, PersonQuery, PersonView, RectifyPersonDto, RestrictDto, LiftRestrictionDto, UnderSixteenDto, UnderSixteenView } from './dto/person.dto';
 import { PersonsService } from './persons.service';
 
 @ApiTags('persons')
@@ -90,6 +89,24 @@ export class PersonsController {
   @ApiOkResponse({ type: PersonView })
   restrict(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RestrictDto): Promise<PersonView> {
     return this.persons.restrict(actor, id, dto.reason);
+  }
+
+  @Post(':id/restriction/lift')
+  @HttpCode(200)
+  @Roles('dpo', 'admin')
+  @ApiOperation({ summary: 'Lift a restriction (Art. 18(3)): with a reason, once the person was told' })
+  @ApiOkResponse({ type: PersonView })
+  liftRestriction(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: LiftRestrictionDto): Promise<PersonView> {
+    return this.persons.liftRestriction(actor, id, dto.reason, dto.personInformedAt);
+  }
+
+  @Post(':id/under-16')
+  @HttpCode(200)
+  @Roles('sales', 'account_manager', 'dpo', 'admin')
+  @ApiOperation({ summary: 'This person is under 16 (policy 2.3): erased everywhere, HubSpot included, with the reason recorded' })
+  @ApiOkResponse({ type: UnderSixteenView })
+  underSixteen(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UnderSixteenDto): Promise<UnderSixteenView> {
+    return this.persons.eraseUnderSixteen(actor, id, dto.reason);
   }
 
   @Post(':id/marketing-objection')

@@ -24,6 +24,10 @@ import type { ConsentPurpose, InquiryType } from '../domain/purposes';
 /** Purposes that are direct marketing: an objection withdraws them (9.6). */
 const MARKETING_PURPOSES: ConsentPurpose[] = ['service_updates', 'other_services_ask'];
 
+/** Processing a restricted person is refused, saying why (policy 9.4). */
+const restricted = () =>
+  new ProblemException(409, 'Processing of this person is restricted (policy 9.4): their data is kept but not otherwise processed until the DPO lifts the restriction.', { restricted: true });
+
 export function toPersonView(p: Person): PersonView {
   const { id, firstName, lastName, position, email, phone, skypeId, linkedinUrl, location, companyId, companyName, status, ownerId, restrictedAt, marketingObjectionAt } = p;
   const { syncState, hubspotId, syncedAt, syncError, createdAt, updatedAt } = p;
@@ -139,7 +143,7 @@ export class PersonsService {
   }
 
   /** Corrects or completes the record (rectification, policy 9.2), audited field by field. */
-  async rectify(actor: Actor, id: string, dto: RectifyPersonDto): Promise<PersonView> {
+  async rectify(actor: Actor, id: string, dto: RectifyPersonDto, asRight = false): Promise<PersonView> {
     const changes: Partial<Person> = {};
     for (const field of PERSON_FIELDS) {
       const value = dto[field];
@@ -147,7 +151,8 @@ export class PersonsService {
       changes[field] = value === '' ? null : field === 'email' ? this.mustNormalise('email', normaliseEmail(value)) : field === 'phone' ? this.mustNormalise('phone', normalisePhone(value, this.config.DEFAULT_PHONE_REGION)) : value;
     }
     return this.leads.transaction(async (tx) => {
-      const before = await this.mustFind(tx, id);
+      // A restricted person's data is corrected only through the DPO's rectification request.
+      const before = asRight ? await this.mustFind(tx, id) : await this.mustProcess(tx, id);
       // Locks a visible holder; a hidden one (another customer's person) is found by the unique index below, with the same answer.
       if (changes.email && changes.email !== before.email && (await this.leads.findByEmailForUpdate(tx, changes.email))) throw addressConflict('email');
       const effective = Object.fromEntries(Object.entries(changes).filter(([k, v]) => before[k as keyof Person] !== v)) as Partial<Person>;
@@ -195,7 +200,7 @@ export class PersonsService {
     if (!dto.companyId === !dto.company) throw invalidField('companyId', 'give either companyId or company');
     // The caller must see the lead, and a company named by id; a domain is matched among all
     // companies, so a lead handed over to an existing customer joins it instead of a duplicate.
-    if (!(await this.leads.findById(id))) throw new NotFoundException('There is no such person.');
+    await this.mustProcessOutside(id);
     if (dto.companyId && !(await this.leads.findCompany(dto.companyId))) throw invalidField('companyId', 'there is no such company');
     const domain = dto.company ? companyDomain(dto.company.domain) : null;
     // The company with this domain as the caller sees it: a customer hidden from them is, for them, no company at all.
@@ -257,7 +262,7 @@ export class PersonsService {
    */
   async setInquiryType(actor: Actor, id: string, captureId: string, inquiryType: InquiryType): Promise<PersonView> {
     return this.leads.transaction(async (tx) => {
-      await this.mustFind(tx, id);
+      await this.mustProcess(tx, id);
       const capture = await this.leads.captureForUpdate(tx, id, captureId);
       if (!capture) throw new NotFoundException('There is no such capture of this person.');
       if (capture.inquiryType === inquiryType) return toPersonView((await this.leads.findById(id, tx))!);
@@ -276,7 +281,7 @@ export class PersonsService {
 
   async addNote(actor: Actor, id: string, text: string): Promise<{ id: string }> {
     return this.leads.transaction(async (tx) => {
-      await this.mustFind(tx, id);
+      await this.mustProcess(tx, id);
       const activityId = await this.intake.addActivity(tx, actor, id, { type: 'note', body: text });
       await this.audit.record(actor, { action: 'person.note_added', entityType: 'person', entityId: id, after: { activityId } }, tx);
       return { id: activityId };
@@ -315,6 +320,7 @@ export class PersonsService {
     const phone = normalisePhone(dto.phone, this.config.DEFAULT_PHONE_REGION);
     if (!phone) throw invalidField('phone', 'must be a phone number');
     const details = { phone, direction: dto.direction, durationSeconds: dto.durationSeconds, recordingRef: dto.recordingRef ?? null };
+    await this.mustProcessOutside(id);
     const result = await this.intake.capture(actor, {
       source: 'phone', personId: id, receivedAt: dto.occurredAt ?? new Date(), payload: { ...details, summary: dto.summary ?? null }, person: { phone }, request: dto.summary ?? null, consents: [],
       activity: { type: 'call', body: dto.summary ?? null, details },
@@ -324,6 +330,7 @@ export class PersonsService {
 
   async logChat(actor: Actor, id: string, dto: ChatDto): Promise<{ id: string }> {
     const details = { service: dto.service, handle: dto.handle };
+    await this.mustProcessOutside(id);
     const result = await this.intake.capture(actor, {
       source: 'messenger', personId: id, receivedAt: dto.occurredAt ?? new Date(), payload: { ...details, transcript: dto.transcript }, person: {}, consents: [],
       activity: { type: 'chat', body: dto.transcript, details },
@@ -341,6 +348,7 @@ export class PersonsService {
     return this.leads.transaction(async (tx) => {
       const [first, second] = [dto.winnerId, dto.loserId].sort();
       const locked = new Map<string, Person>();
+      // A restricted record may be merged: the restriction then binds the merged person, and no unrestricted duplicate is left to process.
       for (const pid of [first, second]) locked.set(pid, await this.mustFind(tx, pid)); // lock in id order: no deadlock between crossed merges
       const winner = locked.get(dto.winnerId)!;
       const loser = locked.get(dto.loserId)!;
@@ -377,7 +385,7 @@ export class PersonsService {
 
   private async change(actor: Actor, id: string, changes: Partial<Person>, activity: 'owner_change' | 'status_change', action: string, comment?: string): Promise<PersonView> {
     return this.leads.transaction(async (tx) => {
-      const before = await this.mustFind(tx, id);
+      const before = await this.mustProcess(tx, id);
       const [field] = Object.keys(changes) as (keyof Person)[];
       if (before[field] === changes[field]) return toPersonView(before);
       await this.leads.updatePerson(tx, id, changes);
@@ -437,10 +445,100 @@ export class PersonsService {
     return value;
   }
 
+  /** Whether the person exists (as the caller sees them). */
+  async exists(id: string): Promise<boolean> {
+    return (await this.leads.findById(id)) !== null;
+  }
+
+  /** A data subject's erasure (9.3) through the one eraser, in the DPO's request. */
+  async eraseForRequest(actor: Actor, id: string, reason: string): Promise<{ erased: number; purges: number }> {
+    const { erased, purges } = await this.intake.erase(actor, [id], reason);
+    return { erased: erased.length, purges };
+  }
+
+  /**
+   * "This person is under 16" (policy 2.3: the firm does not knowingly hold data of children
+   * under 16): erased like any erasure, from whichever channel they came, with the reason recorded.
+   */
+  async eraseUnderSixteen(actor: Actor, id: string, reason: string): Promise<{ erased: boolean; hubspotPurges: number }> {
+    if (!(await this.leads.findById(id))) throw new NotFoundException('There is no such person.');
+    const { erased, purges } = await runAsSystem('under-16 erasure', () => this.intake.erase(actor, [id], `under 16: ${reason}`));
+    return { erased: erased.length === 1, hubspotPurges: purges };
+  }
+
+  /**
+   * Lifting a restriction (9.4, Art. 18(3)): with a reason, and only once the person was told it
+   * will be lifted; HubSpot is owed the person again.
+   */
+  async liftRestriction(actor: Actor, id: string, reason: string, personInformedAt: Date): Promise<PersonView> {
+    return this.leads.transaction(async (tx) => {
+      const before = await this.mustFind(tx, id);
+      if (!before.restrictedAt) return toPersonView(before);
+      if (personInformedAt.getTime() > Date.now()) throw invalidField('personInformedAt', 'must not be in the future: the person is told before the restriction is lifted');
+      await this.leads.updatePerson(tx, id, { restrictedAt: null });
+      await this.leads.oweSync(tx, id);
+      await this.intake.addActivity(tx, actor, id, { type: 'status_change', body: reason, details: { restricted: false, personInformedAt: personInformedAt.toISOString() } });
+      const after = (await this.leads.findById(id, tx))!;
+      await this.audit.record(actor, { action: 'person.restriction_lifted', entityType: 'person', entityId: id, before: { restrictedAt: before.restrictedAt }, after: { restrictedAt: null, reason, personInformedAt } }, tx);
+      return toPersonView(after);
+    });
+  }
+
+  /**
+   * Withdrawal of one purpose's consent (9.8): appended to the ledger with the channel it came
+   * by; what relied on it stops (HubSpot's purpose property goes off, its basis with it). Returns
+   * whether it was granted before.
+   */
+  async withdrawConsent(actor: Actor, id: string, purpose: ConsentPurpose, source: 'manual' | 'web_form' | 'email' = 'manual'): Promise<{ withdrawn: boolean }> {
+    return this.leads.transaction(async (tx) => {
+      await this.mustFind(tx, id);
+      const current = new Map((await this.leads.consentEvents(id, tx)).map((e) => [e.purpose, e.action]));
+      if (current.get(purpose) !== 'granted') return { withdrawn: false };
+      const version = this.policy.current().id;
+      await this.leads.appendConsentEvents(tx, [{
+        personId: id, purpose, action: 'withdrawn', source, captureId: null, policyVersion: version,
+        wording: this.policy.consentWording(purpose, version), actorType: actor.type, actorId: actor.id,
+      }]);
+      await this.leads.oweSync(tx, id);
+      await this.intake.addActivity(tx, actor, id, { type: 'status_change', details: { consentWithdrawn: purpose } });
+      await this.audit.record(actor, { action: 'person.consent_withdrawn', entityType: 'person', entityId: id, before: { [purpose]: 'granted' }, after: { [purpose]: 'withdrawn', via: source } }, tx);
+      return { withdrawn: true };
+    });
+  }
+
+  /**
+   * Everyone an identifier (an e-mail address or a phone number) ever named: the person's own,
+   * or on any of their captures (a merged-away record's captures went to the survivor). For a
+   * data subject's request, customers' people included; audited.
+   */
+  async findForPrivacyRequest(actor: Actor, identifier: string, reason: string): Promise<string[]> {
+    const email = normaliseEmail(identifier);
+    const phone = email ? null : normalisePhone(identifier, this.config.DEFAULT_PHONE_REGION);
+    if (!email && !phone) throw invalidField('identifier', 'must be an e-mail address or a phone number');
+    return runAsSystem('privacy request', async () => {
+      const ids = await this.leads.personsNamedBy({ email, phone });
+      await this.audit.record(actor, { action: 'person.privacy_request_search', entityType: 'person', entityId: null, after: { reason, matches: ids.length } });
+      return ids;
+    });
+  }
+
   private async mustFind(tx: EntityManager, id: string): Promise<Person> {
     const person = await this.leads.findById(id, tx, true);
     if (!person) throw new NotFoundException('There is no such person.');
     return person;
+  }
+
+  /** The person, for processing a restriction forbids (policy 9.4): refused, naming the restriction. */
+  private async mustProcess(tx: EntityManager, id: string): Promise<Person> {
+    const person = await this.mustFind(tx, id);
+    if (person.restrictedAt) throw restricted();
+    return person;
+  }
+
+  private async mustProcessOutside(id: string): Promise<void> {
+    const person = await this.leads.findById(id);
+    if (!person) throw new NotFoundException('There is no such person.');
+    if (person.restrictedAt) throw restricted();
   }
 
   /**

@@ -175,6 +175,30 @@ export class NotificationsService implements OnModuleDestroy {
     }
   }
 
+  /** Tells the DPO a privacy request falls due within a week: its id, type and due date, nothing of the person. Never throws. */
+  async privacyRequestDueSoon(request: { requestId: string; type: string; dueAt: Date }): Promise<NotificationOutcome> {
+    const id = SAFE_ID.test(String(request.requestId)) ? request.requestId : '(unknown)';
+    try {
+      if (!this.transport || !this.config.DPO_EMAIL) {
+        this.logger.warn(`Privacy request ${id} is due ${request.dueAt.toISOString()}; DPO reminder skipped: ${!this.transport ? 'SMTP_URL' : 'DPO_EMAIL'} is not set`);
+        return 'skipped';
+      }
+      const due = request.dueAt.toISOString().slice(0, 10);
+      const text = [
+        `A ${singleLine(request.type)} request falls due on ${due}.`,
+        '',
+        `Request: ${id}`,
+        'It is listed at /api/privacy-requests?state=due_this_week.',
+        '',
+      ].join('\n');
+      await this.transport.sendMail({ from: singleLine(this.config.NOTIFY_FROM, Number.MAX_SAFE_INTEGER), to: this.config.DPO_EMAIL, subject: `Privacy request due ${due}: ${singleLine(request.type)}`, text });
+      return 'sent';
+    } catch (err) {
+      this.logger.warn(`DPO reminder for request ${id} failed: ${errorCode(err)}`);
+      return 'failed';
+    }
+  }
+
   private compose(lead: NewLeadNotice): { subject: string; text: string; html: string } {
     const name = singleLine(lead.personName) || '(no name)';
     const company = singleLine(lead.company);

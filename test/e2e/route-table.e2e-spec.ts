@@ -3,7 +3,7 @@ import { startTestApp, type TestApp } from '../helpers/app';
 import { controllerRoutes } from '../helpers/routes';
 
 /** Routes anyone may call. Adding one here is a decision a reviewer sees. */
-const PUBLIC_ROUTES = new Set(['GET /health', 'GET /health/ready', 'POST /api/auth/login', 'POST /api/intake/forms/:formKey', 'GET /api/intake/forms/:formKey/render-token', 'GET /api/intake/forms/:formKey/embed.js', 'POST /api/intake/chatbot/drift']);
+const PUBLIC_ROUTES = new Set(['GET /health', 'GET /health/ready', 'POST /api/auth/login', 'POST /api/intake/forms/:formKey', 'GET /api/intake/forms/:formKey/render-token', 'GET /api/intake/forms/:formKey/embed.js', 'POST /api/intake/chatbot/drift', 'GET /api/consent-withdrawal', 'POST /api/consent-withdrawal']);
 /** The API documentation is public by design (served by SwaggerModule, not by a controller). */
 const isDocsRoute = (key: string) => / \/api\/docs/.test(key);
 

@@ -137,6 +137,21 @@ export class RestrictDto {
   @ApiProperty({ description: 'Why (the person’s request, a dispute about accuracy, ...).' }) @Transform(trimmed) @IsString() @Length(1, 2000) reason: string;
 }
 
+export class LiftRestrictionDto {
+  @ApiProperty({ description: 'Why the restriction ends (the accuracy was verified, the objection was decided, ...).' }) @Transform(trimmed) @IsString() @Length(1, 2000) reason: string;
+  @ApiProperty({ format: 'date-time', description: 'When the person was told the restriction will be lifted (Art. 18(3): before it is).' })
+  @Type(() => Date) @IsDate({ message: 'personInformedAt must be a date-time' }) personInformedAt: Date;
+}
+
+export class UnderSixteenDto {
+  @ApiProperty({ description: 'How it became known (the person said so on a call, a parent wrote, ...).' }) @Transform(trimmed) @IsString() @Length(3, 2000) reason: string;
+}
+
+export class UnderSixteenView {
+  @ApiProperty() erased: boolean;
+  @ApiProperty({ description: 'HubSpot deletes queued (each contact id and address the person had).' }) hubspotPurges: number;
+}
+
 export class NoteDto {
   @ApiProperty() @IsString() @Length(1, 20000) text: string;
 }

@@ -445,6 +445,13 @@ export class PersonsService {
     return value;
   }
 
+  /** These persons' fields (as the caller sees them), each audited as listed to the caller. */
+  async views(actor: Actor, ids: string[]): Promise<PersonView[]> {
+    const found = (await Promise.all(ids.map((id) => this.leads.findById(id)))).filter((p): p is Person => p !== null);
+    await this.audit.recordMany(actor, found.map((p) => ({ action: 'person.listed', entityType: 'person', entityId: p.id })));
+    return found.map(toPersonView);
+  }
+
   /** Whether the person exists (as the caller sees them). */
   async exists(id: string): Promise<boolean> {
     return (await this.leads.findById(id)) !== null;

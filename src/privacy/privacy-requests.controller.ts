@@ -7,9 +7,9 @@ import { Roles } from '../access/decorators';
 import { CurrentActor } from '../common/actor';
 import { type Actor } from '../domain/actor';
 import { trimmed } from '../common/validation';
-import { PersonDetailView } from '../leads/dto/person.dto';
+import { PersonDetailView, PersonView } from '../leads/dto/person.dto';
 import { PersonsService } from '../leads/persons.service';
-import { ChoosePersonDto, ExtendDeadlineDto, FulfilDto, OpenPrivacyRequestDto, PrivacyRequestQuery, PrivacyRequestView, RefuseDto, VerifyIdentityDto } from './dto/privacy-request.dto';
+import { ChoosePersonDto, ExtendDeadlineDto, FulfilDto, LookupQuery, OpenPrivacyRequestDto, PrivacyRequestQuery, PrivacyRequestView, RefuseDto, VerifyIdentityDto } from './dto/privacy-request.dto';
 import { PrivacyRequestsService } from './privacy-requests.service';
 
 export class PrivacyRecordRequestDto {
@@ -61,6 +61,13 @@ export class PrivacyRequestsController {
   @ApiOkResponse({ type: [PrivacyRequestView] })
   list(@Query() query: PrivacyRequestQuery): Promise<PrivacyRequestView[]> {
     return this.requests.list(query.state);
+  }
+
+  @Get('lookup')
+  @ApiOperation({ summary: 'Everyone an e-mail address or phone number ever named (their own, or on any capture, merged-away records’ included), customers’ people too; audited' })
+  @ApiOkResponse({ type: [PersonView] })
+  lookup(@CurrentActor() actor: Actor, @Query() query: LookupQuery): Promise<PersonView[]> {
+    return this.requests.lookup(actor, query.identifier);
   }
 
   @Get(':id')

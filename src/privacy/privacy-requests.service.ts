@@ -5,7 +5,7 @@ import { AuditService } from '../audit/audit.service';
 import { invalidField, ProblemException } from '../common/problem-details';
 import type { Actor } from '../domain/actor';
 import type { ConsentPurpose } from '../domain/purposes';
-import type { PersonDetailView } from '../leads/dto/person.dto';
+import type { PersonDetailView, PersonView } from '../leads/dto/person.dto';
 import { PersonsService } from '../leads/persons.service';
 import { LeadsService } from '../leads/leads.service';
 import { NotificationsService } from '../notifications/notifications.service';
@@ -87,6 +87,12 @@ export class PrivacyRequestsService {
       await this.repo.addAction(tx, request.id, 'received', actor.id, { channel: dto.channel, matches: personId ? 1 : candidates.length });
       return toRequestView(request);
     });
+  }
+
+  /** The DPO's look-up: everyone an identifier ever named, audited as a search and as a list. */
+  async lookup(actor: Actor, identifier: string): Promise<PersonView[]> {
+    const ids = await this.persons.findForPrivacyRequest(actor, identifier, 'privacy request look-up');
+    return runAsSystem('privacy request', () => this.persons.views(actor, ids));
   }
 
   async list(state: RequestState = 'open'): Promise<PrivacyRequestView[]> {

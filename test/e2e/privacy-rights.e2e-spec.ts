@@ -138,6 +138,21 @@ describe('data-subject requests', () => {
     expect(purges.map((p: { email: string }) => p.email)).toContain(person.email);
   });
 
+  it('[RIGHT-ACCESS] after a merge, the merged-away address still finds the merged person; the DPO can look anyone up, customers included, audited', async () => {
+    const { person: kept } = await capture();
+    const { person: gone } = await capture();
+    const admin = (await t.userWith('admin')).token;
+    await t.http().post('/api/persons/merge').set(as(admin)).send({ winnerId: kept.id, loserId: gone.id, dryRun: false }).expect(200);
+    const r = await open({ type: 'access', identifier: gone.email }).expect(201);
+    expect(r.body.personId).toBe(kept.id);
+    const found = await t.http().get(`/api/privacy-requests/lookup?identifier=${encodeURIComponent(gone.email!)}`).set(as(dpo)).expect(200);
+    expect(found.body).toEqual([expect.objectContaining({ id: kept.id, firstName: 'Ola', email: kept.email })]);
+    await t.http().get(`/api/privacy-requests/lookup?identifier=not-an-identifier`).set(as(dpo)).expect(422);
+    await t.http().get(`/api/privacy-requests/lookup?identifier=${encodeURIComponent(gone.email!)}`).set(as(sales)).expect(403);
+    const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'person.privacy_request_search'`);
+    expect(n).toBeGreaterThanOrEqual(2);
+  });
+
   it('several persons named by one identifier are listed for the DPO to choose from', async () => {
     const shared = `shared.${Date.now()}@example.no`;
     const { person: a } = await capture({ email: shared });

@@ -38,6 +38,11 @@ export class PrivacyRequestQuery {
   state?: 'open' | 'due_this_week' | 'overdue' | 'closed' | 'all';
 }
 
+export class LookupQuery {
+  @ApiProperty({ description: 'An e-mail address or a phone number.' }) @IsString() @Transform(trimmed) @Length(3, 320)
+  identifier: string;
+}
+
 export class ChoosePersonDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() personId: string;
 }

@@ -226,8 +226,9 @@ export class EventImportRunner implements BeforeApplicationShutdown {
         registrations: plan.created.length + plan.matched.length,
         alreadyRegistered: plan.alreadyRegistered,
         duplicateRows: plan.duplicates,
+        rejectedRows: plan.restricted.length,
       });
-      return { session, found, delta, captures: this.capturesOf(imp, actor, event, plan), rejections: job.rejections };
+      return { session, found, delta, captures: this.capturesOf(imp, actor, event, plan), rejections: [...job.rejections, ...plan.restricted] };
     } catch (err) {
       await this.repository.rollback(session);
       session.release();

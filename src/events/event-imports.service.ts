@@ -266,8 +266,9 @@ export class EventImportsService {
         registrations: plan.created.length + plan.matched.length,
         alreadyRegistered: plan.alreadyRegistered,
         duplicateRows: plan.duplicates,
+        rejectedRows: plan.restricted.length,
       });
-      const stored = rejections;
+      const stored = [...rejections, ...plan.restricted];
       if (stored.length) await this.imports.transaction((tx) => this.imports.insertRejections(tx, imp.id, stored));
       [batch, rejections, seen] = [[], [], new FileIdentities()];
     };

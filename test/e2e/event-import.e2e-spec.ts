@@ -308,6 +308,21 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(await personByEmail('bjorn@fjell.example')).toBeUndefined();
   });
 
+  it('[RIGHT-RESTRICT] a line naming a restricted person is not imported: listed as rejected, the person neither registered nor filled in', async () => {
+    const eventId = await newEvent();
+    const [{ id }] = await db.query(`INSERT INTO person (email, status, restricted_at) VALUES ('kept.still@fjell.example', 'new', now()) RETURNING id`);
+    const file = crlf('First name,Last name,Email,Company', 'Kari,Still,kept.still@fjell.example,Fjell AS', 'Per,Open,per.open@fjell.example,Fjell AS');
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body.analysis).toMatchObject({ rows: 2, newPersons: 1, matchedPersons: 0, rejectedRows: 1 });
+    expect(dry.body.rejected).toEqual([{ line: 2, reason: 'restricted', message: expect.stringContaining('restricted') }]);
+    await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
+    const { view } = await finished(eventId, dry.body.id);
+    expect(view.status).toBe('done');
+    expect(await personByEmail('kept.still@fjell.example')).toMatchObject({ first_name: null, company_name: null });
+    expect(await db.query(`SELECT count(*)::int AS n FROM event_registration WHERE person_id = $1`, [id])).toEqual([{ n: 0 }]);
+    expect(await personByEmail('per.open@fjell.example')).toMatchObject({ first_name: 'Per' });
+  });
+
   it('a UTF-16LE tab-separated file, as Excel saves "Unicode text"', async () => {
     const eventId = await newEvent();
     const text = crlf('First Name\tLast Name\tE-mail\tCompany', 'Marit\tSæther\tmarit@tab.example\tSæther Consulting');

@@ -21,7 +21,7 @@ export interface Attendee {
   payloadJson: string;
 }
 
-export type RejectionReason = 'no_contact' | 'invalid_email' | 'invalid_phone' | 'under_16' | 'invalid_age' | 'invalid_birth_date' | 'too_long' | 'phone_dropped';
+export type RejectionReason = 'no_contact' | 'invalid_email' | 'invalid_phone' | 'under_16' | 'invalid_age' | 'invalid_birth_date' | 'too_long' | 'phone_dropped' | 'restricted';
 
 export interface Rejection {
   line: number;

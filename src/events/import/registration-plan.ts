@@ -3,7 +3,7 @@ import { type FoundPerson } from '../../leads/leads.repository';
 import { PersonIndex } from '../../leads/person-index';
 import type { ImportCounts } from '../entities/event-import.entity';
 import type { KnownPerson } from '../event-imports.repository';
-import type { Attendee } from './attendee-row';
+import type { Attendee, Rejection } from './attendee-row';
 
 export const zeroCounts = (): ImportCounts => ({ rows: 0, newPersons: 0, matchedPersons: 0, registrations: 0, alreadyRegistered: 0, notAttending: 0, duplicateRows: 0, rejectedRows: 0 });
 
@@ -47,6 +47,8 @@ export function knownPersons(found: FoundPerson[], registered: Map<string, strin
 export interface BatchPlan {
   created: Attendee[];
   matched: { attendee: Attendee; known: KnownPerson }[];
+  /** Lines naming a person whose processing is restricted (9.4): not imported, listed as rejected. */
+  restricted: Rejection[];
   alreadyRegistered: number;
   duplicates: number;
 }
@@ -61,13 +63,15 @@ export interface BatchPlan {
  */
 export function planBatch(attendees: Attendee[], found: KnownPerson[], importId?: string, taken = new Set<string>()): BatchPlan {
   const people = new PersonIndex(found.map((known) => ({ id: known.id, email: known.fields.email, phone: known.fields.phone, phoneTop: known.phoneTop, known })));
-  const plan: BatchPlan = { created: [], matched: [], alreadyRegistered: 0, duplicates: 0 };
+  const plan: BatchPlan = { created: [], matched: [], restricted: [], alreadyRegistered: 0, duplicates: 0 };
   const newPhoneOnly = new Set<string>();
   for (const a of attendees) {
     const known = people.match(a)?.known;
     if (known) {
+      // Kept, processed no further: the import neither registers nor fills them in.
+      if (known.restricted) plan.restricted.push({ line: a.line, reason: 'restricted', message: 'The line names a person whose processing is restricted (policy 9.4); it was not imported.', values: null });
       // Registered by this import (an earlier batch): a later line about the same person.
-      if (taken.has(known.id) || (importId && known.registeredBy === importId)) plan.duplicates++;
+      else if (taken.has(known.id) || (importId && known.registeredBy === importId)) plan.duplicates++;
       else if (known.registered) {
         taken.add(known.id);
         plan.alreadyRegistered++;

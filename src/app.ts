@@ -12,6 +12,7 @@ import { requestIdFor } from './common/logging';
 import { registerMultipart } from './common/multipart';
 import { MAX_FORM_FIELDS, registerRequestEdge } from './common/request-edge';
 import rateLimit from '@fastify/rate-limit';
+import cookie from '@fastify/cookie';
 import { AuthGuard } from './auth/auth.guard';
 import { Draining } from './health/draining';
 import { ACCESS_CONFIG, type RouteAccess } from './access/decorators';
@@ -92,6 +93,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     errorResponseBuilder: (_request, context) =>
       new ProblemException(429, 'Too many submissions from this address; please try again later.', { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
   });
+  // The console's session cookie (parsed only; nothing else here uses cookies).
+  await app.register(cookie);
   await registerMultipart(app, { files: 0, fields: MAX_FORM_FIELDS, fieldSize: config.BODY_LIMIT_BYTES });
   // CORS only where browsers post: each web form's own registered origins.
   const forms = app.get(IntakeFormsService);

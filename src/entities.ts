@@ -1,6 +1,7 @@
 import { AuditEntry } from './audit/entities/audit-entry.entity';
 import { ApiKey } from './auth/entities/api-key.entity';
 import { StaffUser } from './auth/entities/staff-user.entity';
+import { StaffSession } from './auth/entities/staff-session.entity';
 import { HubspotOutboxEntry } from './hubspot/entities/hubspot-outbox-entry.entity';
 import { HubspotSuppression } from './hubspot/entities/hubspot-suppression.entity';
 import { HubspotSyncControl } from './hubspot/entities/hubspot-sync-control.entity';
@@ -24,4 +25,4 @@ import { CustomerAccessGrant } from './accounts/entities/customer-access-grant.e
 import { CHATBOT_ENTITIES } from './intake/chatbot/entities';
 import { MAIL_ENTITIES } from './intake/mail/entities';
 import { EVENT_ENTITIES } from './events/entities';
-export const ENTITIES = [AccountManager, CustomerAccessGrant, StaffUser, ApiKey, AuditEntry, Company, Person, Capture, ConsentEvent, Activity, IntakeForm, HubspotOutboxEntry, HubspotSuppression, HubspotSyncControl, Disclosure, PrivacyRequest, PrivacyRequestAction, IntakeSubmission, ScreeningRule, SenderListEntry, ReviewDecision, ...CHATBOT_ENTITIES, ...MAIL_ENTITIES, ...EVENT_ENTITIES];
+export const ENTITIES = [AccountManager, CustomerAccessGrant, StaffUser, StaffSession, ApiKey, AuditEntry, Company, Person, Capture, ConsentEvent, Activity, IntakeForm, HubspotOutboxEntry, HubspotSuppression, HubspotSyncControl, Disclosure, PrivacyRequest, PrivacyRequestAction, IntakeSubmission, ScreeningRule, SenderListEntry, ReviewDecision, ...CHATBOT_ENTITIES, ...MAIL_ENTITIES, ...EVENT_ENTITIES];

@@ -11,6 +11,8 @@ import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { LoginThrottle } from './login-throttle';
+import { SessionsRepository } from './sessions.repository';
+import { SessionsService } from './sessions.service';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
@@ -34,10 +36,12 @@ import { UsersService } from './users.service';
     ApiKeysRepository,
     ApiKeysService,
     AuthService,
+    SessionsRepository,
+    SessionsService,
     LoginThrottle,
     AuthGuard,
     { provide: APP_GUARD, useExisting: AuthGuard },
   ],
-  exports: [UsersService, ApiKeysService, AuthGuard],
+  exports: [UsersService, ApiKeysService, AuthGuard, SessionsService],
 })
 export class AuthModule {}

@@ -7,6 +7,7 @@ import { ProblemException } from '../common/problem-details';
 import type { CreateUserDto, UpdateUserDto, UserView } from './dto/user.dto';
 import type { StaffUser } from './entities/staff-user.entity';
 import { UsersRepository } from './users.repository';
+import { SessionsRepository } from './sessions.repository';
 
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 
@@ -28,6 +29,7 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
+    private readonly sessions: SessionsRepository,
   ) {}
 
   async create(actor: Actor, dto: CreateUserDto): Promise<UserView> {
@@ -75,6 +77,8 @@ export class UsersService {
       const rolesChanged = changes.roles !== undefined && !sameRoles(changes.roles, before.roles);
       if (passwordHash || rolesChanged || changes.deactivatedAt) changes.tokenVersion = before.tokenVersion + 1;
       await this.users.update(tx, id, changes);
+      // Every sign-in ends with its tokens (a refresh would be refused anyway: its version is old).
+      if (changes.tokenVersion !== undefined) await this.sessions.revokeAllOf(tx, id);
       if ((await this.users.countActiveAdmins(tx)) === 0) {
         throw new ProblemException(409, 'This change would leave no active admin; make another user admin first.');
       }

@@ -48,6 +48,11 @@ export class EnvironmentVariables {
   @Type(() => Number)
   JWT_TTL_SECONDS: number = 900;
 
+  /** How long a signed-in browser may go unused before signing in again (its refresh token, renewed on each use): a working day. */
+  @IsInt() @Min(300) @Max(30 * 86400)
+  @Type(() => Number)
+  REFRESH_TOKEN_TTL_SECONDS: number = 12 * 3600;
+
   @IsInt() @Min(1024) @Max(100 * 1024 * 1024)
   @Type(() => Number)
   BODY_LIMIT_BYTES: number = 1024 * 1024;

@@ -6,6 +6,7 @@ export const QUARANTINE_PURGE = 'quarantine.purge';
 export const MAIL_POLL = 'mail.poll';
 export const RETENTION_SWEEP = 'retention.sweep';
 export const PRIVACY_REMINDERS = 'privacy.reminders';
+export const SESSIONS_PURGE = 'sessions.purge';
 
 /** What starts a job: a cron line (pg-boss's, UTC), an ask every few seconds, or a send by a feature. */
 export type JobTrigger = { cron: string } | { askEverySeconds: number } | { sentBy: string };
@@ -52,6 +53,12 @@ export const JOB_CATALOGUE = [
     // One sweep at a time across all instances; an interrupted one is resumed by the next (each batch looks afresh for what is due).
     trigger: { cron: '41 2 * * *' },
     queue: { policy: 'singleton', expireInSeconds: 60 * 60 },
+  },
+  {
+    name: SESSIONS_PURGE,
+    does: 'Deletes staff sign-in sessions (refresh-token hashes) expired or revoked over a day ago.',
+    trigger: { cron: '23 3 * * *' },
+    queue: { policy: 'singleton' },
   },
   {
     name: PRIVACY_REMINDERS,

@@ -9,6 +9,7 @@ import { MailInboxPoller } from '../intake/mail/mail-inbox.poller';
 import { ReviewService } from '../quarantine/review.service';
 import { RetentionService } from '../leads/retention.service';
 import { PrivacyRequestsService } from '../privacy/privacy-requests.service';
+import { SessionsService } from '../auth/sessions.service';
 import { JOB_CATALOGUE, type JobEntry, type JobName } from './job-catalogue';
 
 export { HUBSPOT_DRAIN, MAIL_POLL, QUARANTINE_PURGE } from './job-catalogue';
@@ -38,6 +39,10 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, Before
       const report = await this.retention.sweep();
       this.logger.log(`Retention sweep: ${JSON.stringify(report)}`);
     },
+    'sessions.purge': async () => {
+      const purged = await this.sessions.purge();
+      this.logger.log(`Sessions purge: ${purged} ended sessions deleted`);
+    },
     'privacy.reminders': async () => {
       await this.privacy.remindDueSoon();
     },
@@ -57,6 +62,7 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, Before
     private readonly eventImports: EventImportJobs,
     private readonly retention: RetentionService,
     private readonly privacy: PrivacyRequestsService,
+    private readonly sessions: SessionsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

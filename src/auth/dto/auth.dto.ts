@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IsString, Length, MaxLength, MinLength } from 'class-validator';
 import { ROLES, type Role } from '../../domain/roles';
 
 export class LoginDto {
@@ -10,6 +10,16 @@ export class LoginDto {
   @ApiProperty({ format: 'password' })
   @IsString() @MinLength(1) @MaxLength(256)
   password: string;
+}
+
+export class ChangePasswordDto {
+  @ApiProperty({ format: 'password' })
+  @IsString() @MinLength(1) @MaxLength(256)
+  currentPassword: string;
+
+  @ApiProperty({ format: 'password', description: 'At least 12 characters.', minLength: 12 })
+  @IsString() @Length(12, 256, { message: 'newPassword must be 12 to 256 characters long' })
+  newPassword: string;
 }
 
 export class TokenView {

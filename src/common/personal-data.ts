@@ -62,6 +62,8 @@ export const NOT_PERSONAL_DATA: Record<string, readonly string[]> = {
   hubspot_outbox: ['id', 'personId', 'kind', 'createdAt', 'availableAt', 'attempts', 'lastError', 'doneAt', 'hubspotId', 'mergedHubspotId', 'failedAt'],
   hubspot_suppression: ['createdAt'],
   hubspot_sync_control: ['id', 'pausedUntil', 'pauseReason', 'lastError', 'lastErrorAt', 'syncedCount', 'rateLimitedCount', 'accessFailures'],
+  // The legal ground of a hold, written without naming the person (the API says so).
+  legal_hold: ['id', 'personId', 'companyId', 'reason', 'until', 'createdBy', 'createdAt', 'endedAt', 'endedBy'],
   privacy_request: [
     'id', 'type', 'personId', 'candidates', 'channel', 'receivedAt', 'dueAt', 'extensionReason', 'extensionToldAt', 'status', 'identityMethod', 'identityDocuments',
     'identityVerifiedBy', 'identityVerifiedAt', 'scope', 'refusalReason', 'refusalOptions', 'outcome', 'remindedAt', 'createdBy', 'createdAt', 'updatedAt', 'completedAt',

@@ -9,6 +9,7 @@ import { Capture } from './entities/capture.entity';
 import { Company } from './entities/company.entity';
 import { ConsentEvent } from './entities/consent-event.entity';
 import { Person } from './entities/person.entity';
+import { LegalHold } from './entities/legal-hold.entity';
 import { jsonArrayBytes } from '../common/json-bytes';
 import type { AlsoWritten } from '../database/also-written';
 import type { AlsoErased } from '../database/also-erased';
@@ -83,6 +84,10 @@ export interface CaptureRows {
 // the person row before the change; `force` for the one change a restricted person still owes:
 // telling HubSpot of the restriction itself).
 /** A restricted person's data is processed no further, HubSpot included (9.4): no outbox row. */
+/** A hold in force on `asOf` keeps this person (their own, or their company's as a lead or a customer). */
+const held = (p: string, asOf: string) =>
+  `EXISTS (SELECT 1 FROM legal_hold h WHERE h.ended_at IS NULL AND h.until > ${asOf}
+             AND (h.person_id = ${p}.id OR h.company_id = ${p}.company_id OR h.company_id = ${p}.customer_company_id))`;
 const owesSync = (p: string, force = 'false') => `(${force} OR ${p}.restricted_at IS NULL)`;
 /** A synced (or failed) person owed a change becomes pending again. */
 const syncStateAfterChange = (p: string, force = 'false') => `CASE WHEN ${owesSync(p, force)} AND ${p}.sync_state IN ('synced', 'failed') THEN 'pending' ELSE ${p}.sync_state END`;
@@ -656,6 +661,7 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
       `SELECT c.id, c.source FROM capture c JOIN person p ON p.id = c.person_id
         WHERE c.retention_due_at <= $1 AND p.erased_at IS NULL
           AND (c.payload <> '{}' OR c.mapped <> '{}' OR c.raw_body IS NOT NULL OR c.request IS NOT NULL)
+          AND NOT ${held('p', '$1')}
         ORDER BY c.retention_due_at, c.id LIMIT $2 FOR UPDATE OF c SKIP LOCKED`,
       [asOf, limit],
     );
@@ -677,9 +683,52 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
         WHERE p.erased_at IS NULL
           AND EXISTS (SELECT 1 FROM capture c WHERE c.person_id = p.id)
           AND NOT EXISTS (SELECT 1 FROM capture c WHERE c.person_id = p.id AND c.retention_due_at > $1)
+          AND NOT ${held('p', '$1')}
         ORDER BY p.id LIMIT $2 FOR UPDATE OF p SKIP LOCKED`,
       [asOf, limit],
     );
+  }
+
+  /**
+   * Persons a sweep on `asOf` would otherwise touch (a capture past its clock, or no clock left)
+   * that a hold keeps, by the hold's reason: "retained, with reason".
+   */
+  async retainedUnderHold(asOf: Date): Promise<{ reason: string; until: Date; persons: number }[]> {
+    return this.dataSource.query(
+      `SELECT h.reason, max(h.until) AS until, count(DISTINCT p.id)::int AS persons
+         FROM legal_hold h JOIN person p ON h.person_id = p.id OR h.company_id = p.company_id OR h.company_id = p.customer_company_id
+        WHERE h.ended_at IS NULL AND h.until > $1 AND p.erased_at IS NULL
+          AND EXISTS (SELECT 1 FROM capture c WHERE c.person_id = p.id AND c.retention_due_at <= $1
+                        AND (c.payload <> '{}' OR c.mapped <> '{}' OR c.raw_body IS NOT NULL OR c.request IS NOT NULL))
+        GROUP BY h.reason ORDER BY h.reason`,
+      [asOf],
+    );
+  }
+
+  /** The holds on this person now (their own, or their company's). */
+  holdsOn(personId: string, tx: EntityManager = this.dataSource.manager): Promise<LegalHold[]> {
+    return tx.query(
+      `SELECT h.id, h.reason, h.until FROM legal_hold h JOIN person p ON p.id = $1
+        WHERE h.ended_at IS NULL AND h.until > now() AND (h.person_id = p.id OR h.company_id = p.company_id OR h.company_id = p.customer_company_id)`,
+      [personId],
+    );
+  }
+
+  async insertHold(tx: EntityManager, hold: Pick<LegalHold, 'personId' | 'companyId' | 'reason' | 'until' | 'createdBy'>): Promise<LegalHold> {
+    const { identifiers } = await tx.insert(LegalHold, hold);
+    return tx.findOneByOrFail(LegalHold, { id: identifiers[0].id as string });
+  }
+
+  /** Holds in force (or all, with `all`), the latest first. */
+  holds(all: boolean): Promise<LegalHold[]> {
+    const qb = this.dataSource.getRepository(LegalHold).createQueryBuilder('h').orderBy('h.created_at', 'DESC').limit(1000);
+    if (!all) qb.where('h.ended_at IS NULL AND h.until > now()');
+    return qb.getMany();
+  }
+
+  async endHold(tx: EntityManager, id: string, endedBy: string | null): Promise<LegalHold | null> {
+    await tx.query(`UPDATE legal_hold SET ended_at = now(), ended_by = $2 WHERE id = $1 AND ended_at IS NULL`, [id, endedBy]);
+    return tx.findOneBy(LegalHold, { id });
   }
 
   /** What a sweep on `asOf` would do, by channel and action, changing nothing. */
@@ -688,10 +737,12 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
       `SELECT c.source AS channel, 'capture_emptied' AS action, count(*)::int AS count FROM capture c JOIN person p ON p.id = c.person_id
         WHERE c.retention_due_at <= $1 AND p.erased_at IS NULL
           AND (c.payload <> '{}' OR c.mapped <> '{}' OR c.raw_body IS NOT NULL OR c.request IS NOT NULL)
+          AND NOT ${held('p', '$1')}
         GROUP BY c.source
        UNION ALL
        SELECT c.source, 'person_erased', count(DISTINCT p.id)::int FROM person p JOIN capture c ON c.person_id = p.id
         WHERE p.erased_at IS NULL AND NOT EXISTS (SELECT 1 FROM capture r WHERE r.person_id = p.id AND r.retention_due_at > $1)
+          AND NOT ${held('p', '$1')}
         GROUP BY c.source
        ORDER BY 1, 2`,
       [asOf],

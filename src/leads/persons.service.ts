@@ -452,6 +452,14 @@ export class PersonsService {
     return found.map(toPersonView);
   }
 
+  /** An erasure does not reach what a legal hold keeps (Art. 17(3)(e)): refused, naming the hold. */
+  private async mustNotBeHeld(id: string): Promise<void> {
+    const holds = await this.leads.holdsOn(id);
+    if (holds.length) {
+      throw new ProblemException(409, `The person is on legal hold (${holds.map((h) => `${h.reason}, until ${new Date(h.until).toISOString().slice(0, 10)}`).join('; ')}): their data is kept until the hold ends. Refuse the erasure stating the hold, or end the hold first.`, { holds: holds.map((h) => ({ id: h.id, reason: h.reason, until: h.until })) });
+    }
+  }
+
   /** Whether the person exists (as the caller sees them). */
   async exists(id: string): Promise<boolean> {
     return (await this.leads.findById(id)) !== null;
@@ -459,6 +467,7 @@ export class PersonsService {
 
   /** A data subject's erasure (9.3) through the one eraser, in the DPO's request. */
   async eraseForRequest(actor: Actor, id: string, reason: string): Promise<{ erased: number; purges: number }> {
+    await this.mustNotBeHeld(id);
     const { erased, purges } = await this.intake.erase(actor, [id], reason);
     return { erased: erased.length, purges };
   }
@@ -469,6 +478,7 @@ export class PersonsService {
    */
   async eraseUnderSixteen(actor: Actor, id: string, reason: string): Promise<{ erased: boolean; hubspotPurges: number }> {
     if (!(await this.leads.findById(id))) throw new NotFoundException('There is no such person.');
+    await runAsSystem('under-16 erasure', () => this.mustNotBeHeld(id));
     const { erased, purges } = await runAsSystem('under-16 erasure', () => this.intake.erase(actor, [id], `under 16: ${reason}`));
     return { erased: erased.length === 1, hubspotPurges: purges };
   }

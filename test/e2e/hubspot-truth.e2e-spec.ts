@@ -152,7 +152,7 @@ describe('[DISCLOSE-HUBSPOT] the HubSpot sync tells the truth', () => {
     await sync.drain();
     expect(sentFor({ hubspotId: id })).toEqual([{ crm_restricted: 'true' }]);
     await capture({ email: p.email! });
-    await t.http().post(`/api/persons/${p.id}/status`).set(as(admin)).send({ status: 'qualified' }).expect(200);
+    await t.http().post(`/api/persons/${p.id}/status`).set(as(admin)).send({ status: 'qualified' }).expect(409); // processed no further
     await sync.drain();
     expect(sentFor({ hubspotId: id })).toHaveLength(1);
     expect(sentFor({ email: p.email! })).toHaveLength(1); // the first upsert only

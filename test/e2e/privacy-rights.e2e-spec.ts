@@ -153,6 +153,19 @@ describe('data-subject requests', () => {
     expect(n).toBeGreaterThanOrEqual(2);
   });
 
+  it('[RIGHT-ERASE] an erasure does not reach what a legal hold keeps: refused naming the hold, and done once the hold ends', async () => {
+    const { person } = await capture();
+    const hold = await t.http().post('/api/retention/holds').set(as(dpo)).send({ personId: person.id, reason: 'Dispute 2026-201 over an invoice', until: new Date(Date.now() + 30 * DAY) }).expect(201);
+    const r = await open({ type: 'erasure', personId: person.id }).expect(201);
+    await verify(r.body.id);
+    const refused = await fulfil(r.body.id).expect(409);
+    expect(refused.body.detail).toContain('Dispute 2026-201 over an invoice');
+    await t.http().post(`/api/persons/${person.id}/under-16`).set(as(sales)).send({ reason: 'Said so on the phone' }).expect(409);
+    expect((await counts(person.id)).email).toBe(person.email);
+    await t.http().delete(`/api/retention/holds/${hold.body.id}`).set(as(dpo)).expect(200);
+    expect((await fulfil(r.body.id).expect(200)).body.outcome).toMatchObject({ erased: 1 });
+  });
+
   it('several persons named by one identifier are listed for the DPO to choose from', async () => {
     const shared = `shared.${Date.now()}@example.no`;
     const { person: a } = await capture({ email: shared });

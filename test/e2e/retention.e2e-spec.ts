@@ -41,3 +41,56 @@ describe('GET /api/retention/preview and /api/retention/runs', () => {
     expect(JSON.stringify(bad.body)).toContain('asOf');
   });
 });
+
+describe('legal holds', () => {
+  const DAY = 86_400_000;
+  const bearer = (u: { token: string }) => ({ Authorization: `Bearer ${u.token}` });
+  const emailOf = async (id: string) => (await t.owner.query(`SELECT email FROM person WHERE id = $1`, [id]))[0].email;
+
+  it('[RET-ACTION] a held person, and a held company’s people, are kept past their clocks and reported "retained, with reason"; when the hold ends, the next sweep removes them', async () => {
+    const { personId: held } = await t.make.person({ source: 'web_form', receivedAt: '2010-05-01T00:00:00Z', email: 'held@retention.test' });
+    const { personId: staffMember } = await t.make.person({ source: 'email', receivedAt: '2010-05-01T00:00:00Z', email: 'colleague@held-company.test' });
+    const { personId: free } = await t.make.person({ source: 'web_form', receivedAt: '2010-05-01T00:00:00Z', email: 'free@retention.test' });
+    const [{ id: companyId }] = await t.owner.query(`INSERT INTO company (name) VALUES ('Held Company AS') RETURNING id`);
+    await t.owner.query(`UPDATE person SET company_id = $2 WHERE id = $1`, [staffMember, companyId]);
+    const until = new Date(Date.now() + 30 * DAY);
+    const personHold = await t.http().post('/api/retention/holds').set(bearer(dpo)).send({ personId: held, reason: 'Dispute 2026-114 over the delivery', until }).expect(201);
+    await t.http().post('/api/retention/holds').set(bearer(admin)).send({ companyId, reason: 'Bokføringsloven § 13 (five years)', until }).expect(201);
+
+    const soon = new Date(Date.now() + 10 * DAY).toISOString();
+    const preview = (await t.http().get(`/api/retention/preview?asOf=${soon}`).set(bearer(dpo)).expect(200)).body;
+    expect(preview.retained).toEqual(expect.arrayContaining([
+      expect.objectContaining({ reason: 'Dispute 2026-114 over the delivery', persons: 1 }),
+      expect.objectContaining({ reason: 'Bokføringsloven § 13 (five years)', persons: 1 }),
+    ]));
+    const report = await t.app.get(RetentionService).sweep({ asOf: new Date(soon) });
+    expect(report.retained.map((r) => [r.reason, r.persons])).toEqual(expect.arrayContaining([['Dispute 2026-114 over the delivery', 1], ['Bokføringsloven § 13 (five years)', 1]]));
+    expect(await emailOf(held)).toBe('held@retention.test');
+    expect(await emailOf(staffMember)).toBe('colleague@held-company.test');
+    expect(await emailOf(free)).toBeNull();
+
+    // The dispute settles early: that hold ends; the company's runs to its date.
+    await t.http().delete(`/api/retention/holds/${personHold.body.id}`).set(bearer(dpo)).expect(200);
+    await t.app.get(RetentionService).sweep({ asOf: new Date(soon) });
+    expect(await emailOf(held)).toBeNull();
+    expect(await emailOf(staffMember)).toBe('colleague@held-company.test');
+    await t.app.get(RetentionService).sweep({ asOf: new Date(until.getTime() + DAY) });
+    expect(await emailOf(staffMember)).toBeNull();
+    const listed = (await t.http().get('/api/retention/holds?all=true').set(bearer(admin)).expect(200)).body;
+    expect(listed.find((h: { id: string }) => h.id === personHold.body.id).endedAt).not.toBeNull();
+    const audit = await t.owner.query(`SELECT action FROM audit_log WHERE action LIKE 'legal_hold.%' ORDER BY id`);
+    expect(audit.map((a: { action: string }) => a.action)).toEqual(['legal_hold.placed', 'legal_hold.placed', 'legal_hold.ended']);
+  });
+
+  it('holds are for admins and the DPO; a hold names one person or one company, in the future', async () => {
+    const { personId } = await t.make.person();
+    const until = new Date(Date.now() + DAY).toISOString();
+    await t.http().post('/api/retention/holds').set(bearer(sales)).send({ personId, reason: 'A legal claim', until }).expect(403);
+    await t.http().get('/api/retention/holds').set(bearer(sales)).expect(403);
+    await t.http().post('/api/retention/holds').set(bearer(admin)).send({ reason: 'A legal claim', until }).expect(422);
+    await t.http().post('/api/retention/holds').set(bearer(admin)).send({ personId, reason: 'A legal claim', until: '2020-01-01T00:00:00Z' }).expect(422);
+    await t.http().post('/api/retention/holds').set(bearer(admin)).send({ personId: '00000000-0000-4000-8000-000000000000', reason: 'A legal claim', until }).expect(422);
+    await t.http().delete('/api/retention/holds/00000000-0000-4000-8000-000000000000').set(bearer(admin)).expect(404);
+  });
+});
+

@@ -80,7 +80,13 @@ describe('the one eraser', () => {
       mail_attachment: ['mail_message_id = $1', [k.mailId]],
       event_registration: ['person_id = $1', [k.personId]],
       event_import_rejection: ['import_id = $1', [k.importId]],
+      privacy_request: ['person_id = $1', [k.personId]],
     };
+    // A data subject's request about them (the erasure's own, say): the identifier it named goes, the request stays.
+    await rows(
+      `INSERT INTO privacy_request (type, person_id, identifier, channel, received_at, due_at, created_by) VALUES ('erasure', $1, 'Kari@Erase.test', 'email', now(), now() + interval '1 month', gen_random_uuid())`,
+      [k.personId],
+    );
     const unplaced = Object.keys(PERSONAL_DATA).filter((table) => !where[table] && !NOT_ABOUT_ONE_PERSON[table]);
     expect(unplaced).toEqual([]);
 
@@ -102,7 +108,7 @@ describe('the one eraser', () => {
     // The walk sees the values before: it could fail.
     const before = await holding();
     expect(before).toEqual(expect.arrayContaining(['person.email', 'capture.payload', 'chat_event.body', 'mail_message.raw', 'mail_attachment.content',
-      'event_registration.order_ref', 'event_import_rejection.values', 'intake_submission.sender_email']));
+      'event_registration.order_ref', 'event_import_rejection.values', 'intake_submission.sender_email', 'privacy_request.identifier']));
 
     const result = await runAsSystem('test', () => leads.erase(SYSTEM_ACTOR, [k.personId], 'test'));
     expect(result.erased).toEqual([k.personId]);

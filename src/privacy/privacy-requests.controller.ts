@@ -124,6 +124,16 @@ export class PrivacyRequestsController {
     return this.requests.accessCopy(actor, id);
   }
 
+  @Get(':id/access-copy.pdf')
+  @Header('Cache-Control', 'no-store')
+  @ApiProduces('application/pdf')
+  @ApiOperation({ summary: 'The access copy as a PDF encrypted with AES-256; its password is in the X-Pdf-Password header, shown this once: send it to the person by another channel' })
+  async accessPdf(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
+    const { pdf, password } = await this.requests.accessPdf(actor, id);
+    void reply.header('content-type', 'application/pdf').header('content-disposition', `attachment; filename="access-copy-${id}.pdf"`).header('x-pdf-password', password);
+    return pdf;
+  }
+
   @Get(':id/portable-copy')
   @Header('Cache-Control', 'no-store')
   @ApiProduces('application/json', 'text/csv')

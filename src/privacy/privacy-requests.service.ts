@@ -12,6 +12,7 @@ import { NotificationsService } from '../notifications/notifications.service';
 import type { FulfilDto, OpenPrivacyRequestDto, PrivacyRequestView, RefuseDto, VerifyIdentityDto, ExtendDeadlineDto } from './dto/privacy-request.dto';
 import type { PrivacyRequest } from './entities/privacy-request.entity';
 import { PrivacyRequestsRepository, type RequestState } from './privacy-requests.repository';
+import { generatePdfPassword, renderAccessPdf, type AccessCopy } from './access-pdf';
 
 /** `date` plus whole calendar months, the day clamped to the month's end (31 January + 1 month = 28/29 February). */
 export function addMonths(date: Date, months: number): Date {
@@ -32,6 +33,28 @@ export function toRequestView(r: PrivacyRequest, now = new Date()): PrivacyReque
     receivedAt: r.receivedAt, dueAt: r.dueAt, overdue: isOpen(r) && r.dueAt < now, extensionReason: r.extensionReason, extensionToldAt: r.extensionToldAt,
     identityMethod: r.identityMethod, identityDocuments: r.identityDocuments, identityVerifiedAt: r.identityVerifiedAt,
     refusalReason: r.refusalReason, refusalOptions: r.refusalOptions, outcome: r.outcome, completedAt: r.completedAt,
+  };
+}
+
+/** The access copy's sections: everything held on the person, as the record shows it. */
+export function toAccessCopy(person: PersonDetailView | null, generatedAt: string): AccessCopy {
+  const title = 'Your personal data held by the firm (GDPR Art. 15)';
+  if (!person) return { title, generatedAt, sections: [{ title: 'Person', rows: [] }] };
+  const { captures, consents, consentEvents, legalBases, timeline, retention, eventRegistrations, recipients, warnings: _warnings, ...fields } = person;
+  return {
+    title,
+    generatedAt,
+    sections: [
+      { title: 'Person', rows: [fields] },
+      { title: 'How we got your data (each capture, with what was sent)', rows: captures.map((c) => ({ ...c })) },
+      { title: 'Legal bases, by purpose', rows: Object.entries(legalBases).map(([purpose, bases]) => ({ purpose, bases: bases.join(', ') })) },
+      { title: 'Consents now', rows: consents.map((c) => ({ ...c })) },
+      { title: 'Consent ledger (every grant and withdrawal, with the wording shown)', rows: consentEvents.map((e) => ({ ...e })) },
+      { title: 'Timeline (notes, calls, messages, changes)', rows: timeline.map((a) => ({ ...a })) },
+      { title: 'Event registrations', rows: eventRegistrations.map((r) => ({ ...r })) },
+      { title: 'To whom your data went', rows: recipients.map((r) => ({ ...r })) },
+      { title: 'Retention', rows: [{ keptUntil: retention.keptUntil }] },
+    ],
   };
 }
 
@@ -202,13 +225,23 @@ export class PrivacyRequestsService {
   }
 
   /** The access copy as JSON: everything held on the person. */
-  async accessCopy(actor: Actor, id: string): Promise<{ request: PrivacyRequestView; person: PersonDetailView | null; generatedAt: string }> {
+  async accessCopy(actor: Actor, id: string, format: 'json' | 'pdf' = 'json'): Promise<{ request: PrivacyRequestView; person: PersonDetailView | null; generatedAt: string }> {
     const request = await this.mustFind(id);
     if (request.type !== 'access') throw new ConflictException('Only an access request has an access copy.');
     this.mustBeReady(request, true);
     const person = request.personId ? await runAsSystem('privacy request', () => this.persons.get(actor, request.personId!)) : null;
-    await this.record(actor, id, 'copy_made', { format: 'json' });
+    await this.record(actor, id, 'copy_made', { format });
     return { request: toRequestView(request), person, generatedAt: new Date().toISOString() };
+  }
+
+  /**
+   * The access copy as a PDF encrypted with AES-256, its password generated here and returned
+   * once (never stored): the DPO sends it to the person by another channel.
+   */
+  async accessPdf(actor: Actor, id: string): Promise<{ pdf: Buffer; password: string }> {
+    const { person, generatedAt } = await this.accessCopy(actor, id, 'pdf');
+    const password = generatePdfPassword();
+    return { pdf: await renderAccessPdf(toAccessCopy(person, generatedAt), password), password };
   }
 
   /** What the person provided themselves, machine-readable (JSON, or CSV of the same rows). */

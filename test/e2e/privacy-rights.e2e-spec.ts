@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { runAsSystem } from '../../src/access/access-context';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
@@ -9,6 +10,15 @@ import { startTestApp, type TestApp } from '../helpers/app';
 import { TestSmtpServer } from '../helpers/smtp';
 
 const DPO_ADDRESS = 'dpo@firm.example';
+// pdfjs 3's legacy build runs in Node (its worker faked in-process).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pdfjs = require('pdfjs-dist/legacy/build/pdf.js') as typeof import('pdfjs-dist');
+/** A supertest parser keeping the body as bytes. */
+const binary = (res: Response, done: (err: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+};
 const DAY = 86_400_000;
 
 /** Data subjects' rights (issue 18), end to end through the API, counting what each changed. */
@@ -68,7 +78,8 @@ describe('data-subject requests', () => {
   it('[RIGHT-ACCESS] a request by an address the person gave once finds them; nothing is done before identity is verified; the copy holds everything; every step is recorded', async () => {
     const { person } = await capture({ consents: ['service_updates', 'request_contact'] });
     const oldAddress = person.email!;
-    await db.query(`UPDATE person SET email = $2 WHERE id = $1`, [person.id, `renamed.${Date.now()}@example.no`]);
+    const currentAddress = `renamed.${Date.now()}@example.no`;
+    await db.query(`UPDATE person SET email = $2 WHERE id = $1`, [person.id, currentAddress]);
     const opened = await open({ type: 'access', identifier: oldAddress.toUpperCase() }).expect(201);
     expect(opened.body).toMatchObject({ personId: person.id, status: 'received', overdue: false });
     expect(new Date(opened.body.dueAt).getUTCMonth()).toBe((new Date(opened.body.receivedAt).getUTCMonth() + 1) % 12);
@@ -79,10 +90,22 @@ describe('data-subject requests', () => {
     const copy = await t.http().get(`/api/privacy-requests/${id}/access-copy`).set(as(dpo)).expect(200);
     expect(copy.body.person).toMatchObject({ id: person.id, captures: [expect.objectContaining({ payload: { name: 'Ola Nordmann', message: 'Please call me' } })] });
     expect(copy.body.person.consentEvents).toHaveLength(2);
+    // The PDF: encrypted, its password given this once; it opens with it (and shows the person's address), not without.
+    const pdf = await t.http().get(`/api/privacy-requests/${id}/access-copy.pdf`).set(as(dpo)).buffer(true).parse(binary).expect(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    const password = pdf.headers['x-pdf-password'];
+    expect(password).toMatch(/^\w{20}$/);
+    const document = await pdfjs.getDocument({ data: new Uint8Array(pdf.body), password, isEvalSupported: false, verbosity: 0 }).promise;
+    const text = (await (await document.getPage(1)).getTextContent()).items.map((i) => ('str' in i ? i.str : '')).join(' ');
+    expect(text).toContain(currentAddress);
+    await document.destroy();
+    await expect(pdfjs.getDocument({ data: new Uint8Array(pdf.body), isEvalSupported: false, verbosity: 0 }).promise).rejects.toMatchObject({ name: 'PasswordException' });
+    expect(JSON.stringify(await db.query(`SELECT details FROM privacy_request_action WHERE request_id = $1`, [id]))).not.toContain(password);
+
     const done = await fulfil(id).expect(200);
     expect(done.body).toMatchObject({ status: 'completed', outcome: { captures: 1, consentEvents: 2 } });
     const steps = (await t.http().get(`/api/privacy-requests/${id}`).set(as(dpo)).expect(200)).body.actions.map((a: { action: string }) => a.action);
-    expect(steps).toEqual(['received', 'identity_verified', 'copy_made', 'completed']);
+    expect(steps).toEqual(['received', 'identity_verified', 'copy_made', 'copy_made', 'completed']);
     const [identity] = await db.query(`SELECT identity_documents, identity_verified_by IS NOT NULL AS by FROM privacy_request WHERE id = $1`, [id]);
     expect(identity).toEqual({ identity_documents: ['passport', 'bank_id'], by: true });
     const audit = await db.query(`SELECT action FROM audit_log WHERE entity_id = $1 ORDER BY id`, [id]);

@@ -9,7 +9,7 @@ import { type Actor } from '../domain/actor';
 import { trimmed } from '../common/validation';
 import { PersonDetailView, PersonView } from '../leads/dto/person.dto';
 import { PersonsService } from '../leads/persons.service';
-import { ChoosePersonDto, ExtendDeadlineDto, FulfilDto, LookupQuery, OpenPrivacyRequestDto, PrivacyRequestQuery, PrivacyRequestView, RefuseDto, VerifyIdentityDto } from './dto/privacy-request.dto';
+import { ChoosePersonDto, ExtendDeadlineDto, FulfilDto, IdentityRequestDto, LookupQuery, OpenPrivacyRequestDto, PrivacyRequestQuery, PrivacyRequestView, RefuseDto, VerifyIdentityDto } from './dto/privacy-request.dto';
 import { PrivacyRequestsService } from './privacy-requests.service';
 
 export class PrivacyRecordRequestDto {
@@ -83,6 +83,14 @@ export class PrivacyRequestsController {
   @ApiOkResponse({ type: PrivacyRequestView })
   choosePerson(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ChoosePersonDto): Promise<PrivacyRequestView> {
     return this.requests.choosePerson(actor, id, dto.personId);
+  }
+
+  @Post(':id/identity-request')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Record that the requester was asked to prove their identity (how); the request waits, identity pending' })
+  @ApiOkResponse({ type: PrivacyRequestView })
+  awaitIdentity(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string, @Body() dto: IdentityRequestDto): Promise<PrivacyRequestView> {
+    return this.requests.awaitIdentity(actor, id, dto.how);
   }
 
   @Post(':id/identity')

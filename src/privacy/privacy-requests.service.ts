@@ -138,6 +138,14 @@ export class PrivacyRequestsService {
     });
   }
 
+  /** The DPO asked the requester to prove who they are: the request waits for it (the clock keeps running). */
+  async awaitIdentity(actor: Actor, id: string, how: string): Promise<PrivacyRequestView> {
+    return this.step(actor, id, 'identity_requested', async (r) => {
+      if (r.status !== 'received') throw new ConflictException(`The request is ${r.status.replace('_', ' ')}: identity is asked for before the work starts.`);
+      return { changes: { status: 'identity_pending' }, details: { how } };
+    });
+  }
+
   /** Identity checked: the method and the two documents' types (never copies), by whom and when. */
   async verifyIdentity(actor: Actor, id: string, dto: VerifyIdentityDto): Promise<PrivacyRequestView> {
     if (dto.documents[0] === dto.documents[1]) throw invalidField('documents', 'must be two different identity documents');

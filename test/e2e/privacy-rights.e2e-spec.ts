@@ -85,6 +85,9 @@ describe('data-subject requests', () => {
     expect(new Date(opened.body.dueAt).getUTCMonth()).toBe((new Date(opened.body.receivedAt).getUTCMonth() + 1) % 12);
     const id = opened.body.id;
     expect((await fulfil(id).expect(409)).body.detail).toMatch(/Verify the person’s identity first/);
+    const pending = await t.http().post(`/api/privacy-requests/${id}/identity-request`).set(as(dpo)).send({ how: 'Asked to reply from the known address' }).expect(200);
+    expect(pending.body.status).toBe('identity_pending');
+    await fulfil(id).expect(409);
     await t.http().get(`/api/privacy-requests/${id}/access-copy`).set(as(dpo)).expect(409);
     await verify(id);
     const copy = await t.http().get(`/api/privacy-requests/${id}/access-copy`).set(as(dpo)).expect(200);
@@ -105,11 +108,11 @@ describe('data-subject requests', () => {
     const done = await fulfil(id).expect(200);
     expect(done.body).toMatchObject({ status: 'completed', outcome: { captures: 1, consentEvents: 2 } });
     const steps = (await t.http().get(`/api/privacy-requests/${id}`).set(as(dpo)).expect(200)).body.actions.map((a: { action: string }) => a.action);
-    expect(steps).toEqual(['received', 'identity_verified', 'copy_made', 'copy_made', 'completed']);
+    expect(steps).toEqual(['received', 'identity_requested', 'identity_verified', 'copy_made', 'copy_made', 'completed']);
     const [identity] = await db.query(`SELECT identity_documents, identity_verified_by IS NOT NULL AS by FROM privacy_request WHERE id = $1`, [id]);
     expect(identity).toEqual({ identity_documents: ['passport', 'bank_id'], by: true });
     const audit = await db.query(`SELECT action FROM audit_log WHERE entity_id = $1 ORDER BY id`, [id]);
-    expect(audit.map((a: { action: string }) => a.action)).toEqual(['privacy_request.identity_verified', 'privacy_request.completed']);
+    expect(audit.map((a: { action: string }) => a.action)).toEqual(['privacy_request.identity_requested', 'privacy_request.identity_verified', 'privacy_request.completed']);
   });
 
   it('deadlines: a month from receipt, overdue after; one extension of at most two months, decided and told within the first month', async () => {

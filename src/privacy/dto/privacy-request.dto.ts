@@ -47,6 +47,11 @@ export class ChoosePersonDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() personId: string;
 }
 
+export class IdentityRequestDto {
+  @ApiProperty({ description: 'How the requester was asked (reply from the known address, show ID on a video call, ...).' }) @IsString() @Transform(trimmed) @Length(3, 500)
+  how: string;
+}
+
 export class VerifyIdentityDto {
   @ApiProperty({ description: 'How identity was checked (met in person, video call with ID shown, BankID, reply from the known address, ...).' })
   @IsString() @Transform(trimmed) @Length(3, 500)

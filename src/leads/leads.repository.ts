@@ -84,6 +84,31 @@ export interface CaptureRows {
 // the person row before the change; `force` for the one change a restricted person still owes:
 // telling HubSpot of the restriction itself).
 /** A restricted person's data is processed no further, HubSpot included (9.4): no outbox row. */
+/** A capture still holding personal values (not yet emptied). */
+const HOLDS_DATA = `(payload <> '{}' OR mapped <> '{}' OR raw_body IS NOT NULL OR request IS NOT NULL)`;
+
+/**
+ * Other folders' statements for the rows naming the persons being erased (`database/also-erased.ts`):
+ * $1 persons, $2 captures, $3 addresses, $4 timeline entries. A statement none of whose lists
+ * holds anything is not run (an empty list matches nothing, but could still cost a scan).
+ */
+async function runAlsoErased(tx: EntityManager, also: AlsoErased[], params: [string[], string[], string[], string[]]): Promise<void> {
+  // Every parameter typed once, whichever of them a statement uses.
+  const typed = `WITH erasing AS (SELECT $1::uuid[], $2::uuid[], $3::text[], $4::uuid[]) `;
+  for (const hook of also) {
+    for (const statement of hook.statements) {
+      if (params.every((list, i) => !list.length || !new RegExp(`\\$${i + 1}(?!\\d)`).test(statement))) continue;
+      await tx.query(typed + statement, params);
+    }
+  }
+}
+
+/** Where a sweep's walk over ended clocks stopped: the last capture seen, in (due date, id) order. */
+export interface DueKey {
+  dueAt: Date;
+  id: string;
+}
+
 /** A hold in force on `asOf` keeps this person (their own, or their company's as a lead or a customer). */
 const held = (p: string, asOf: string) =>
   `EXISTS (SELECT 1 FROM legal_hold h WHERE h.ended_at IS NULL AND h.until > ${asOf}
@@ -608,11 +633,10 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
       [erased],
     );
     const emails = addresses.map((a) => a.email);
-    // Every parameter typed once, whichever of them a statement uses.
-    const typed = `WITH erasing AS (SELECT $1::uuid[], $2::uuid[], $3::text[], $4::uuid[]) `;
-    for (const hook of also) for (const statement of hook.statements) await tx.query(typed + statement, [erased, captures, emails, activities]);
-    await tx.query(`UPDATE capture SET raw_body = NULL, payload = '{}', mapped = '{}', request = NULL WHERE person_id = ANY($1::uuid[])`, [erased]);
-    await tx.query(`UPDATE activity SET body = NULL, details = NULL WHERE person_id = ANY($1::uuid[])`, [erased]);
+    await runAlsoErased(tx, also, [erased, captures, emails, activities]);
+    // Captures and entries the sweep emptied already are not written again.
+    await tx.query(`UPDATE capture SET raw_body = NULL, payload = '{}', mapped = '{}', request = NULL WHERE person_id = ANY($1::uuid[]) AND ${HOLDS_DATA}`, [erased]);
+    await tx.query(`UPDATE activity SET body = NULL, details = NULL WHERE person_id = ANY($1::uuid[]) AND (body IS NOT NULL OR details IS NOT NULL)`, [erased]);
     // Every HubSpot contact they ever had, by id: a contact whose address changed, or merged, is found by it.
     const contacts: { personId: string; hubspotId: string }[] = await tx.query(
       `SELECT DISTINCT person_id AS "personId", h AS "hubspotId" FROM (
@@ -655,38 +679,56 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
     );
   }
 
-  /** Captures whose clock ended by `asOf` and that still hold personal values, a batch at a time (oldest first). */
-  async expiredCaptures(tx: EntityManager, asOf: Date, limit: number): Promise<{ id: string; source: string }[]> {
-    return tx.query(
-      `SELECT c.id, c.source FROM capture c JOIN person p ON p.id = c.person_id
-        WHERE c.retention_due_at <= $1 AND p.erased_at IS NULL
-          AND (c.payload <> '{}' OR c.mapped <> '{}' OR c.raw_body IS NOT NULL OR c.request IS NOT NULL)
-          AND NOT ${held('p', '$1')}
+  /**
+   * Captures whose clock ended by `asOf` and that still hold personal values, a batch at a time
+   * (oldest first), after `after` (the last batch's end): each batch walks on from where the last
+   * stopped, never over what it emptied. `next` is where the next batch starts; null at the end.
+   */
+  async expiredCaptures(tx: EntityManager, asOf: Date, limit: number, after: DueKey | null): Promise<{ due: { id: string; source: string }[]; next: DueKey | null }> {
+    const scanned: { id: string; source: string; dueAt: Date; due: boolean }[] = await tx.query(
+      `SELECT c.id, c.source, c.retention_due_at AS "dueAt",
+              p.erased_at IS NULL AND (c.payload <> '{}' OR c.mapped <> '{}' OR c.raw_body IS NOT NULL OR c.request IS NOT NULL) AND NOT ${held('p', '$1')} AS due
+         FROM capture c JOIN person p ON p.id = c.person_id
+        WHERE c.retention_due_at <= $1 AND ($3::timestamptz IS NULL OR (c.retention_due_at, c.id) > ($3, $4::uuid))
         ORDER BY c.retention_due_at, c.id LIMIT $2 FOR UPDATE OF c SKIP LOCKED`,
-      [asOf, limit],
+      [asOf, limit, after?.dueAt ?? null, after?.id ?? null],
     );
+    const last = scanned.at(-1);
+    return { due: scanned.filter((c) => c.due), next: scanned.length === limit && last ? { dueAt: last.dueAt, id: last.id } : null };
   }
 
   /** A capture's own data, once its clock has ended (the person may be kept by another). */
   async emptyCaptures(tx: EntityManager, captureIds: string[], also: AlsoErased[]): Promise<void> {
     if (!captureIds.length) return;
-    const typed = `WITH erasing AS (SELECT $1::uuid[], $2::uuid[], $3::text[], $4::uuid[]) `;
-    for (const hook of also) for (const statement of hook.statements) await tx.query(typed + statement, [[], captureIds, [], []]);
+    await runAlsoErased(tx, also, [[], captureIds, [], []]);
     await tx.query(`UPDATE capture SET raw_body = NULL, payload = '{}', mapped = '{}', request = NULL WHERE id = ANY($1::uuid[])`, [captureIds]);
     await tx.query(`UPDATE activity SET body = NULL, details = NULL WHERE capture_id = ANY($1::uuid[])`, [captureIds]);
   }
 
-  /** Persons none of whose captures' clocks still runs on `asOf`, a batch at a time. */
-  async personsDue(tx: EntityManager, asOf: Date, limit: number): Promise<{ id: string; sources: string[] }[]> {
-    return tx.query(
-      `SELECT p.id, ARRAY(SELECT DISTINCT c.source FROM capture c WHERE c.person_id = p.id) AS sources FROM person p
-        WHERE p.erased_at IS NULL
-          AND EXISTS (SELECT 1 FROM capture c WHERE c.person_id = p.id)
-          AND NOT EXISTS (SELECT 1 FROM capture c WHERE c.person_id = p.id AND c.retention_due_at > $1)
-          AND NOT ${held('p', '$1')}
-        ORDER BY p.id LIMIT $2 FOR UPDATE OF p SKIP LOCKED`,
-      [asOf, limit],
+  /**
+   * Persons none of whose captures' clocks still runs on `asOf`: found from the captures whose
+   * clock ended (oldest first, after `after`), so a batch never walks the persons kept or erased
+   * before it. `next` is where the next batch starts; null at the end.
+   */
+  async personsDue(tx: EntityManager, asOf: Date, limit: number, after: DueKey | null): Promise<{ due: { id: string; sources: string[] }[]; next: DueKey | null }> {
+    const ended: { id: string; dueAt: Date; personId: string }[] = await tx.query(
+      `SELECT c.id, c.retention_due_at AS "dueAt", c.person_id AS "personId" FROM capture c
+        WHERE c.retention_due_at <= $1 AND ($3::timestamptz IS NULL OR (c.retention_due_at, c.id) > ($3, $4::uuid))
+        ORDER BY c.retention_due_at, c.id LIMIT $2`,
+      [asOf, limit, after?.dueAt ?? null, after?.id ?? null],
     );
+    const due: { id: string; sources: string[] }[] = ended.length
+      ? await tx.query(
+          `SELECT p.id, ARRAY(SELECT DISTINCT c.source FROM capture c WHERE c.person_id = p.id) AS sources FROM person p
+            WHERE p.id = ANY($2::uuid[]) AND p.erased_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM capture c WHERE c.person_id = p.id AND c.retention_due_at > $1)
+              AND NOT ${held('p', '$1')}
+            ORDER BY p.id FOR UPDATE OF p SKIP LOCKED`,
+          [asOf, [...new Set(ended.map((c) => c.personId))]],
+        )
+      : [];
+    const last = ended.at(-1);
+    return { due, next: ended.length === limit && last ? { dueAt: last.dueAt, id: last.id } : null };
   }
 
   /**

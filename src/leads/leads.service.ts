@@ -18,7 +18,7 @@ import type { AlsoWritten } from '../database/also-written';
 import type { AlsoErased } from '../database/also-erased';
 import { createHash } from 'node:crypto';
 import { ScreeningRepository } from '../screening/screening.repository';
-import { LeadsRepository, type CaptureRows, type FoundPerson, type LeadsSession } from './leads.repository';
+import { LeadsRepository, type CaptureRows, type DueKey, type FoundPerson, type LeadsSession } from './leads.repository';
 import { PERSON_FIELDS, type PersonFields } from '../domain/person-fields';
 import { PersonIndex } from './person-index';
 import type { ActivityType } from '../domain/lifecycle';
@@ -454,20 +454,20 @@ export class LeadsService {
   }
 
   /** Expired captures emptied, one bounded batch in its own transaction; the count done (fewer than `limit`: none left). */
-  async emptyExpiredCaptures(asOf: Date, limit: number): Promise<{ id: string; source: string }[]> {
+  async emptyExpiredCaptures(asOf: Date, limit: number, after: DueKey | null = null): Promise<{ due: { id: string; source: string }[]; next: DueKey | null }> {
     return this.leads.transaction(async (tx) => {
-      const due = await this.leads.expiredCaptures(tx, asOf, limit);
-      await this.leads.emptyCaptures(tx, due.map((c) => c.id), this.alsoErased);
-      return due;
+      const batch = await this.leads.expiredCaptures(tx, asOf, limit, after);
+      await this.leads.emptyCaptures(tx, batch.due.map((c) => c.id), this.alsoErased);
+      return batch;
     });
   }
 
   /** Persons with no running clock erased, one bounded batch in its own transaction. */
-  async eraseDuePersons(actor: Actor, asOf: Date, limit: number): Promise<{ id: string; sources: string[] }[]> {
+  async eraseDuePersons(actor: Actor, asOf: Date, limit: number, after: DueKey | null = null): Promise<{ due: { id: string; sources: string[] }[]; next: DueKey | null }> {
     return this.leads.transaction(async (tx) => {
-      const due = await this.leads.personsDue(tx, asOf, limit);
-      await this.erase(actor, due.map((p) => p.id), 'retention period ended', tx);
-      return due;
+      const batch = await this.leads.personsDue(tx, asOf, limit, after);
+      await this.erase(actor, batch.due.map((p) => p.id), 'retention period ended', tx);
+      return batch;
     });
   }
 

@@ -3,7 +3,7 @@ import { runAsSystem } from '../access/access-context';
 import { invalidField } from '../common/problem-details';
 import { SYSTEM_ACTOR, type Actor } from '../domain/actor';
 import type { LegalHold } from './entities/legal-hold.entity';
-import { LeadsRepository } from './leads.repository';
+import { LeadsRepository, type DueKey } from './leads.repository';
 import { LeadsService } from './leads.service';
 import { AuditService } from '../audit/audit.service';
 import type { AuditEntry } from '../audit/entities/audit-entry.entity';
@@ -93,15 +93,17 @@ export class RetentionService {
     const add = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
     await runAsSystem('retention sweep', async () => {
       report.retained = await this.repo.retainedUnderHold(asOf);
-      for (let more = true; more && report.batches < maxBatches; report.batches++) {
-        const done = await this.leads.emptyExpiredCaptures(asOf, batch);
-        for (const c of done) add(report.capturesEmptied, c.source);
-        more = done.length === batch;
+      // Each walk goes on from where its last batch stopped; an interrupted sweep starts its walks
+      // again from the oldest, and finds only what is still due.
+      for (let at: DueKey | null = null, more = true; more && report.batches < maxBatches; report.batches++) {
+        const { due, next } = await this.leads.emptyExpiredCaptures(asOf, batch, at);
+        for (const c of due) add(report.capturesEmptied, c.source);
+        [at, more] = [next, next !== null];
       }
-      for (let more = true; more && report.batches < maxBatches; report.batches++) {
-        const done = await this.leads.eraseDuePersons(SYSTEM_ACTOR, asOf, batch);
-        for (const p of done) for (const source of p.sources) add(report.personsErased, source);
-        more = done.length === batch;
+      for (let at: DueKey | null = null, more = true; more && report.batches < maxBatches; report.batches++) {
+        const { due, next } = await this.leads.eraseDuePersons(SYSTEM_ACTOR, asOf, batch, at);
+        for (const p of due) for (const source of p.sources) add(report.personsErased, source);
+        [at, more] = [next, next !== null];
       }
       // The run's report, in the audit log (counts only: nothing personal).
       await this.audit.record(SYSTEM_ACTOR, { action: SWEEP_ACTION, entityType: 'retention_run', after: { ...report } });

@@ -13,7 +13,8 @@ import type { ProcessingPurpose } from '../../domain/purposes';
 @Entity('capture')
 @Index('capture_person_idx', ['personId', 'receivedAt'])
 @Index('capture_source_ref_idx', ['source', 'sourceRef'])
-@Index('capture_retention_due_idx', ['retentionDueAt'])
+// The sweep walks ended clocks in (due date, id) order, from where its last batch stopped.
+@Index('capture_retention_due_idx', ['retentionDueAt', 'id'])
 export class Capture {
   @PrimaryGeneratedColumn('uuid')
   id: string;

@@ -690,9 +690,10 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
               p.erased_at IS NULL AND (c.payload <> '{}' OR c.mapped <> '{}' OR c.raw_body IS NOT NULL OR c.request IS NOT NULL) AND NOT ${held('p', '$1')} AS due
          FROM capture c JOIN person p ON p.id = c.person_id
         WHERE c.retention_due_at <= $1 AND ($3::timestamptz IS NULL OR (c.retention_due_at, c.id) > ($3, $4::uuid))
-        ORDER BY c.retention_due_at, c.id LIMIT $2 FOR UPDATE OF c SKIP LOCKED`,
+        ORDER BY c.retention_due_at, c.id LIMIT $2`,
       [asOf, limit, after?.dueAt ?? null, after?.id ?? null],
     );
+    // Only what is emptied is locked, by its update (emptyCaptures): the walk itself writes nothing.
     const last = scanned.at(-1);
     return { due: scanned.filter((c) => c.due), next: scanned.length === limit && last ? { dueAt: last.dueAt, id: last.id } : null };
   }
@@ -701,8 +702,8 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
   async emptyCaptures(tx: EntityManager, captureIds: string[], also: AlsoErased[]): Promise<void> {
     if (!captureIds.length) return;
     await runAlsoErased(tx, also, [[], captureIds, [], []]);
-    await tx.query(`UPDATE capture SET raw_body = NULL, payload = '{}', mapped = '{}', request = NULL WHERE id = ANY($1::uuid[])`, [captureIds]);
-    await tx.query(`UPDATE activity SET body = NULL, details = NULL WHERE capture_id = ANY($1::uuid[])`, [captureIds]);
+    await tx.query(`UPDATE capture SET raw_body = NULL, payload = '{}', mapped = '{}', request = NULL WHERE id = ANY($1::uuid[]) AND ${HOLDS_DATA}`, [captureIds]);
+    await tx.query(`UPDATE activity SET body = NULL, details = NULL WHERE capture_id = ANY($1::uuid[]) AND (body IS NOT NULL OR details IS NOT NULL)`, [captureIds]);
   }
 
   /**
@@ -780,6 +781,7 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
         WHERE c.retention_due_at <= $1 AND p.erased_at IS NULL
           AND (c.payload <> '{}' OR c.mapped <> '{}' OR c.raw_body IS NOT NULL OR c.request IS NOT NULL)
           AND NOT ${held('p', '$1')}
+          AND EXISTS (SELECT 1 FROM capture r WHERE r.person_id = p.id AND r.retention_due_at > $1)
         GROUP BY c.source
        UNION ALL
        SELECT c.source, 'person_erased', count(DISTINCT p.id)::int FROM person p JOIN capture c ON c.person_id = p.id

@@ -13,7 +13,10 @@ export const SWEEP_ACTION = 'retention.sweep';
 
 export interface SweepReport {
   asOf: string;
-  /** Per channel: captures whose own data went, and persons erased (counted once per channel they came through). */
+  /**
+   * Per channel: captures whose own data went while another clock keeps their person, and
+   * persons erased, their captures with them (counted once per channel they came through).
+   */
   capturesEmptied: Record<string, number>;
   personsErased: Record<string, number>;
   /** Held past their clocks: persons per hold reason ("retained, with reason"). */
@@ -36,7 +39,7 @@ export interface HoldInput {
  */
 @Injectable()
 export class RetentionService {
-  static readonly BATCH = 500;
+  static readonly BATCH = 2000;
 
   constructor(
     private readonly leads: LeadsService,
@@ -94,15 +97,17 @@ export class RetentionService {
     await runAsSystem('retention sweep', async () => {
       report.retained = await this.repo.retainedUnderHold(asOf);
       // Each walk goes on from where its last batch stopped; an interrupted sweep starts its walks
-      // again from the oldest, and finds only what is still due.
-      for (let at: DueKey | null = null, more = true; more && report.batches < maxBatches; report.batches++) {
-        const { due, next } = await this.leads.emptyExpiredCaptures(asOf, batch, at);
-        for (const c of due) add(report.capturesEmptied, c.source);
-        [at, more] = [next, next !== null];
-      }
+      // again from the oldest, and finds only what is still due. Persons with no running clock
+      // first: their captures go with them, and the captures' walk then empties only those of
+      // persons another clock keeps.
       for (let at: DueKey | null = null, more = true; more && report.batches < maxBatches; report.batches++) {
         const { due, next } = await this.leads.eraseDuePersons(SYSTEM_ACTOR, asOf, batch, at);
         for (const p of due) for (const source of p.sources) add(report.personsErased, source);
+        [at, more] = [next, next !== null];
+      }
+      for (let at: DueKey | null = null, more = true; more && report.batches < maxBatches; report.batches++) {
+        const { due, next } = await this.leads.emptyExpiredCaptures(asOf, batch, at);
+        for (const c of due) add(report.capturesEmptied, c.source);
         [at, more] = [next, next !== null];
       }
       // The run's report, in the audit log (counts only: nothing personal).

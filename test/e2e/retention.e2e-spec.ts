@@ -19,10 +19,8 @@ describe('GET /api/retention/preview and /api/retention/runs', () => {
   it('[RET-ACTION] previews what a sweep on a date would remove by channel and action, without changing anything; the sweep then does it and reports it', async () => {
     const { personId } = await t.make.person({ source: 'web_form', receivedAt: '2010-05-01T00:00:00Z', email: 'preview@retention.test' });
     const res = await t.http().get('/api/retention/preview?asOf=2019-01-01T00:00:00Z').set('Authorization', `Bearer ${dpo.token}`).expect(200);
-    expect(res.body.items).toEqual(expect.arrayContaining([
-      { channel: 'web_form', action: 'capture_emptied', count: 1 },
-      { channel: 'web_form', action: 'person_erased', count: 1 },
-    ]));
+    // The person has no running clock: erased, their capture with them (capture_emptied counts the captures of persons another clock keeps).
+    expect(res.body.items).toEqual([{ channel: 'web_form', action: 'person_erased', count: 1 }]);
     const person = await t.http().get(`/api/persons/${personId}`).set('Authorization', `Bearer ${admin.token}`).expect(200);
     expect(person.body.email).toBe('preview@retention.test');
 
@@ -31,7 +29,7 @@ describe('GET /api/retention/preview and /api/retention/runs', () => {
     expect(after.body.items).toEqual([]);
     const runs = await t.http().get('/api/retention/runs').set('Authorization', `Bearer ${admin.token}`).expect(200);
     expect(runs.body.items[0].changes.personsErased.after).toEqual({ web_form: 1 });
-    expect(runs.body.items[0].changes.capturesEmptied.after).toEqual({ web_form: 1 });
+    expect(runs.body.items[0].changes.capturesEmptied.after).toEqual({});
   });
 
   it('is for admins and the DPO only, and names a bad date', async () => {

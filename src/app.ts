@@ -86,9 +86,13 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   });
   // Per-visitor limits of the public form route, counted before its body is read (the arrivals
   // table keeps the limits every instance shares; this first count keeps a flood from costing anything).
+  // A form's server-side relay posts for all its visitors from one address: it is counted by its
+  // key (checked before the body is read; a made-up key is a 401 then), its visitors in the arrivals.
+  const relayKey = (request: FastifyRequest) => /^crm_([a-f0-9]{12})_/.exec(String(request.headers['x-api-key'] ?? ''))?.[1];
   await app.register(rateLimit, {
     global: false,
-    max: config.INTAKE_LIMIT_PER_IP_PER_MINUTE,
+    keyGenerator: (request) => (relayKey(request) ? `relay:${relayKey(request)}` : request.ip),
+    max: (_request, key) => (key.startsWith('relay:') ? config.INTAKE_LIMIT_PER_RELAY_PER_MINUTE : config.INTAKE_LIMIT_PER_IP_PER_MINUTE),
     timeWindow: 60_000,
     errorResponseBuilder: (_request, context) =>
       new ProblemException(429, 'Too many submissions from this address; please try again later.', { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),

@@ -23,7 +23,11 @@ export class ApiKeysRepository {
     return this.dataSource.getRepository(ApiKey).find({ order: { createdAt: 'DESC' } });
   }
 
-  async insert(manager: EntityManager, key: Pick<ApiKey, 'name' | 'channel' | 'prefix' | 'secretHash' | 'createdBy'>): Promise<ApiKey> {
+  async formExists(id: string): Promise<boolean> {
+    return (await this.dataSource.query(`SELECT 1 FROM intake_form WHERE id = $1`, [id])).length > 0;
+  }
+
+  async insert(manager: EntityManager, key: Pick<ApiKey, 'name' | 'channel' | 'formId' | 'prefix' | 'secretHash' | 'createdBy'>): Promise<ApiKey> {
     const { identifiers } = await manager.insert(ApiKey, key);
     return (await this.findById(identifiers[0].id as string, manager))!;
   }

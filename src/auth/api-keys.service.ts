@@ -1,6 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
+import { invalidField } from '../common/problem-details';
 import type { Actor } from '../domain/actor';
 import { ApiKeysRepository } from './api-keys.repository';
 import type { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView } from './dto/api-key.dto';
@@ -9,7 +10,7 @@ import type { ApiKey } from './entities/api-key.entity';
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 const KEY_FORMAT = /^crm_([a-f0-9]{12})_[A-Za-z0-9_-]{43}$/;
 
-const toView = ({ id, name, channel, prefix, createdBy, createdAt, revokedAt, lastUsedAt }: ApiKey): ApiKeyView => ({ id, name, channel, prefix, createdBy, createdAt, revokedAt, lastUsedAt });
+const toView = ({ id, name, channel, formId, prefix, createdBy, createdAt, revokedAt, lastUsedAt }: ApiKey): ApiKeyView => ({ id, name, channel, formId, prefix, createdBy, createdAt, revokedAt, lastUsedAt });
 
 @Injectable()
 export class ApiKeysService {
@@ -19,11 +20,13 @@ export class ApiKeysService {
   ) {}
 
   async create(actor: Actor, dto: CreateApiKeyDto): Promise<CreatedApiKeyView> {
+    if (dto.formId && dto.channel !== 'web_form') throw invalidField('formId', 'only a web_form key is for a form');
+    if (dto.formId && !(await this.keys.formExists(dto.formId))) throw invalidField('formId', 'there is no such form');
     const prefix = randomBytes(6).toString('hex');
     const key = `crm_${prefix}_${randomBytes(32).toString('base64url')}`;
     return this.keys.transaction(async (tx) => {
-      const row = await this.keys.insert(tx, { name: dto.name, channel: dto.channel, prefix, secretHash: sha256(key).toString('hex'), createdBy: actor.id });
-      await this.audit.record(actor, { action: 'api_key.created', entityType: 'api_key', entityId: row.id, after: { name: row.name, channel: row.channel, prefix } }, tx);
+      const row = await this.keys.insert(tx, { name: dto.name, channel: dto.channel, formId: dto.formId ?? null, prefix, secretHash: sha256(key).toString('hex'), createdBy: actor.id });
+      await this.audit.record(actor, { action: 'api_key.created', entityType: 'api_key', entityId: row.id, after: { name: row.name, channel: row.channel, formId: row.formId, prefix } }, tx);
       return { ...toView(row), key };
     });
   }

@@ -47,7 +47,7 @@ export const NOT_PERSONAL_DATA: Record<string, readonly string[]> = {
   staff_user: ['id', 'roles', 'deactivatedAt', 'tokenVersion', 'lastLoginAt', 'createdAt', 'updatedAt'],
   // A refresh token's hash and its sign-in: about a staff user's session, not a lead.
   staff_session: ['id', 'userId', 'familyId', 'tokenHash', 'tokenVersion', 'createdAt', 'expiresAt', 'usedAt', 'revokedAt'],
-  api_key: ['id', 'name', 'channel', 'prefix', 'secretHash', 'createdBy', 'createdAt', 'revokedAt', 'lastUsedAt'],
+  api_key: ['id', 'name', 'channel', 'formId', 'prefix', 'secretHash', 'createdBy', 'createdAt', 'revokedAt', 'lastUsedAt'],
   audit_log: ['id', 'occurredAt', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'changes', 'requestId'],
   person: ['id', 'companyId', 'customerCompanyId', 'status', 'ownerId', 'restrictedAt', 'marketingObjectionAt', 'erasedAt', 'hubspotId', 'hubspotIds', 'hubspotClears', 'hubspotStage', 'syncState', 'syncedAt', 'syncError', 'createdAt', 'updatedAt'],
   capture: [

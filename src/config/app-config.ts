@@ -166,6 +166,10 @@ export class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(1)
   INTAKE_LIMIT_PER_IP_PER_MINUTE: number = 20;
 
+  /** A form's server-side relay (posting with its X-Api-Key for every visitor): posts per minute per key (429 beyond). */
+  @Type(() => Number) @IsInt() @Min(1)
+  INTAKE_LIMIT_PER_RELAY_PER_MINUTE: number = 600;
+
   @Type(() => Number) @IsInt() @Min(1)
   INTAKE_LIMIT_PER_SENDER_PER_HOUR: number = 10;
 

@@ -1,8 +1,6 @@
 import { generatePdfPassword, printable, renderAccessPdf, type AccessCopy } from './access-pdf';
+import { pdfjs } from '../../test/helpers/pdfjs';
 
-// pdfjs 3's legacy build runs in Node without a browser (its worker is faked in-process).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pdfjs = require('pdfjs-dist/legacy/build/pdf.js') as typeof import('pdfjs-dist');
 
 async function open(pdf: Buffer, password?: string) {
   return pdfjs.getDocument({ data: new Uint8Array(pdf), password, isEvalSupported: false, useSystemFonts: false, verbosity: 0 }).promise;

@@ -15,6 +15,12 @@ import { ScreeningRepository, type Arrival, type ArrivalResult } from './screeni
 import { fingerprint } from './text';
 
 export const RENDER_TOKEN_FIELD = '_crm_rendered';
+/** Contact Form 7's own fields (`_wpcf7`, `_wpcf7_unit_tag`, ...): the plugin's, never the sender's words. */
+export const CF7_FIELD = /^_wpcf7/;
+/** Akismet's honeypot in Contact Form 7: a person leaves it empty. */
+export const CF7_HONEYPOT = '_wpcf7_ak_hp_textarea';
+/** Akismet's script time in Contact Form 7: when the page's script ran, in epoch milliseconds. */
+export const CF7_SCRIPT_TIME = '_wpcf7_ak_js';
 const RULES_CACHE_MS = 5_000;
 const TOKEN_MAX_AGE_MS = 24 * 3_600_000;
 
@@ -24,6 +30,12 @@ export interface FormTraps {
   signingSecret: string;
   honeypotField: string | null;
   minFillSeconds: number | null;
+  /**
+   * Posted by the form's authenticated server-side relay: the browser-only traps (the render
+   * token) do not apply, a honeypot the relay did not forward is not held against it, and the
+   * fill time is the visitor's time on page as the relay reports it (when it does).
+   */
+  relay?: { timeOnPageSeconds: number | null };
 }
 
 export interface Screened {
@@ -193,12 +205,20 @@ export class ScreeningService {
   private trapReasons(fields: Record<string, string | string[]>, traps: FormTraps | null, receivedAt: Date): Reason[] {
     if (!traps) return [];
     const reasons: Reason[] = [];
+    // Contact Form 7's Akismet honeypot carries the same fact as ours.
+    const cf7Honeypot = fields[CF7_HONEYPOT];
+    if (cf7Honeypot !== undefined && String(cf7Honeypot).trim() !== '') reasons.push({ code: 'honeypot_filled', tag: 'spam', decisive: true, evidence: { field: CF7_HONEYPOT } });
     if (traps.honeypotField) {
       const value = fields[traps.honeypotField];
-      if (value === undefined) reasons.push({ code: 'honeypot_missing', tag: 'spam', weight: WEIGHTS.honeypot_missing, evidence: { field: traps.honeypotField } });
+      if (value === undefined && traps.relay) {
+        // A relay may forward only the fields it knows.
+      } else if (value === undefined) reasons.push({ code: 'honeypot_missing', tag: 'spam', weight: WEIGHTS.honeypot_missing, evidence: { field: traps.honeypotField } });
       else if (String(value).trim() !== '') reasons.push({ code: 'honeypot_filled', tag: 'spam', decisive: true, evidence: { field: traps.honeypotField } });
     }
-    if (traps.minFillSeconds) {
+    if (traps.minFillSeconds && traps.relay) {
+      const seconds = traps.relay.timeOnPageSeconds;
+      if (seconds !== null && seconds < traps.minFillSeconds) reasons.push({ code: 'too_fast', tag: 'spam', weight: WEIGHTS.too_fast, evidence: { seconds: Math.round(seconds * 10) / 10, minimum: traps.minFillSeconds } });
+    } else if (traps.minFillSeconds) {
       const token = fields[RENDER_TOKEN_FIELD];
       const [at, signature] = typeof token === 'string' ? token.split('.') : [];
       const renderedAt = Number(at);

@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { pdfjs } from '../helpers/pdfjs';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { runAsSystem } from '../../src/access/access-context';
@@ -10,9 +11,6 @@ import { startTestApp, type TestApp } from '../helpers/app';
 import { TestSmtpServer } from '../helpers/smtp';
 
 const DPO_ADDRESS = 'dpo@firm.example';
-// pdfjs 3's legacy build runs in Node (its worker faked in-process).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pdfjs = require('pdfjs-dist/legacy/build/pdf.js') as typeof import('pdfjs-dist');
 /** A supertest parser keeping the body as bytes. */
 const binary = (res: Response, done: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];

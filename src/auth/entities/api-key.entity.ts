@@ -22,6 +22,10 @@ export class ApiKey {
   @Column('text', { select: false })
   secretHash: string;
 
+  /** A `web_form` key for one form's server-side relay (a WordPress hook, a forwarder): it posts to that form only. */
+  @Column('uuid', { nullable: true })
+  formId: string | null;
+
   @Column('uuid', { nullable: true })
   createdBy: string | null;
 

@@ -84,6 +84,9 @@ export class FormSubmissionController {
   @ApiNotFoundResponse({ description: 'No such form.' })
   @ApiUnprocessableEntityResponse({ description: 'Missing or invalid fields, named as the form names them; nothing stored.' })
   @ApiTooManyRequestsResponse({ description: 'Too many submissions from this address or sender; see Retry-After.' })
+  @ApiHeader({ name: 'X-Api-Key', required: false, description: 'A server-side relay’s key, created for this form (POST /api/api-keys with channel web_form and formId): its posts skip the browser-only traps.' })
+  @ApiHeader({ name: 'X-Visitor-IP', required: false, description: 'From a relay with X-Api-Key only: the visitor’s IP, for the per-visitor limits and screening.' })
+  @ApiHeader({ name: 'X-Visitor-Time-On-Page', required: false, description: 'From a relay with X-Api-Key only: seconds the visitor spent on the page (the fill-time trap); Contact Form 7’s _wpcf7_ak_js is read the same way.' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key within 24 hours gets the first reference and stores nothing new (without it, the same fields count as the same post).' })
   @ApiSeeOtherResponse({ description: 'A browser’s plain HTML post (Accept: text/html) to a form with a thank-you URL: sent there.' })
   async submit(
@@ -93,7 +96,8 @@ export class FormSubmissionController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SubmissionAcceptedView | string> {
     const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : null);
-    const taken = await this.forms.submit(actor, formKey, { contentType: header('content-type'), rawBody: req.rawBody ?? null, body: req.body ?? {}, origin: header('origin'), signature: header('x-signature'), idempotencyKey: header('idempotency-key') });
+    const taken = await this.forms.submit(actor, formKey, { contentType: header('content-type'), rawBody: req.rawBody ?? null, body: req.body ?? {}, origin: header('origin'), signature: header('x-signature'), idempotencyKey: header('idempotency-key'),
+      apiKey: header('x-api-key'), visitorIp: header('x-visitor-ip'), visitorTimeOnPage: header('x-visitor-time-on-page') });
     // A page that posted without JavaScript gets a page back, not JSON.
     const accept = header('accept') ?? '';
     if (!/text\/html/.test(accept) || /application\/json/.test(accept)) return taken;

@@ -15,7 +15,9 @@ import { NotificationsService } from '../../notifications/notifications.service'
 import type { CreatedIntakeFormView, CreateIntakeFormDto, IntakeFormView, SubmissionAcceptedView, UpdateIntakeFormDto } from './dto/intake-form.dto';
 import type { IntakeForm } from './entities/intake-form.entity';
 import { mappingErrors, mapSubmission, type MappedSubmission, type SubmittedFields } from './form-mapping';
-import { RENDER_TOKEN_FIELD, ScreeningService } from '../../screening/screening.service';
+import { CF7_FIELD, CF7_SCRIPT_TIME, RENDER_TOKEN_FIELD, ScreeningService, type FormTraps } from '../../screening/screening.service';
+import { ApiKeysService } from '../../auth/api-keys.service';
+import { isIP } from 'node:net';
 import type { Verdict } from '../../domain/verdict';
 import { IntakeFormsRepository } from './intake-forms.repository';
 
@@ -30,6 +32,17 @@ export interface Submission {
   signature: string | null;
   /** The sender's Idempotency-Key header: a retry with the same key gets the first post's reference. */
   idempotencyKey?: string | null;
+  /** A server-side relay's API key (X-Api-Key), scoped to this form. */
+  apiKey?: string | null;
+  /** From an authenticated relay only: the visitor's IP (X-Visitor-IP) and seconds on the page (X-Visitor-Time-On-Page). */
+  visitorIp?: string | null;
+  visitorTimeOnPage?: string | null;
+}
+
+/** A post from the form's authenticated relay, with what it says of the visitor. */
+interface Relay {
+  visitorIp: string | null;
+  timeOnPageSeconds: number | null;
 }
 
 const toView = (f: IntakeForm): IntakeFormView => ({
@@ -84,6 +97,7 @@ export class IntakeFormsService {
     private readonly notifications: NotificationsService,
     private readonly screening: ScreeningService,
     private readonly audit: AuditService,
+    private readonly apiKeys: ApiKeysService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -168,7 +182,7 @@ export class IntakeFormsService {
   private async screenAndStore(actor: Actor, key: string, submission: Submission): Promise<SubmissionAcceptedView> {
     const form = await this.liveForm(key);
     if (!form) throw new NotFoundException('There is no such form.');
-    this.authorise(form, submission);
+    const relay = await this.authorise(form, submission);
 
     // Far more fields than the form has is not a visitor's post: refused before anything reads them.
     const room = Object.keys(form.fieldMapping).length + Object.keys(form.consentFields).length + EXTRA_FIELDS;
@@ -182,7 +196,9 @@ export class IntakeFormsService {
     const id = randomUUID();
     const postHash = postKey(submission, fields);
     try {
-      return await this.take(actor, form, submission, { id, fields, mapped, postHash });
+      // Per-visitor limits and screening see the visitor, not the relay's server.
+      const visitor = relay?.visitorIp ? { ...actor, ip: relay.visitorIp } : actor;
+      return await this.take(visitor, form, submission, { id, fields, mapped, postHash, relay: relay && { timeOnPageSeconds: relay.timeOnPageSeconds ?? cf7TimeOnPage(fields) } });
     } catch (err) {
       // Refused after its key was claimed: the key is free again for a later post. A failure of
       // ours keeps it, and the claim is taken over after a minute if the arrival never settled.
@@ -195,7 +211,7 @@ export class IntakeFormsService {
     actor: Actor,
     form: IntakeForm,
     submission: Submission,
-    { id, fields, mapped, postHash }: { id: string; fields: SubmittedFields; mapped: MappedSubmission; postHash: Buffer },
+    { id, fields, mapped, postHash, relay }: { id: string; fields: SubmittedFields; mapped: MappedSubmission; postHash: Buffer; relay: FormTraps['relay'] | null },
   ): Promise<SubmissionAcceptedView> {
     // Kept as received before any rule runs; a rule can hold it, never lose it. A retry of a post
     // already taken (same key, or the same fields, within 24 hours) gets the first reference.
@@ -210,7 +226,7 @@ export class IntakeFormsService {
     if ('first' in arrival) return { reference: arrival.first, status: 'accepted' };
     const { receivedAt, nearCopies } = arrival;
     const sender = { email: mapped.person.email, phone: mapped.person.phone, skype: mapped.person.skypeId, ip: actor.ip };
-    const verdict = await this.screening.judge({ sender, name, text, fields, freeText: freeTextOf(form, fields), channel: 'web_form' }, form, nearCopies, receivedAt);
+    const verdict = await this.screening.judge({ sender, name, text, fields, freeText: freeTextOf(form, fields), channel: 'web_form' }, relay ? { ...form, relay } : form, nearCopies, receivedAt);
 
     if (verdict.outcome === 'clean') {
       const notify = await this.accept(actor, form, { id, receivedAt, fields, mapped, contentType: submission.contentType, rawBody: raw }, { status: 'accepted', verdict });
@@ -337,18 +353,32 @@ export class IntakeFormsService {
   }
 
   /** A relay signs the raw body (HMAC-SHA256, hex, optionally `sha256=`-prefixed); a browser must come from a registered origin. */
-  private authorise(form: IntakeForm, submission: Submission): void {
+  /**
+   * Who may post: the form's website (its registered origin), its relay signing the body
+   * (X-Signature), or its relay holding an API key scoped to this form (X-Api-Key). A relay's
+   * visitor headers count only with the key. Returns the relay, for a key.
+   */
+  private async authorise(form: IntakeForm, submission: Submission): Promise<Relay | null> {
+    if (submission.apiKey) {
+      const key = await this.apiKeys.authenticate(submission.apiKey);
+      if (!key) throw new UnauthorizedException('The X-Api-Key is not a valid key.');
+      if (key.channel !== 'web_form' || key.formId !== form.id) throw new ForbiddenException('This API key is not for this form.');
+      const seconds = submission.visitorTimeOnPage != null && /^\d{1,7}(\.\d{1,3})?$/.test(submission.visitorTimeOnPage.trim()) ? Number(submission.visitorTimeOnPage) : null;
+      const ip = submission.visitorIp?.trim() ?? '';
+      return { visitorIp: isIP(ip) ? ip : null, timeOnPageSeconds: seconds };
+    }
     if (submission.signature !== null) {
       const given = Buffer.from(submission.signature.replace(/^sha256=/, ''), 'hex');
       const expected = createHmac('sha256', form.signingSecret).update(submission.rawBody ?? Buffer.alloc(0)).digest();
       if (!submission.rawBody || given.length !== expected.length || !timingSafeEqual(given, expected)) {
         throw new UnauthorizedException('The X-Signature does not match the body (HMAC-SHA256 of the raw JSON or url-encoded body, hex).');
       }
-      return;
+      return null;
     }
     if (!submission.origin || !form.allowedOrigins.includes(submission.origin)) {
-      throw new ForbiddenException('This form accepts submissions from its website, or signed by its relay (X-Signature).');
+      throw new ForbiddenException('This form accepts submissions from its website, or from its relay (X-Signature, or an X-Api-Key for this form).');
     }
+    return null;
   }
 
   private assertValid(form: Pick<IntakeForm, 'fieldMapping' | 'inquiryTypeValues' | 'consentFields' | 'consentTexts'>): void {
@@ -365,9 +395,17 @@ function freeTextOf(form: IntakeForm, fields: SubmittedFields): Record<string, s
   const traps = new Set([form.honeypotField, RENDER_TOKEN_FIELD, ...Object.keys(form.consentFields)]);
   const out: Record<string, string> = {};
   for (const [field, raw] of Object.entries(fields)) {
-    if (traps.has(field) || NOT_FREE_TEXT.has(form.fieldMapping[field] ?? '')) continue;
+    if (traps.has(field) || CF7_FIELD.test(field) || NOT_FREE_TEXT.has(form.fieldMapping[field] ?? '')) continue;
     const value = (Array.isArray(raw) ? raw : [raw]).join(' ').trim();
     if (value) out[field] = value;
   }
   return out;
+}
+
+/** Contact Form 7 with Akismet says when the page's script ran: the visitor's time on page, if it reads as one. */
+function cf7TimeOnPage(fields: SubmittedFields): number | null {
+  const ran = Number(fields[CF7_SCRIPT_TIME]);
+  if (!Number.isFinite(ran) || ran <= 0) return null;
+  const seconds = (Date.now() - ran) / 1000;
+  return seconds >= 0 && seconds < 86_400 ? seconds : null;
 }

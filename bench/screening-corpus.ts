@@ -37,7 +37,18 @@ export async function shippedRules(databaseUrl: string): Promise<ScreeningRule[]
 
 /** The engine as the service runs it, on these rules, with no database behind it. */
 export function engine(rules: ScreeningRule[], senders: SenderListEntry[] = []): ScreeningService {
-  const repo = { rules: async () => rules, senders: async () => senders, learnedSince: async (seq: string) => ({ words: [], docs: { spam: 0, ham: 0 }, seq }) } as unknown as ScreeningRepository;
+  const usedTokens = new Set<string>();
+  const repo = {
+    rules: async () => rules,
+    senders: async () => senders,
+    learnedSince: async (seq: string) => ({ words: [], docs: { spam: 0, ham: 0 }, seq }),
+    claimRenderToken: async (formKey: string, hash: Buffer) => {
+      const key = `${formKey}:${hash.toString('hex')}`;
+      if (usedTokens.has(key)) return false;
+      usedTokens.add(key);
+      return true;
+    },
+  } as unknown as ScreeningRepository;
   return new ScreeningService(repo, { SCREENING_THRESHOLD: 1 } as AppConfig);
 }
 
@@ -57,14 +68,15 @@ export async function screenCorpus(service: ScreeningService, corpus: CorpusItem
   const seen = new Map<string, number>();
   const now = Date.now();
   const scored: Scored[] = [];
-  for (const item of corpus) {
+  for (const [index, item] of corpus.entries()) {
     const fp = fingerprint(item.fields.message);
     const nearCopies = fp ? (seen.get(fp) ?? 0) : 0;
     if (fp) seen.set(fp, nearCopies + 1);
     const fields: Record<string, string> = {
       ...item.fields,
       website: item.meta?.honeypot ?? '',
-      [RENDER_TOKEN_FIELD]: service.renderToken(TRAPS, now - (item.meta?.secondsToFill ?? 60) * 1000),
+      // Each post its own page render (a token is single-use), a millisecond apart.
+      [RENDER_TOKEN_FIELD]: service.renderToken(TRAPS, now - (item.meta?.secondsToFill ?? 60) * 1000 - index),
     };
     const verdict = await service.judge(
       { sender: { email: normaliseEmail(item.fields.email) ?? item.fields.email.toLowerCase(), phone: item.fields.phone ?? null }, name: item.fields.name, text: item.fields.message, fields },

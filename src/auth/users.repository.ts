@@ -15,6 +15,11 @@ export class UsersRepository {
     return manager.findOne(StaffUser, { where: { id } });
   }
 
+  async activeEmailsWith(role: string): Promise<string[]> {
+    const rows: { email: string }[] = await this.dataSource.query(`SELECT email FROM staff_user WHERE $1 = ANY(roles) AND deactivated_at IS NULL ORDER BY email`, [role]);
+    return rows.map((r) => r.email);
+  }
+
   /** With the password hash, for login only. */
   namesOf(ids: string[]): Promise<{ id: string; name: string }[]> {
     return ids.length ? this.dataSource.query(`SELECT id, name FROM staff_user WHERE id = ANY($1::uuid[])`, [ids]) : Promise.resolve([]);

@@ -2,6 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../domain/actor';
+import type { Role } from '../domain/roles';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { ProblemException } from '../common/problem-details';
 import type { CreateUserDto, UpdateUserDto, UserView } from './dto/user.dto';
@@ -40,6 +41,11 @@ export class UsersService {
       await this.audit.record(actor, { action: 'user.created', entityType: 'staff_user', entityId: user.id, after: auditSnapshot(user) }, tx);
       return toUserView(user);
     });
+  }
+
+  /** The addresses of active users with this role (who is told of what concerns the role). */
+  activeEmailsWith(role: Role): Promise<string[]> {
+    return this.users.activeEmailsWith(role);
   }
 
   /** Staff users' names by id, for showing who owns what. */

@@ -7,6 +7,7 @@ export const MAIL_POLL = 'mail.poll';
 export const RETENTION_SWEEP = 'retention.sweep';
 export const PRIVACY_REMINDERS = 'privacy.reminders';
 export const SESSIONS_PURGE = 'sessions.purge';
+export const FORM_TRAP_REPORT = 'intake.trap-report';
 
 /** What starts a job: a cron line (pg-boss's, UTC), an ask every few seconds, or a send by a feature. */
 export type JobTrigger = { cron: string } | { askEverySeconds: number } | { sentBy: string };
@@ -53,6 +54,12 @@ export const JOB_CATALOGUE = [
     // One sweep at a time across all instances; an interrupted one is resumed by the next (each batch looks afresh for what is due).
     trigger: { cron: '41 2 * * *' },
     queue: { policy: 'singleton', expireInSeconds: 60 * 60 },
+  },
+  {
+    name: FORM_TRAP_REPORT,
+    does: 'E-mails the admins the web forms that held more than half of their last day’s posts for a bot trap.',
+    trigger: { cron: '13 7 * * *' },
+    queue: { policy: 'singleton' },
   },
   {
     name: SESSIONS_PURGE,

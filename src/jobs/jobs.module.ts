@@ -1,4 +1,5 @@
 import { LeadsModule } from '../leads/leads.module';
+import { IntakeModule } from '../intake/intake.module';
 import { AuthModule } from '../auth/auth.module';
 import { PrivacyModule } from '../privacy/privacy.module';
 import { Module } from '@nestjs/common';
@@ -10,5 +11,5 @@ import { QuarantineModule } from '../quarantine/quarantine.module';
 import { JobsService } from './jobs.service';
 
 /** The job catalogue registered on pg-boss (see job-catalogue.ts); the handlers are the features' services. */
-@Module({ imports: [JobQueueModule, LeadsModule, QuarantineModule, EventsModule, HubspotModule, MailIntakeModule, PrivacyModule, AuthModule], providers: [JobsService] })
+@Module({ imports: [JobQueueModule, LeadsModule, QuarantineModule, EventsModule, HubspotModule, MailIntakeModule, PrivacyModule, AuthModule, IntakeModule], providers: [JobsService] })
 export class JobsModule {}

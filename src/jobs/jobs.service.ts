@@ -10,6 +10,7 @@ import { ReviewService } from '../quarantine/review.service';
 import { RetentionService } from '../leads/retention.service';
 import { PrivacyRequestsService } from '../privacy/privacy-requests.service';
 import { SessionsService } from '../auth/sessions.service';
+import { IntakeFormsService } from '../intake/forms/intake-forms.service';
 import { JOB_CATALOGUE, type JobEntry, type JobName } from './job-catalogue';
 
 export { HUBSPOT_DRAIN, MAIL_POLL, QUARANTINE_PURGE } from './job-catalogue';
@@ -39,6 +40,10 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, Before
       const report = await this.retention.sweep();
       this.logger.log(`Retention sweep: ${JSON.stringify(report)}`);
     },
+    'intake.trap-report': async () => {
+      const reported = await this.forms.reportTrappedForms();
+      if (reported.length) this.logger.log(`Trapped forms reported to the admins: ${reported.join(', ')}`);
+    },
     'sessions.purge': async () => {
       const purged = await this.sessions.purge();
       this.logger.log(`Sessions purge: ${purged} ended sessions deleted`);
@@ -63,6 +68,7 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, Before
     private readonly retention: RetentionService,
     private readonly privacy: PrivacyRequestsService,
     private readonly sessions: SessionsService,
+    private readonly forms: IntakeFormsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

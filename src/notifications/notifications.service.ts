@@ -199,6 +199,30 @@ export class NotificationsService implements OnModuleDestroy {
     }
   }
 
+  /** Tells the admins which forms held most of their last day's posts for a bot trap: names and counts only. Never throws. */
+  async trappedForms(to: string[], forms: { name: string; key: string; posts: number; heldForTrap: number; byReason: Record<string, number> }[]): Promise<NotificationOutcome> {
+    try {
+      if (!this.transport || !to.length) {
+        this.logger.warn(`${forms.length} form(s) held most of their posts for a bot trap; admin report skipped: ${!this.transport ? 'SMTP_URL is not set' : 'no active admin'}`);
+        return 'skipped';
+      }
+      const lines = forms.map((f) => `- ${singleLine(f.name)} (${singleLine(f.key)}): ${f.heldForTrap} of ${f.posts} posts held; ${Object.entries(f.byReason).map(([reason, n]) => `${singleLine(reason)} ${n}`).join(', ')}`);
+      const text = [
+        'These web forms held more than half of their posts in the last day for a bot trap. A site that stopped sending the render token, or a relay without its API key, looks like this.',
+        '',
+        ...lines,
+        '',
+        'The held posts are in the quarantine; each form shows its counts at GET /api/intake-forms/{id}.',
+        '',
+      ].join('\n');
+      await this.transport.sendMail({ from: singleLine(this.config.NOTIFY_FROM, Number.MAX_SAFE_INTEGER), to, subject: `Web forms holding most posts for a bot trap: ${forms.map((f) => singleLine(f.key)).join(', ')}`.slice(0, 200), text });
+      return 'sent';
+    } catch (err) {
+      this.logger.warn(`Admin report on trapped forms failed: ${errorCode(err)}`);
+      return 'failed';
+    }
+  }
+
   private compose(lead: NewLeadNotice): { subject: string; text: string; html: string } {
     const name = singleLine(lead.personName) || '(no name)';
     const company = singleLine(lead.company);

@@ -29,6 +29,7 @@ export const WEIGHTS = {
   render_token_missing: 1,
   too_fast: 1,
   render_token_stale: 0.5,
+  render_token_reused: 1,
   burst: 1,
 } as const;
 

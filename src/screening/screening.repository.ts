@@ -127,14 +127,40 @@ export class ScreeningRepository {
   }
 
   /** Gives a post's key back (the post was refused after it was claimed), so a corrected post with the same key is taken. */
+  /**
+   * Per form, the last day's posts and how many were held for each bot-trap reason (a post held
+   * for two traps counts under both). Counts only: nothing of the posts.
+   */
+  async trapCounts(formIds: string[] | null, trapCodes: readonly string[]): Promise<{ formId: string; posts: number; heldForTrap: number; byReason: Record<string, number> }[]> {
+    return this.dataSource.query(
+      `SELECT s.form_id AS "formId", count(*)::int AS posts,
+              count(*) FILTER (WHERE s.status IN ('held', 'blocked', 'spam', 'released') AND EXISTS (
+                SELECT 1 FROM jsonb_array_elements(s.verdict->'reasons') r WHERE r->>'code' = ANY($2)))::int AS "heldForTrap",
+              COALESCE((SELECT jsonb_object_agg(code, n) FROM (
+                SELECT r->>'code' AS code, count(*)::int AS n FROM intake_submission t, jsonb_array_elements(t.verdict->'reasons') r
+                 WHERE t.form_id = s.form_id AND t.received_at > now() - interval '1 day' AND r->>'code' = ANY($2) GROUP BY 1) x), '{}') AS "byReason"
+         FROM intake_submission s
+        WHERE s.channel = 'web_form' AND s.received_at > now() - interval '1 day' AND ($1::uuid[] IS NULL OR s.form_id = ANY($1::uuid[]))
+        GROUP BY s.form_id`,
+      [formIds, [...trapCodes]],
+    );
+  }
+
   async releasePostKey(formId: string, keyHash: Buffer, submissionId: string): Promise<void> {
     await this.dataSource.query(`DELETE FROM intake_post_key WHERE form_id = $1 AND key_hash = $2 AND submission_id = $3`, [formId, keyHash, submissionId]);
   }
 
-  /** Post keys older than the 24 hours they protect. */
+  /** Post keys, and used render tokens, older than the 24 hours they protect. */
   async purgePostKeys(): Promise<number> {
     const [, count] = (await this.dataSource.query(`DELETE FROM intake_post_key WHERE claimed_at < now() - interval '24 hours'`)) as [unknown, number];
-    return count;
+    const [, tokens] = (await this.dataSource.query(`DELETE FROM render_token_use WHERE used_at < now() - interval '24 hours'`)) as [unknown, number];
+    return count + tokens;
+  }
+
+  /** A render token's first use claims it; false when a post of the form used it already. */
+  async claimRenderToken(formKey: string, tokenHash: Buffer): Promise<boolean> {
+    const rows = await this.dataSource.query(`INSERT INTO render_token_use (form_key, token_hash) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`, [formKey, tokenHash]);
+    return rows.length === 1;
   }
 
   async setOutcome(id: string, status: SubmissionStatus, verdict: Verdict, tx: EntityManager = this.dataSource.manager): Promise<void> {

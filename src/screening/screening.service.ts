@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { runAsSystem } from '../access/access-context';
 import { ArrivalBatcher } from '../common/arrival-batcher';
@@ -15,6 +15,8 @@ import { ScreeningRepository, type Arrival, type ArrivalResult } from './screeni
 import { fingerprint } from './text';
 
 export const RENDER_TOKEN_FIELD = '_crm_rendered';
+/** The reasons a post is held by a web form's bot traps (not by what it says). */
+export const TRAP_CODES = ['honeypot_missing', 'honeypot_filled', 'render_token_missing', 'render_token_forged', 'render_token_stale', 'render_token_reused', 'too_fast'] as const;
 /** Contact Form 7's own fields (`_wpcf7`, `_wpcf7_unit_tag`, ...): the plugin's, never the sender's words. */
 export const CF7_FIELD = /^_wpcf7/;
 /** Akismet's honeypot in Contact Form 7: a person leaves it empty. */
@@ -157,6 +159,13 @@ export class ScreeningService {
     // since anyone can type an allowed address.
     const content = rules.allowed(subject.sender) ? [] : [...rules.contentReasons({ name: subject.name, text: subject.text, fields: subject.freeText }, subject.sender.email), ...this.learnerReasons(subject)];
     const reasons = [...content, ...this.trapReasons(subject.fields, traps, receivedAt)];
+    // A render token is single-use: one replayed with other content (a retry of the same post never gets here) is held.
+    const token = subject.fields[RENDER_TOKEN_FIELD];
+    if (traps?.minFillSeconds && !traps.relay && typeof token === 'string' && !reasons.some((r) => r.code === 'render_token_forged' || r.code === 'render_token_missing')) {
+      if (!(await this.repo.claimRenderToken(traps.key, createHash('sha256').update(token).digest()))) {
+        reasons.push({ code: 'render_token_reused', tag: 'spam', weight: WEIGHTS.render_token_reused, evidence: {} });
+      }
+    }
     if (nearCopies >= BURST_THRESHOLD) reasons.push({ code: 'burst', tag: 'spam', weight: WEIGHTS.burst, evidence: { nearCopiesInTenMinutes: nearCopies } });
     const score = Math.round(reasons.reduce((sum, r) => sum + (r.weight ?? 0), 0) * 1000) / 1000;
     const held = score >= threshold || reasons.some((r) => r.decisive);
@@ -195,6 +204,11 @@ export class ScreeningService {
 
   submission(id: string, tx?: EntityManager): Promise<IntakeSubmission | null> {
     return this.repo.findSubmission(id, tx);
+  }
+
+  /** Per form, the last day's posts and those held for a bot trap, by reason (what a broken integration looks like). */
+  trapCounts(formIds: string[] | null): Promise<{ formId: string; posts: number; heldForTrap: number; byReason: Record<string, number> }[]> {
+    return this.repo.trapCounts(formIds, TRAP_CODES);
   }
 
   /** A token the page embeds when it renders (field `_crm_rendered`): the time, signed with the form's secret. */

@@ -1,3 +1,4 @@
+import { IntakeFormsService } from '../../src/intake/forms/intake-forms.service';
 import { runAsSystem } from '../../src/access/access-context';
 import { DataSource } from 'typeorm';
 import { ReviewService } from '../../src/quarantine/review.service';
@@ -27,7 +28,8 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
   let db: DataSource;
   let admin: string;
   let sales: string;
-  let token: string;
+  /** A render token as a page rendered a while ago would carry (signed by the service itself); single-use, so one per post. */
+  let freshToken: () => string;
   const smtp = new TestSmtpServer();
 
   beforeAll(async () => {
@@ -42,7 +44,8 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
     // The page rendered a while ago: make the token as if rendered 60 s before (signed by the service itself).
     const svc = t.app.get(ScreeningService);
     const form = (await db.query(`SELECT key, signing_secret AS "signingSecret", honeypot_field AS "honeypotField", min_fill_seconds AS "minFillSeconds" FROM intake_form WHERE key = 'contact'`))[0];
-    token = svc.renderToken(form, Date.now() - 60_000);
+    let renders = 0;
+    freshToken = () => svc.renderToken(form, Date.now() - 60_000 - ++renders);
   });
   afterAll(async () => {
     await t.close();
@@ -56,7 +59,7 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
       phone: '',
       message: `We would like a quote for a new customer portal, project ${word()}.`,
       website: '',
-      [RENDER_TOKEN_FIELD]: token,
+      [RENDER_TOKEN_FIELD]: freshToken(),
       ...overrides,
     };
     return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as Record<string, string>;
@@ -333,5 +336,36 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
     const { person } = await runAsSystem('test seed', () => t.app.get(LeadsService).capture(SYSTEM_ACTOR, { source: 'manual', receivedAt: new Date(), payload: {}, person: { firstName: 'Temp', email: `temp.${word()}@mailinator.com` }, consents: [] }));
     const res = await t.http().get(`/api/persons/${person.id}`).set('Authorization', `Bearer ${sales}`).expect(200);
     expect(res.body.warnings).toEqual(['Disposable e-mail address']);
+  });
+
+  it('[SPAM-BLOCK] a render token is single-use: the same token with other content is held as reused; a retry of the same post is not', async () => {
+    const token = freshToken();
+    const first = await post(fields({ [RENDER_TOKEN_FIELD]: token })).expect(202);
+    expect((await submissionOf(first.body.reference)).status).toBe('accepted');
+    const replay = await post(fields({ [RENDER_TOKEN_FIELD]: token })).expect(202);
+    const held = await submissionOf(replay.body.reference);
+    expect(held.status).toBe('held');
+    expect(held.verdict.reasons.map((r: { code: string }) => r.code)).toContain('render_token_reused');
+  });
+
+  it('a form holding most of its posts for a bot trap shows it by reason, and the admins are e-mailed once a day', async () => {
+    await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send({ ...FORM, key: 'broken-site', name: 'Broken site' }).expect(201);
+    const [{ id }] = await db.query(`SELECT id FROM intake_form WHERE key = 'broken-site'`);
+    // The site stopped sending the render token: every post is held for it.
+    for (let i = 0; i < 3; i++) {
+      await t.http().post('/api/intake/forms/broken-site').set('Origin', ORIGIN).send(fields({ [RENDER_TOKEN_FIELD]: undefined })).expect(202);
+    }
+    const view = await t.http().get(`/api/intake-forms/${id}`).set('Authorization', `Bearer ${admin}`).expect(200);
+    expect(view.body.lastDay).toEqual({ posts: 3, heldForTrap: 3, byReason: { render_token_missing: 3 } });
+    smtp.clear();
+    const reported = await t.app.get(IntakeFormsService).reportTrappedForms();
+    expect(reported).toContain('broken-site');
+    expect(reported).not.toContain('contact'); // most of its posts went through
+    // Sent before reportTrappedForms resolved; a new-lead notice of an earlier test may be there too.
+    const mail = (await smtp.waitForMessages(1)).find((m) => /bot trap/.test(m.header('subject') ?? ''))!;
+    const admins = (await db.query(`SELECT email FROM staff_user WHERE 'admin' = ANY(roles) AND deactivated_at IS NULL`)).map((r: { email: string }) => r.email);
+    expect(mail.to.sort()).toEqual(admins.sort());
+    expect(mail.raw).toContain('broken-site');
+    expect(mail.raw).toContain('render_token_missing 3');
   });
 });

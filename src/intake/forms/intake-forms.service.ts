@@ -119,7 +119,23 @@ export class IntakeFormsService {
   async get(id: string): Promise<IntakeFormView> {
     const form = await this.forms.findById(id);
     if (!form) throw new NotFoundException('There is no such form.');
-    return toView(form);
+    const [counts] = await this.screening.trapCounts([id]);
+    return { ...toView(form), lastDay: { posts: counts?.posts ?? 0, heldForTrap: counts?.heldForTrap ?? 0, byReason: counts?.byReason ?? {} } };
+  }
+
+  /**
+   * Once a day: each live form that held more than half of its last day's posts for a bot trap
+   * is reported to the admins by e-mail (a site that lost its render token, a relay without its
+   * key), so a broken integration is seen in hours, not months. Returns the forms reported.
+   */
+  async reportTrappedForms(): Promise<string[]> {
+    const [counts, all] = await runAsSystem('trapped forms report', () => Promise.all([this.screening.trapCounts(null), this.forms.list()]));
+    const forms = new Map(all.filter((f) => !f.archivedAt).map((f) => [f.id, f]));
+    const trapped = counts.filter((c) => forms.has(c.formId) && c.heldForTrap * 2 > c.posts);
+    if (!trapped.length) return [];
+    const admins = await this.users.activeEmailsWith('admin');
+    await this.notifications.trappedForms(admins, trapped.map((c) => ({ name: forms.get(c.formId)!.name, key: forms.get(c.formId)!.key, ...c })));
+    return trapped.map((c) => forms.get(c.formId)!.key);
   }
 
   async update(actor: Actor, id: string, dto: UpdateIntakeFormDto): Promise<IntakeFormView> {

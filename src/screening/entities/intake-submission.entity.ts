@@ -10,6 +10,8 @@ import type { SubmissionStatus, Verdict } from '../../domain/verdict';
 @Entity('intake_submission')
 @Check('intake_submission_status_check', `status IN ('received','accepted','held','blocked','released','spam')`)
 @Index('intake_submission_review_idx', ['status', 'receivedAt'])
+// A form's last day of posts (its bot-trap counts).
+@Index('intake_submission_form_idx', ['formId', 'receivedAt'])
 @Index('intake_submission_ip_idx', ['ip', 'receivedAt'])
 @Index('intake_submission_sender_idx', ['senderEmail', 'receivedAt'])
 @Index('intake_submission_fingerprint_idx', ['textFingerprint', 'receivedAt'])

@@ -58,6 +58,12 @@ export class CreateIntakeFormDto {
 
 export class UpdateIntakeFormDto extends PartialType(OmitType(CreateIntakeFormDto, ['key'] as const)) {}
 
+export class FormLastDayView {
+  @ApiProperty() posts: number;
+  @ApiProperty({ description: 'Posts held for a bot trap (honeypot, render token, fill time).' }) heldForTrap: number;
+  @ApiProperty({ type: Object, description: 'Trap reason -> posts held for it.' }) byReason: Record<string, number>;
+}
+
 export class IntakeFormView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() key: string;
@@ -78,6 +84,8 @@ export class IntakeFormView {
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) archivedAt: Date | null;
   @ApiProperty({ format: 'date-time' }) createdAt: Date;
   @ApiProperty({ format: 'date-time' }) updatedAt: Date;
+  @ApiPropertyOptional({ type: FormLastDayView, description: 'On GET of one form: the last day’s posts and those held for a bot trap, by reason. Most posts held for a trap means a broken integration.' })
+  lastDay?: FormLastDayView;
 }
 
 export class CreatedIntakeFormView extends IntakeFormView {

@@ -12,6 +12,7 @@ import { Company } from './leads/entities/company.entity';
 import { ConsentEvent } from './leads/entities/consent-event.entity';
 import { Person } from './leads/entities/person.entity';
 import { LegalHold } from './leads/entities/legal-hold.entity';
+import { AssignmentRule } from './leads/entities/assignment-rule.entity';
 import { Disclosure } from './privacy/disclosure.entity';
 import { PrivacyRequest } from './privacy/entities/privacy-request.entity';
 import { PrivacyRequestAction } from './privacy/entities/privacy-request-action.entity';
@@ -26,4 +27,4 @@ import { CustomerAccessGrant } from './accounts/entities/customer-access-grant.e
 import { CHATBOT_ENTITIES } from './intake/chatbot/entities';
 import { MAIL_ENTITIES } from './intake/mail/entities';
 import { EVENT_ENTITIES } from './events/entities';
-export const ENTITIES = [AccountManager, CustomerAccessGrant, StaffUser, StaffSession, ApiKey, AuditEntry, Company, Person, LegalHold, Capture, ConsentEvent, Activity, IntakeForm, HubspotOutboxEntry, HubspotSuppression, HubspotSyncControl, Disclosure, PrivacyRequest, PrivacyRequestAction, IntakeSubmission, ScreeningRule, SenderListEntry, ReviewDecision, ...CHATBOT_ENTITIES, ...MAIL_ENTITIES, ...EVENT_ENTITIES];
+export const ENTITIES = [AccountManager, CustomerAccessGrant, StaffUser, StaffSession, ApiKey, AuditEntry, Company, Person, LegalHold, AssignmentRule, Capture, ConsentEvent, Activity, IntakeForm, HubspotOutboxEntry, HubspotSuppression, HubspotSyncControl, Disclosure, PrivacyRequest, PrivacyRequestAction, IntakeSubmission, ScreeningRule, SenderListEntry, ReviewDecision, ...CHATBOT_ENTITIES, ...MAIL_ENTITIES, ...EVENT_ENTITIES];

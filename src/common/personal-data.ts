@@ -62,6 +62,7 @@ export const NOT_PERSONAL_DATA: Record<string, readonly string[]> = {
   hubspot_outbox: ['id', 'personId', 'kind', 'createdAt', 'availableAt', 'attempts', 'lastError', 'doneAt', 'hubspotId', 'mergedHubspotId', 'failedAt'],
   hubspot_suppression: ['createdAt'],
   hubspot_sync_control: ['id', 'pausedUntil', 'pauseReason', 'lastError', 'lastErrorAt', 'syncedCount', 'rateLimitedCount', 'accessFailures'],
+  assignment_rule: ['id', 'formId', 'channel', 'mode', 'userIds', 'nextIndex', 'updatedBy', 'updatedAt'],
   // The legal ground of a hold, written without naming the person (the API says so).
   legal_hold: ['id', 'personId', 'companyId', 'reason', 'until', 'createdBy', 'createdAt', 'endedAt', 'endedBy'],
   privacy_request: [

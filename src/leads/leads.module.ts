@@ -11,11 +11,13 @@ import { PersonSyncRepository } from './person-sync.repository';
 import { PersonSyncService } from './person-sync.service';
 import { RetentionService } from './retention.service';
 import { RetentionController } from './retention.controller';
+import { AssignmentRulesController } from './assignment-rules.controller';
+import { AssignmentRulesService } from './assignment-rules.service';
 
 @Module({
   imports: [AuthModule, PolicyModule, AuditModule, ScreeningModule],
-  controllers: [PersonsController, RetentionController],
-  providers: [LeadsRepository, LeadsService, PersonsService, PersonSyncRepository, PersonSyncService, RetentionService],
+  controllers: [PersonsController, RetentionController, AssignmentRulesController],
+  providers: [LeadsRepository, LeadsService, PersonsService, PersonSyncRepository, PersonSyncService, RetentionService, AssignmentRulesService],
   exports: [LeadsService, PersonsService, PersonSyncService, RetentionService],
 })
 export class LeadsModule {}

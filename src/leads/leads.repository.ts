@@ -10,6 +10,7 @@ import { Company } from './entities/company.entity';
 import { ConsentEvent } from './entities/consent-event.entity';
 import { Person } from './entities/person.entity';
 import { LegalHold } from './entities/legal-hold.entity';
+import { AssignmentRule } from './entities/assignment-rule.entity';
 import { jsonArrayBytes } from '../common/json-bytes';
 import type { AlsoWritten } from '../database/also-written';
 import type { AlsoErased } from '../database/also-erased';
@@ -101,6 +102,18 @@ async function runAlsoErased(tx: EntityManager, also: AlsoErased[], params: [str
       await tx.query(typed + statement, params);
     }
   }
+}
+
+/** An owner rule as a batch of captures applies it. */
+export interface LockedRule {
+  id: string;
+  formId: string | null;
+  channel: string | null;
+  mode: 'fixed' | 'round_robin' | 'least_busy';
+  nextIndex: number;
+  candidates: string[];
+  /** Least-busy: each candidate's open leads. */
+  open: Record<string, number>;
 }
 
 /** Where a sweep's walk over ended clocks stopped: the last capture seen, in (due date, id) order. */
@@ -347,6 +360,65 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
       [identifier.email, identifier.phone],
     );
     return rows.map((r) => r.id);
+  }
+
+  assignmentRules(): Promise<AssignmentRule[]> {
+    return this.dataSource.getRepository(AssignmentRule).find({ order: { updatedAt: 'DESC' } });
+  }
+
+  async formExists(id: string): Promise<boolean> {
+    return (await this.dataSource.query(`SELECT 1 FROM intake_form WHERE id = $1`, [id])).length > 0;
+  }
+
+  /** One rule per form or channel: setting it again replaces it (its turn order starts over). */
+  async saveAssignmentRule(tx: EntityManager, rule: Pick<AssignmentRule, 'formId' | 'channel' | 'mode' | 'userIds' | 'updatedBy'>): Promise<AssignmentRule> {
+    await tx.query(`DELETE FROM assignment_rule WHERE form_id = $1 OR channel = $2`, [rule.formId, rule.channel]);
+    const { identifiers } = await tx.insert(AssignmentRule, rule);
+    return tx.findOneByOrFail(AssignmentRule, { id: identifiers[0].id as string });
+  }
+
+  async deleteAssignmentRule(tx: EntityManager, id: string): Promise<boolean> {
+    const [, count] = await tx.query(`DELETE FROM assignment_rule WHERE id = $1`, [id]);
+    return count > 0;
+  }
+
+  /** Which forms and channels have an owner rule: a quick look before a batch (no lock). */
+  async ruleScopes(): Promise<{ forms: string[]; channels: string[] }> {
+    const rows: { form_id: string | null; channel: string | null }[] = await this.dataSource.query(`SELECT form_id, channel FROM assignment_rule WHERE mode <> 'nobody'`);
+    return { forms: rows.flatMap((r) => (r.form_id ? [r.form_id] : [])), channels: rows.flatMap((r) => (r.channel ? [r.channel] : [])) };
+  }
+
+  /**
+   * The owner rules for these forms and channels, locked for the capture's transaction (so
+   * concurrent batches take round-robin turns one after the other), each with its candidates
+   * still active in sales, in order, and their open leads (for least-busy).
+   */
+  async lockAssignmentRules(session: LeadsSession, forms: string[], channels: string[]): Promise<LockedRule[]> {
+    const { rows } = await session.client.query(
+      `SELECT r.id, r.form_id AS "formId", r.channel, r.mode, r.next_index AS "nextIndex",
+              ARRAY(SELECT c.id FROM unnest(r.user_ids) WITH ORDINALITY AS c(id, n) JOIN staff_user u ON u.id = c.id
+                     WHERE u.deactivated_at IS NULL AND 'sales' = ANY(u.roles) ORDER BY c.n) AS candidates
+         FROM assignment_rule r WHERE r.mode <> 'nobody' AND (r.form_id = ANY($1::uuid[]) OR r.channel = ANY($2::text[])) ORDER BY r.id FOR UPDATE OF r`,
+      [forms, channels],
+    );
+    const busyOf = [...new Set((rows as LockedRule[]).filter((r) => r.mode === 'least_busy').flatMap((r) => r.candidates))];
+    const open = new Map<string, number>();
+    if (busyOf.length) {
+      const counts = await session.client.query(
+        `SELECT owner_id, count(*)::int AS n FROM person WHERE owner_id = ANY($1::uuid[]) AND erased_at IS NULL AND status IN ('new', 'contacted', 'qualified') GROUP BY owner_id`,
+        [busyOf],
+      );
+      for (const c of counts.rows as { owner_id: string; n: number }[]) open.set(c.owner_id, c.n);
+    }
+    return (rows as LockedRule[]).map((r) => ({ ...r, open: Object.fromEntries(r.candidates.map((id) => [id, open.get(id) ?? 0])) }));
+  }
+
+  async advanceRoundRobin(session: LeadsSession, moves: { id: string; by: number }[]): Promise<void> {
+    if (!moves.length) return;
+    await session.client.query(
+      `UPDATE assignment_rule r SET next_index = r.next_index + m.by FROM unnest($1::uuid[], $2::int[]) AS m(id, by) WHERE r.id = m.id`,
+      [moves.map((m) => m.id), moves.map((m) => m.by)],
+    );
   }
 
   /** Finds the person by e-mail (for rectification: is the new address someone else's?). */

@@ -18,6 +18,7 @@ import type { AlsoWritten } from '../database/also-written';
 import type { AlsoErased } from '../database/also-erased';
 import { createHash } from 'node:crypto';
 import { ScreeningRepository } from '../screening/screening.repository';
+import { OwnerAssigner } from './owner-assigner';
 import { LeadsRepository, type CaptureRows, type DueKey, type FoundPerson, type LeadsSession } from './leads.repository';
 import { PERSON_FIELDS, type PersonFields } from '../domain/person-fields';
 import { PersonIndex } from './person-index';
@@ -104,6 +105,9 @@ function newPerson(f: PersonFields, ownerId: string | null, at: Date): FoundPers
   } as Partial<FoundPerson> as FoundPerson;
 }
 
+/** How long which forms and channels have an owner rule is remembered between batches (a change elsewhere applies within it). */
+const RULE_SCOPES_MS = 5_000;
+
 /** Clocks that only move forward: a later event registration moves every event capture's clock (7.5); an earlier one never shortens it. */
 const FORWARD_ONLY_ANCHORS: readonly string[] = ['last_event_registration'];
 
@@ -135,6 +139,7 @@ const snapshot = (p: Partial<Person>) => Object.fromEntries(PERSON_FIELDS.map((f
  */
 @Injectable()
 export class LeadsService {
+  private ruleScopes?: { forms: string[]; channels: string[]; until: number };
   /** Each policy version's retention years by source, for clocks moved in SQL; and which clocks only move forward. */
   readonly clocks: Pick<CaptureRows, 'retentionYears' | 'forwardAnchors'>;
   // Public arrivals match a person whoever they are: a batch works as the system, whoever's request began it.
@@ -242,6 +247,7 @@ export class LeadsService {
     const stored = new Map(people.all().map((p) => [p.id, p.latestAnchors]));
     const batchClocks = new Map<string, number[]>();
     const clock = batchMemo(this.policy, policy.id);
+    const owners = await this.ownerAssigner(session, items);
     for (const { actor, input } of items) {
       let existing: FoundPerson | null;
       if (input.personId) {
@@ -252,7 +258,7 @@ export class LeadsService {
       let person: FoundPerson;
       const fill: PersonFields = {};
       if (!existing) {
-        person = newPerson(input.person, input.ownerId ?? null, input.receivedAt);
+        person = newPerson(input.person, input.ownerId ?? owners?.ownerFor(input.formId, input.source) ?? null, input.receivedAt);
         made.set(person.id, { id: person.id, fields: input.person, ownerId: person.ownerId });
       } else {
         for (const field of PERSON_FIELDS) if (input.person[field] && !existing[field]) fill[field] = input.person[field];
@@ -353,8 +359,29 @@ export class LeadsService {
     }
     rows.newPersons = [...made.values()];
     rows.knownPersons = [...touched].map(([id, t]) => ({ id, ...t }));
+    if (owners) await this.leads.advanceRoundRobin(session, owners.turnsTaken());
     await this.leads.writeCaptures(session, rows, also);
     return results;
+  }
+
+  /**
+   * The owner rules this batch's new leads may fall under, locked in its transaction; null when
+   * none can (the usual case: which forms and channels have a rule is remembered for a few
+   * seconds, so intake without rules pays nothing).
+   */
+  private async ownerAssigner(session: LeadsSession, items: { input: NewCapture }[]): Promise<OwnerAssigner | null> {
+    if (!this.ruleScopes || this.ruleScopes.until < Date.now()) this.ruleScopes = { ...(await this.leads.ruleScopes()), until: Date.now() + RULE_SCOPES_MS };
+    const { forms, channels } = this.ruleScopes;
+    const open = items.filter(({ input }) => !input.ownerId && !input.personId);
+    const formIds = [...new Set(open.flatMap(({ input }) => (input.formId && forms.includes(input.formId) ? [input.formId] : [])))];
+    const sources = [...new Set(open.flatMap(({ input }) => (channels.includes(input.source) ? [input.source] : [])))];
+    if (!formIds.length && !sources.length) return null;
+    return new OwnerAssigner(await this.leads.lockAssignmentRules(session, formIds, sources));
+  }
+
+  /** A rule was set or removed: the next batch looks again. */
+  forgetRuleScopes(): void {
+    this.ruleScopes = undefined;
   }
 
   /** Persons by e-mail and phone as the writer would find them, unlocked (a dry run's lookup). */

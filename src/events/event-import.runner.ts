@@ -263,7 +263,8 @@ export class EventImportRunner implements BeforeApplicationShutdown {
   private capturesOf(imp: EventImport, actor: Actor, event: Event, plan: BatchPlan): PreparedBatch['captures'] {
     const day = eventDay(event);
     const receivedAt = new Date(imp.createdAt);
-    const legalBases = { ...this.leads.legalBases('event', null, []), handle_request: 'contract' as const };
+    // Attending is a contract matter (7.3(1)); a consent question answered yes adds its purpose on consent.
+    const legalBases = (a: Attendee) => ({ ...this.leads.legalBases('event', null, a.consents.map((c) => c.purpose)), handle_request: 'contract' as const });
     const capture = (a: Attendee, personId?: string) => ({
       attendee: a,
       capture: {
@@ -276,8 +277,9 @@ export class EventImportRunner implements BeforeApplicationShutdown {
           payloadJson: a.payloadJson,
           person: a.person,
           warnings: a.warning ? [{ field: 'phone', message: a.warning.message }] : undefined,
-          consents: [],
-          legalBases,
+          consents: a.consents.map((c) => c.purpose),
+          consentWording: Object.fromEntries(a.consents.map((c) => [c.purpose, c.wording])),
+          legalBases: legalBases(a),
           retentionAnchorAt: day,
           personId,
           activity: {

@@ -308,6 +308,21 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(await personByEmail('bjorn@fjell.example')).toBeUndefined();
   });
 
+  it('[CONSENT-PROOF][SRC-EVENT] a consent question’s column, mapped to its purpose, grants it on "ja"/"yes" with the question as the wording; anything else grants nothing', async () => {
+    const eventId = await newEvent();
+    const question = 'Ønsker du nyheter om våre tjenester på e-post?';
+    const file = crlf(`Fornavn;Etternavn;E-post;${question}`, 'Åse;Lie;ase.lie@fjell.example;Ja', 'Per;Berg;per.berg@fjell.example;Nei', 'Ola;Dal;ola.dal@fjell.example;');
+    await upload(eventId, file, { mapping: { [question]: 'consent:marketing' } }).expect(422);
+    const view = await importFile(eventId, file, { mapping: { [question]: 'consent:service_updates' } });
+    expect(view.status).toBe('done');
+    const ledger = await db.query(
+      `SELECT p.email, e.purpose, e.action, e.wording, e.source FROM consent_event e JOIN person p ON p.id = e.person_id WHERE p.email LIKE '%@fjell.example' AND p.email IN ('ase.lie@fjell.example', 'per.berg@fjell.example', 'ola.dal@fjell.example')`,
+    );
+    expect(ledger).toEqual([{ email: 'ase.lie@fjell.example', purpose: 'service_updates', action: 'granted', wording: question, source: 'event' }]);
+    const [capture] = await db.query(`SELECT c.legal_bases FROM capture c JOIN person p ON p.id = c.person_id WHERE p.email = 'ase.lie@fjell.example'`);
+    expect(capture.legal_bases).toMatchObject({ handle_request: 'contract', service_updates: 'consent' });
+  });
+
   it('[RIGHT-RESTRICT] a line naming a restricted person is not imported: listed as rejected, the person neither registered nor filled in', async () => {
     const eventId = await newEvent();
     const [{ id }] = await db.query(`INSERT INTO person (email, status, restricted_at) VALUES ('kept.still@fjell.example', 'new', now()) RETURNING id`);

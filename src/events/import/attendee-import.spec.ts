@@ -15,7 +15,7 @@ const records = async (text: string | Buffer, encoding = 'utf-8', delimiter = ',
 };
 const ctx = { phoneRegion: 'NO', minimumAge: 16, today: new Date('2025-06-01T00:00:00Z') };
 const attendee = (email: string | null, phone: string | null, line = 2): Attendee => ({
-  line, person: { email, phone }, email, phone, ticketType: null, orderRef: null, attendeeRef: null, attendeeStatus: null, warning: null, registeredAt: null, payloadJson: '{}',
+  line, person: { email, phone }, email, phone, ticketType: null, orderRef: null, attendeeRef: null, attendeeStatus: null, warning: null, registeredAt: null, consents: [], payloadJson: '{}',
 });
 const known = (id: string, email: string | null, phone: string | null, extra: Partial<KnownPerson> = {}): KnownPerson => ({
   id,

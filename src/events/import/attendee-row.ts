@@ -2,6 +2,10 @@ import { ageFromBirthDate, normaliseEmail, normalisePhone, splitName } from '../
 import type { PersonFields } from '../../domain/person-fields';
 import type { FileRecord } from './attendee-file';
 import type { ColumnPlan, ImportTarget } from './header-map';
+import type { ConsentPurpose } from '../../domain/purposes';
+
+/** A consent question answered yes (English or Norwegian, as a form's checkbox export writes it). */
+const CONSENT_YES = /^(yes|y|ja|j|true|1|x|checked|samtykker|i agree|jeg samtykker)$/i;
 
 /** One attendee read from a line, normalised the way every channel normalises (src/leads/identity.ts). */
 export interface Attendee {
@@ -17,6 +21,8 @@ export interface Attendee {
   warning: Rejection | null;
   /** When they registered, from the file's order date (null: none readable; the import's time is used). */
   registeredAt: Date | null;
+  /** Consent questions answered yes, each with the question's wording (its column's header). */
+  consents: { purpose: ConsentPurpose; wording: string }[];
   /** Every non-empty cell of a recognised or kept column under its own header, as received, as JSON. */
   payloadJson: string;
 }
@@ -68,6 +74,9 @@ export function rowReader(columns: ColumnPlan[]): Reader {
   const [statusAt, ageAt, birthAt, emailAt, phoneAt, fullAt, firstAt, lastAt, positionAt, companyAt, skypeAt, linkedinAt, locationAt, cityAt, countryAt, ticketAt, orderAt, attendeeAt, orderDateAt] = (
     ['attendeeStatus', 'age', 'birthDate', 'email', 'phone', 'fullName', 'firstName', 'lastName', 'position', 'companyName', 'skypeId', 'linkedinUrl', 'location', 'city', 'country', 'ticketType', 'orderRef', 'attendeeRef', 'orderDate'] as const
   ).map(at);
+
+  // Consent questions: the header is the wording the attendee saw.
+  const consentColumns = kept.flatMap((c) => (c.target?.startsWith('consent:') ? [{ index: c.index, purpose: c.target.slice('consent:'.length) as ConsentPurpose, wording: c.header }] : []));
 
   return (record, ctx) => {
     const cells = record.cells;
@@ -150,10 +159,11 @@ export function rowReader(columns: ColumnPlan[]): Reader {
     if (location) person.location = location;
     if (email) person.email = email;
     if (phone) person.phone = phone;
+    const consents = consentColumns.filter((c) => CONSENT_YES.test(value(c.index))).map(({ purpose, wording }) => ({ purpose, wording }));
 
     return {
       kind: 'attendee',
-      attendee: { line, person, email, phone, ticketType: one(ticketAt), orderRef: one(orderAt), attendeeRef: one(attendeeAt), attendeeStatus: status, warning, registeredAt: orderDate(one(orderDateAt), ctx.today), payloadJson: JSON.stringify(payload) },
+      attendee: { line, person, email, phone, ticketType: one(ticketAt), orderRef: one(orderAt), attendeeRef: one(attendeeAt), attendeeStatus: status, warning, registeredAt: orderDate(one(orderDateAt), ctx.today), consents, payloadJson: JSON.stringify(payload) },
     };
   };
 }

@@ -1,5 +1,6 @@
 import type { FieldError } from '../../common/problem-details';
 import type { ImportColumn } from '../entities/event-import.entity';
+import { CONSENT_PURPOSES, type ConsentPurpose } from '../../domain/purposes';
 
 /**
  * What a column can fill. `city`/`country` make the person's location; `address` columns are
@@ -12,7 +13,13 @@ export const IMPORT_TARGETS = [
   'firstName', 'lastName', 'fullName', 'email', 'phone', 'companyName', 'position', 'location', 'city', 'country', 'address',
   'skypeId', 'linkedinUrl', 'orderRef', 'orderDate', 'attendeeRef', 'ticketType', 'attendeeStatus', 'age', 'birthDate', 'keep', 'ignore',
 ] as const;
-export type ImportTarget = (typeof IMPORT_TARGETS)[number];
+/**
+ * A column holding the attendee's answer to a consent question maps to `consent:<purpose>`: its
+ * header is the wording shown, and "yes"/"ja" grants the purpose (issue 16, item 9).
+ */
+export type ConsentTarget = `consent:${ConsentPurpose}`;
+export type ImportTarget = (typeof IMPORT_TARGETS)[number] | ConsentTarget;
+const isConsentTarget = (t: string): t is ConsentTarget => t.startsWith('consent:') && (CONSENT_PURPOSES as readonly string[]).includes(t.slice('consent:'.length));
 
 /** Targets several columns may fill, the best-ranked non-empty one winning (Cell Phone before Work Phone). */
 const RANKED: ReadonlySet<ImportTarget> = new Set(['phone', 'city', 'country', 'address']);
@@ -92,8 +99,8 @@ export function planColumns(header: string[], mapping: Record<string, string> | 
   const givenTwice = new Set<ImportTarget>();
   for (const [name, rawTarget] of Object.entries(mapping ?? {})) {
     const target = (ALIASES[rawTarget] ?? rawTarget) as ImportTarget;
-    if (!(IMPORT_TARGETS as readonly string[]).includes(target)) {
-      errors.push({ field: `mapping.${name}`, message: `must be one of: ${IMPORT_TARGETS.join(', ')}` });
+    if (!(IMPORT_TARGETS as readonly string[]).includes(target) && !isConsentTarget(target)) {
+      errors.push({ field: `mapping.${name}`, message: `must be one of: ${IMPORT_TARGETS.join(', ')}, or consent:<purpose> (${CONSENT_PURPOSES.join(', ')}) for a consent question's column` });
       continue;
     }
     let index = trimmed.indexOf(name.trim());

@@ -104,6 +104,6 @@ export class ReviewService {
    * messages from visitors who never said who they are; and web-form post keys past their 24 hours.
    */
   purge(): Promise<number> {
-    return runAsSystem('quarantine purge', async () => (await this.repo.purge(this.config.QUARANTINE_RETENTION_DAYS)) + (await this.chatbot.purgeUnclaimed()) + (await this.forms.purgePostKeys()));
+    return runAsSystem('quarantine purge', async () => (await this.repo.purge(this.config.QUARANTINE_RETENTION_DAYS)) + (await this.chatbot.purgeUnclaimed()) + (await this.forms.purgePostKeys()) + (await this.mail.purgeSkipped(this.config.QUARANTINE_RETENTION_DAYS)));
   }
 }

@@ -1,3 +1,4 @@
+import { ReviewService } from '../../src/quarantine/review.service';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -354,13 +355,36 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
     for (const raw of [FIXTURES.autoReply, FIXTURES.bounce, FIXTURES.list]) expect((await post(raw).expect(202)).body.status).toBe('skipped');
     const after = await counts();
     expect({ persons: after.persons - before.persons, captures: after.captures - before.captures, mails: after.mails - before.mails }).toEqual({ persons: 0, captures: 0, mails: 3 });
-    const skipped = await db.query(`SELECT message_id, skip_reason, from_address, raw FROM mail_message WHERE status = 'skipped' ORDER BY message_id`);
+    // Each is kept for the quarantine period, so staff can take one in by hand (below).
+    const skipped = await db.query(`SELECT message_id, skip_reason, raw IS NOT NULL AS kept FROM mail_message WHERE status = 'skipped' ORDER BY message_id`);
     expect(skipped).toEqual([
-      { message_id: '<auto-0001@kunde.example>', skip_reason: 'auto_submitted', from_address: null, raw: null },
-      { message_id: '<bounce-0001@mx.firm-relay.example>', skip_reason: 'delivery_report', from_address: null, raw: null },
-      { message_id: '<list-0212@cloudweekly.example>', skip_reason: 'mailing_list', from_address: null, raw: null },
+      { message_id: '<auto-0001@kunde.example>', skip_reason: 'auto_submitted', kept: true },
+      { message_id: '<bounce-0001@mx.firm-relay.example>', skip_reason: 'delivery_report', kept: true },
+      { message_id: '<list-0212@cloudweekly.example>', skip_reason: 'mailing_list', kept: true },
     ]);
     expect(await db.query(`SELECT id FROM person WHERE email IN ('per.olsen@kunde.example', 'mailer-daemon@mx.firm-relay.example', 'newsletter@cloudweekly.example')`)).toEqual([]);
+  });
+
+  it('staff see skipped mail with its reason and take one in by hand: it becomes a capture with its original time, audited; after the quarantine period nothing of it is kept', async () => {
+    const list = (await t.http().get('/api/mail/skipped').set('Authorization', `Bearer ${sales}`).expect(200)).body;
+    const auto = list.find((m: { subject: string | null; reason: string }) => m.reason === 'auto_submitted');
+    expect(auto).toMatchObject({ fromAddress: 'per.olsen@kunde.example', takeable: true });
+    const [{ received_at: receivedAt }] = await db.query(`SELECT received_at FROM mail_message WHERE id = $1`, [auto.id]);
+    expect((await t.http().post(`/api/mail/skipped/${auto.id}/take`).set('Authorization', `Bearer ${sales}`).expect(200)).body).toEqual({ reference: auto.id, status: 'taken' });
+    const [person] = await db.query(`SELECT id FROM person WHERE email = 'per.olsen@kunde.example'`);
+    const [capture] = await db.query(`SELECT source, received_at FROM capture WHERE person_id = $1`, [person.id]);
+    expect(capture.source).toBe('email');
+    expect(new Date(capture.received_at).toISOString()).toBe(new Date(receivedAt).toISOString());
+    const [audit] = await db.query(`SELECT actor_type FROM audit_log WHERE action = 'mail.taken_by_hand' AND entity_id = $1`, [auto.id]);
+    expect(audit.actor_type).toBe('user');
+    await t.http().post(`/api/mail/skipped/${auto.id}/take`).set('Authorization', `Bearer ${sales}`).expect(404);
+
+    const list2 = (await t.http().get('/api/mail/skipped').set('Authorization', `Bearer ${sales}`).expect(200)).body;
+    const bounce = list2.find((m: { reason: string }) => m.reason === 'delivery_report');
+    await db.query(`UPDATE mail_message SET received_at = now() - interval '400 days' WHERE id = $1`, [bounce.id]);
+    await t.app.get(ReviewService).purge();
+    expect((await db.query(`SELECT raw, from_address, subject FROM mail_message WHERE id = $1`, [bounce.id]))[0]).toEqual({ raw: null, from_address: null, subject: null });
+    expect((await t.http().post(`/api/mail/skipped/${bounce.id}/take`).set('Authorization', `Bearer ${sales}`).expect(409)).body.detail).toMatch(/Nothing of this mail was kept/);
   });
 
   it('a Message-ID taken before changes nothing, also when two deliveries race (the unique index decides)', async () => {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SkippedMailController } from './skipped-mail.controller';
 import { AuditModule } from '../../audit/audit.module';
 import { ScreeningModule } from '../../screening/screening.module';
 import { LeadsModule } from '../../leads/leads.module';
@@ -12,7 +13,7 @@ import { MailIntakeService } from './mail-intake.service';
 /** The mail channel; the job runner (src/jobs) polls the inbox through it. */
 @Module({
   imports: [LeadsModule, ScreeningModule, AuditModule],
-  controllers: [MailIntakeController, MailAttachmentsController],
+  controllers: [MailIntakeController, MailAttachmentsController, SkippedMailController],
   providers: [MailIntakeRepository, MailIntakeService, MailInboxPoller, MailBodyParser],
   exports: [MailIntakeService, MailInboxPoller],
 })

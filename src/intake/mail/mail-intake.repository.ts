@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AlsoErased } from '../../database/also-erased';
 import type { Verdict } from '../../domain/verdict';
+import type { SkippedMailView } from './dto/mail.dto';
 import type { MailStatus } from './entities/mail-message.entity';
 
 export interface MailRow {
@@ -95,6 +96,28 @@ export class MailIntakeRepository {
         [f.id, mailMessageId, owner.captureId ?? null, owner.activityId ?? null, f.filename, f.contentType, f.size, f.sha256, f.inline, f.content, f.skippedReason],
       );
     }
+  }
+
+  skipped(limit: number): Promise<SkippedMailView[]> {
+    return this.dataSource.query(
+      `SELECT id, skip_reason AS reason, from_address AS "fromAddress", subject, received_at AS "receivedAt", raw IS NOT NULL AS takeable
+         FROM mail_message WHERE status = 'skipped' ORDER BY received_at DESC LIMIT $1`,
+      [limit],
+    );
+  }
+
+  async findSkipped(tx: EntityManager, id: string): Promise<{ id: string; raw: Buffer | null; skipReason: string | null; receivedAt: Date } | null> {
+    const rows = await tx.query(`SELECT id, raw, skip_reason AS "skipReason", received_at AS "receivedAt" FROM mail_message WHERE id = $1 AND status = 'skipped' FOR UPDATE`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async purgeSkipped(olderThanDays: number): Promise<number> {
+    const [, count] = await this.dataSource.query(
+      `UPDATE mail_message SET raw = NULL, from_address = NULL, subject = NULL
+        WHERE status = 'skipped' AND raw IS NOT NULL AND received_at < now() - make_interval(days => $1)`,
+      [olderThanDays],
+    );
+    return count;
   }
 
   async findHeldBySubmission(tx: EntityManager, submissionId: string): Promise<{ id: string; via: 'api' | 'imap'; raw: Buffer | null } | null> {

@@ -11,7 +11,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import { LeadsService } from '../../leads/leads.service';
 import type { Verdict } from '../../domain/verdict';
 import { ScreeningService } from '../../screening/screening.service';
-import type { MailTakenView } from './dto/mail.dto';
+import type { MailTakenView, SkippedMailView, TakenInView } from './dto/mail.dto';
 import { rawMessageId, readMail, screeningText, senderName, senderOf, UnreadableMailError, type MailReading } from './mail-reading';
 import { MailIntakeRepository, type FileRow, type MailRow } from './mail-intake.repository';
 
@@ -73,7 +73,8 @@ export class MailIntakeService {
       if (via === 'api') throw new ProblemException(422, 'The message has no From address this service can read, so it names no one; nothing was stored.', { errors: [{ field: 'From', message: 'must be an e-mail address' }] });
       return this.recordSkipped(mail.messageId, via, 'no_sender');
     }
-    if (mail.automatic) return this.recordSkipped(mail.messageId, via, mail.automatic);
+    // Kept for the quarantine period, so staff can take it in by hand if it was a person after all.
+    if (mail.automatic) return this.recordSkipped(mail.messageId, via, mail.automatic, { raw, fromAddress: mail.from.address, subject: mail.subject });
 
     const id = randomUUID();
     const text = screeningText(mail);
@@ -158,9 +159,9 @@ export class MailIntakeService {
     }));
   }
 
-  private async recordSkipped(messageId: string, via: MailVia, reason: string): Promise<MailTakenView> {
+  private async recordSkipped(messageId: string, via: MailVia, reason: string, kept: { raw: Buffer; fromAddress: string | null; subject: string | null } | null = null): Promise<MailTakenView> {
     const id = randomUUID();
-    if (await this.repo.claim(null, { id, messageId, via, status: 'skipped', skipReason: reason })) return { reference: id, status: 'skipped' };
+    if (await this.repo.claim(null, { id, messageId, via, status: 'skipped', skipReason: reason, ...kept })) return { reference: id, status: 'skipped' };
     return { reference: (await this.repo.findByMessageId(messageId))?.id ?? id, status: 'duplicate' };
   }
 
@@ -176,6 +177,36 @@ export class MailIntakeService {
       reasons: [...verdict.reasons, { code: 'duplicate_delivery', evidence: { firstDelivery: first?.id ?? null } }],
     });
     return { reference: first?.id ?? id, status: 'duplicate' };
+  }
+
+  /** Skipped mail (auto-replies, bounces, list mail, and what could not be read), newest first, with the reason. */
+  skipped(limit: number): Promise<SkippedMailView[]> {
+    return this.repo.skipped(limit);
+  }
+
+  /**
+   * A skipped mail a person takes in by hand (an auto-reply that was a person after all): read
+   * again from the kept message and taken as a capture, or a reply on its thread, keeping its
+   * original time; audited. Only mail kept for it (not yet past the quarantine period) can be.
+   */
+  async takeSkipped(actor: Actor, id: string): Promise<TakenInView> {
+    return runAsSystem('skipped mail taken in', () =>
+      this.repo.transaction(async (tx) => {
+        const row = await this.repo.findSkipped(tx, id);
+        if (!row) throw new NotFoundException('There is no such skipped mail.');
+        if (!row.raw) throw new ProblemException(409, 'Nothing of this mail was kept to take in (it was unreadable, named no sender, or its quarantine period has passed).');
+        const sender: Actor = { type: 'anonymous', id: null, roles: [], requestId: null, ip: null };
+        const verdict: Verdict = { ruleSetVersion: 'by hand', outcome: 'clean', reasons: [{ code: 'taken_by_hand', evidence: { skipReason: row.skipReason, by: actor.id } }] };
+        await this.accept(tx, sender, row.id, this.asSent(await readMail(row.raw)), row.receivedAt, { status: 'released', verdict });
+        await this.audit.record(actor, { action: 'mail.taken_by_hand', entityType: 'mail_message', entityId: row.id, after: { skipReason: row.skipReason } }, tx);
+        return { reference: row.id, status: 'taken' as const };
+      }),
+    );
+  }
+
+  /** What skipped mail kept goes after the quarantine period. */
+  purgeSkipped(olderThanDays: number): Promise<number> {
+    return this.repo.purgeSkipped(olderThanDays);
   }
 
   /**

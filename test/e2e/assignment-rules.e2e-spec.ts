@@ -75,8 +75,15 @@ describe('assignment rules', () => {
     expect(await ownerOf((await capture('web_form')).person.id)).toBeNull();
     const rules = (await t.http().get('/api/assignment-rules').set(bearer()).expect(200)).body;
     expect(rules.filter((r: { channel: string }) => r.channel === 'web_form')).toEqual([expect.objectContaining({ mode: 'nobody', userIds: [] })]);
-    const audit = await db.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'assignment_rule.set'`);
-    expect(audit[0].n).toBeGreaterThanOrEqual(4);
+    const [audit] = await db.query(`SELECT changes FROM audit_log WHERE action = 'assignment_rule.set' AND entity_id = $1`, [rules.find((r: { channel: string }) => r.channel === 'web_form').id]);
+    expect(audit.changes).toMatchObject({ mode: { after: 'nobody' }, channel: { after: 'web_form' } });
+
+    // Removed, the form's channel has no rule: nobody again, and the removal is audited.
+    const formRule = rules.find((r: { formId: string }) => r.formId === form.body.id);
+    await t.http().delete(`/api/assignment-rules/${formRule.id}`).set(bearer()).expect(204);
+    expect(await ownerOf((await capture('web_form', { formId: form.body.id })).person.id)).toBeNull();
+    expect((await db.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'assignment_rule.removed' AND entity_id = $1`, [formRule.id]))[0].n).toBe(1);
+    await t.http().delete(`/api/assignment-rules/${formRule.id}`).set(bearer()).expect(404);
   });
 
   it('the owner a rule gives a web-form lead is the one told of it', async () => {

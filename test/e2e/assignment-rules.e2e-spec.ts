@@ -96,6 +96,22 @@ describe('assignment rules', () => {
     expect(mails.map((m) => m.to)).toEqual([[owner.email]]);
   });
 
+  it('a new lead from the mail inbox is told to the owner its channel’s rule gave it', async () => {
+    const owner = await t.userWith('sales');
+    await setRule({ channel: 'email', mode: 'fixed', userIds: [owner.id] }).expect(200);
+    const key = (await t.http().post('/api/api-keys').set(bearer()).send({ name: 'Mail relay', channel: 'email' }).expect(201)).body.key;
+    smtp.clear();
+    const raw = [
+      'From: Siri Dahl <siri.dahl.' + Date.now() + '@tindefjell.example>', 'To: sales@firm.example', 'Subject: Booking app for our huts',
+      `Message-ID: <owner-${Date.now()}@tindefjell.example>`, 'Date: Fri, 04 Dec 2026 10:00:00 +0100', 'Content-Type: text/plain; charset=utf-8', '',
+      'We would like an offline booking app for our mountain huts. Could you call me next week?', '',
+    ].join('\r\n');
+    const res = await t.http().post('/api/intake/email').set('X-Api-Key', key).set('Content-Type', 'message/rfc822').send(raw).expect(202);
+    expect(res.body.status).toBe('accepted');
+    const mails = await smtp.waitForMessages(1);
+    expect(mails.map((m) => m.to)).toEqual([[owner.email]]);
+  });
+
   it('a rule names active sales users only, the right number for its mode, and one form or one channel; admins only', async () => {
     const sales = await salesUser();
     const events = (await t.userWith('event_staff')).id;

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../../auth/auth.module';
+import { NotificationsModule } from '../../notifications/notifications.module';
 import { AuditModule } from '../../audit/audit.module';
 import { ScreeningModule } from '../../screening/screening.module';
 import { LeadsModule } from '../../leads/leads.module';
@@ -8,7 +10,7 @@ import { DriftWebhookController } from './drift-webhook.controller';
 
 /** The chatbot channel: Drift's webhook. */
 @Module({
-  imports: [LeadsModule, ScreeningModule, AuditModule],
+  imports: [LeadsModule, ScreeningModule, AuditModule, AuthModule, NotificationsModule],
   controllers: [DriftWebhookController],
   providers: [ChatbotIntakeRepository, ChatbotIntakeService],
   exports: [ChatbotIntakeService],

@@ -7,7 +7,10 @@ import type { Actor } from '../../domain/actor';
 import { ProblemException } from '../../common/problem-details';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { LeadsService } from '../../leads/leads.service';
+import { LeadsService, type CaptureResult } from '../../leads/leads.service';
+import { UsersService } from '../../auth/users.service';
+import { NotificationsService } from '../../notifications/notifications.service';
+import { tellNewOwner } from '../owner-notice';
 import type { Verdict } from '../../domain/verdict';
 import { ScreeningService } from '../../screening/screening.service';
 import { ChatbotIntakeRepository, type ChatEventRow } from './chatbot-intake.repository';
@@ -37,6 +40,8 @@ export class ChatbotIntakeService {
     private readonly leads: LeadsService,
     private readonly screening: ScreeningService,
     private readonly audit: AuditService,
+    private readonly users: UsersService,
+    private readonly notifications: NotificationsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     leads.alsoErase(repo.erasure());
@@ -88,15 +93,16 @@ export class ChatbotIntakeService {
     const row: NewRow = { id, eventKey: e.eventKey, type: 'contact_identified', orgId: e.orgId, contactId: e.contactId, conversationId: null, messageId: null, authorType: null, messageType: null, body: null, sentAt: null, submissionId: id };
     if (verdict.outcome !== 'clean') return this.setAside(row, verdict);
     const taken = await this.repo.transaction(async (tx) => {
-      if (!(await this.repo.claim(tx, { ...row, status: 'captured' }))) return false;
-      await this.acceptContact(tx, actor, id, e, stored, receivedAt, { status: 'accepted', verdict });
-      return true;
+      if (!(await this.repo.claim(tx, { ...row, status: 'captured' }))) return null;
+      return { result: await this.acceptContact(tx, actor, id, e, stored, receivedAt, { status: 'accepted', verdict }) };
     });
-    return taken ? { status: 'accepted', reference: id } : this.redelivered(row, verdict);
+    if (!taken) return this.redelivered(row, verdict);
+    void tellNewOwner(this.users, this.notifications, taken.result, 'the chatbot', null);
+    return { status: 'accepted', reference: id };
   }
 
   /** The contact's capture, then every message that waited for them. */
-  private async acceptContact(tx: EntityManager, actor: Actor, id: string, e: DriftContactIdentified, stored: string, receivedAt: Date, outcome: Outcome): Promise<void> {
+  private async acceptContact(tx: EntityManager, actor: Actor, id: string, e: DriftContactIdentified, stored: string, receivedAt: Date, outcome: Outcome): Promise<CaptureResult> {
     // Holding the contact, then each of their conversations: a message committing meanwhile is seen below, or sees this person.
     await this.repo.lock(tx, [contactKey(e.orgId, e.contactId)]);
     const conversations = await this.repo.conversationsOf(tx, e.orgId, e.contactId);
@@ -121,6 +127,7 @@ export class ChatbotIntakeService {
     );
     await this.repo.markCaptured(tx, id, result.captureId);
     await this.attach(tx, actor, result.person.id, await this.repo.pendingFor(tx, e.orgId, e.contactId));
+    return result;
   }
 
   private async newMessage(actor: Actor, e: DriftNewMessage, stored: string): Promise<ChatbotEventView> {

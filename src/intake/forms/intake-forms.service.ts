@@ -368,10 +368,10 @@ export class IntakeFormsService {
     });
   }
 
-  /** A relay signs the raw body (HMAC-SHA256, hex, optionally `sha256=`-prefixed); a browser must come from a registered origin. */
   /**
    * Who may post: the form's website (its registered origin), its relay signing the body
-   * (X-Signature), or its relay holding an API key scoped to this form (X-Api-Key). A relay's
+   * (X-Signature: HMAC-SHA256 of the raw body, hex, optionally `sha256=`-prefixed), or its relay
+   * holding an API key scoped to this form (X-Api-Key). A relay's
    * visitor headers count only with the key. Returns the relay, for a key.
    */
   private async authorise(form: IntakeForm, submission: Submission): Promise<Relay | null> {

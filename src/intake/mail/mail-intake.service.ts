@@ -8,7 +8,10 @@ import { normaliseEmail } from '../../domain/identity';
 import { ProblemException } from '../../common/problem-details';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { LeadsService } from '../../leads/leads.service';
+import { LeadsService, type CaptureResult } from '../../leads/leads.service';
+import { UsersService } from '../../auth/users.service';
+import { NotificationsService } from '../../notifications/notifications.service';
+import { tellNewOwner } from '../owner-notice';
 import type { Verdict } from '../../domain/verdict';
 import { ScreeningService } from '../../screening/screening.service';
 import type { MailTakenView, SkippedMailView, TakenInView } from './dto/mail.dto';
@@ -39,6 +42,8 @@ export class MailIntakeService {
     private readonly leads: LeadsService,
     private readonly screening: ScreeningService,
     private readonly audit: AuditService,
+    private readonly users: UsersService,
+    private readonly notifications: NotificationsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     leads.alsoErase(repo.erasure());
@@ -95,11 +100,12 @@ export class MailIntakeService {
       return { reference: id, status: 'accepted' };
     }
     const taken = await this.repo.transaction(async (tx) => {
-      if (!(await this.repo.claim(tx, row))) return false;
-      await this.accept(tx, actor, id, mail, receivedAt, { status: 'accepted', verdict });
-      return true;
+      if (!(await this.repo.claim(tx, row))) return null;
+      return { result: await this.accept(tx, actor, id, mail, receivedAt, { status: 'accepted', verdict }) };
     });
-    return taken ? { reference: id, status: 'accepted' } : this.redelivered(id, mail.messageId, verdict);
+    if (!taken) return this.redelivered(id, mail.messageId, verdict);
+    if (taken.result) void tellNewOwner(this.users, this.notifications, taken.result, 'the mail inbox', [mail.subject, mail.text].filter(Boolean).join('\n'));
+    return { reference: id, status: 'accepted' };
   }
 
   /** The mail as the person sent it: from its Reply-To when From is the firm's relay or a no-reply address (the relay kept in `relayedBy`). */
@@ -110,7 +116,8 @@ export class MailIntakeService {
   }
 
   /** A new request becomes a capture; an answer in a known thread, an entry on that person's timeline. */
-  private async accept(tx: EntityManager, actor: Actor, id: string, mail: MailReading, receivedAt: Date, outcome: Outcome): Promise<void> {
+  /** The capture made (null for a reply on a thread). */
+  private async accept(tx: EntityManager, actor: Actor, id: string, mail: MailReading, receivedAt: Date, outcome: Outcome): Promise<CaptureResult | null> {
     const files = this.files(mail);
     const facts = {
       messageId: mail.messageId, date: mail.date, from: mail.from.address, fromName: mail.from.name, replyTo: mail.replyTo?.address ?? null,
@@ -125,7 +132,7 @@ export class MailIntakeService {
       await this.repo.settleSubmission(tx, id, outcome.status, outcome.verdict);
       await this.repo.settle(tx, id, 'reply', { activityId });
       await this.audit.record(actor, { action: 'person.email_added', entityType: 'person', entityId: threadOwner, after: { activityId } }, tx);
-      return;
+      return null;
     }
     const result = await this.leads.capture(
       actor,
@@ -147,6 +154,7 @@ export class MailIntakeService {
     );
     await this.repo.insertFiles(tx, id, { captureId: result.captureId }, files);
     await this.repo.settle(tx, id, 'captured', { captureId: result.captureId });
+    return result;
   }
 
   /** Every file is listed; only those within MAIL_ATTACHMENT_MAX_BYTES are kept. */

@@ -3,12 +3,15 @@ FROM node:22-bookworm-slim AS build
 WORKDIR /app
 ENV SCARF_ANALYTICS=false
 COPY package.json package-lock.json ./
+COPY console/package.json ./console/
 RUN npm ci
 COPY .swcrc tsconfig.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY bench ./bench
-RUN npm run build && npm prune --omit=dev --omit=optional
+COPY console ./console
+# The console is static files once built (its packages are all build-time, devDependencies).
+RUN npm run build && npm run build -w console && npm prune --omit=dev --omit=optional
 
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production PORT=3000
@@ -16,6 +19,7 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=build --chown=node:node /app/console/dist ./console/dist
 # `npm run cli` checks dist/ against the sources first; the image has only dist/, so it just runs.
 # Operator commands run from the built output: `docker compose exec app node dist/src/cli.js users:create ...`.
 COPY --chown=node:node scripts ./scripts

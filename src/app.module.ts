@@ -1,3 +1,4 @@
+import { ConsoleModule } from './console/console.module';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
@@ -63,6 +64,7 @@ export class AppModule {
         QuarantineModule,
         HubspotModule,
         JobsModule,
+        ConsoleModule,
       ],
     };
   }

@@ -13,6 +13,8 @@ import { registerMultipart } from './common/multipart';
 import { MAX_FORM_FIELDS, registerRequestEdge } from './common/request-edge';
 import rateLimit from '@fastify/rate-limit';
 import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import { CONSOLE_DIR } from './console/console.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { Draining } from './health/draining';
 import { ACCESS_CONFIG, type RouteAccess } from './access/decorators';
@@ -37,6 +39,8 @@ export function openApiDocument(app: NestFastifyApplication) {
 export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // `/console/` is the console's address as people type it; `/console` the route's.
+    routerOptions: { ignoreTrailingSlash: true },
     // Fastify takes a hop count too (proxy-addr), though its type does not say so.
     trustProxy: trustedProxies(config.TRUST_PROXY) as string[] | boolean,
     genReqId: (req: IncomingMessage) => {
@@ -99,6 +103,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   });
   // The console's session cookie (parsed only; nothing else here uses cookies).
   await app.register(cookie);
+  // The console's files, sent by its controller (behind the same edge and headers as every route).
+  await app.register(fastifyStatic, { root: CONSOLE_DIR ?? process.cwd(), serve: false, cacheControl: false });
   await registerMultipart(app, { files: 0, fields: MAX_FORM_FIELDS, fieldSize: config.BODY_LIMIT_BYTES });
   // CORS only where browsers post: each web form's own registered origins.
   const forms = app.get(IntakeFormsService);
@@ -109,7 +115,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       return { origin: origins.length ? origins : false, methods: ['GET', 'POST'], allowedHeaders: ['Content-Type', 'X-Signature', 'Idempotency-Key'], maxAge: 600 };
     },
   });
-  app.setGlobalPrefix('api', { exclude: ['health', 'health/ready'] });
+  app.setGlobalPrefix('api', { exclude: ['health', 'health/ready', 'console', 'console/assets/:file'] });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
 

@@ -44,7 +44,8 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters long' })
   JWT_SECRET?: string;
 
-  @IsInt() @Min(60) @Max(86400)
+  /** An access token's life; browsers renew it from their session cookie (the console's tests use seconds, to outlive it). */
+  @IsInt() @Min(5) @Max(86400)
   @Type(() => Number)
   JWT_TTL_SECONDS: number = 900;
 

@@ -506,6 +506,16 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
     return rows.map((r: { id: string; sort_key: string }) => Object.assign(byId.get(r.id)!, { sortKey: r.sort_key }));
   }
 
+  /** Each person's latest request and its inquiry type (for list rows): the first `chars` characters. */
+  latestRequests(personIds: string[], chars: number): Promise<{ personId: string; request: string | null; inquiryType: string | null }[]> {
+    if (!personIds.length) return Promise.resolve([]);
+    return this.dataSource.query(
+      `SELECT DISTINCT ON (person_id) person_id AS "personId", left(request, $2) AS request, inquiry_type AS "inquiryType"
+         FROM capture WHERE person_id = ANY($1::uuid[]) ORDER BY person_id, received_at DESC, id DESC`,
+      [personIds, chars],
+    );
+  }
+
   captures(personId: string, tx: EntityManager = this.dataSource.manager): Promise<Capture[]> {
     return tx.find(Capture, { where: { personId }, order: { receivedAt: 'DESC' } });
   }

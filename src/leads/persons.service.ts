@@ -28,6 +28,9 @@ const MARKETING_PURPOSES: ConsentPurpose[] = ['service_updates', 'other_services
 const restricted = () =>
   new ProblemException(409, 'Processing of this person is restricted (policy 9.4): their data is kept but not otherwise processed until the DPO lifts the restriction.', { restricted: true });
 
+/** How much of a person's latest request a list row shows. */
+const LIST_REQUEST_CHARS = 200;
+
 export function toPersonView(p: Person): PersonView {
   const { id, firstName, lastName, position, email, phone, skypeId, linkedinUrl, location, companyId, companyName, status, ownerId, restrictedAt, marketingObjectionAt } = p;
   const { syncState, hubspotId, syncedAt, syncError, createdAt, updatedAt } = p;
@@ -88,7 +91,16 @@ export class PersonsService {
     const page = toPage(rows, query.limit, (r) => [r.sortKey, r.id]);
     await this.audit.recordMany(actor, page.items.map((p) => ({ action: 'person.listed', entityType: 'person', entityId: p.id })));
     const owners = await this.users.namesOf(page.items.map((p) => p.ownerId));
-    return { items: page.items.map((p) => ({ ...toPersonView(p), ownerName: p.ownerId ? (owners.get(p.ownerId) ?? null) : null })), nextCursor: page.nextCursor };
+    const latest = new Map((await this.leads.latestRequests(page.items.map((p) => p.id), LIST_REQUEST_CHARS)).map((r) => [r.personId, r]));
+    return {
+      items: page.items.map((p) => ({
+        ...toPersonView(p),
+        ownerName: p.ownerId ? (owners.get(p.ownerId) ?? null) : null,
+        latestRequest: latest.get(p.id)?.request ?? null,
+        latestInquiryType: latest.get(p.id)?.inquiryType ?? null,
+      })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /**

@@ -117,6 +117,16 @@ describe('the staff leads API (/api/persons)', () => {
       expect(res.items.find((i) => i.id === P.D)).toMatchObject({ email: null, phone: '+4791111111', ownerId: sales.id, status: 'disqualified' });
     });
 
+    it('each row carries its latest capture’s inquiry type and the first 200 characters of its request', async () => {
+      await db.query(`UPDATE capture SET request = $2 WHERE person_id = $1`, [P.B, `Please call me back. ${'x'.repeat(300)}`]);
+      const items = (await list('')).items as (Item & { latestRequest: string | null; latestInquiryType: string | null })[];
+      const b = items.find((i) => i.id === P.B)!;
+      expect(b.latestInquiryType).toBe('other');
+      expect(b.latestRequest).toHaveLength(200);
+      expect(b.latestRequest!.startsWith('Please call me back.')).toBe(true);
+      expect(items.find((i) => i.id === P.C)!.latestInquiryType).toBe('demo');
+    });
+
     it('filters by status, one or several (comma-separated)', async () => {
       expect(setOf((await list('status=qualified')).items)).toEqual(['C', 'H']);
       expect(setOf((await list('status=new,contacted')).items)).toEqual(['A', 'B', 'E', 'F', 'G']);

@@ -3,7 +3,7 @@ import { startTestApp, type TestApp } from '../helpers/app';
 import { controllerRoutes } from '../helpers/routes';
 
 /** Routes anyone may call. Adding one here is a decision a reviewer sees. */
-const PUBLIC_ROUTES = new Set(['GET /health', 'GET /health/ready', 'POST /api/auth/login', 'POST /api/intake/forms/:formKey', 'GET /api/intake/forms/:formKey/render-token', 'GET /api/intake/forms/:formKey/embed.js', 'POST /api/intake/chatbot/drift', 'GET /api/consent-withdrawal', 'POST /api/consent-withdrawal', 'POST /api/auth/session/refresh', 'DELETE /api/auth/session']);
+const PUBLIC_ROUTES = new Set(['GET /health', 'GET /health/ready', 'POST /api/auth/login', 'POST /api/intake/forms/:formKey', 'GET /api/intake/forms/:formKey/render-token', 'GET /api/intake/forms/:formKey/embed.js', 'POST /api/intake/chatbot/drift', 'GET /api/consent-withdrawal', 'POST /api/consent-withdrawal', 'POST /api/auth/session/refresh', 'DELETE /api/auth/session', 'GET /console', 'GET /console/assets/:file']);
 /** Public to the guard, but the route checks its own credential, the session cookie: without it, a 401. */
 const SESSION_COOKIE_ROUTES = new Set(['POST /api/auth/session/refresh']);
 /** The API documentation is public by design (served by SwaggerModule, not by a controller). */

@@ -25,7 +25,8 @@ export function controllerRoutes(t: TestApp): ControllerRoute[] {
         if (typeof handler !== 'function' || Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
         const path = ['/api', base, String(Reflect.getMetadata(PATH_METADATA, handler))].join('/').replace(/\/+/g, '/').replace(/\/$/, '');
-        const key = `${method} ${path.startsWith('/api/health') ? path.slice(4) : path}`;
+        // Health and the console are outside the /api prefix (app.ts).
+        const key = `${method} ${/^\/api\/(health|console)(\/|$)/.test(path) ? path.slice(4) : path}`;
         const targets = [handler, cls];
         routes.push({
           key,

@@ -195,6 +195,8 @@ export class PersonView {
   @ApiProperty({ enum: LIFECYCLE_STATUSES }) status: LifecycleStatus;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) ownerId: string | null;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'The owner’s name (in lists and the record).' }) ownerName?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'In lists: the start (200 characters) of the latest capture’s request.' }) latestRequest?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'In lists: the latest capture’s inquiry type.' }) latestInquiryType?: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) restrictedAt: Date | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) marketingObjectionAt: Date | null;
   @ApiProperty({ enum: ['pending', 'synced', 'failed', 'suppressed', 'restricted'], description: 'HubSpot sync state.' }) syncState: string;

@@ -1,0 +1,63 @@
+import { HttpError } from 'react-admin';
+
+/**
+ * The console's one way to the API. The access token lives in memory only (never in storage a
+ * script could read later); the session cookie (HttpOnly, path /api/auth/session) renews it, so a
+ * reload or an expired token costs one refresh, not a sign-in.
+ */
+let access: { token: string; expiresAt: number } | null = null;
+let refreshing: Promise<boolean> | null = null;
+
+export function setAccess(view: { accessToken: string; expiresIn: number }): void {
+  // Renewed a little before it ends (a tenth of its life, at most 30 s), so a request rarely races the expiry.
+  access = { token: view.accessToken, expiresAt: Date.now() + (view.expiresIn - Math.min(30, view.expiresIn / 10)) * 1000 };
+}
+
+export function clearAccess(): void {
+  access = null;
+}
+
+/** A fresh access token from the session cookie; false when there is no session (signed out, ended). */
+export function refreshSession(): Promise<boolean> {
+  refreshing ??= fetch('/api/auth/session/refresh', { method: 'POST', credentials: 'same-origin' })
+    .then(async (res) => {
+      if (!res.ok) return (clearAccess(), false);
+      setAccess(await res.json());
+      return true;
+    })
+    .catch(() => false)
+    .finally(() => (refreshing = null));
+  return refreshing;
+}
+
+export async function hasSession(): Promise<boolean> {
+  return (access !== null && access.expiresAt > Date.now()) || refreshSession();
+}
+
+interface Problem {
+  title?: string;
+  detail?: string;
+  errors?: { field: string; message: string }[];
+}
+
+/** An RFC 9457 problem as react-admin shows it: the message, and each invalid field beside its input. */
+function toHttpError(status: number, problem: Problem | null): HttpError {
+  const message = problem?.detail ?? problem?.title ?? `The service answered ${status}.`;
+  const errors: Record<string, string> = {};
+  for (const e of problem?.errors ?? []) errors[e.field] = e.message;
+  return new HttpError(message, status, { errors: { ...errors, root: { serverError: message } } });
+}
+
+/** JSON in, JSON out; a 401 renews the session once and tries again. */
+export async function api<T = unknown>(path: string, init: { method?: string; body?: unknown } = {}, retried = false): Promise<T> {
+  if (!access || access.expiresAt <= Date.now()) await refreshSession();
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (access) headers.Authorization = `Bearer ${access.token}`;
+  if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(path, { method: init.method ?? 'GET', headers, credentials: 'same-origin', body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+  if (res.status === 401 && !retried && (await refreshSession())) return api<T>(path, init, true);
+  const text = await res.text();
+  const body = text ? JSON.parse(text) : null;
+  if (!res.ok) throw toHttpError(res.status, body);
+  return body as T;
+}

@@ -1,0 +1,42 @@
+import KeyIcon from '@mui/icons-material/Key';
+import PersonSearchIcon from '@mui/icons-material/PersonSearch';
+import { ListItemIcon, ListItemText, MenuItem } from '@mui/material';
+import type { ReactNode } from 'react';
+import { Link } from 'react-router-dom';
+import { AppBar, Layout as RaLayout, Logout, Menu, UserMenu, useGetIdentity, usePermissions, useUserMenu } from 'react-admin';
+
+function PasswordItem() {
+  const { onClose } = useUserMenu() ?? {};
+  return (
+    <MenuItem component={Link} to="/account/password" onClick={onClose}>
+      <ListItemIcon><KeyIcon fontSize="small" /></ListItemIcon>
+      <ListItemText>Change password</ListItemText>
+    </MenuItem>
+  );
+}
+
+/** The menu's button shows the user's name; its accessible name says the same, and what it opens. */
+function AccountMenu() {
+  const { identity } = useGetIdentity();
+  return (
+    <UserMenu label={identity?.fullName ? `${identity.fullName}: account menu` : 'Account menu'}>
+      <PasswordItem />
+      <Logout />
+    </UserMenu>
+  );
+}
+
+const Bar = () => <AppBar userMenu={<AccountMenu />} />;
+
+/** The role's resources, and the DPO's person finder. */
+function SideMenu() {
+  const { permissions } = usePermissions<string[]>();
+  return (
+    <Menu>
+      <Menu.ResourceItems />
+      {permissions?.includes('dpo') && <Menu.Item to="/privacy/lookup" primaryText="Find a person" leftIcon={<PersonSearchIcon />} />}
+    </Menu>
+  );
+}
+
+export const Layout = ({ children }: { children: ReactNode }) => <RaLayout appBar={Bar} menu={SideMenu}>{children}</RaLayout>;

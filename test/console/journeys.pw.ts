@@ -64,11 +64,12 @@ test('a session survives past the access token’s lifetime: the console renews 
     if (auth && !token) token = auth;
   });
   await signIn(page, users.sales.email);
-  await expect(page.locator('tbody tr').filter({ hasText: leads[1].name })).toBeVisible();
+  await expect(page.locator('tbody tr').filter({ hasText: leads[1].email })).toBeVisible();
   expect(token).not.toBe('');
   // Wait (polling, with a deadline) until the first token is refused by the service.
   await expect.poll(async () => (await request.get('/api/auth/me', { headers: { authorization: token } })).status(), { timeout: (ACCESS_TOKEN_SECONDS + 20) * 1000 }).toBe(401);
-  await page.locator('tbody tr').filter({ hasText: leads[1].name }).click();
+  await page.locator('tbody tr').filter({ hasText: leads[1].email }).click();
+  await expect(page.getByRole('tab', { name: 'Captures' })).toBeVisible();
   await expect(page.getByText(leads[1].email).first()).toBeVisible();
   await expect(page.getByRole('button', { name: 'Sign in' })).toHaveCount(0);
 });

@@ -42,7 +42,7 @@ test('admin: creates a user in the console; the new user signs in, changes their
   await expect(page.getByRole('button', { name: /account menu/ })).toBeVisible();
 });
 
-test('event staff: sees only events, creates one, opens it, signs out', async ({ page }) => {
+test('event staff: sees only events, creates one, imports an attendee list (dry run, mapping, rejected lines, progress), downloads the organiser’s list, signs out', async ({ page }) => {
   const { users } = seed();
   await signIn(page, users.event_staff.email);
   expect(await menu(page)).toEqual(['Events']);
@@ -56,6 +56,36 @@ test('event staff: sees only events, creates one, opens it, signs out', async ({
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByText('Oslo Spektrum')).toBeVisible();
   await expectAccessible(page, 'event');
+
+  // The attendee list: a dry run first, line by line.
+  const csv = ['First name,Last name,Email,Ticket type,T-shirt size', 'Nora,Nilsen,nora@attendee.example,Standard,M', 'Odd,Olsen,odd@attendee.example,VIP,L', 'Pia,Pettersen,not-an-address,Standard,S', 'Rolf,Rud,,Standard,XL'].join('\n');
+  await page.getByLabel('Attendee list (CSV or XLSX)').setInputFiles({ name: 'attendees.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await expect(page.getByRole('status').filter({ hasText: 'Dry run: nothing is imported yet.' })).toBeVisible();
+  const would = page.getByRole('table', { name: 'What the import would do' });
+  await expect(would.getByRole('row', { name: 'lines read 4' })).toBeVisible();
+  await expect(would.getByRole('row', { name: 'new persons 2' })).toBeVisible();
+  await expect(would.getByRole('row', { name: 'rejected lines 2' })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Rejected lines' }).getByRole('row')).toHaveCount(3);
+  await expectAccessible(page, 'attendee import, dry run');
+  // The column the import does not know: kept as received, then read again.
+  await page.getByRole('combobox', { name: 'T-shirt size' }).click();
+  await page.getByRole('option', { name: 'keep', exact: true }).click();
+  await page.getByRole('button', { name: 'Read again with this mapping' }).click();
+  await expect(page.getByRole('combobox', { name: 'T-shirt size' })).toHaveCount(0);
+  const downloaded = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download the rejected lines' }).click();
+  expect((await downloaded).suggestedFilename()).toMatch(/\.csv$/);
+  // The import, in the background, to its end.
+  await page.getByRole('button', { name: 'Import 4 lines' }).click();
+  // A job picks the import up (pg-boss polls every few seconds) and runs it: longer than one screen's wait.
+  await expect(page.getByRole('status').filter({ hasText: 'Imported.' })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('table', { name: 'What the import did' }).getByRole('row', { name: 'registrations 2' })).toBeVisible();
+  // The organiser's list: what it discloses is said first.
+  await page.getByRole('button', { name: 'Attendee list for the organiser…' }).click();
+  await expect(page.getByText('This list discloses every registered attendee’s name and contact details to Cloud Norway.')).toBeVisible();
+  const list = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download', exact: true }).click();
+  expect((await list).suggestedFilename()).toMatch(/\.csv$/);
   await page.getByRole('menuitem', { name: 'Events' }).click();
   await expect(page.locator('tbody tr').filter({ hasText: 'Oslo Cloud Summit' })).toBeVisible();
   await expectAccessible(page, 'events');
@@ -114,5 +144,45 @@ test('sales: reviews the quarantine: each reason shown, releases one held arriva
   // The released arrival is a lead now.
   await page.getByRole('menuitem', { name: 'Leads' }).click();
   await expect(page.locator('tbody tr').filter({ hasText: 'Held One' })).toBeVisible();
+  await signOut(page);
+});
+
+test('sales: merges two records of one person after a side-by-side preview, keeping this record’s values', async ({ page }) => {
+  const { users, leads } = seed();
+  const grace = leads[1];
+  await signIn(page, users.sales.email);
+  await page.getByLabel('Name, e-mail, company').fill('Hopper');
+  await expect(page.locator('tbody tr')).toHaveCount(2);
+  await page.locator('tbody tr').filter({ hasText: grace.email }).click();
+  await page.getByRole('tab', { name: 'Merge' }).click();
+  await page.getByRole('textbox', { name: /Find the other record/ }).fill('grace.hopper@navy');
+  await page.getByRole('button', { name: 'Find', exact: true }).click();
+  await page.getByRole('button', { name: /Merge with Grace Hopper \(grace.hopper@navy.example\)/ }).click();
+  const preview = page.getByRole('table', { name: 'Merge preview' });
+  await expect(preview.getByRole('row', { name: /email \(differs\)/ })).toContainText(grace.email);
+  await expect(preview.getByRole('row', { name: /^position/ })).toContainText('Rear Admiral');
+  await expectAccessible(page, 'merge preview');
+  await page.getByRole('button', { name: 'Merge', exact: true }).click();
+  await expect(page.getByText('Merged')).toBeVisible();
+  await page.getByRole('tab', { name: 'Summary' }).click();
+  await expect(page.getByText('Rear Admiral')).toBeVisible();
+  await page.getByRole('menuitem', { name: 'Leads' }).click();
+  await page.getByLabel('Name, e-mail, company').fill('Hopper');
+  await expect(page.locator('tbody tr')).toHaveCount(1);
+  await signOut(page);
+});
+
+test('admin: restricts processing of a lead with the reason, sees it marked, lifts it', async ({ page }) => {
+  const { users, leads } = seed();
+  await signIn(page, users.admin.email);
+  await page.locator('tbody tr').filter({ hasText: leads[2].name }).click();
+  await page.getByRole('textbox', { name: 'Why processing is restricted' }).fill('The person disputes the accuracy of their data');
+  await page.getByRole('button', { name: 'Restrict processing' }).click();
+  await expect(page.getByText(/Processing is restricted \(since/)).toBeVisible();
+  await expectAccessible(page, 'restricted lead');
+  await page.getByRole('textbox', { name: /Why the restriction ends/ }).fill('Accuracy verified with the person');
+  await page.getByRole('button', { name: 'Lift the restriction' }).click();
+  await expect(page.getByText('Restriction lifted')).toBeVisible();
+  await expect(page.getByText(/Processing is restricted \(since/)).toHaveCount(0);
   await signOut(page);
 });

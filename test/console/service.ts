@@ -38,7 +38,7 @@ export function serviceEnv(dataDir: string): NodeJS.ProcessEnv {
     DATA_DIR: dataDir,
     JWT_SECRET,
     JWT_TTL_SECONDS: String(ACCESS_TOKEN_SECONDS),
-    JOBS_ENABLED: 'false',
+    JOBS_ENABLED: 'true', // attendee imports run as jobs
     LOG_LEVEL: 'warn',
   };
 }
@@ -110,6 +110,8 @@ async function seedService(baseUrl: string, env: NodeJS.ProcessEnv, child: { exi
     const { id } = await call<{ id: string }>(baseUrl, sales, 'POST', '/api/persons', { source: 'phone', firstName: first, lastName: last, email, companyName: company, inquiryType: 'services', request });
     leads.push({ id, name: `${first} ${last}`, email, request });
   }
+  // A second record of Grace Hopper (a new address), to merge.
+  await call(baseUrl, sales, 'POST', '/api/persons', { source: 'manual', firstName: 'Grace', lastName: 'Hopper', email: 'grace.hopper@navy.example', position: 'Rear Admiral', inquiryType: 'other' });
   const admin = await signIn(baseUrl, users.admin.email);
   const customer = { name: 'Carla Customer', email: 'carla@customer.example' };
   const { id: customerId } = await call<{ id: string }>(baseUrl, admin, 'POST', '/api/persons', { source: 'manual', firstName: 'Carla', lastName: 'Customer', email: customer.email, inquiryType: 'services', request: 'Renewal of our support contract' });

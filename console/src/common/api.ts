@@ -48,16 +48,42 @@ function toHttpError(status: number, problem: Problem | null): HttpError {
   return new HttpError(message, status, { errors: { ...errors, root: { serverError: message } } });
 }
 
-/** JSON in, JSON out; a 401 renews the session once and tries again. */
-export async function api<T = unknown>(path: string, init: { method?: string; body?: unknown } = {}, retried = false): Promise<T> {
+/** A request with the access token; a 401 renews the session once and tries again. */
+async function authorised(path: string, init: { method?: string; body?: BodyInit; type?: string; accept?: string }, retried = false): Promise<Response> {
   if (!access || access.expiresAt <= Date.now()) await refreshSession();
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = { Accept: init.accept ?? 'application/json' };
   if (access) headers.Authorization = `Bearer ${access.token}`;
-  if (init.body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(path, { method: init.method ?? 'GET', headers, credentials: 'same-origin', body: init.body === undefined ? undefined : JSON.stringify(init.body) });
-  if (res.status === 401 && !retried && (await refreshSession())) return api<T>(path, init, true);
+  if (init.type) headers['Content-Type'] = init.type;
+  const res = await fetch(path, { method: init.method ?? 'GET', headers, credentials: 'same-origin', body: init.body });
+  if (res.status === 401 && !retried && (await refreshSession())) return authorised(path, init, true);
+  return res;
+}
+
+async function answer<T>(res: Response): Promise<T> {
   const text = await res.text();
   const body = text ? JSON.parse(text) : null;
   if (!res.ok) throw toHttpError(res.status, body);
   return body as T;
+}
+
+/** JSON in, JSON out. */
+export async function api<T = unknown>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const json = init.body === undefined ? {} : { body: JSON.stringify(init.body), type: 'application/json' };
+  return answer<T>(await authorised(path, { method: init.method, ...json }));
+}
+
+/** A multipart upload (the browser sets its boundary); JSON back. */
+export async function upload<T = unknown>(path: string, form: FormData): Promise<T> {
+  return answer<T>(await authorised(path, { method: 'POST', body: form }));
+}
+
+/** A file the API sends (CSV): saved by the browser under the name the service gives it. */
+export async function download(path: string, fallbackName: string): Promise<void> {
+  const res = await authorised(path, { accept: 'text/csv' });
+  if (!res.ok) await answer(res);
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(await res.blob());
+  const link = Object.assign(document.createElement('a'), { href: url, download: name });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

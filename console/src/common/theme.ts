@@ -10,6 +10,8 @@ export const theme: RaThemeOptions = {
     ...defaultLightTheme.palette,
     primary: { main: '#1452a3' },
     secondary: { light: '#5472d3', main: '#0d47a1', dark: '#002171', contrastText: '#fff' },
+    // MUI's orange (#ed6c02) under white text is 3.4:1.
+    warning: { main: '#a84b00', contrastText: '#fff' },
   },
   components: {
     ...defaultLightTheme.components,

@@ -1,4 +1,5 @@
-import { Create, Datagrid, DateField, DateInput, List, NumberField, Show, SimpleForm, SimpleShowLayout, TextField, TextInput, required } from 'react-admin';
+import { Create, Datagrid, DateField, DateInput, List, NumberField, Show, SimpleForm, SimpleShowLayout, TextField, TextInput, required, usePermissions } from 'react-admin';
+import { AttendeeImport, AttendeeListDownload } from './attendee-import';
 
 export function EventList() {
   return (
@@ -28,6 +29,8 @@ export function EventCreate() {
 }
 
 export function EventShow() {
+  const { permissions } = usePermissions<string[]>();
+  const works = permissions?.some((r) => r === 'event_staff' || r === 'admin');
   return (
     <Show>
       <SimpleShowLayout>
@@ -37,6 +40,8 @@ export function EventShow() {
         <TextField source="organiserName" label="Organiser" />
         <TextField source="organiserContact" label="Organiser’s contact" />
         <NumberField source="registrations" label="Registrations you may see" />
+        {works && <AttendeeImport />}
+        {works && <AttendeeListDownload />}
       </SimpleShowLayout>
     </Show>
   );

@@ -1,34 +1,17 @@
-import { Box, Button, MenuItem, Stack, TextField as MuiTextField, Typography } from '@mui/material';
+import { Box, Button, MenuItem, Stack, TextField as MuiTextField } from '@mui/material';
 import { useState } from 'react';
 import {
-  ArrayField, Datagrid, DateField, EditButton, FunctionField, Labeled, Show, TabbedShowLayout, TextField, TopToolbar, useNotify, useRecordContext, useRefresh,
+  ArrayField, Datagrid, DateField, EditButton, FunctionField, Labeled, Show, TabbedShowLayout, TextField, TopToolbar, useRecordContext,
 } from 'react-admin';
-import { api } from '../common/api';
 import { WORK_STATUSES } from '../common/choices';
+import { MergeAction, Restricted, RestrictionAction, TakeOwnership, useLeadAction } from './lead-actions';
 import { leadName } from './lead-list';
 
 interface Lead { id: string; status: string; restrictedAt: string | null; firstName: string | null; lastName: string | null; email: string | null }
 
-/** One of the record's actions: post, tell the outcome, show the record again. */
-function useAction() {
-  const notify = useNotify();
-  const refresh = useRefresh();
-  return async (path: string, body: unknown, done: string) => {
-    try {
-      await api(path, { method: 'POST', body });
-      notify(done, { type: 'success' });
-      refresh();
-      return true;
-    } catch (err) {
-      notify((err as Error).message, { type: 'error' });
-      return false;
-    }
-  };
-}
-
 function StatusAction() {
   const lead = useRecordContext<Lead>();
-  const act = useAction();
+  const act = useLeadAction();
   const [status, setStatus] = useState('');
   if (!lead || lead.status === 'customer') return null;
   return (
@@ -45,7 +28,7 @@ function StatusAction() {
 
 function NoteAction() {
   const lead = useRecordContext<Lead>();
-  const act = useAction();
+  const act = useLeadAction();
   const [text, setText] = useState('');
   if (!lead) return null;
   return (
@@ -64,12 +47,6 @@ function RawPayload() {
   return <Box component="pre" sx={{ m: 0, whiteSpace: 'pre-wrap', fontSize: 12 }}>{JSON.stringify(capture?.payload ?? {}, null, 2)}</Box>;
 }
 
-function Restricted() {
-  const lead = useRecordContext<Lead>();
-  if (!lead?.restrictedAt) return null;
-  return <Typography role="status" color="warning.main">Processing is restricted (since {new Date(lead.restrictedAt).toLocaleDateString()}): the record is kept, not worked.</Typography>;
-}
-
 export function LeadShow() {
   return (
     <Show title={<FunctionField render={(r: Lead) => leadName(r)} />} actions={<TopToolbar><EditButton label="Rectify" /></TopToolbar>}>
@@ -84,7 +61,7 @@ export function LeadShow() {
           <TextField source="location" emptyText="—" />
           <TextField source="status" />
           <TextField source="ownerName" label="Owner" emptyText="nobody" />
-          <Labeled label="Work"><Stack spacing={2} sx={{ width: '100%', maxWidth: 640 }}><StatusAction /><NoteAction /></Stack></Labeled>
+          <Labeled label="Work"><Stack spacing={2} sx={{ width: '100%', maxWidth: 640 }}><TakeOwnership /><StatusAction /><NoteAction /><RestrictionAction /></Stack></Labeled>
         </TabbedShowLayout.Tab>
         <TabbedShowLayout.Tab label="Captures" path="captures">
           <ArrayField source="captures">
@@ -134,6 +111,9 @@ export function LeadShow() {
               <TextField source="ticketType" emptyText="—" />
             </Datagrid>
           </ArrayField>
+        </TabbedShowLayout.Tab>
+        <TabbedShowLayout.Tab label="Merge" path="merge">
+          <MergeAction />
         </TabbedShowLayout.Tab>
         <TabbedShowLayout.Tab label="Retention and sharing" path="retention">
           <DateField source="retention.keptUntil" label="Kept until (the latest clock)" />

@@ -1,0 +1,148 @@
+import { Alert, Box, Button, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, Typography } from '@mui/material';
+import { useState } from 'react';
+import { useGetIdentity, useNotify, usePermissions, useRecordContext, useRedirect, useRefresh } from 'react-admin';
+import { api } from '../common/api';
+import { leadName } from './lead-list';
+
+interface Lead { id: string; ownerId: string | null; restrictedAt: string | null; firstName: string | null; lastName: string | null; email: string | null; phone: string | null; companyName: string | null; position: string | null; location: string | null }
+interface MergePreview { winnerId: string; loserId: string; moves: Record<string, number>; fieldsFilled: string[]; conflicts: string[] }
+
+const FIELDS: (keyof Lead)[] = ['firstName', 'lastName', 'email', 'phone', 'companyName', 'position', 'location'];
+
+/** Posts an action on the record, tells the outcome, shows the record again. */
+export function useLeadAction() {
+  const notify = useNotify();
+  const refresh = useRefresh();
+  return async (path: string, body: unknown, done: string) => {
+    try {
+      await api(path, { method: 'POST', body });
+      notify(done, { type: 'success' });
+      refresh();
+      return true;
+    } catch (err) {
+      notify((err as Error).message, { type: 'error' });
+      return false;
+    }
+  };
+}
+
+export function TakeOwnership() {
+  const lead = useRecordContext<Lead>();
+  const { identity } = useGetIdentity();
+  const act = useLeadAction();
+  if (!lead || !identity || lead.ownerId === identity.id) return null;
+  return <Button variant="outlined" onClick={() => act(`/api/persons/${lead.id}/owner`, { ownerId: identity.id }, 'You own this lead now')}>Take this lead</Button>;
+}
+
+/**
+ * Two records of one person made one: find the other, see side by side what moves and which
+ * values differ, choose which record's values stay (the one kept), then merge.
+ */
+export function MergeAction() {
+  const lead = useRecordContext<Lead>();
+  const notify = useNotify();
+  const redirect = useRedirect();
+  const refresh = useRefresh();
+  const [q, setQ] = useState('');
+  const [candidates, setCandidates] = useState<Lead[] | null>(null);
+  const [other, setOther] = useState<Lead | null>(null);
+  const [keepThis, setKeepThis] = useState(true);
+  const [preview, setPreview] = useState<MergePreview | null>(null);
+  if (!lead) return null;
+
+  const find = async () => {
+    const page = await api<{ items: Lead[] }>(`/api/persons?limit=10&q=${encodeURIComponent(q)}`).catch((err) => (notify((err as Error).message, { type: 'error' }), { items: [] }));
+    setCandidates(page.items.filter((p) => p.id !== lead.id));
+  };
+  const pairOf = (keep: boolean, with_: Lead) => (keep ? { winnerId: lead.id, loserId: with_.id } : { winnerId: with_.id, loserId: lead.id });
+  const showPreview = async (with_: Lead, keep: boolean) => {
+    setOther(with_);
+    setKeepThis(keep);
+    try {
+      setPreview(await api<MergePreview>('/api/persons/merge', { method: 'POST', body: { ...pairOf(keep, with_), dryRun: true } }));
+    } catch (err) {
+      notify((err as Error).message, { type: 'error' });
+    }
+  };
+  const merge = async () => {
+    try {
+      const done = await api<MergePreview>('/api/persons/merge', { method: 'POST', body: { ...pairOf(keepThis, other!), dryRun: false } });
+      notify('Merged', { type: 'success' });
+      setPreview(null);
+      setCandidates(null);
+      redirect('show', 'persons', done.winnerId);
+      refresh(); // the kept record may be this one: show what it holds now
+    } catch (err) {
+      notify((err as Error).message, { type: 'error' });
+    }
+  };
+
+  return (
+    <Box>
+      <Stack direction="row" spacing={1}>
+        <TextField size="small" label="Find the other record (name, e-mail, company)" value={q} onChange={(e) => setQ(e.target.value)} sx={{ minWidth: 320 }} />
+        <Button variant="outlined" disabled={q.trim().length < 2} onClick={find}>Find</Button>
+      </Stack>
+      {candidates && !candidates.length && <Typography sx={{ mt: 1 }}>No other record matches.</Typography>}
+      {candidates?.map((c) => (
+        <Button key={c.id} sx={{ mt: 1, mr: 1 }} size="small" onClick={() => showPreview(c, true)}>Merge with {leadName(c)}{c.email ? ` (${c.email})` : ''}</Button>
+      ))}
+      {preview && other && (
+        <Box sx={{ mt: 2 }}>
+          <Table size="small" aria-label="Merge preview">
+            <TableHead>
+              <TableRow><TableCell>Field</TableCell><TableCell>This record</TableCell><TableCell>{leadName(other)}</TableCell><TableCell>After the merge</TableCell></TableRow>
+            </TableHead>
+            <TableBody>
+              {FIELDS.map((f) => {
+                const [kept, dropped] = keepThis ? [lead[f], other[f]] : [other[f], lead[f]];
+                return (
+                  <TableRow key={f} selected={preview.conflicts.includes(f)}>
+                    <TableCell>{f}{preview.conflicts.includes(f) ? ' (differs)' : ''}</TableCell>
+                    <TableCell>{lead[f] ?? '—'}</TableCell>
+                    <TableCell>{other[f] ?? '—'}</TableCell>
+                    <TableCell>{kept ?? dropped ?? '—'}</TableCell>
+                  </TableRow>
+                );
+              })}
+            </TableBody>
+          </Table>
+          <Typography sx={{ mt: 1 }}>
+            Moves to the record kept: {Object.entries(preview.moves).map(([k, v]) => `${v} ${k}`).join(', ')}.
+          </Typography>
+          <Stack direction="row" spacing={1} sx={{ mt: 1 }}>
+            <Button variant={keepThis ? 'contained' : 'outlined'} onClick={() => showPreview(other, true)}>Keep this record’s values</Button>
+            <Button variant={!keepThis ? 'contained' : 'outlined'} onClick={() => showPreview(other, false)}>Keep {leadName(other)}’s values</Button>
+            <Button color="warning" variant="contained" onClick={merge}>Merge</Button>
+          </Stack>
+        </Box>
+      )}
+    </Box>
+  );
+}
+
+/** Restriction of processing (policy 9.4): placed and lifted by an admin or the DPO, with the reason. */
+export function RestrictionAction() {
+  const lead = useRecordContext<Lead>();
+  const { permissions } = usePermissions<string[]>();
+  const act = useLeadAction();
+  const [reason, setReason] = useState('');
+  if (!lead || !permissions?.some((r) => r === 'admin' || r === 'dpo')) return null;
+  const lifting = Boolean(lead.restrictedAt);
+  const submit = async () => {
+    const body = lifting ? { reason, personInformedAt: new Date().toISOString() } : { reason };
+    if (await act(`/api/persons/${lead.id}/restriction${lifting ? '/lift' : ''}`, body, lifting ? 'Restriction lifted' : 'Processing restricted')) setReason('');
+  };
+  return (
+    <Stack direction="row" spacing={1} alignItems="flex-start">
+      <TextField size="small" label={lifting ? 'Why the restriction ends (the person was told today)' : 'Why processing is restricted'} value={reason} onChange={(e) => setReason(e.target.value)} sx={{ flex: 1 }} />
+      <Button variant="outlined" color="warning" disabled={!reason.trim()} onClick={submit}>{lifting ? 'Lift the restriction' : 'Restrict processing'}</Button>
+    </Stack>
+  );
+}
+
+export function Restricted() {
+  const lead = useRecordContext<Lead>();
+  if (!lead?.restrictedAt) return null;
+  return <Alert severity="warning">Processing is restricted (since {new Date(lead.restrictedAt).toLocaleDateString()}): the record is kept, not worked.</Alert>;
+}

@@ -2,6 +2,10 @@ import BusinessIcon from '@mui/icons-material/Business';
 import EventIcon from '@mui/icons-material/Event';
 import GavelIcon from '@mui/icons-material/Gavel';
 import HistoryIcon from '@mui/icons-material/History';
+import KeyIcon from '@mui/icons-material/VpnKey';
+import WebIcon from '@mui/icons-material/Web';
+import RuleIcon from '@mui/icons-material/Rule';
+import BlockIcon from '@mui/icons-material/Block';
 import ManageAccountsIcon from '@mui/icons-material/ManageAccounts';
 import PeopleIcon from '@mui/icons-material/People';
 import ReportIcon from '@mui/icons-material/Report';
@@ -11,6 +15,7 @@ import polyglotI18nProvider from 'ra-i18n-polyglot';
 import englishMessages from 'ra-language-english';
 import { ChangePassword } from './account/change-password';
 import { AuditList } from './admin/audit';
+import { ApiKeyCreate, ApiKeyList, FormCreate, FormList, FormShow, HubspotStatus, RuleCreate, RuleList, ScreeningDryRun, SenderCreate, SenderList } from './admin/integrations';
 import { CompanyList } from './admin/companies';
 import { UserCreate, UserEdit, UserList } from './admin/users';
 import { authProvider, type Role } from './common/auth-provider';
@@ -57,10 +62,16 @@ export function App() {
             <Resource name="privacy-requests" options={{ label: 'Privacy requests' }} icon={GavelIcon} list={PrivacyRequestList} show={PrivacyRequestShow} create={PrivacyRequestCreate} />
           )}
           {has(roles, 'admin') && <Resource name="users" options={{ label: 'Users' }} icon={ManageAccountsIcon} list={UserList} edit={UserEdit} create={UserCreate} recordRepresentation="name" />}
+          {has(roles, 'admin') && <Resource name="api-keys" options={{ label: 'API keys' }} icon={KeyIcon} list={ApiKeyList} create={ApiKeyCreate} />}
+          {has(roles, 'admin') && <Resource name="intake-forms" options={{ label: 'Web forms' }} icon={WebIcon} list={FormList} show={FormShow} create={FormCreate} recordRepresentation="name" />}
+          {has(roles, 'admin') && <Resource name="screening-rules" options={{ label: 'Screening rules' }} icon={RuleIcon} list={RuleList} create={RuleCreate} />}
+          {has(roles, 'admin') && <Resource name="screening-senders" options={{ label: 'Block list' }} icon={BlockIcon} list={SenderList} create={SenderCreate} />}
           {has(roles, 'admin', 'dpo') && <Resource name="audit" options={{ label: 'Audit log' }} icon={HistoryIcon} list={AuditList} />}
           <CustomRoutes>
             <Route path="/account/password" element={<ChangePassword />} />
             {has(roles, 'dpo') && <Route path="/privacy/lookup" element={<PersonLookup />} />}
+            {has(roles, 'admin', 'sales') && <Route path="/hubspot" element={<HubspotStatus />} />}
+            {has(roles, 'admin') && <Route path="/screening/dry-run" element={<ScreeningDryRun />} />}
           </CustomRoutes>
         </>
       )}

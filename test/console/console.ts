@@ -18,6 +18,8 @@ export async function signOut(page: Page): Promise<void> {
 
 /** No serious or critical accessibility violation on the screen as it is now. */
 export async function expectAccessible(page: Page, screen: string): Promise<void> {
+  // Colours are judged as they end: a notification fading in is half-transparent for a moment.
+  await expect.poll(() => page.evaluate(`document.getAnimations().filter((a) => a instanceof CSSTransition && a.playState === 'running').length`)).toBe(0);
   const { violations } = await new AxeBuilder({ page }).analyze();
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${screen}: ${v.id} (${v.impact}) on ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   expect(bad).toEqual([]);

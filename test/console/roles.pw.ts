@@ -8,7 +8,7 @@ const menu = async (page: Page) => (await page.locator('.RaMenu-open [role="menu
 test('admin: creates a user in the console; the new user signs in, changes their password, and signs in with it', async ({ page }) => {
   const { users } = seed();
   await signIn(page, users.admin.email);
-  expect(await menu(page)).toEqual(['Leads', 'Quarantine', 'Events', 'Customers', 'Users', 'Audit log']);
+  expect(await menu(page)).toEqual(['Leads', 'Quarantine', 'Events', 'Customers', 'Users', 'API keys', 'Web forms', 'Screening rules', 'Block list', 'Audit log', 'Screening dry run', 'HubSpot sync']);
   await page.getByRole('menuitem', { name: 'Users' }).click();
   await expect(page.locator('tbody tr').filter({ hasText: users.sales.email })).toBeVisible();
   await expectAccessible(page, 'users');
@@ -128,7 +128,7 @@ test('account manager: customers and leads in the menu; their customer company i
 test('sales: reviews the quarantine: each reason shown, releases one held arrival with the keyboard, marks the other spam', async ({ page }) => {
   const { users } = seed();
   await signIn(page, users.sales.email);
-  expect(await menu(page)).toEqual(['Leads', 'Quarantine', 'Events']);
+  expect(await menu(page)).toEqual(['Leads', 'Quarantine', 'Events', 'HubSpot sync']);
   await page.getByRole('menuitem', { name: 'Quarantine' }).click();
   const one = page.locator('tbody tr').filter({ hasText: 'Held One' });
   await expect(one).toContainText('honeypot filled');
@@ -184,5 +184,47 @@ test('admin: restricts processing of a lead with the reason, sees it marked, lif
   await page.getByRole('button', { name: 'Lift the restriction' }).click();
   await expect(page.getByText('Restriction lifted')).toBeVisible();
   await expect(page.getByText(/Processing is restricted \(since/)).toHaveCount(0);
+  await signOut(page);
+});
+
+test('admin: a relay’s API key shown once, a web form with its embed snippet, a screening rule tried in the dry run, the HubSpot state', async ({ page }) => {
+  const { users } = seed();
+  await signIn(page, users.admin.email);
+  await page.getByRole('menuitem', { name: 'API keys' }).click();
+  await page.getByRole('link', { name: 'Create' }).click();
+  await page.getByRole('textbox', { name: 'Name' }).fill('Chatbot');
+  await page.getByRole('combobox', { name: 'Channel' }).click();
+  await page.getByRole('option', { name: 'chatbot' }).click();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('The key is shown this once')).toBeVisible();
+  await expect(page.locator('code')).toHaveText(/^crm_[a-f0-9]{12}_/);
+  await expectAccessible(page, 'new API key');
+  await page.getByRole('menuitem', { name: 'API keys' }).click();
+  await expect(page.locator('tbody tr').filter({ hasText: 'Chatbot' })).toBeVisible();
+  await expectAccessible(page, 'API keys');
+
+  await page.getByRole('menuitem', { name: 'Web forms' }).click();
+  await page.locator('tbody tr').filter({ hasText: 'contact-us' }).click();
+  await expect(page.getByLabel('Embed snippet')).toContainText('/api/intake/forms/contact-us');
+  await expect(page.getByText(/Last day: \d+ posts, 2 held for a bot trap/)).toBeVisible();
+  await expectAccessible(page, 'web form');
+
+  await page.getByRole('menuitem', { name: 'Screening rules' }).click();
+  await page.getByRole('link', { name: 'Create' }).click();
+  await page.getByRole('textbox', { name: 'Pattern' }).fill('guaranteed ranking');
+  await page.getByRole('spinbutton', { name: 'Weight' }).fill('1.5');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('tbody tr').filter({ hasText: 'guaranteed ranking' })).toBeVisible();
+  await expectAccessible(page, 'screening rules');
+  await page.getByRole('menuitem', { name: 'Screening dry run' }).click();
+  await page.getByRole('textbox', { name: 'Message' }).fill('We offer guaranteed ranking on Google for your site.');
+  await page.getByRole('button', { name: 'Screen it' }).click();
+  await expect(page.getByRole('status')).toContainText('Outcome: held');
+  await expectAccessible(page, 'screening dry run');
+
+  await page.getByRole('menuitem', { name: 'HubSpot sync' }).click();
+  await expect(page.getByRole('status')).toContainText('Not configured');
+  await expect(page.getByRole('table', { name: 'Sync failures' })).toContainText('No failures.');
+  await expectAccessible(page, 'HubSpot sync');
   await signOut(page);
 });

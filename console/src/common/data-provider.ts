@@ -13,8 +13,11 @@ type Row = any;
  */
 const cursors = new Map<string, (string | null)[]>();
 
-/** Lists the API answers whole (short by nature: the open privacy requests), with no page size to send. */
-const WHOLE = new Set(['privacy-requests']);
+/** Lists the API answers whole (short by nature: open privacy requests, keys, forms, rules), with no page size to send. */
+const WHOLE = new Set(['privacy-requests', 'api-keys', 'intake-forms', 'screening-rules', 'screening-senders']);
+/** Resources whose API path is not their name. */
+const PATHS: Record<string, string> = { 'screening-rules': 'screening/rules', 'screening-senders': 'screening/senders' };
+const path = (resource: string, id?: unknown) => `/api/${PATHS[resource] ?? resource}${id === undefined ? '' : `/${encodeURIComponent(String(id))}`}`;
 /** Lists the API sorts; the others come in their one order. */
 const SORTED = new Set(['persons']);
 
@@ -38,41 +41,41 @@ export const dataProvider: DataProvider = {
     const at = page - 1 < known.length ? page - 1 : 0;
     const cursor = known[at];
     if (cursor) query.set('cursor', cursor);
-    const body = await api<Page<Row> | Row[]>(`/api/${resource}?${query}`);
+    const body = await api<Page<Row> | Row[]>(`${path(resource)}?${query}`);
     const { items, nextCursor } = Array.isArray(body) ? { items: body, nextCursor: null } : body;
     known[at + 1] = nextCursor;
     cursors.set(`${resource}?${key}`, known);
     return { data: items, pageInfo: { hasNextPage: nextCursor !== null, hasPreviousPage: at > 0 } };
   },
   async getOne(resource, { id }) {
-    return { data: await api(`/api/${resource}/${encodeURIComponent(String(id))}`) };
+    return { data: await api(path(resource, id)) };
   },
   async getMany(resource, { ids }) {
-    return { data: await Promise.all(ids.map((id) => api<Row>(`/api/${resource}/${encodeURIComponent(String(id))}`))) };
+    return { data: await Promise.all(ids.map((id) => api<Row>(path(resource, id)))) };
   },
   async getManyReference(resource, params) {
     const { data, pageInfo } = await dataProvider.getList(resource, { ...params, filter: { ...params.filter, [params.target]: params.id } });
     return { data, pageInfo };
   },
   async create(resource, { data }) {
-    const created = await api<Row>(`/api/${resource}`, { method: 'POST', body: data });
+    const created = await api<Row>(path(resource), { method: 'POST', body: data });
     return { data: { ...data, ...created } };
   },
   async update(resource, { id, data, previousData }) {
     // Only what changed is sent: a rectification names the fields it corrects (and the audit shows them).
     const changed = Object.fromEntries(Object.entries(data).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(previousData?.[k])));
-    const updated = await api<Row>(`/api/${resource}/${encodeURIComponent(String(id))}`, { method: 'PATCH', body: changed });
+    const updated = await api<Row>(path(resource, id), { method: 'PATCH', body: changed });
     return { data: { ...previousData, ...updated, id } };
   },
   async updateMany() {
     throw new Error('Not offered: change records one at a time.');
   },
   async delete(resource, { id, previousData }) {
-    await api(`/api/${resource}/${encodeURIComponent(String(id))}`, { method: 'DELETE' });
+    await api(path(resource, id), { method: 'DELETE' });
     return { data: previousData as never };
   },
   async deleteMany(resource, { ids }) {
-    await Promise.all(ids.map((id) => api(`/api/${resource}/${encodeURIComponent(String(id))}`, { method: 'DELETE' })));
+    await Promise.all(ids.map((id) => api(path(resource, id), { method: 'DELETE' })));
     return { data: ids };
   },
 };

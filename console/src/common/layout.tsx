@@ -1,5 +1,7 @@
 import KeyIcon from '@mui/icons-material/Key';
 import PersonSearchIcon from '@mui/icons-material/PersonSearch';
+import SyncIcon from '@mui/icons-material/Sync';
+import ScienceIcon from '@mui/icons-material/Science';
 import { ListItemIcon, ListItemText, MenuItem } from '@mui/material';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
@@ -28,13 +30,15 @@ function AccountMenu() {
 
 const Bar = () => <AppBar userMenu={<AccountMenu />} />;
 
-/** The role's resources, and the DPO's person finder. */
+/** The role's resources, and the pages that are not lists: the DPO's person finder, the screening dry run, HubSpot. */
 function SideMenu() {
   const { permissions } = usePermissions<string[]>();
   return (
     <Menu>
       <Menu.ResourceItems />
       {permissions?.includes('dpo') && <Menu.Item to="/privacy/lookup" primaryText="Find a person" leftIcon={<PersonSearchIcon />} />}
+      {permissions?.includes('admin') && <Menu.Item to="/screening/dry-run" primaryText="Screening dry run" leftIcon={<ScienceIcon />} />}
+      {permissions?.some((r) => r === 'admin' || r === 'sales') && <Menu.Item to="/hubspot" primaryText="HubSpot sync" leftIcon={<SyncIcon />} />}
     </Menu>
   );
 }

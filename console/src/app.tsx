@@ -28,6 +28,7 @@ import { LeadList } from './leads/lead-list';
 import { LeadShow } from './leads/lead-show';
 import { PersonLookup, PrivacyRequestCreate, PrivacyRequestList, PrivacyRequestShow } from './privacy/privacy-requests';
 import { QuarantineList } from './quarantine/quarantine-list';
+import { RetentionPage } from './retention/retention';
 
 // The firm's words where react-admin's defaults say something else.
 const i18nProvider = polyglotI18nProvider(
@@ -72,6 +73,7 @@ export function App() {
             {has(roles, 'dpo') && <Route path="/privacy/lookup" element={<PersonLookup />} />}
             {has(roles, 'admin', 'sales') && <Route path="/hubspot" element={<HubspotStatus />} />}
             {has(roles, 'admin') && <Route path="/screening/dry-run" element={<ScreeningDryRun />} />}
+            {has(roles, 'admin', 'dpo') && <Route path="/retention" element={<RetentionPage />} />}
           </CustomRoutes>
         </>
       )}

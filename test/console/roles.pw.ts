@@ -8,7 +8,7 @@ const menu = async (page: Page) => (await page.locator('.RaMenu-open [role="menu
 test('admin: creates a user in the console; the new user signs in, changes their password, and signs in with it', async ({ page }) => {
   const { users } = seed();
   await signIn(page, users.admin.email);
-  expect(await menu(page)).toEqual(['Leads', 'Quarantine', 'Events', 'Customers', 'Users', 'API keys', 'Web forms', 'Screening rules', 'Block list', 'Audit log', 'Screening dry run', 'HubSpot sync']);
+  expect(await menu(page)).toEqual(['Leads', 'Quarantine', 'Events', 'Customers', 'Users', 'API keys', 'Web forms', 'Screening rules', 'Block list', 'Audit log', 'Retention', 'Screening dry run', 'HubSpot sync']);
   await page.getByRole('menuitem', { name: 'Users' }).click();
   await expect(page.locator('tbody tr').filter({ hasText: users.sales.email })).toBeVisible();
   await expectAccessible(page, 'users');
@@ -92,10 +92,10 @@ test('event staff: sees only events, creates one, imports an attendee list (dry 
   await signOut(page);
 });
 
-test('privacy officer: opens a request, finds the person by an address, sees the request due; no leads in the menu', async ({ page }) => {
+test('privacy officer: opens an access request, records the identity check, sends the encrypted copy, completes it; finds a person by an address; previews retention; no leads in the menu', async ({ page }) => {
   const { users, leads } = seed();
   await signIn(page, users.dpo.email);
-  expect(await menu(page)).toEqual(['Privacy requests', 'Audit log', 'Find a person']);
+  expect(await menu(page)).toEqual(['Privacy requests', 'Audit log', 'Find a person', 'Retention']);
   await page.getByRole('link', { name: 'Create' }).click();
   await page.getByRole('combobox', { name: 'Type' }).click();
   await page.getByRole('option', { name: 'access' }).click();
@@ -104,8 +104,31 @@ test('privacy officer: opens a request, finds the person by an address, sees the
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByText('identity_pending').or(page.getByText('received'))).toBeVisible();
   await expectAccessible(page, 'privacy request');
+  // Identity checked (two documents, by type), then the access copy, then the request carried out.
+  await page.getByRole('textbox', { name: 'How identity was checked' }).fill('Video call, ID shown');
+  await page.getByRole('combobox', { name: 'Document 1' }).click();
+  await page.getByRole('option', { name: 'passport' }).click();
+  await page.getByRole('combobox', { name: 'Document 2' }).click();
+  await page.getByRole('option', { name: 'bank id' }).click();
+  await page.getByRole('button', { name: 'Record the check' }).click();
+  await expect(page.getByText('Identity recorded')).toBeVisible();
+  const copy = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Access copy (PDF, encrypted)' }).click();
+  expect((await copy).suggestedFilename()).toMatch(/\.pdf$/);
+  await expect(page.getByText('The PDF’s password, shown this once')).toBeVisible();
+  await page.getByRole('button', { name: 'Carry out the access' }).click();
+  await expect(page.getByText('Done: the request is completed')).toBeVisible();
+  await expect(page.getByText('completed', { exact: true }).first()).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Outcome' })).toBeVisible();
+  await expectAccessible(page, 'completed privacy request');
+  await page.getByRole('menuitem', { name: 'Retention' }).click();
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await expect(page.getByRole('table', { name: 'Sweep preview' })).toBeVisible();
+  await expectAccessible(page, 'retention');
   await page.getByRole('menuitem', { name: 'Privacy requests' }).click();
-  await expect(page.locator('tbody tr').filter({ hasText: 'access' }).first()).toBeVisible();
+  await page.getByRole('combobox', { name: 'State' }).click();
+  await page.getByRole('option', { name: 'closed' }).click();
+  await expect(page.locator('tbody tr').filter({ hasText: 'completed' }).first()).toBeVisible();
   await expectAccessible(page, 'privacy requests');
   await page.getByRole('menuitem', { name: 'Find a person' }).click();
   await page.getByRole('textbox', { name: 'E-mail or phone' }).fill(leads[2].email);

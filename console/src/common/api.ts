@@ -77,13 +77,14 @@ export async function upload<T = unknown>(path: string, form: FormData): Promise
   return answer<T>(await authorised(path, { method: 'POST', body: form }));
 }
 
-/** A file the API sends (CSV): saved by the browser under the name the service gives it. */
-export async function download(path: string, fallbackName: string): Promise<void> {
-  const res = await authorised(path, { accept: 'text/csv' });
+/** A file the API sends (CSV, JSON, PDF): saved by the browser under the name the service gives it; its headers returned. */
+export async function download(path: string, fallbackName: string, accept = 'text/csv'): Promise<Headers> {
+  const res = await authorised(path, { accept });
   if (!res.ok) await answer(res);
   const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
   const url = URL.createObjectURL(await res.blob());
   const link = Object.assign(document.createElement('a'), { href: url, download: name });
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return res.headers;
 }

@@ -2,6 +2,7 @@ import KeyIcon from '@mui/icons-material/Key';
 import PersonSearchIcon from '@mui/icons-material/PersonSearch';
 import SyncIcon from '@mui/icons-material/Sync';
 import ScienceIcon from '@mui/icons-material/Science';
+import ScheduleIcon from '@mui/icons-material/Schedule';
 import { ListItemIcon, ListItemText, MenuItem } from '@mui/material';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
@@ -37,6 +38,7 @@ function SideMenu() {
     <Menu>
       <Menu.ResourceItems />
       {permissions?.includes('dpo') && <Menu.Item to="/privacy/lookup" primaryText="Find a person" leftIcon={<PersonSearchIcon />} />}
+      {permissions?.some((r) => r === 'admin' || r === 'dpo') && <Menu.Item to="/retention" primaryText="Retention" leftIcon={<ScheduleIcon />} />}
       {permissions?.includes('admin') && <Menu.Item to="/screening/dry-run" primaryText="Screening dry run" leftIcon={<ScienceIcon />} />}
       {permissions?.some((r) => r === 'admin' || r === 'sales') && <Menu.Item to="/hubspot" primaryText="HubSpot sync" leftIcon={<SyncIcon />} />}
     </Menu>

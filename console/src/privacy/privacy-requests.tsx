@@ -4,6 +4,7 @@ import {
   ArrayField, Create, Datagrid, DateField, DateTimeInput, FunctionField, List, SelectInput, Show, SimpleForm, SimpleShowLayout, TextField, TextInput, Title, required,
 } from 'react-admin';
 import { api } from '../common/api';
+import { RequestActions } from './request-actions';
 
 const TYPES = ['access', 'rectification', 'erasure', 'restriction', 'objection', 'portability', 'consent_withdrawal'].map((id) => ({ id, name: id.replace(/_/g, ' ') }));
 const CHANNELS = ['email', 'letter', 'phone', 'web', 'in_person', 'other'].map((id) => ({ id, name: id.replace(/_/g, ' ') }));
@@ -21,7 +22,7 @@ interface Found { id: string; firstName: string | null; lastName: string | null;
 /** Overdue first, then soonest due (the API lists soonest due first; overdue ones are the soonest). */
 export function PrivacyRequestList() {
   return (
-    <List title="Privacy requests" filters={[<SelectInput key="state" source="state" choices={STATES} alwaysOn emptyText="open" />]} exporter={false} pagination={false}>
+    <List title="Privacy requests" empty={false} filters={[<SelectInput key="state" source="state" choices={STATES} alwaysOn emptyText="open" />]} exporter={false} pagination={false}>
       <Datagrid rowClick="show" bulkActionButtons={false} rowSx={(r: Request) => (r.overdue ? { backgroundColor: '#fdecea' } : {})}>
         <DateField source="dueAt" label="Due" sortable={false} />
         <FunctionField label="Overdue" render={(r: Request) => (r.overdue ? 'OVERDUE' : '')} />
@@ -61,6 +62,7 @@ export function PrivacyRequestShow() {
         <TextField source="scope" emptyText="—" />
         <DateField source="receivedAt" label="Received" showTime />
         <TextField source="identityMethod" label="Identity checked by" emptyText="not yet" />
+        <FunctionField label="Next" render={() => <RequestActions />} />
         <ArrayField source="actions" label="Steps">
           <Datagrid bulkActionButtons={false} rowClick={false}>
             <DateField source="at" showTime />

@@ -17,6 +17,7 @@ import { ChangePassword } from './account/change-password';
 import { AuditList } from './admin/audit';
 import { ApiKeyCreate, ApiKeyList, FormCreate, FormList, FormShow, HubspotStatus, RuleCreate, RuleList, ScreeningDryRun, SenderCreate, SenderList } from './admin/integrations';
 import { CompanyList } from './admin/companies';
+import { CompanyShow } from './admin/company-show';
 import { UserCreate, UserEdit, UserList } from './admin/users';
 import { authProvider, type Role } from './common/auth-provider';
 import { dataProvider } from './common/data-provider';
@@ -58,7 +59,7 @@ export function App() {
           {has(roles, 'event_staff', 'admin', 'sales') && (
             <Resource name="events" options={{ label: 'Events' }} icon={EventIcon} list={EventList} show={EventShow} create={has(roles, 'event_staff', 'admin') ? EventCreate : undefined} recordRepresentation="name" />
           )}
-          {has(roles, 'account_manager', 'admin') && <Resource name="companies" options={{ label: 'Customers' }} icon={BusinessIcon} list={CompanyList} />}
+          {has(roles, 'account_manager', 'admin') && <Resource name="companies" options={{ label: 'Customers' }} icon={BusinessIcon} list={CompanyList} show={CompanyShow} recordRepresentation="name" />}
           {has(roles, 'dpo') && (
             <Resource name="privacy-requests" options={{ label: 'Privacy requests' }} icon={GavelIcon} list={PrivacyRequestList} show={PrivacyRequestShow} create={PrivacyRequestCreate} />
           )}

@@ -138,13 +138,35 @@ test('privacy officer: opens an access request, records the identity check, send
   await signOut(page);
 });
 
-test('account manager: customers and leads in the menu; their customer company is listed', async ({ page }) => {
+test('account manager: enters a lead by hand, converts it to a customer, grants a colleague access with a reason, revokes it', async ({ page }) => {
   const { users } = seed();
   await signIn(page, users.account_manager.email);
   expect(await menu(page)).toEqual(['Leads', 'Customers']);
+  await page.getByRole('link', { name: 'New lead' }).click();
+  await page.getByRole('textbox', { name: 'First name' }).fill('Hedy');
+  await page.getByRole('textbox', { name: 'Last name' }).fill('Lamarr');
+  await page.getByRole('textbox', { name: 'Email' }).fill('hedy@spread-spectrum.example');
+  await page.getByRole('textbox', { name: 'Company' }).fill('Spread Spectrum AS');
+  await expectAccessible(page, 'new lead');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('hedy@spread-spectrum.example').first()).toBeVisible();
+  await page.getByRole('button', { name: 'Convert to customer' }).click();
+  await expect(page.getByText('Converted to a customer')).toBeVisible();
+  await expect(page.getByText('customer', { exact: true }).first()).toBeVisible();
+
   await page.getByRole('menuitem', { name: 'Customers' }).click();
   await expect(page.locator('tbody tr').filter({ hasText: 'Customer Company AS' })).toBeVisible();
   await expectAccessible(page, 'customers');
+  await page.locator('tbody tr').filter({ hasText: 'Spread Spectrum AS' }).click();
+  await expect(page.getByText('Account manager user')).toBeVisible();
+  await page.getByRole('textbox', { name: 'Employee (user id)' }).fill(users.sales.id);
+  await page.getByRole('textbox', { name: 'Why they need it' }).fill('Covers the account during the holidays');
+  await page.getByRole('button', { name: 'Grant access' }).click();
+  const grant = page.getByRole('table', { name: 'Access grants' }).getByRole('row').filter({ hasText: 'Covers the account during the holidays' });
+  await expect(grant).toContainText('yes');
+  await expectAccessible(page, 'customer');
+  await grant.getByRole('button', { name: 'Revoke' }).click();
+  await expect(grant).toContainText('no');
   await signOut(page);
 });
 

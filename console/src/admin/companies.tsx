@@ -6,7 +6,7 @@ const filters = [<TextInput key="q" source="q" label="Name or domain" alwaysOn /
 export function CompanyList() {
   return (
     <List title="Companies and customers" filters={filters} perPage={50} exporter={false}>
-      <Datagrid bulkActionButtons={false} rowClick={false}>
+      <Datagrid bulkActionButtons={false} rowClick="show">
         <TextField source="name" sortable={false} />
         <TextField source="domain" sortable={false} emptyText="—" />
         <BooleanField source="isCustomer" label="Customer" sortable={false} />

@@ -1,5 +1,5 @@
-import { Alert, Box, Button, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, Typography } from '@mui/material';
-import { useState } from 'react';
+import { Alert, Box, Button, MenuItem, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, Typography } from '@mui/material';
+import { useEffect, useState } from 'react';
 import { useGetIdentity, useNotify, usePermissions, useRecordContext, useRedirect, useRefresh } from 'react-admin';
 import { api } from '../common/api';
 import { leadName } from './lead-list';
@@ -145,4 +145,40 @@ export function Restricted() {
   const lead = useRecordContext<Lead>();
   if (!lead?.restrictedAt) return null;
   return <Alert severity="warning">Processing is restricted (since {new Date(lead.restrictedAt).toLocaleDateString()}): the record is kept, not worked.</Alert>;
+}
+
+/**
+ * A lead becomes a customer's person: of a new or known company, looked after by account managers
+ * (whoever converts, if they are one; an admin names them). From then on only they see the person.
+ */
+export function ConvertAction() {
+  const lead = useRecordContext<Lead & { status: string; companyId: string | null }>();
+  const { permissions } = usePermissions<string[]>();
+  const act = useLeadAction();
+  const [company, setCompany] = useState('');
+  const [managers, setManagers] = useState<{ id: string; name: string }[]>([]);
+  const [managerId, setManagerId] = useState('');
+  const isAdmin = Boolean(permissions?.includes('admin'));
+  const isManager = Boolean(permissions?.includes('account_manager'));
+  useEffect(() => {
+    if (isAdmin) void api<{ items: { id: string; name: string; roles: string[]; active: boolean }[] }>('/api/users?limit=200').then((p) => setManagers(p.items.filter((u) => u.active && u.roles.includes('account_manager'))), () => undefined);
+  }, [isAdmin]);
+  if (!lead || lead.status === 'customer' || !(isAdmin || isManager)) return null;
+  const body = {
+    ...(lead.companyId && !company.trim() ? { companyId: lead.companyId } : { company: { name: company.trim() || lead.companyName } }),
+    ...(managerId ? { accountManagerIds: [managerId] } : {}),
+  };
+  return (
+    <Stack direction="row" spacing={1} alignItems="flex-start">
+      <TextField size="small" label={`Customer company${lead.companyName ? ` (default: ${lead.companyName})` : ''}`} value={company} onChange={(e) => setCompany(e.target.value)} sx={{ flex: 1 }} />
+      {isAdmin && (
+        <TextField select size="small" label="Account manager" value={managerId} onChange={(e) => setManagerId(e.target.value)} sx={{ minWidth: 200 }}>
+          {managers.map((m) => <MenuItem key={m.id} value={m.id}>{m.name}</MenuItem>)}
+        </TextField>
+      )}
+      <Button variant="outlined" disabled={(!company.trim() && !lead.companyName && !lead.companyId) || (isAdmin && !isManager && !managerId)} onClick={() => act(`/api/persons/${lead.id}/convert`, body, 'Converted to a customer')}>
+        Convert to customer
+      </Button>
+    </Stack>
+  );
 }

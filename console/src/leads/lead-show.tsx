@@ -4,7 +4,7 @@ import {
   ArrayField, Datagrid, DateField, EditButton, FunctionField, Labeled, Show, TabbedShowLayout, TextField, TopToolbar, useRecordContext,
 } from 'react-admin';
 import { WORK_STATUSES } from '../common/choices';
-import { MergeAction, Restricted, RestrictionAction, TakeOwnership, useLeadAction } from './lead-actions';
+import { ConvertAction, MergeAction, Restricted, RestrictionAction, TakeOwnership, useLeadAction } from './lead-actions';
 import { leadName } from './lead-list';
 
 interface Lead { id: string; status: string; restrictedAt: string | null; firstName: string | null; lastName: string | null; email: string | null }
@@ -61,7 +61,7 @@ export function LeadShow() {
           <TextField source="location" emptyText="—" />
           <TextField source="status" />
           <TextField source="ownerName" label="Owner" emptyText="nobody" />
-          <Labeled label="Work"><Stack spacing={2} sx={{ width: '100%', maxWidth: 640 }}><TakeOwnership /><StatusAction /><NoteAction /><RestrictionAction /></Stack></Labeled>
+          <Labeled label="Work"><Stack spacing={2} sx={{ width: '100%', maxWidth: 640 }}><TakeOwnership /><StatusAction /><NoteAction /><ConvertAction /><RestrictionAction /></Stack></Labeled>
         </TabbedShowLayout.Tab>
         <TabbedShowLayout.Tab label="Captures" path="captures">
           <ArrayField source="captures">

@@ -45,7 +45,9 @@ export const dataProvider: DataProvider = {
     const { items, nextCursor } = Array.isArray(body) ? { items: body, nextCursor: null } : body;
     known[at + 1] = nextCursor;
     cursors.set(`${resource}?${key}`, known);
-    return { data: items, pageInfo: { hasNextPage: nextCursor !== null, hasPreviousPage: at > 0 } };
+    // On the last page the total is known without counting; before it, "of more than".
+    const total = nextCursor === null ? at * (params.pagination?.perPage ?? 50) + items.length : undefined;
+    return { data: items, total, pageInfo: { hasNextPage: nextCursor !== null, hasPreviousPage: at > 0 } };
   },
   async getOne(resource, { id }) {
     return { data: await api(path(resource, id)) };

@@ -4,7 +4,7 @@ import { CurrentActor } from '../common/actor';
 import { type Actor } from '../domain/actor';
 import { PageQuery } from '../common/pagination';
 import { Roles } from '../access/decorators';
-import { CreateUserDto, UpdateUserDto, UserPage, UserView } from './dto/user.dto';
+import { AssignableUserView, CreateUserDto, UpdateUserDto, UserPage, UserView } from './dto/user.dto';
 import { UsersService } from './users.service';
 
 @ApiTags('users')
@@ -18,6 +18,14 @@ export class UsersController {
   @ApiOkResponse({ type: UserPage })
   list(@Query() query: PageQuery): Promise<UserPage> {
     return this.users.list(query.limit, query.cursor);
+  }
+
+  @Get('assignable')
+  @Roles('sales', 'account_manager', 'admin')
+  @ApiOperation({ summary: 'Who may own a lead: active users in sales, account management or admin, by name (id and name only)' })
+  @ApiOkResponse({ type: [AssignableUserView] })
+  assignable(): Promise<AssignableUserView[]> {
+    return this.users.assignable();
   }
 
   @Post()

@@ -21,6 +21,10 @@ export class UsersRepository {
   }
 
   /** With the password hash, for login only. */
+  activeWithAnyRole(roles: readonly string[]): Promise<{ id: string; name: string }[]> {
+    return this.dataSource.query(`SELECT id, name FROM staff_user WHERE deactivated_at IS NULL AND roles && $1::text[] ORDER BY name, id`, [roles]);
+  }
+
   namesOf(ids: string[]): Promise<{ id: string; name: string }[]> {
     return ids.length ? this.dataSource.query(`SELECT id, name FROM staff_user WHERE id = ANY($1::uuid[])`, [ids]) : Promise.resolve([]);
   }

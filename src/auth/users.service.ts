@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../domain/actor';
-import type { Role } from '../domain/roles';
+import { OWNER_ROLES, type Role } from '../domain/roles';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { ProblemException } from '../common/problem-details';
 import type { CreateUserDto, UpdateUserDto, UserView } from './dto/user.dto';
@@ -46,6 +46,11 @@ export class UsersService {
   /** The addresses of active users with this role (who is told of what concerns the role). */
   activeEmailsWith(role: Role): Promise<string[]> {
     return this.users.activeEmailsWith(role);
+  }
+
+  /** Who may own a lead (the rule the owner change applies): active users in sales, account management or admin. */
+  assignable(): Promise<{ id: string; name: string }[]> {
+    return this.users.activeWithAnyRole(OWNER_ROLES);
   }
 
   /** Staff users' names by id, for showing who owns what. */

@@ -1,3 +1,4 @@
+import { OWNER_ROLES } from '../domain/roles';
 import { runAsSystem } from '../access/access-context';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { QueryFailedError, type EntityManager } from 'typeorm';
@@ -196,7 +197,7 @@ export class PersonsService {
   async assignOwner(actor: Actor, id: string, dto: AssignOwnerDto): Promise<PersonView> {
     if (dto.ownerId) {
       const owner = await this.users.get(dto.ownerId).catch(() => null);
-      if (!owner || !owner.active || !owner.roles.some((r) => ['sales', 'account_manager', 'admin'].includes(r))) {
+      if (!owner || !owner.active || !owner.roles.some((r) => OWNER_ROLES.includes(r))) {
         throw invalidField('ownerId', 'must be an active user in sales, account management or admin');
       }
     }

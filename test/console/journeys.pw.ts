@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { expectAccessible, signIn, signOut } from './console';
 import { ACCESS_TOKEN_SECONDS, seed } from './service';
 
-test('sales: signs in, finds a lead by name, reads the request, adds a note and moves the status, signs out', async ({ page }) => {
+test('sales: signs in, finds a lead by name, reads the request, adds a note, moves the status, hands it to a colleague, signs out', async ({ page }) => {
   const { users, leads } = seed();
   const lead = leads[0];
   await page.goto('/console/');
@@ -28,6 +28,11 @@ test('sales: signs in, finds a lead by name, reads the request, adds a note and 
   await page.getByRole('option', { name: 'contacted' }).click();
   await page.getByRole('button', { name: 'Change status' }).click();
   await expect(page.getByText('Status changed')).toBeVisible();
+  await page.getByRole('combobox', { name: 'New owner' }).click();
+  await page.getByRole('option', { name: 'Account manager user' }).click();
+  await page.getByRole('button', { name: 'Change owner' }).click();
+  await expect(page.getByText('Owner changed')).toBeVisible();
+  await expect(page.getByText('Account manager user').first()).toBeVisible();
   await page.getByRole('tab', { name: 'Timeline' }).click();
   await expect(page.getByText('Called back; wants a proposal by Friday.')).toBeVisible();
   await expectAccessible(page, 'lead timeline');

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { expectAccessible, signIn, signOut } from './console';
 import { PASSWORD, seed } from './service';
 
@@ -271,5 +271,61 @@ test('admin: a relay’s API key shown once, a web form with its embed snippet, 
   await expect(page.getByRole('status')).toContainText('Not configured');
   await expect(page.getByRole('table', { name: 'Sync failures' })).toContainText('No failures.');
   await expectAccessible(page, 'HubSpot sync');
+  await signOut(page);
+});
+
+/** Presses Tab until the element has the focus (at most `max` times): proof it is reachable by keyboard. */
+async function tabTo(page: Page, target: Locator, max = 80): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    if (await target.evaluate((el) => el === el.ownerDocument.activeElement).catch(() => false)) return;
+    await page.keyboard.press('Tab');
+  }
+  await expect(target).toBeFocused();
+}
+
+test('keyboard only: signs in, opens a lead from the list, adds a note, reads the timeline, signs out', async ({ page }) => {
+  const { users, leads } = seed();
+  await page.goto('/console/');
+  await tabTo(page, page.getByRole('textbox', { name: 'E-mail' }));
+  await page.keyboard.type(users.sales.email);
+  await tabTo(page, page.getByRole('textbox', { name: 'Password' }));
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('button', { name: /account menu/ })).toBeVisible();
+  await tabTo(page, page.getByRole('link', { name: leads[2].name }));
+  await page.keyboard.press('Enter');
+  await tabTo(page, page.getByRole('textbox', { name: 'Note' }));
+  await page.keyboard.type('Reached by keyboard alone.');
+  await tabTo(page, page.getByRole('button', { name: 'Add note' }));
+  await page.keyboard.press('Enter');
+  await expect(page.getByText('Note added')).toBeVisible();
+  // Tabs are one stop (the selected one); the arrow keys move between them.
+  await tabTo(page, page.getByRole('tab', { name: 'Summary' }));
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('tab', { name: 'Timeline' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByText('Reached by keyboard alone.')).toBeVisible();
+  await tabTo(page, page.getByRole('button', { name: /account menu/ }));
+  await page.keyboard.press('Enter');
+  await page.getByRole('menuitem', { name: 'Logout' }).press('Enter');
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+});
+
+test('every tab of a lead’s record, the rectify form and the block list are accessible', async ({ page }) => {
+  const { users, leads } = seed();
+  await signIn(page, users.admin.email);
+  await page.locator('tbody tr').filter({ hasText: leads[0].email }).click();
+  for (const tab of ['Captures', 'Consent', 'Timeline', 'Merge', 'Retention and sharing']) {
+    await page.getByRole('tab', { name: tab }).click();
+    await expectAccessible(page, `lead: ${tab}`);
+  }
+  await page.getByRole('tab', { name: 'Captures' }).click();
+  await page.getByText('Raw payload').first().click();
+  await expect(page.getByText(`"${leads[0].email}"`).first()).toBeVisible();
+  await page.getByRole('link', { name: 'Rectify' }).click();
+  await expect(page.getByRole('textbox', { name: 'First name' })).toHaveValue('Ada');
+  await expectAccessible(page, 'rectify');
+  await page.getByRole('menuitem', { name: 'Block list' }).click();
+  await expectAccessible(page, 'block list');
   await signOut(page);
 });

@@ -498,6 +498,19 @@ describe('the staff leads API (/api/persons)', () => {
       await t.http().post(`/api/persons/${personId}/owner`).set(as(sales.token)).send({ ownerId: leaver.id }).expect(422);
     });
 
+    it('who may own a lead is listed to those who assign it: active sales, account managers and admins, id and name only', async () => {
+      const leaver = await t.userWith('sales');
+      await t.http().patch(`/api/users/${leaver.id}`).set(as(admin.token)).send({ active: false }).expect(200);
+      const res = await t.http().get('/api/users/assignable').set(as(sales.token)).expect(200);
+      const ids = res.body.map((u: { id: string }) => u.id);
+      expect(ids).toEqual(expect.arrayContaining([sales.id, sales2.id, manager.id, admin.id]));
+      expect(ids).not.toContain(eventStaff.id);
+      expect(ids).not.toContain(dpo.id);
+      expect(ids).not.toContain(leaver.id);
+      expect(Object.keys(res.body[0]).sort()).toEqual(['id', 'name']);
+      await t.http().get('/api/users/assignable').set(as(eventStaff.token)).expect(403);
+    });
+
     it('is cleared with null, and only on purpose: an empty body is a 422', async () => {
       const empty = await t.http().post(`/api/persons/${personId}/owner`).set(as(sales.token)).send({}).expect(422);
       expect(empty.body.errors[0].field).toBe('ownerId');

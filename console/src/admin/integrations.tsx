@@ -6,6 +6,7 @@ import {
 } from 'react-admin';
 import { api } from '../common/api';
 import { INQUIRY_TYPES } from '../common/choices';
+import { RecordLink } from '../common/record-link';
 
 const CHANNELS = ['web_form', 'chatbot', 'email', 'phone', 'messenger', 'event'].map((id) => ({ id, name: id.replace(/_/g, ' ') }));
 
@@ -62,7 +63,7 @@ export function FormList() {
   return (
     <List title="Web forms" exporter={false} pagination={false}>
       <Datagrid bulkActionButtons={false} rowClick="show">
-        <TextField source="name" sortable={false} />
+        <FunctionField label="Name" render={() => <RecordLink text={(r) => String(r.name)} />} />
         <TextField source="key" sortable={false} />
         <TextField source="submitPath" label="Posts to" sortable={false} />
         <DateField source="archivedAt" label="Archived" emptyText="—" sortable={false} />

@@ -1,6 +1,7 @@
 import {
-  BooleanField, BooleanInput, CheckboxGroupInput, Create, Datagrid, DateField, Edit, EmailField, List, PasswordInput, SimpleForm, TextField, TextInput, email, required,
+  BooleanField, BooleanInput, CheckboxGroupInput, Create, FunctionField, Datagrid, DateField, Edit, EmailField, List, PasswordInput, SimpleForm, TextField, TextInput, email, required,
 } from 'react-admin';
+import { RecordLink } from '../common/record-link';
 
 export const ROLE_CHOICES = [
   { id: 'admin', name: 'admin' },
@@ -15,7 +16,7 @@ export function UserList() {
   return (
     <List title="Users" perPage={50} exporter={false}>
       <Datagrid rowClick="edit" bulkActionButtons={false}>
-        <TextField source="name" sortable={false} />
+        <FunctionField label="Name" render={() => <RecordLink to="edit" text={(r) => String(r.name)} />} />
         <EmailField source="email" sortable={false} />
         <TextField source="roles" sortable={false} />
         <BooleanField source="active" sortable={false} />

@@ -17,5 +17,7 @@ export const theme: RaThemeOptions = {
     ...defaultLightTheme.components,
     // react-admin's spinners (loading a page, refreshing a list) are progress bars with no name.
     MuiCircularProgress: { defaultProps: { 'aria-label': 'Loading' } },
+    // An empty list's message is drawn at half opacity: too faint to read (2.9:1).
+    RaEmpty: { styleOverrides: { root: { '& .RaEmpty-message': { opacity: 1, color: '#555' } } } },
   },
 };

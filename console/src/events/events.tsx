@@ -1,11 +1,12 @@
-import { Create, Datagrid, DateField, DateInput, List, NumberField, Show, SimpleForm, SimpleShowLayout, TextField, TextInput, required, usePermissions } from 'react-admin';
+import { Create, Datagrid, DateField, DateInput, FunctionField, List, NumberField, Show, SimpleForm, SimpleShowLayout, TextField, TextInput, required, usePermissions } from 'react-admin';
 import { AttendeeImport, AttendeeListDownload } from './attendee-import';
+import { RecordLink } from '../common/record-link';
 
 export function EventList() {
   return (
     <List title="Events" perPage={50} exporter={false} filters={[<TextInput key="q" source="q" label="Name" alwaysOn />]}>
       <Datagrid rowClick="show" bulkActionButtons={false}>
-        <TextField source="name" sortable={false} />
+        <FunctionField label="Name" render={() => <RecordLink text={(r) => String(r.name)} />} />
         <DateField source="date" sortable={false} />
         <TextField source="place" sortable={false} />
         <TextField source="organiserName" label="Organiser" sortable={false} />

@@ -26,12 +26,26 @@ export function useLeadAction() {
   };
 }
 
-export function TakeOwnership() {
+/** Who owns the lead: anyone who may (active sales, account managers, admins), or nobody. */
+export function OwnerAction() {
   const lead = useRecordContext<Lead>();
   const { identity } = useGetIdentity();
   const act = useLeadAction();
-  if (!lead || !identity || lead.ownerId === identity.id) return null;
-  return <Button variant="outlined" onClick={() => act(`/api/persons/${lead.id}/owner`, { ownerId: identity.id }, 'You own this lead now')}>Take this lead</Button>;
+  const [people, setPeople] = useState<{ id: string; name: string }[]>([]);
+  const [owner, setOwner] = useState('');
+  useEffect(() => void api<{ id: string; name: string }[]>('/api/users/assignable').then(setPeople, () => undefined), []);
+  if (!lead) return null;
+  const assign = (ownerId: string | null, done: string) => act(`/api/persons/${lead.id}/owner`, { ownerId }, done).then((ok) => ok && setOwner(''));
+  return (
+    <Stack direction="row" spacing={1} alignItems="center">
+      <TextField select size="small" label="New owner" value={owner} onChange={(e) => setOwner(e.target.value)} sx={{ minWidth: 200 }}>
+        <MenuItem value="nobody">nobody</MenuItem>
+        {people.filter((p) => p.id !== lead.ownerId).map((p) => <MenuItem key={p.id} value={p.id}>{p.name}</MenuItem>)}
+      </TextField>
+      <Button variant="outlined" disabled={!owner} onClick={() => assign(owner === 'nobody' ? null : owner, 'Owner changed')}>Change owner</Button>
+      {identity && lead.ownerId !== identity.id && <Button onClick={() => assign(String(identity.id), 'You own this lead now')}>Take this lead</Button>}
+    </Stack>
+  );
 }
 
 /**
@@ -181,4 +195,36 @@ export function ConvertAction() {
       </Button>
     </Stack>
   );
+}
+
+/** A call, logged on the timeline: the number, which way, how long, what was said. */
+export function CallAction() {
+  const lead = useRecordContext<Lead>();
+  const act = useLeadAction();
+  const [call, setCall] = useState({ direction: 'outbound', minutes: '', summary: '' });
+  if (!lead) return null;
+  const log = async () => {
+    const body = { phone: lead.phone ?? '', direction: call.direction, durationSeconds: Math.round(Number(call.minutes || 0) * 60), summary: call.summary || undefined };
+    if (await act(`/api/persons/${lead.id}/calls`, body, 'Call logged')) setCall({ direction: 'outbound', minutes: '', summary: '' });
+  };
+  return (
+    <Stack direction="row" spacing={1} alignItems="flex-start">
+      <TextField select size="small" label="Call" value={call.direction} onChange={(e) => setCall({ ...call, direction: e.target.value })} sx={{ width: 130 }}>
+        <MenuItem value="outbound">we called</MenuItem>
+        <MenuItem value="inbound">they called</MenuItem>
+      </TextField>
+      <TextField size="small" type="number" label="Minutes" value={call.minutes} onChange={(e) => setCall({ ...call, minutes: e.target.value })} sx={{ width: 100 }} />
+      <TextField size="small" label="What was said" value={call.summary} onChange={(e) => setCall({ ...call, summary: e.target.value })} sx={{ flex: 1 }} />
+      <Button variant="outlined" disabled={!lead.phone || call.minutes === ''} onClick={log}>Log call</Button>
+    </Stack>
+  );
+}
+
+/** An objection to direct marketing (policy 9.6): marketing consents withdrawn, unsubscribed in HubSpot. */
+export function ObjectionAction() {
+  const lead = useRecordContext<Lead & { marketingObjectionAt: string | null }>();
+  const act = useLeadAction();
+  if (!lead) return null;
+  if (lead.marketingObjectionAt) return <Typography>Objected to direct marketing on {new Date(lead.marketingObjectionAt).toLocaleDateString()}.</Typography>;
+  return <Button variant="outlined" color="warning" sx={{ alignSelf: 'flex-start' }} onClick={() => act(`/api/persons/${lead.id}/marketing-objection`, {}, 'Objection recorded: no more marketing')}>They object to direct marketing</Button>;
 }

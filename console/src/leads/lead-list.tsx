@@ -4,6 +4,7 @@ import {
   SelectInput, TextField, TextInput, TopToolbar, FunctionField, Pagination, SelectColumnsButton, DateInput,
 } from 'react-admin';
 import { CONSENT_PURPOSES, LEGAL_BASES, SOURCES, STATUSES } from '../common/choices';
+import { RecordLink } from '../common/record-link';
 
 /** The side panel: one click per filter, as in Atomic CRM; saved queries are kept per user in this browser. */
 function LeadFilters() {
@@ -53,7 +54,7 @@ export function LeadList() {
       actions={<TopToolbar><SelectColumnsButton /><CreateButton label="New lead" /><ExportButton /></TopToolbar>}
     >
       <DatagridConfigurable rowClick="show" bulkActionButtons={false}>
-        <FunctionField label="Name" source="name" sortBy="name" render={name} />
+        <FunctionField label="Name" source="name" sortBy="name" render={() => <RecordLink text={(r) => name(r as never)} />} />
         <TextField source="email" sortable={false} />
         <TextField source="companyName" label="Company" sortable={false} />
         <TextField source="status" sortable={false} />

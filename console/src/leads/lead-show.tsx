@@ -1,10 +1,10 @@
-import { Box, Button, MenuItem, Stack, TextField as MuiTextField } from '@mui/material';
+import { Box, Button, MenuItem, Stack, TextField as MuiTextField, Typography } from '@mui/material';
 import { useState } from 'react';
 import {
   ArrayField, Datagrid, DateField, EditButton, FunctionField, Labeled, Show, TabbedShowLayout, TextField, TopToolbar, useRecordContext,
 } from 'react-admin';
 import { WORK_STATUSES } from '../common/choices';
-import { ConvertAction, MergeAction, Restricted, RestrictionAction, TakeOwnership, useLeadAction } from './lead-actions';
+import { CallAction, ConvertAction, MergeAction, ObjectionAction, Restricted, RestrictionAction, OwnerAction, useLeadAction } from './lead-actions';
 import { leadName } from './lead-list';
 
 interface Lead { id: string; status: string; restrictedAt: string | null; firstName: string | null; lastName: string | null; email: string | null }
@@ -41,11 +41,21 @@ function NoteAction() {
   );
 }
 
-/** The raw payload is personal data like the rest: shown only when asked for. */
+/**
+ * The raw payload is personal data like the rest: shown only when asked for. A native disclosure
+ * (react-admin's row expander is hidden from keyboards and screen readers).
+ */
 function RawPayload() {
   const capture = useRecordContext<{ payload: Record<string, unknown> }>();
-  return <Box component="pre" sx={{ m: 0, whiteSpace: 'pre-wrap', fontSize: 12 }}>{JSON.stringify(capture?.payload ?? {}, null, 2)}</Box>;
+  return (
+    <Box component="details">
+      <summary>Raw payload</summary>
+      <Box component="pre" sx={{ m: 0, whiteSpace: 'pre-wrap', fontSize: 12 }}>{JSON.stringify(capture?.payload ?? {}, null, 2)}</Box>
+    </Box>
+  );
 }
+
+const None = ({ text }: { text: string }) => <Typography variant="body2" sx={{ py: 1 }}>{text}</Typography>;
 
 export function LeadShow() {
   return (
@@ -61,11 +71,11 @@ export function LeadShow() {
           <TextField source="location" emptyText="—" />
           <TextField source="status" />
           <TextField source="ownerName" label="Owner" emptyText="nobody" />
-          <Labeled label="Work"><Stack spacing={2} sx={{ width: '100%', maxWidth: 640 }}><TakeOwnership /><StatusAction /><NoteAction /><ConvertAction /><RestrictionAction /></Stack></Labeled>
+          <Labeled label="Work"><Stack spacing={2} sx={{ width: '100%', maxWidth: 640 }}><OwnerAction /><StatusAction /><NoteAction /><CallAction /><ConvertAction /><ObjectionAction /><RestrictionAction /></Stack></Labeled>
         </TabbedShowLayout.Tab>
         <TabbedShowLayout.Tab label="Captures" path="captures">
           <ArrayField source="captures">
-            <Datagrid bulkActionButtons={false} expand={<RawPayload />} rowClick={false}>
+            <Datagrid bulkActionButtons={false} rowClick={false} empty={<None text="No captures." />}>
               <DateField source="receivedAt" label="Received" showTime />
               <TextField source="source" label="Channel" />
               <TextField source="inquiryType" label="Inquiry" emptyText="—" />
@@ -73,19 +83,20 @@ export function LeadShow() {
               <FunctionField label="Legal bases" render={(c: { legalBases: Record<string, string> }) => Object.entries(c.legalBases).map(([p, b]) => `${p}: ${b}`).join('; ')} />
               <TextField source="policyVersion" label="Policy" />
               <DateField source="retentionDueAt" label="Kept until" />
+              <FunctionField label="As received" render={() => <RawPayload />} />
             </Datagrid>
           </ArrayField>
         </TabbedShowLayout.Tab>
         <TabbedShowLayout.Tab label="Consent" path="consent">
           <ArrayField source="consents" label="Now">
-            <Datagrid bulkActionButtons={false} rowClick={false}>
+            <Datagrid bulkActionButtons={false} rowClick={false} empty={<None text="No consent given." />}>
               <TextField source="purpose" />
               <TextField source="state" />
               <DateField source="since" showTime />
             </Datagrid>
           </ArrayField>
           <ArrayField source="consentEvents" label="The ledger">
-            <Datagrid bulkActionButtons={false} rowClick={false}>
+            <Datagrid bulkActionButtons={false} rowClick={false} empty={<None text="Nothing recorded." />}>
               <DateField source="occurredAt" label="When" showTime />
               <TextField source="purpose" />
               <TextField source="action" />
@@ -97,7 +108,7 @@ export function LeadShow() {
         </TabbedShowLayout.Tab>
         <TabbedShowLayout.Tab label="Timeline" path="timeline">
           <ArrayField source="timeline">
-            <Datagrid bulkActionButtons={false} rowClick={false}>
+            <Datagrid bulkActionButtons={false} rowClick={false} empty={<None text="Nothing yet." />}>
               <DateField source="occurredAt" label="When" showTime />
               <TextField source="type" />
               <TextField source="body" emptyText="—" />
@@ -105,7 +116,7 @@ export function LeadShow() {
             </Datagrid>
           </ArrayField>
           <ArrayField source="eventRegistrations" label="Events">
-            <Datagrid bulkActionButtons={false} rowClick={false}>
+            <Datagrid bulkActionButtons={false} rowClick={false} empty={<None text="No event registrations." />}>
               <TextField source="name" label="Event" />
               <DateField source="date" />
               <TextField source="ticketType" emptyText="—" />
@@ -120,7 +131,7 @@ export function LeadShow() {
           <TextField source="syncState" label="HubSpot sync" />
           <TextField source="syncError" label="HubSpot's last error" emptyText="—" />
           <ArrayField source="recipients" label="To whom the data went">
-            <Datagrid bulkActionButtons={false} rowClick={false}>
+            <Datagrid bulkActionButtons={false} rowClick={false} empty={<None text="Nobody outside the firm." />}>
               <TextField source="recipient" />
               <TextField source="kind" label="What" />
               <TextField source="times" />

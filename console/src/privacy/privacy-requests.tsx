@@ -5,6 +5,7 @@ import {
 } from 'react-admin';
 import { api } from '../common/api';
 import { RequestActions } from './request-actions';
+import { RecordLink } from '../common/record-link';
 
 const TYPES = ['access', 'rectification', 'erasure', 'restriction', 'objection', 'portability', 'consent_withdrawal'].map((id) => ({ id, name: id.replace(/_/g, ' ') }));
 const CHANNELS = ['email', 'letter', 'phone', 'web', 'in_person', 'other'].map((id) => ({ id, name: id.replace(/_/g, ' ') }));
@@ -26,7 +27,7 @@ export function PrivacyRequestList() {
       <Datagrid rowClick="show" bulkActionButtons={false} rowSx={(r: Request) => (r.overdue ? { backgroundColor: '#fdecea' } : {})}>
         <DateField source="dueAt" label="Due" sortable={false} />
         <FunctionField label="Overdue" render={(r: Request) => (r.overdue ? 'OVERDUE' : '')} />
-        <TextField source="type" sortable={false} />
+        <FunctionField label="Type" render={() => <RecordLink text={(r) => String(r.type).replace(/_/g, ' ')} />} />
         <TextField source="status" sortable={false} />
         <TextField source="channel" sortable={false} />
         <DateField source="receivedAt" label="Received" sortable={false} />

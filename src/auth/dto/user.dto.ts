@@ -52,6 +52,11 @@ export class UserView {
   @ApiProperty({ format: 'date-time' }) updatedAt: Date;
 }
 
+export class AssignableUserView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+}
+
 export class UserPage {
   @ApiProperty({ type: [UserView] }) items: UserView[];
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;

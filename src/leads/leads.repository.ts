@@ -123,6 +123,18 @@ export interface DueKey {
 }
 
 /** A hold in force on `asOf` keeps this person (their own, or their company's as a lead or a customer). */
+/** One row per key, with the smallest person id naming it (the order the database sorts uuids in). */
+function firstPersonBy(rows: { personId: string; key: string }[]): { personId: string; key: string }[] {
+  const first = new Map<string, string>();
+  for (const { personId, key } of rows) if (!first.has(key) || personId < first.get(key)!) first.set(key, personId);
+  return [...first].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([key, personId]) => ({ personId, key }));
+}
+
+/** Distinct (person, key) pairs. */
+function distinctPairs(rows: { personId: string; key: string }[]): { personId: string; key: string }[] {
+  return [...new Map(rows.map((r) => [`${r.personId} ${r.key}`, r])).values()];
+}
+
 const held = (p: string, asOf: string) =>
   `EXISTS (SELECT 1 FROM legal_hold h WHERE h.ended_at IS NULL AND h.until > ${asOf}
              AND (h.person_id = ${p}.id OR h.company_id = ${p}.company_id OR h.company_id = ${p}.customer_company_id))`;
@@ -695,38 +707,38 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
    * dates, status), capture facts (channel, dates, inquiry type), consent events as counts.
    * Returns the addresses they ever gave, for the HubSpot purge.
    */
-  async erase(tx: EntityManager, personIds: string[], also: AlsoErased[]): Promise<{ erased: string[]; addresses: { personId: string; email: string }[]; contacts: { personId: string; hubspotId: string }[] }> {
+  async erase(tx: EntityManager, personIds: string[], also: AlsoErased[], lockedByCaller = false): Promise<{ erased: string[]; addresses: { personId: string; email: string }[]; contacts: { personId: string; hubspotId: string }[] }> {
     if (!personIds.length) return { erased: [], addresses: [], contacts: [] };
-    const erased: string[] = (
-      await tx.query(`SELECT id FROM person WHERE id = ANY($1::uuid[]) AND erased_at IS NULL ORDER BY id FOR UPDATE`, [personIds])
-    ).map((r: { id: string }) => r.id);
+    // Locked (unless the caller's transaction holds the rows already: the sweep's), with what the
+    // purges need from the person row itself.
+    const people: { id: string; email: string | null; hubspotIds: (string | null)[] }[] = await tx.query(
+      `SELECT id, lower(trim(email)) AS email, hubspot_ids || hubspot_id AS "hubspotIds" FROM person
+        WHERE id = ANY($1::uuid[]) AND erased_at IS NULL ORDER BY id ${lockedByCaller ? '' : 'FOR UPDATE'}`,
+      [personIds],
+    );
+    const erased = people.map((p) => p.id);
     if (!erased.length) return { erased, addresses: [], contacts: [] };
-    // Every address they ever gave: now, on any capture, in any message still owed to HubSpot.
-    const addresses: { personId: string; email: string }[] = await tx.query(
-      `SELECT DISTINCT ON (email) person_id AS "personId", email FROM (
-          SELECT id AS person_id, lower(trim(email)) AS email FROM person WHERE id = ANY($1::uuid[])
-          UNION ALL SELECT person_id, lower(trim(mapped->>'email')) FROM capture WHERE person_id = ANY($1::uuid[])
-          UNION ALL SELECT person_id, lower(trim(email)) FROM hubspot_outbox WHERE person_id = ANY($1::uuid[])) x
-        WHERE email IS NOT NULL AND email <> '' ORDER BY email, person_id`,
+    // Every address they ever gave (now, on any capture, in any message still owed to HubSpot) and
+    // every HubSpot contact they ever had (merged ones too), gathered in one read of each table.
+    const captureRows: { id: string; personId: string; email: string | null }[] = await tx.query(
+      `SELECT id, person_id AS "personId", lower(trim(mapped->>'email')) AS email FROM capture WHERE person_id = ANY($1::uuid[])`,
       [erased],
     );
-    const [{ captures, activities }] = await tx.query(
-      `SELECT ARRAY(SELECT id FROM capture WHERE person_id = ANY($1::uuid[])) AS captures, ARRAY(SELECT id FROM activity WHERE person_id = ANY($1::uuid[])) AS activities`,
+    const outboxRows: { personId: string; email: string | null; hubspotIds: (string | null)[] }[] = await tx.query(
+      `SELECT person_id AS "personId", lower(trim(email)) AS email, CASE WHEN kind = 'merge' THEN ARRAY[hubspot_id, merged_hubspot_id] ELSE '{}' END AS "hubspotIds"
+         FROM hubspot_outbox WHERE person_id = ANY($1::uuid[])`,
       [erased],
     );
+    const activities = ((await tx.query(`SELECT id FROM activity WHERE person_id = ANY($1::uuid[])`, [erased])) as { id: string }[]).map((a) => a.id);
+    const sources = [...people.map((p) => ({ personId: p.id, email: p.email, hubspotIds: p.hubspotIds })), ...captureRows.map((c) => ({ ...c, hubspotIds: [] })), ...outboxRows];
+    const addresses = firstPersonBy(sources.flatMap((r) => (r.email ? [{ personId: r.personId, key: r.email }] : []))).map(({ personId, key }) => ({ personId, email: key }));
+    const contacts = distinctPairs(sources.flatMap((r) => r.hubspotIds.filter((h): h is string => h !== null).map((h) => ({ personId: r.personId, key: h })))).map(({ personId, key }) => ({ personId, hubspotId: key }));
+    const captures = captureRows.map((c) => c.id);
     const emails = addresses.map((a) => a.email);
     await runAlsoErased(tx, also, [erased, captures, emails, activities]);
     // Captures and entries the sweep emptied already are not written again.
     await tx.query(`UPDATE capture SET raw_body = NULL, payload = '{}', mapped = '{}', request = NULL WHERE person_id = ANY($1::uuid[]) AND ${HOLDS_DATA}`, [erased]);
     await tx.query(`UPDATE activity SET body = NULL, details = NULL WHERE person_id = ANY($1::uuid[]) AND (body IS NOT NULL OR details IS NOT NULL)`, [erased]);
-    // Every HubSpot contact they ever had, by id: a contact whose address changed, or merged, is found by it.
-    const contacts: { personId: string; hubspotId: string }[] = await tx.query(
-      `SELECT DISTINCT person_id AS "personId", h AS "hubspotId" FROM (
-          SELECT id AS person_id, unnest(hubspot_ids || hubspot_id) AS h FROM person WHERE id = ANY($1::uuid[])
-          UNION ALL SELECT person_id, unnest(ARRAY[hubspot_id, merged_hubspot_id]) FROM hubspot_outbox WHERE person_id = ANY($1::uuid[]) AND kind = 'merge') x
-        WHERE h IS NOT NULL`,
-      [erased],
-    );
     // What was still to be sent about them goes; the purges replace it.
     await tx.query(`DELETE FROM hubspot_outbox WHERE person_id = ANY($1::uuid[]) AND done_at IS NULL`, [erased]);
     await tx.query(`UPDATE hubspot_outbox SET email = NULL, hubspot_id = NULL, merged_hubspot_id = NULL WHERE person_id = ANY($1::uuid[])`, [erased]);
@@ -767,11 +779,13 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
    * stopped, never over what it emptied. `next` is where the next batch starts; null at the end.
    */
   async expiredCaptures(tx: EntityManager, asOf: Date, limit: number, after: DueKey | null): Promise<{ due: { id: string; source: string }[]; next: DueKey | null }> {
+    // Captures already emptied (their person's erasure, an earlier sweep) are passed over in the
+    // index walk itself: only those still holding data meet their person.
     const scanned: { id: string; source: string; dueAt: Date; due: boolean }[] = await tx.query(
-      `SELECT c.id, c.source, c.retention_due_at AS "dueAt",
-              p.erased_at IS NULL AND (c.payload <> '{}' OR c.mapped <> '{}' OR c.raw_body IS NOT NULL OR c.request IS NOT NULL) AND NOT ${held('p', '$1')} AS due
+      `SELECT c.id, c.source, c.retention_due_at AS "dueAt", p.erased_at IS NULL AND NOT ${held('p', '$1')} AS due
          FROM capture c JOIN person p ON p.id = c.person_id
         WHERE c.retention_due_at <= $1 AND ($3::timestamptz IS NULL OR (c.retention_due_at, c.id) > ($3, $4::uuid))
+          AND (c.payload <> '{}' OR c.mapped <> '{}' OR c.raw_body IS NOT NULL OR c.request IS NOT NULL)
         ORDER BY c.retention_due_at, c.id LIMIT $2`,
       [asOf, limit, after?.dueAt ?? null, after?.id ?? null],
     );
@@ -800,12 +814,13 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
         ORDER BY c.retention_due_at, c.id LIMIT $2`,
       [asOf, limit, after?.dueAt ?? null, after?.id ?? null],
     );
+    // One pass over the batch's persons' captures: their channels, and whether any clock still runs.
     const due: { id: string; sources: string[] }[] = ended.length
       ? await tx.query(
-          `SELECT p.id, ARRAY(SELECT DISTINCT c.source FROM capture c WHERE c.person_id = p.id) AS sources FROM person p
-            WHERE p.id = ANY($2::uuid[]) AND p.erased_at IS NULL
-              AND NOT EXISTS (SELECT 1 FROM capture c WHERE c.person_id = p.id AND c.retention_due_at > $1)
-              AND NOT ${held('p', '$1')}
+          `SELECT p.id, c.sources FROM person p
+             JOIN (SELECT person_id, array_agg(DISTINCT source) AS sources, bool_or(retention_due_at > $1) AS running
+                     FROM capture WHERE person_id = ANY($2::uuid[]) GROUP BY person_id) c ON c.person_id = p.id
+            WHERE p.id = ANY($2::uuid[]) AND p.erased_at IS NULL AND NOT c.running AND NOT ${held('p', '$1')}
             ORDER BY p.id FOR UPDATE OF p SKIP LOCKED`,
           [asOf, [...new Set(ended.map((c) => c.personId))]],
         )

@@ -464,9 +464,9 @@ export class LeadsService {
    * personal values already) and purges every address they ever gave from HubSpot. In the
    * caller's transaction when given one, else in its own.
    */
-  async erase(actor: Actor, personIds: string[], reason: string, outer?: EntityManager): Promise<{ erased: string[]; purges: number }> {
+  async erase(actor: Actor, personIds: string[], reason: string, outer?: { tx: EntityManager; locked: boolean }): Promise<{ erased: string[]; purges: number }> {
     const work = async (tx: EntityManager) => {
-      const { erased, addresses, contacts } = await this.leads.erase(tx, personIds, this.alsoErased);
+      const { erased, addresses, contacts } = await this.leads.erase(tx, personIds, this.alsoErased, outer?.locked);
       if (!erased.length) return { erased, purges: 0 };
       const purges = addresses.map(({ personId, email }) => ({
         personId,
@@ -477,7 +477,7 @@ export class LeadsService {
       await this.audit.recordMany(actor, erased.map((id) => ({ action: 'person.erased', entityType: 'person', entityId: id, after: { reason } })), tx);
       return { erased, purges: purges.length + contacts.length };
     };
-    return outer ? work(outer) : this.leads.transaction(work);
+    return outer ? work(outer.tx) : this.leads.transaction(work);
   }
 
   /** Expired captures emptied, one bounded batch in its own transaction; the count done (fewer than `limit`: none left). */
@@ -493,7 +493,8 @@ export class LeadsService {
   async eraseDuePersons(actor: Actor, asOf: Date, limit: number, after: DueKey | null = null): Promise<{ due: { id: string; sources: string[] }[]; next: DueKey | null }> {
     return this.leads.transaction(async (tx) => {
       const batch = await this.leads.personsDue(tx, asOf, limit, after);
-      await this.erase(actor, batch.due.map((p) => p.id), 'retention period ended', tx);
+      // personsDue locked them, in this transaction.
+      await this.erase(actor, batch.due.map((p) => p.id), 'retention period ended', { tx, locked: true });
       return batch;
     });
   }

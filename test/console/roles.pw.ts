@@ -192,7 +192,7 @@ test('sales: reviews the quarantine: each reason shown, releases one held arriva
   await signOut(page);
 });
 
-test('sales: merges two records of one person after a side-by-side preview, keeping this record’s values', async ({ page }) => {
+test('sales: merges two records of one person after a side-by-side preview, choosing per field whose value stays', async ({ page }) => {
   const { users, leads } = seed();
   const grace = leads[1];
   await signIn(page, users.sales.email);
@@ -204,13 +204,18 @@ test('sales: merges two records of one person after a side-by-side preview, keep
   await page.getByRole('button', { name: 'Find', exact: true }).click();
   await page.getByRole('button', { name: /Merge with Grace Hopper \(grace.hopper@navy.example\)/ }).click();
   const preview = page.getByRole('table', { name: 'Merge preview' });
-  await expect(preview.getByRole('row', { name: /email \(differs\)/ })).toContainText(grace.email);
+  const emailRow = preview.getByRole('row', { name: /email \(differs/ });
+  await expect(emailRow).toContainText(grace.email);
   await expect(preview.getByRole('row', { name: /^position/ })).toContainText('Rear Admiral');
   await expectAccessible(page, 'merge preview');
+  // This record is kept; its address is not: the other's is chosen.
+  await emailRow.getByRole('radio', { name: 'grace.hopper@navy.example' }).check();
+  await expect(emailRow.getByRole('cell').last()).toHaveText('grace.hopper@navy.example');
   await page.getByRole('button', { name: 'Merge', exact: true }).click();
   await expect(page.getByText('Merged')).toBeVisible();
   await page.getByRole('tab', { name: 'Summary' }).click();
   await expect(page.getByText('Rear Admiral')).toBeVisible();
+  await expect(page.getByText('grace.hopper@navy.example')).toBeVisible();
   await page.getByRole('menuitem', { name: 'Leads' }).click();
   await page.getByLabel('Name, e-mail, company').fill('Hopper');
   await expect(page.locator('tbody tr')).toHaveCount(1);

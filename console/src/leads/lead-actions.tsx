@@ -62,16 +62,25 @@ export function MergeAction() {
   const [other, setOther] = useState<Lead | null>(null);
   const [keepThis, setKeepThis] = useState(true);
   const [preview, setPreview] = useState<MergePreview | null>(null);
+  // For each field the two records hold differently: whose value the merged record keeps.
+  const [picks, setPicks] = useState<Record<string, 'this' | 'other'>>({});
   if (!lead) return null;
 
   const find = async () => {
     const page = await api<{ items: Lead[] }>(`/api/persons?limit=10&q=${encodeURIComponent(q)}`).catch((err) => (notify((err as Error).message, { type: 'error' }), { items: [] }));
     setCandidates(page.items.filter((p) => p.id !== lead.id));
   };
+  /** What the merged record holds for a field: the pick where the two differ, else the kept one's value, its blank filled by the other's. */
+  const valueAfter = (f: keyof Lead) => {
+    const [kept, dropped] = keepThis ? [lead[f], other?.[f] ?? null] : [other?.[f] ?? null, lead[f]];
+    if (preview?.conflicts.includes(f) && picks[f]) return picks[f] === 'this' ? lead[f] : (other?.[f] ?? null);
+    return kept ?? dropped;
+  };
   const pairOf = (keep: boolean, with_: Lead) => (keep ? { winnerId: lead.id, loserId: with_.id } : { winnerId: with_.id, loserId: lead.id });
   const showPreview = async (with_: Lead, keep: boolean) => {
     setOther(with_);
     setKeepThis(keep);
+    setPicks({});
     try {
       setPreview(await api<MergePreview>('/api/persons/merge', { method: 'POST', body: { ...pairOf(keep, with_), dryRun: true } }));
     } catch (err) {
@@ -81,6 +90,11 @@ export function MergeAction() {
   const merge = async () => {
     try {
       const done = await api<MergePreview>('/api/persons/merge', { method: 'POST', body: { ...pairOf(keepThis, other!), dryRun: false } });
+      // The merge keeps the kept record's values; a value chosen from the other is then a
+      // rectification of the merged record (audited like any other).
+      const winner = keepThis ? lead : other!;
+      const corrections = Object.fromEntries(FIELDS.filter((f) => valueAfter(f) !== winner[f] && valueAfter(f) !== null).map((f) => [f, valueAfter(f)]));
+      if (Object.keys(corrections).length) await api(`/api/persons/${done.winnerId}`, { method: 'PATCH', body: corrections });
       notify('Merged', { type: 'success' });
       setPreview(null);
       setCandidates(null);
@@ -109,13 +123,16 @@ export function MergeAction() {
             </TableHead>
             <TableBody>
               {FIELDS.map((f) => {
-                const [kept, dropped] = keepThis ? [lead[f], other[f]] : [other[f], lead[f]];
+                const differs = preview.conflicts.includes(f);
+                const pick = picks[f] ?? (keepThis ? 'this' : 'other');
+                const choose = (side: 'this' | 'other', value: unknown) =>
+                  differs ? <label><input type="radio" name={`merge-${f}`} checked={pick === side} onChange={() => setPicks({ ...picks, [f]: side })} /> {String(value ?? '—')}</label> : String(value ?? '—');
                 return (
-                  <TableRow key={f} selected={preview.conflicts.includes(f)}>
-                    <TableCell>{f}{preview.conflicts.includes(f) ? ' (differs)' : ''}</TableCell>
-                    <TableCell>{lead[f] ?? '—'}</TableCell>
-                    <TableCell>{other[f] ?? '—'}</TableCell>
-                    <TableCell>{kept ?? dropped ?? '—'}</TableCell>
+                  <TableRow key={f} selected={differs}>
+                    <TableCell>{f}{differs ? ' (differs: choose)' : ''}</TableCell>
+                    <TableCell>{choose('this', lead[f])}</TableCell>
+                    <TableCell>{choose('other', other[f])}</TableCell>
+                    <TableCell>{valueAfter(f) ?? '—'}</TableCell>
                   </TableRow>
                 );
               })}

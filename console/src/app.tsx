@@ -22,6 +22,7 @@ import { UserCreate, UserEdit, UserList } from './admin/users';
 import { authProvider, type Role } from './common/auth-provider';
 import { dataProvider } from './common/data-provider';
 import { Layout } from './common/layout';
+import { userStore } from './common/store';
 import { theme } from './common/theme';
 import { EventCreate, EventList, EventShow } from './events/events';
 import { LeadCreate, LeadEdit } from './leads/lead-edit';
@@ -49,7 +50,7 @@ const has = (roles: Role[] | undefined, ...wanted: Role[]) => Boolean(roles?.som
 /** Each role sees in the menu what its API role allows, nothing else (the API refuses the rest anyway). */
 export function App() {
   return (
-    <Admin title="Lead-intake CRM" authProvider={authProvider} dataProvider={dataProvider} i18nProvider={i18nProvider} layout={Layout} theme={theme} requireAuth disableTelemetry>
+    <Admin title="Lead-intake CRM" authProvider={authProvider} dataProvider={dataProvider} i18nProvider={i18nProvider} layout={Layout} theme={theme} store={userStore} requireAuth disableTelemetry>
       {(roles: Role[]) => (
         <>
           {has(roles, 'sales', 'account_manager', 'admin') && (

@@ -334,3 +334,33 @@ test('every tab of a lead’s record, the rectify form and the block list are ac
   await expectAccessible(page, 'block list');
   await signOut(page);
 });
+
+test('sales: a lead from the mail inbox, and the file that came with it, downloaded from the capture', async ({ page }) => {
+  const { users } = seed();
+  await signIn(page, users.sales.email);
+  await page.locator('tbody tr').filter({ hasText: 'margaret@apollo.example' }).click();
+  await page.getByRole('tab', { name: 'Captures' }).click();
+  const file = page.waitForEvent('download');
+  await page.getByRole('button', { name: /^brief\.pdf/ }).click();
+  expect((await file).suggestedFilename()).toBe('brief.pdf');
+  await expectAccessible(page, 'captures with a file');
+  await signOut(page);
+});
+
+test('saved filters are the user’s own: kept across sign-ins, never shown to someone else on the same browser', async ({ page }) => {
+  const { users } = seed();
+  await signIn(page, users.sales.email);
+  await page.getByRole('button', { name: 'contacted', exact: true }).click();
+  await page.getByRole('button', { name: /Save current query/ }).click();
+  await page.getByRole('textbox', { name: /Query name/ }).fill('My contacted leads');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByText('My contacted leads')).toBeVisible();
+  await signOut(page);
+  await signIn(page, users.admin.email);
+  await expect(page.locator('tbody tr').first()).toBeVisible();
+  await expect(page.getByText('My contacted leads')).toHaveCount(0);
+  await signOut(page);
+  await signIn(page, users.sales.email);
+  await expect(page.getByText('My contacted leads')).toBeVisible();
+  await signOut(page);
+});

@@ -117,6 +117,18 @@ async function seedService(baseUrl: string, env: NodeJS.ProcessEnv, child: { exi
   const { id: customerId } = await call<{ id: string }>(baseUrl, admin, 'POST', '/api/persons', { source: 'manual', firstName: 'Carla', lastName: 'Customer', email: customer.email, inquiryType: 'services', request: 'Renewal of our support contract' });
   await call(baseUrl, admin, 'POST', `/api/persons/${customerId}/convert`, { company: { name: 'Customer Company AS' }, accountManagerIds: [users.account_manager.id] });
 
+  // A mail to the sales inbox, with a file (the mail channel's relay posts it as it came).
+  const { key: mailKey } = await call<{ key: string }>(baseUrl, admin, 'POST', '/api/api-keys', { name: 'Mail relay', channel: 'email' });
+  const mail = [
+    'From: Margaret Hamilton <margaret@apollo.example>', 'To: sales@firm.test', 'Subject: Flight software review', 'Message-ID: <review-1@apollo.example>',
+    'Date: Thu, 03 Dec 2026 09:00:00 +0000', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+    '--b', 'Content-Type: text/plain; charset=utf-8', '', 'Could you review our flight software? The brief is attached.', '',
+    '--b', 'Content-Type: application/pdf; name="brief.pdf"', 'Content-Disposition: attachment; filename="brief.pdf"', 'Content-Transfer-Encoding: base64', '',
+    Buffer.from('%PDF-1.4 brief').toString('base64'), '--b--', '',
+  ].join('\r\n');
+  const posted = await fetch(`${baseUrl}/api/intake/email`, { method: 'POST', headers: { 'X-Api-Key': mailKey, 'Content-Type': 'message/rfc822' }, body: mail });
+  if (!posted.ok) throw new Error(`the mail was refused: ${posted.status} ${await posted.text()}`);
+
   // Two arrivals held by screening (the honeypot filled in): the quarantine's work.
   await call(baseUrl, admin, 'POST', '/api/intake-forms', { key: 'contact-us', name: 'Contact us', fieldMapping: { name: 'name', email: 'email', message: 'request' }, defaultInquiryType: 'other', honeypotField: 'website', allowedOrigins: [WEBSITE] });
   for (const who of ['Held One', 'Held Two']) {

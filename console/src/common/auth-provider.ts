@@ -1,12 +1,17 @@
 import type { AuthProvider } from 'react-admin';
 import { api, clearAccess, hasSession, setAccess } from './api';
+import { storeFor } from './store';
 
 export type Role = 'admin' | 'dpo' | 'sales' | 'account_manager' | 'event_staff';
 interface Me { id: string; email: string; name: string; roles: Role[] }
 
 // Who is signed in, asked once per sign-in (roles decide the menu).
 let me: Promise<Me> | null = null;
-const whoAmI = () => (me ??= api<Me>('/api/auth/me').catch((err) => ((me = null), Promise.reject(err))));
+const whoAmI = () =>
+  (me ??= api<Me>('/api/auth/me').then(
+    (user) => (storeFor(user.id), user), // the store is the user's from here on
+    (err) => ((me = null), Promise.reject(err)),
+  ));
 
 export const authProvider: AuthProvider = {
   async login({ username, password }: { username: string; password: string }) {

@@ -1,8 +1,9 @@
 import { Box, Button, MenuItem, Stack, TextField as MuiTextField, Typography } from '@mui/material';
 import { useState } from 'react';
 import {
-  ArrayField, Datagrid, DateField, EditButton, FunctionField, Labeled, Show, TabbedShowLayout, TextField, TopToolbar, useRecordContext,
+  ArrayField, Datagrid, DateField, EditButton, FunctionField, Labeled, Show, TabbedShowLayout, TextField, TopToolbar, useNotify, useRecordContext, useShowContext,
 } from 'react-admin';
+import { download } from '../common/api';
 import { WORK_STATUSES } from '../common/choices';
 import { CallAction, ConvertAction, MergeAction, ObjectionAction, Restricted, RestrictionAction, OwnerAction, useLeadAction } from './lead-actions';
 import { leadName } from './lead-list';
@@ -55,6 +56,31 @@ function RawPayload() {
   );
 }
 
+interface Attachment { id: string; filename: string | null; size: number; kept: boolean; skippedReason: string | null }
+
+/** Files that came with mail (a capture's, or a timeline entry's): each downloadable (the read is audited), or why it was not kept. */
+function Files({ of }: { of: 'captures' | 'timeline' }) {
+  const entry = useRecordContext<{ id: string; payload?: { attachments?: Attachment[] }; details?: { attachments?: Attachment[] } | null }>();
+  const { record: lead } = useShowContext<{ id: string }>();
+  const notify = useNotify();
+  const list = (of === 'captures' ? entry?.payload?.attachments : entry?.details?.attachments) ?? [];
+  if (!Array.isArray(list) || !list.length || !lead || !entry) return null;
+  const base = `/api/persons/${lead.id}/${of}/${entry.id}/attachments`;
+  return (
+    <Stack spacing={0.5}>
+      {list.map((f) =>
+        f.kept ? (
+          <Button key={f.id} size="small" sx={{ justifyContent: 'flex-start' }} onClick={() => download(`${base}/${f.id}`, f.filename ?? 'attachment', '*/*').catch((err) => notify((err as Error).message, { type: 'error' }))}>
+            {f.filename ?? 'attachment'} ({Math.ceil(f.size / 1024)} KB)
+          </Button>
+        ) : (
+          <Typography key={f.id} variant="body2">{f.filename ?? 'attachment'}: not kept ({f.skippedReason})</Typography>
+        ),
+      )}
+    </Stack>
+  );
+}
+
 const None = ({ text }: { text: string }) => <Typography variant="body2" sx={{ py: 1 }}>{text}</Typography>;
 
 export function LeadShow() {
@@ -83,6 +109,7 @@ export function LeadShow() {
               <FunctionField label="Legal bases" render={(c: { legalBases: Record<string, string> }) => Object.entries(c.legalBases).map(([p, b]) => `${p}: ${b}`).join('; ')} />
               <TextField source="policyVersion" label="Policy" />
               <DateField source="retentionDueAt" label="Kept until" />
+              <FunctionField label="Files" render={() => <Files of="captures" />} />
               <FunctionField label="As received" render={() => <RawPayload />} />
             </Datagrid>
           </ArrayField>
@@ -112,6 +139,7 @@ export function LeadShow() {
               <DateField source="occurredAt" label="When" showTime />
               <TextField source="type" />
               <TextField source="body" emptyText="—" />
+              <FunctionField label="Files" render={() => <Files of="timeline" />} />
               <TextField source="actorType" label="By" />
             </Datagrid>
           </ArrayField>

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { expectAccessible, signIn, signOut } from './console';
 import { ACCESS_TOKEN_SECONDS, seed } from './service';
 
-test('sales: signs in, finds a lead by name, reads the request, adds a note, moves the status, hands it to a colleague, signs out', async ({ page }) => {
+test('sales: signs in, finds a lead by name, reads the request, adds a note, logs a chat, moves the status, hands it to a colleague, signs out', async ({ page }) => {
   const { users, leads } = seed();
   const lead = leads[0];
   await page.goto('/console/');
@@ -33,8 +33,14 @@ test('sales: signs in, finds a lead by name, reads the request, adds a note, mov
   await page.getByRole('button', { name: 'Change owner' }).click();
   await expect(page.getByText('Owner changed')).toBeVisible();
   await expect(page.getByText('Account manager user').first()).toBeVisible();
+  await page.getByRole('textbox', { name: 'Messenger (e.g. whatsapp)' }).fill('whatsapp');
+  await page.getByRole('textbox', { name: 'Their handle there' }).fill('+4741234567');
+  await page.getByRole('textbox', { name: 'Transcript' }).fill('Ada: can we meet on Monday?');
+  await page.getByRole('button', { name: 'Log chat' }).click();
+  await expect(page.getByText('Chat logged')).toBeVisible();
   await page.getByRole('tab', { name: 'Timeline' }).click();
   await expect(page.getByText('Called back; wants a proposal by Friday.')).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'chat', exact: true })).toBeVisible();
   await expectAccessible(page, 'lead timeline');
   await signOut(page);
 });

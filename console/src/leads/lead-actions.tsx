@@ -245,3 +245,26 @@ export function ObjectionAction() {
   if (lead.marketingObjectionAt) return <Typography>Objected to direct marketing on {new Date(lead.marketingObjectionAt).toLocaleDateString()}.</Typography>;
   return <Button variant="outlined" color="warning" sx={{ alignSelf: 'flex-start' }} onClick={() => act(`/api/persons/${lead.id}/marketing-objection`, {}, 'Objection recorded: no more marketing')}>They object to direct marketing</Button>;
 }
+
+/** A conversation on a messenger (WhatsApp, LinkedIn, …), logged with its transcript on the timeline. */
+export function ChatAction() {
+  const lead = useRecordContext<Lead>();
+  const act = useLeadAction();
+  const [chat, setChat] = useState({ service: '', handle: '', transcript: '' });
+  if (!lead) return null;
+  const log = async () => {
+    if (await act(`/api/persons/${lead.id}/chats`, chat, 'Chat logged')) setChat({ service: '', handle: '', transcript: '' });
+  };
+  return (
+    <Stack spacing={1}>
+      <Stack direction="row" spacing={1}>
+        <TextField size="small" label="Messenger (e.g. whatsapp)" value={chat.service} onChange={(e) => setChat({ ...chat, service: e.target.value })} />
+        <TextField size="small" label="Their handle there" value={chat.handle} onChange={(e) => setChat({ ...chat, handle: e.target.value })} />
+      </Stack>
+      <Stack direction="row" spacing={1} alignItems="flex-start">
+        <TextField size="small" label="Transcript" multiline minRows={2} value={chat.transcript} onChange={(e) => setChat({ ...chat, transcript: e.target.value })} sx={{ flex: 1 }} />
+        <Button variant="outlined" disabled={!chat.service.trim() || !chat.handle.trim() || !chat.transcript.trim()} onClick={log}>Log chat</Button>
+      </Stack>
+    </Stack>
+  );
+}

@@ -5,7 +5,7 @@ import {
 } from 'react-admin';
 import { download } from '../common/api';
 import { WORK_STATUSES } from '../common/choices';
-import { CallAction, ConvertAction, MergeAction, ObjectionAction, Restricted, RestrictionAction, OwnerAction, useLeadAction } from './lead-actions';
+import { CallAction, ChatAction, ConvertAction, MergeAction, ObjectionAction, Restricted, RestrictionAction, OwnerAction, useLeadAction } from './lead-actions';
 import { leadName } from './lead-list';
 
 interface Lead { id: string; status: string; restrictedAt: string | null; firstName: string | null; lastName: string | null; email: string | null }
@@ -97,7 +97,7 @@ export function LeadShow() {
           <TextField source="location" emptyText="—" />
           <TextField source="status" />
           <TextField source="ownerName" label="Owner" emptyText="nobody" />
-          <Labeled label="Work"><Stack spacing={2} sx={{ width: '100%', maxWidth: 640 }}><OwnerAction /><StatusAction /><NoteAction /><CallAction /><ConvertAction /><ObjectionAction /><RestrictionAction /></Stack></Labeled>
+          <Labeled label="Work"><Stack spacing={2} sx={{ width: '100%', maxWidth: 640 }}><OwnerAction /><StatusAction /><NoteAction /><CallAction /><ChatAction /><ConvertAction /><ObjectionAction /><RestrictionAction /></Stack></Labeled>
         </TabbedShowLayout.Tab>
         <TabbedShowLayout.Tab label="Captures" path="captures">
           <ArrayField source="captures">

@@ -18,7 +18,7 @@ export interface PublicMail {
   part: Part;
   file: string;
   label: 'spam' | 'ham';
-  /** Why the mail channel would not screen it, or null. */
+  /** Why the mail channel would not screen it, or null (its text is still labelled text to learn from). */
   skipped: string | null;
   fromAddress: string | null;
   fromName: string;
@@ -38,7 +38,7 @@ export async function loadPart(part: Part): Promise<PublicMail[]> {
   for (const file of files) {
     const mail = await readMail(readFileSync(join(dir, file)));
     const skipped = !mail.from.address ? 'no_sender' : mail.automatic;
-    mails.push({ part, file, label, skipped, fromAddress: mail.from.address, fromName: mail.from.name ?? '', text: skipped ? '' : screeningText(mail) });
+    mails.push({ part, file, label, skipped, fromAddress: mail.from.address, fromName: mail.from.name ?? '', text: screeningText(mail) });
   }
   cache.set(part, mails);
   return mails;

@@ -72,15 +72,16 @@ export async function screenCorpus(service: ScreeningService, corpus: CorpusItem
     const fp = fingerprint(item.fields.message);
     const nearCopies = fp ? (seen.get(fp) ?? 0) : 0;
     if (fp) seen.set(fp, nearCopies + 1);
+    const traps = { ...TRAPS, key: `${TRAPS.key}-${index}` };
     const fields: Record<string, string> = {
       ...item.fields,
       website: item.meta?.honeypot ?? '',
-      // Each post its own page render (a token is single-use), a millisecond apart.
-      [RENDER_TOKEN_FIELD]: service.renderToken(TRAPS, now - (item.meta?.secondsToFill ?? 60) * 1000 - index),
+      // Each post its own page render (a token is single-use): two posts filled in the same time must not share one.
+      [RENDER_TOKEN_FIELD]: service.renderToken(traps, now - (item.meta?.secondsToFill ?? 60) * 1000),
     };
     const verdict = await service.judge(
       { sender: { email: normaliseEmail(item.fields.email) ?? item.fields.email.toLowerCase(), phone: item.fields.phone ?? null }, name: item.fields.name, text: item.fields.message, fields },
-      TRAPS,
+      traps,
       nearCopies,
       new Date(now),
     );

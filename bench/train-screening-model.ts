@@ -11,10 +11,11 @@ import { train } from '../src/screening/learner';
 import { loadParts, TRAINING_PARTS } from './public-corpus';
 
 export async function run(): Promise<void> {
-  const mails = (await loadParts(TRAINING_PARTS)).filter((m) => !m.skipped);
+  // Every labelled mail of the training parts, those the channel skips too: their words are ham or spam all the same.
+  const mails = await loadParts(TRAINING_PARTS);
   const texts = mails.map((m) => ({ text: `${m.fromName}\n${m.text}`, label: m.label }));
   const draft = train(texts, 'draft');
-  const version = `nb1-${createHash('sha256').update(JSON.stringify(draft.words)).digest('hex').slice(0, 10)}`;
+  const version = `nb2-${createHash('sha256').update(JSON.stringify(draft.words)).digest('hex').slice(0, 10)}`;
   const model = { ...draft, version };
   const root = __dirname.includes(join('dist', 'bench')) ? join(__dirname, '..', '..') : join(__dirname, '..');
   const file = join(root, 'src', 'screening', 'model', 'shipped-model.ts');

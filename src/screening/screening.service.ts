@@ -53,16 +53,32 @@ export interface Screened {
 }
 
 /**
- * The learner is one signal: its log-odds over LEARNER_SCALE reach its full weight, either way.
- * Its model was trained on mail, so on mail it weighs as much as the threshold; on the web form
- * and chat, text it was never trained on, half, until the firm's own decisions have taught it.
- * The scale: cross-validation on the training split (`npm run bench -- screening-tune`) put the
- * most cautious scale keeping 90% recall at 2.5, where every polite business mail ("Hello …
- * our … Best regards", log-odds about 6) is held; 10 keeps such a mail clean for a few points of
- * cross-validated recall (86.9% against 91.3%). A judgment for the firm's inbox, not a fit.
+ * The learner is one signal, weighed per channel, in SpamBayes' three zones: from the spam
+ * cut-off up it adds its weight; from the ham cut-off down it speaks as much for a real inquiry;
+ * between, it is unsure and says nothing. Its model was trained on mail, where it weighs as much
+ * as the threshold. The spam cut-off (`npm run bench -- screening-tune`, cross-validated on the
+ * public training split): the lowest at which the learner alone would hold at most 1% of the
+ * project's real inquiries if they came by mail, since to a model of 2002 personal mail an
+ * ordinary polite inquiry ("we are looking for a partner ... send us a quote ... best regards")
+ * reads as commercial. On the web form and chat, text it was never trained on, it weighs half and
+ * never speaks for a text against a rule, until the firm's own decisions have taught it.
  */
-export const LEARNER_WEIGHTS = { email: 1, web_form: 0.5, chatbot: 0.5 } as const;
-export const LEARNER_SCALE = 10;
+export interface LearnerSignal {
+  weight: number;
+  spam: number;
+  ham: number | null;
+}
+export const LEARNER_SIGNALS: Record<'email' | 'web_form' | 'chatbot', LearnerSignal> = {
+  email: { weight: 1, spam: 0.99, ham: 0.1 },
+  web_form: { weight: 0.5, spam: 0.99, ham: null },
+  chatbot: { weight: 0.5, spam: 0.99, ham: null },
+};
+
+export function learnerWeight(signal: LearnerSignal, spamProbability: number): number {
+  if (spamProbability >= signal.spam) return signal.weight;
+  if (signal.ham !== null && spamProbability <= signal.ham) return -signal.weight;
+  return 0;
+}
 
 /**
  * Screening labels and routes; a person decides (policy 8: no automated decisions). A sender
@@ -183,7 +199,7 @@ export class ScreeningService {
     if (!text.trim()) return [];
     const j = this.model.judge(text);
     if (j.known < MIN_KNOWN_WORDS) return [];
-    const weight = Math.round(LEARNER_WEIGHTS[subject.channel ?? 'web_form'] * Math.max(-1, Math.min(1, j.logOdds / LEARNER_SCALE)) * 1000) / 1000;
+    const weight = learnerWeight(LEARNER_SIGNALS[subject.channel ?? 'web_form'], j.spamProbability);
     if (weight === 0) return [];
     return [{ code: 'learner', tag: 'spam', weight, evidence: { spamProbability: Math.round(j.spamProbability * 1000) / 1000, knownWords: j.known, modelVersion: this.model.version, words: j.strongest } }];
   }

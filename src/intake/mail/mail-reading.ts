@@ -39,10 +39,14 @@ const ids = (value: string | string[] | undefined): string[] => [value ?? []].fl
 const addresses = (value: AddressObject | AddressObject[] | undefined): string[] =>
   [value ?? []].flat().flatMap((a) => a.value.map((v) => v.address).filter((x): x is string => Boolean(x)));
 
+/** The list headers of RFC 2369 and 2919 (and RFC 8058's one-click unsubscribe). */
+const LIST_HEADERS = ['list-id', 'list-unsubscribe', 'list-unsubscribe-post', 'list-subscribe', 'list-post', 'list-help', 'list-owner', 'list-archive'];
+
 /**
  * Mail that is nobody's request: auto-replies and autoresponders (RFC 3834 Auto-Submitted,
  * X-Autoreply), bounces and receipts (multipart/report, the mailer daemon or postmaster as
- * sender) and list or bulk mail (List-Id, Precedence). The most telling reason is reported.
+ * sender) and list or bulk mail (List-Id, List-Unsubscribe and the other list headers,
+ * Precedence). The most telling reason is reported.
  */
 export function automaticReason(parsed: ParsedMail, fromAddress: string | null): string | null {
   const header = (name: string) => {
@@ -57,7 +61,8 @@ export function automaticReason(parsed: ParsedMail, fromAddress: string | null):
   const autoSubmitted = header('auto-submitted');
   if (autoSubmitted && autoSubmitted !== 'no') return 'auto_submitted';
   if (has('x-autoreply') || has('x-autorespond')) return 'auto_reply';
-  if (has('list-id')) return 'mailing_list';
+  // A newsletter or list post names its list, or how to leave it.
+  if (LIST_HEADERS.some(has)) return 'mailing_list';
   if (/^(bulk|junk|list)$/.test(header('precedence') ?? '')) return 'bulk';
   return null;
 }

@@ -91,17 +91,17 @@ const HOLDS_DATA = `(payload <> '{}' OR mapped <> '{}' OR raw_body IS NOT NULL O
 /**
  * Other folders' statements for the rows naming the persons being erased (`database/also-erased.ts`):
  * $1 persons, $2 captures, $3 addresses, $4 timeline entries. A statement none of whose lists
- * holds anything is not run (an empty list matches nothing, but could still cost a scan).
+ * holds anything is not run (an empty list matches nothing, but could still cost a scan). The
+ * rest run as one statement, each a data-modifying WITH query, so the lists are sent and parsed
+ * once: each updates its own table, and all of them see the rows as they were before any ran.
  */
 async function runAlsoErased(tx: EntityManager, also: AlsoErased[], params: [string[], string[], string[], string[]]): Promise<void> {
+  const statements = also
+    .flatMap((hook) => hook.statements)
+    .filter((statement) => params.some((list, i) => list.length > 0 && new RegExp(`\\$${i + 1}(?!\\d)`).test(statement)));
+  if (!statements.length) return;
   // Every parameter typed once, whichever of them a statement uses.
-  const typed = `WITH erasing AS (SELECT $1::uuid[], $2::uuid[], $3::text[], $4::uuid[]) `;
-  for (const hook of also) {
-    for (const statement of hook.statements) {
-      if (params.every((list, i) => !list.length || !new RegExp(`\\$${i + 1}(?!\\d)`).test(statement))) continue;
-      await tx.query(typed + statement, params);
-    }
-  }
+  await tx.query(`WITH erasing AS (SELECT $1::uuid[], $2::uuid[], $3::text[], $4::uuid[]), ${statements.map((s, i) => `erased_${i} AS (${s})`).join(', ')} SELECT 1`, params);
 }
 
 /** An owner rule as a batch of captures applies it. */

@@ -718,32 +718,34 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
     );
     const erased = people.map((p) => p.id);
     if (!erased.length) return { erased, addresses: [], contacts: [] };
-    // Every address they ever gave (now, on any capture, in any message still owed to HubSpot) and
-    // every HubSpot contact they ever had (merged ones too), gathered in one read of each table.
-    const captureRows: { id: string; personId: string; email: string | null }[] = await tx.query(
-      `SELECT id, person_id AS "personId", lower(trim(mapped->>'email')) AS email FROM capture WHERE person_id = ANY($1::uuid[])`,
+    // Every address they ever gave (now, on any capture, in any message still owed to HubSpot),
+    // every HubSpot contact they ever had (merged ones too), and their timeline: one read.
+    const rows: { kind: 'capture' | 'outbox' | 'activity'; id: string | null; personId: string; email: string | null; hubspotIds: (string | null)[] }[] = await tx.query(
+      `SELECT 'capture' AS kind, id, person_id AS "personId", lower(trim(mapped->>'email')) AS email, '{}'::text[] AS "hubspotIds" FROM capture WHERE person_id = ANY($1::uuid[])
+       UNION ALL
+       SELECT 'outbox', NULL, person_id, lower(trim(email)), CASE WHEN kind = 'merge' THEN ARRAY[hubspot_id, merged_hubspot_id] ELSE '{}' END FROM hubspot_outbox WHERE person_id = ANY($1::uuid[])
+       UNION ALL
+       SELECT 'activity', id, person_id, NULL, '{}' FROM activity WHERE person_id = ANY($1::uuid[])`,
       [erased],
     );
-    const outboxRows: { personId: string; email: string | null; hubspotIds: (string | null)[] }[] = await tx.query(
-      `SELECT person_id AS "personId", lower(trim(email)) AS email, CASE WHEN kind = 'merge' THEN ARRAY[hubspot_id, merged_hubspot_id] ELSE '{}' END AS "hubspotIds"
-         FROM hubspot_outbox WHERE person_id = ANY($1::uuid[])`,
-      [erased],
-    );
-    const activities = ((await tx.query(`SELECT id FROM activity WHERE person_id = ANY($1::uuid[])`, [erased])) as { id: string }[]).map((a) => a.id);
-    const sources = [...people.map((p) => ({ personId: p.id, email: p.email, hubspotIds: p.hubspotIds })), ...captureRows.map((c) => ({ ...c, hubspotIds: [] })), ...outboxRows];
+    const captureRows = rows.filter((r) => r.kind === 'capture');
+    const outboxRows = rows.filter((r) => r.kind === 'outbox');
+    const activities = rows.filter((r) => r.kind === 'activity').map((a) => a.id as string);
+    const sources = [...people.map((p) => ({ personId: p.id, email: p.email, hubspotIds: p.hubspotIds })), ...captureRows, ...outboxRows];
     const addresses = firstPersonBy(sources.flatMap((r) => (r.email ? [{ personId: r.personId, key: r.email }] : []))).map(({ personId, key }) => ({ personId, email: key }));
     const contacts = distinctPairs(sources.flatMap((r) => r.hubspotIds.filter((h): h is string => h !== null).map((h) => ({ personId: r.personId, key: h })))).map(({ personId, key }) => ({ personId, hubspotId: key }));
-    const captures = captureRows.map((c) => c.id);
+    const captures = captureRows.map((c) => c.id as string);
     const emails = addresses.map((a) => a.email);
     await runAlsoErased(tx, also, [erased, captures, emails, activities]);
-    // Captures and entries the sweep emptied already are not written again.
-    await tx.query(`UPDATE capture SET raw_body = NULL, payload = '{}', mapped = '{}', request = NULL WHERE person_id = ANY($1::uuid[]) AND ${HOLDS_DATA}`, [erased]);
-    await tx.query(`UPDATE activity SET body = NULL, details = NULL WHERE person_id = ANY($1::uuid[]) AND (body IS NOT NULL OR details IS NOT NULL)`, [erased]);
-    // What was still to be sent about them goes; the purges replace it.
-    await tx.query(`DELETE FROM hubspot_outbox WHERE person_id = ANY($1::uuid[]) AND done_at IS NULL`, [erased]);
-    await tx.query(`UPDATE hubspot_outbox SET email = NULL, hubspot_id = NULL, merged_hubspot_id = NULL WHERE person_id = ANY($1::uuid[])`, [erased]);
+    // One statement: captures and entries emptied (not those the sweep emptied already), what was
+    // still to be sent about them gone (the purges replace it), what was sent kept without them,
+    // and the person row emptied. Each part writes rows no other part writes.
     await tx.query(
-      `UPDATE person SET ${PERSON_COLUMNS.map((c) => `${c} = NULL`).join(', ')}, hubspot_id = NULL, hubspot_ids = '{}', hubspot_clears = '{}', hubspot_stage = NULL,
+      `WITH captures AS (UPDATE capture SET raw_body = NULL, payload = '{}', mapped = '{}', request = NULL WHERE person_id = ANY($1::uuid[]) AND ${HOLDS_DATA}),
+            entries AS (UPDATE activity SET body = NULL, details = NULL WHERE person_id = ANY($1::uuid[]) AND (body IS NOT NULL OR details IS NOT NULL)),
+            unsent AS (DELETE FROM hubspot_outbox WHERE person_id = ANY($1::uuid[]) AND done_at IS NULL),
+            sent AS (UPDATE hubspot_outbox SET email = NULL, hubspot_id = NULL, merged_hubspot_id = NULL WHERE person_id = ANY($1::uuid[]) AND done_at IS NOT NULL)
+       UPDATE person SET ${PERSON_COLUMNS.map((c) => `${c} = NULL`).join(', ')}, hubspot_id = NULL, hubspot_ids = '{}', hubspot_clears = '{}', hubspot_stage = NULL,
               sync_state = 'suppressed', sync_error = NULL,
               erased_at = now(), updated_at = now()
         WHERE id = ANY($1::uuid[])`,

@@ -30,14 +30,20 @@ export class AuditRepository {
   /** Many lines in one statement (a list read names every person it showed). */
   async insertMany(entries: Omit<AuditEntry, 'id' | 'occurredAt'>[], manager?: EntityManager): Promise<void> {
     if (!entries.length) return;
-    const params: unknown[] = [];
-    const rows = entries.map((e) => {
-      const at = params.push(e.actorType, e.actorId, e.action, e.entityType, e.entityId, e.changes === null ? null : JSON.stringify(e.changes), e.requestId, e.ip) - 8;
-      return `(${Array.from({ length: 8 }, (_, i) => `$${at + i + 1}`).join(', ')})`;
-    });
+    // One array per column: eight parameters however many lines (a VALUES list of thousands of rows is slow to parse and plan).
     await (manager ?? this.dataSource.manager).query(
-      `INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id, changes, request_id, ip) VALUES ${rows.join(', ')}`,
-      params,
+      `INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id, changes, request_id, ip)
+       SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::inet[])`,
+      [
+        entries.map((e) => e.actorType),
+        entries.map((e) => e.actorId),
+        entries.map((e) => e.action),
+        entries.map((e) => e.entityType),
+        entries.map((e) => e.entityId),
+        entries.map((e) => (e.changes === null ? null : JSON.stringify(e.changes))),
+        entries.map((e) => e.requestId),
+        entries.map((e) => e.ip),
+      ],
     );
   }
 

@@ -49,13 +49,18 @@ export interface HeldFilter {
 export class ScreeningRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** What an erasure empties here: arrivals (held, accepted or blocked) from the person's addresses. */
+  /**
+   * What an erasure empties here: arrivals (held, accepted or blocked) from the person's addresses
+   * (stored folded, found through the sender index), and the arrivals their captures came from
+   * (same id). An accepted arrival gave its fields to its capture and loses its sender after a day;
+   * a held one keeps its sender until it is deleted.
+   */
   erasure(): AlsoErased {
     return {
       name: 'intake_submission',
       statements: [
         `UPDATE intake_submission SET raw_body = NULL, fields = '{}', ip = NULL, sender_email = NULL
-          WHERE lower(trim(sender_email)) = ANY($3::text[]) OR lower(trim(fields->>'email')) = ANY($3::text[])`,
+          WHERE sender_email = ANY($3::text[]) OR id = ANY($2::uuid[])`,
       ],
     };
   }

@@ -144,7 +144,8 @@ export class ScreeningService {
 
   /** A web-form post, with its key: one taken before (within 24 hours) is not stored again, and `first` names it. */
   async receivePost(arrival: Omit<Arrival, 'textFingerprint'>, text: string): Promise<{ receivedAt: Date; nearCopies: number } | { first: string }> {
-    const result = await this.arrivals.add({ ...arrival, textFingerprint: fingerprint(text) });
+    // The sender's address folded as every address here is compared (the per-sender limit, the eraser's lookup by address).
+    const result = await this.arrivals.add({ ...arrival, senderEmail: arrival.senderEmail?.trim().toLowerCase() || null, textFingerprint: fingerprint(text) });
     if (!result.stored && 'first' in result) return { first: result.first };
     if (!result.stored) {
       throw new ProblemException(429, `Too many submissions from this ${result.limit === 'ip' ? 'address' : 'sender'}; please try again later.`, { retryAfterSeconds: result.retryAfterSeconds });

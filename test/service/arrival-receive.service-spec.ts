@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { runAsSystem } from '../../src/access/access-context';
 import { ScreeningRepository, type Arrival } from '../../src/screening/screening.repository';
+import { ScreeningService } from '../../src/screening/screening.service';
 import { startServices, type ServiceContext } from './harness';
 
 let t: ServiceContext;
@@ -52,6 +53,12 @@ describe('arrivals stored in batches', () => {
     await t.owner.query(`UPDATE intake_post_key SET claimed_at = now() - interval '25 hours' WHERE submission_id = $1`, [posts[0].id]);
     const later = arrival({ formId, postKey: key, ip: '203.0.113.5' });
     expect((await runAsSystem('test', () => repo.receive([later], limits)))[0]).toMatchObject({ stored: true });
+  });
+
+  it('[RIGHT-ERASE] a sender is stored folded, as the per-sender limit and the eraser compare addresses', async () => {
+    const { textFingerprint: _, ...post } = arrival({ channel: 'email', ip: null, senderEmail: ' Kari.Lunde@Havbruk-Data.EXAMPLE ' });
+    await t.app.get(ScreeningService).receive(post, 'hello');
+    expect(await t.owner.query(`SELECT sender_email FROM intake_submission WHERE id = $1`, [post.id])).toEqual([{ sender_email: 'kari.lunde@havbruk-data.example' }]);
   });
 
   it('runs for the system only', async () => {

@@ -3,13 +3,16 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 /** A syntactically plausible address: one @, a dotted domain, no spaces. Deliverability is not ours to judge. */
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
 
+/** An address as every address here is compared (valid or not): trimmed and lower-cased. */
+export const foldEmail = (raw: string): string => raw.trim().toLowerCase();
+
 /**
  * Trimmed and lower-cased as a whole. The issue asked for only the domain lower-cased, but
  * HubSpot (the sync target, keyed on e-mail) and every mail provider the firm deals with treat
  * the local part case-insensitively, so `Kari@x.no` and `kari@x.no` are one person here too.
  */
 export function normaliseEmail(raw: string): string | null {
-  const email = raw.trim().toLowerCase();
+  const email = foldEmail(raw);
   return email.length <= 254 && EMAIL.test(email) ? email : null;
 }
 

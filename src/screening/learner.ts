@@ -4,8 +4,9 @@ import { fold } from './text';
  * A naive-Bayes text classifier in the form SpamBayes uses (Graham's per-word probabilities,
  * Robinson's smoothing and chi-square combining; each word counted once per text). Small on
  * purpose: its counts are what the shipped model file holds and what the firm's own decisions
- * add in PostgreSQL, so every instance scores with the same model. The tokenizer is one linear pattern: ICU's word
- * segmenter (Intl.Segmenter) was measured at seconds per 100 KB, far too slow for intake.
+ * add in PostgreSQL, so every instance scores with the same model. The tokenizer is one linear
+ * pattern: ICU's word segmenter (Intl.Segmenter) was measured at seconds per 100 KB, far too
+ * slow for intake.
  */
 
 const WORD = /[\p{L}\p{N}]+/gu;

@@ -3,6 +3,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { runAsSystem } from '../access/access-context';
 import { ArrivalBatcher } from '../common/arrival-batcher';
+import { foldEmail } from '../domain/identity';
 import { ProblemException } from '../common/problem-details';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -144,8 +145,9 @@ export class ScreeningService {
 
   /** A web-form post, with its key: one taken before (within 24 hours) is not stored again, and `first` names it. */
   async receivePost(arrival: Omit<Arrival, 'textFingerprint'>, text: string): Promise<{ receivedAt: Date; nearCopies: number } | { first: string }> {
-    // The sender's address folded as every address here is compared (the per-sender limit, the eraser's lookup by address).
-    const result = await this.arrivals.add({ ...arrival, senderEmail: arrival.senderEmail?.trim().toLowerCase() || null, textFingerprint: fingerprint(text) });
+    // Folded, as the per-sender limit and the eraser's lookup by address compare it.
+    const senderEmail = arrival.senderEmail ? foldEmail(arrival.senderEmail) || null : null;
+    const result = await this.arrivals.add({ ...arrival, senderEmail, textFingerprint: fingerprint(text) });
     if (!result.stored && 'first' in result) return { first: result.first };
     if (!result.stored) {
       throw new ProblemException(429, `Too many submissions from this ${result.limit === 'ip' ? 'address' : 'sender'}; please try again later.`, { retryAfterSeconds: result.retryAfterSeconds });

@@ -11,7 +11,7 @@ import type { IntakeSubmission } from './entities/intake-submission.entity';
 import type { Reason, Verdict } from '../domain/verdict';
 import { MIN_KNOWN_WORDS, NaiveBayes, tokenKey, tokens, type LearnedCounts } from './learner';
 import { SHIPPED_MODEL } from './model/shipped-model';
-import { BURST_THRESHOLD, RuleSet, WEIGHTS, type Sender } from './rule-set';
+import { BURST_THRESHOLD, RuleSet, WEIGHTS, type ScreenedChannel, type Sender } from './rule-set';
 import { ScreeningRepository, type Arrival, type ArrivalResult } from './screening.repository';
 import { fingerprint } from './text';
 
@@ -50,7 +50,7 @@ export interface Screened {
   /** Every other free text to screen: subject, company, position, custom fields. */
   freeText?: Record<string, string>;
   /** Whose threshold applies; web_form unless said. */
-  channel?: 'web_form' | 'chatbot' | 'email';
+  channel?: ScreenedChannel;
 }
 
 /**
@@ -69,8 +69,8 @@ export interface LearnerSignal {
   spam: number;
   ham: number | null;
 }
-export const LEARNER_SIGNALS: Record<'email' | 'web_form' | 'chatbot', LearnerSignal> = {
-  email: { weight: 1, spam: 0.99, ham: 0.1 },
+export const LEARNER_SIGNALS: Record<ScreenedChannel, LearnerSignal> = {
+  email: { weight: 1, spam: 0.99, ham: 0.001 },
   web_form: { weight: 0.5, spam: 0.99, ham: null },
   chatbot: { weight: 0.5, spam: 0.99, ham: null },
 };
@@ -176,7 +176,7 @@ export class ScreeningService {
     if (blocked) return { ...versions, outcome: 'blocked', score: threshold, threshold, reasons: [blocked] };
     // A released sender is not held for content again; the bot traps and bursts still apply,
     // since anyone can type an allowed address.
-    const content = rules.allowed(subject.sender) ? [] : [...rules.contentReasons({ name: subject.name, text: subject.text, fields: subject.freeText }, subject.sender.email), ...this.learnerReasons(subject)];
+    const content = rules.allowed(subject.sender) ? [] : [...rules.contentReasons({ name: subject.name, text: subject.text, fields: subject.freeText }, subject.sender.email, subject.channel), ...this.learnerReasons(subject)];
     const reasons = [...content, ...this.trapReasons(subject.fields, traps, receivedAt)];
     // A render token is single-use: one replayed with other content (a retry of the same post never gets here) is held.
     const token = subject.fields[RENDER_TOKEN_FIELD];
@@ -191,7 +191,7 @@ export class ScreeningService {
     return { ...versions, outcome: held ? 'held' : 'clean', score, threshold, reasons };
   }
 
-  threshold(channel: 'web_form' | 'chatbot' | 'email'): number {
+  threshold(channel: ScreenedChannel): number {
     const own = { web_form: this.config.SCREENING_THRESHOLD_WEB_FORM, chatbot: this.config.SCREENING_THRESHOLD_CHATBOT, email: this.config.SCREENING_THRESHOLD_EMAIL }[channel];
     return own ?? this.config.SCREENING_THRESHOLD ?? 1;
   }

@@ -73,6 +73,14 @@ describe('[SPAM-WORDS] all free text is screened', () => {
     expect(rules.contentReasons({ name: 'Kari Nordmann', text: 'Hei, vi ønsker et tilbud på en app for våre ansatte på Ålesund-kontoret.' }, null).map((r) => r.code)).toEqual([]);
   });
 
+  it('more than two links weigh on a web form and in chat, not in a mail (where they held as much ham as they caught spam), and are still shown', () => {
+    const text = 'See www.havbruk-data.no, linkedin.com/in/karilunde and github.com/havbruk.';
+    const links = (channel?: 'web_form' | 'chatbot' | 'email') => rules.contentReasons({ name: 'Kari', text }, null, channel).find((r) => r.code === 'too_many_links');
+    expect(links()).toMatchObject({ weight: 0.5, evidence: { links: 3 } });
+    expect(links('chatbot')).toMatchObject({ weight: 0.5 });
+    expect(links('email')).toMatchObject({ weight: 0, evidence: { links: 3 } });
+  });
+
   it('a link in a company or position field counts as a link in the name', () => {
     expect(rules.contentReasons({ name: 'Bob', text: 'Hi', fields: { company: 'cheap-pills.xyz' } }, null).find((r) => r.code === 'url_in_name')?.evidence).toEqual({ fields: ['company'] });
   });

@@ -27,9 +27,11 @@ describe('[SPAM-WORDS][NO-AUTO-DECISION] the shipped screening, measured', () =>
     expect(m.recall).toBeGreaterThanOrEqual(0.8);
   });
 
-  it('each shipped rule that fires on the training split catches more spam than it holds ham', async () => {
+  it('each shipped rule and each signal weighed on mail that fires on the training split catches more spam than it holds ham', async () => {
     const hits = await ruleHits(await shippedRules(db.url));
-    expect(hits.filter((h) => (h.spam || h.ham) && h.ham >= h.spam)).toEqual([]);
+    expect(hits.filter((h) => h.weighed && (h.spam || h.ham) && h.ham >= h.spam)).toEqual([]);
+    // More than two links fails that on mail (newsletters, replies), so it weighs nothing there.
+    expect(hits.find((h) => h.pattern === 'signal:too_many_links')).toMatchObject({ weighed: false });
   });
 
   it('on public mail, through the mail channel’s reading: training split (in-sample) and held-out parts (out-of-sample; issue 15’s targets, 2% false holds and 90% recall, are not reached)', async () => {
@@ -45,6 +47,6 @@ describe('[SPAM-WORDS][NO-AUTO-DECISION] the shipped screening, measured', () =>
     // Out-of-sample (floors just under today's figures, so a change that loses ground fails).
     expect(rate('spam-2')).toBeGreaterThanOrEqual(0.8);
     expect(rate('easy-ham-2')).toBeLessThanOrEqual(0.05);
-    expect(rate('hard-ham-1')).toBeLessThanOrEqual(0.35);
+    expect(rate('hard-ham-1')).toBeLessThanOrEqual(0.3);
   });
 });

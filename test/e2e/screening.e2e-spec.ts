@@ -78,7 +78,7 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
     const res = await post(fields()).expect(202);
     const s = await submissionOf(res.body.reference);
     expect(s).toMatchObject({ status: 'accepted', channel: 'web_form' });
-    expect(s.verdict).toMatchObject({ outcome: 'clean', threshold: 1, ruleSetVersion: expect.stringMatching(/^2\.[0-9a-f]{12}$/), modelVersion: expect.stringMatching(/^nb2-[0-9a-f]{10}\+\d+s\d+h$/) });
+    expect(s.verdict).toMatchObject({ outcome: 'clean', threshold: 1, ruleSetVersion: expect.stringMatching(/^3\.[0-9a-f]{12}$/), modelVersion: expect.stringMatching(/^nb2-[0-9a-f]{10}\+\d+s\d+h$/) });
     expect(s.verdict.score).toBeLessThan(1);
     expect((await db.query(`SELECT id FROM capture WHERE id = $1`, [res.body.reference])).length).toBe(1);
   });

@@ -6,7 +6,7 @@ import type { PoolClient } from 'pg';
 import { SYSTEM_ACTOR } from '../domain/actor';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { classify, HUBSPOT_CLIENT, HUBSPOT_SLEEP, withTimeout, type Failure, type Sleep } from './hubspot.client';
+import { classify, HUBSPOT_CLIENT, HUBSPOT_SLEEP, safeJson, withTimeout, type Failure, type Sleep } from './hubspot.client';
 import { HubspotLimiter } from './hubspot-limiter';
 import { CUSTOM_PROPERTIES, parseStatusMap, portalOptions, PROPERTY_GROUP, toContactChange, type ContactChange, type PortalOptions } from './hubspot.mapper';
 import { HubspotRepository, type ClaimedRow } from './hubspot.repository';
@@ -16,16 +16,31 @@ import type { PersonForSync, SyncOutcome } from '../leads/person-sync.repository
 
 export const BATCH_SIZE = 100;
 const MAX_BACKOFF_MS = 5 * 60_000;
-/** Sends of one outbox row before it is given up and shown as failed (about 30 s of backoff in all, then staff decide). */
+/** Sends of one outbox row HubSpot answered without taking it, before it is given up and shown as failed (about 30 s of backoff in all, then staff decide). */
 export const MAX_ATTEMPTS = 5;
+/**
+ * A row HubSpot did not answer (5xx, a timeout, no connection) is given up only when it is also
+ * this old: an outage is HubSpot's, not the contact's, and the sync waits it out (paused, longer
+ * each time, up to 5 minutes between tries) instead of spending every row's attempts in seconds.
+ */
+export const OUTAGE_GIVE_UP_MS = 24 * 3_600_000;
+/** Unanswered requests in a row that make an outage (the sync pauses); fewer are a blip, and the rows are simply sent again later. */
+export const OUTAGE_AFTER = 3;
+/**
+ * HubSpot's daily limit resets at midnight in the account's own time zone, which the sync does
+ * not know: paused this long, then one request asks again.
+ */
+export const DAILY_PAUSE_MS = 30 * 60_000;
 
 /** A failure as the sync-wide status may tell it: its kind and HTTP status, no message. */
 const describe = (failure: Failure): string =>
   ({
     window: 'rate limited (10-second window)',
     daily: 'daily API limit used up',
-    transient: 'HubSpot or the network failed; retrying',
-    access: `HubSpot refused our access token (HTTP ${(failure as { status?: number }).status}); paused until it works again`,
+    transient: 'HubSpot or the network failed; paused, trying again later',
+    access: (failure as { scope?: boolean }).scope
+      ? 'HubSpot refused a call for a scope this app lacks (HTTP 403); those calls are retried, then shown as failed, the rest go on'
+      : `HubSpot refused our access token (HTTP ${(failure as { status?: number }).status}); paused until it works again`,
     rejected: `HubSpot refused a request (HTTP ${(failure as { status?: number }).status})`,
   })[failure.kind];
 
@@ -37,13 +52,8 @@ export function backoffMs(attempts: number): number {
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
-const nextUtcMidnight = () => {
-  const d = new Date();
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1));
-};
-
-/** HubSpot's message about an address we are deleting may quote it: the failure shown keeps no address. */
-const withoutAddresses = (message: string) => message.replace(/[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+/g, '[address]');
+/** HubSpot's message about an address we are deleting may quote it, also URL-encoded: the failure shown keeps no address. */
+const withoutAddresses = (message: string) => message.replace(/[^\s@"'<>(),;:/?&=]+(?:@|%40)[^\s@"'<>(),;:/?&=]+/gi, '[address]');
 
 export interface DrainReport {
   upserted: number;
@@ -54,6 +64,8 @@ export interface DrainReport {
   rateLimited: number;
   retried: number;
   paused: boolean;
+  /** Erasures and objections given up in this drain: the DPO hears of them in one notice. */
+  givenUp: { kind: 'purge' | 'unsubscribe'; personId: string; error: string }[];
 }
 
 type Step = 'worked' | 'idle' | 'paused';
@@ -134,20 +146,29 @@ export class HubspotSyncService {
    * them apart.
    */
   async drain(): Promise<DrainReport> {
-    const report: DrainReport = { upserted: 0, failed: 0, purged: 0, unsubscribed: 0, merged: 0, rateLimited: 0, retried: 0, paused: false };
+    const report: DrainReport = { upserted: 0, failed: 0, purged: 0, unsubscribed: 0, merged: 0, rateLimited: 0, retried: 0, paused: false, givenUp: [] };
     if (!this.client || (await this.paused(report))) return report;
+    try {
+      await this.work(report);
+    } finally {
+      // Erasures and objections carry a legal deadline: the DPO hears of those that did not go through, once per drain.
+      if (report.givenUp.length) await this.notifications.hubspotDeliveryFailed(report.givenUp);
+    }
+    return report;
+  }
+
+  private async work(report: DrainReport): Promise<void> {
     try {
       await this.prepare();
     } catch (err) {
       // The portal could not be read: the sync waits, longer each time, rather than ask again at once.
       const failure = classify(err);
-      await this.onFailure(failure.kind === 'window' || failure.kind === 'daily' || failure.kind === 'access' ? failure : { kind: 'access', status: failure.status ?? 0, message: failure.message, setup: true }, report);
+      await this.onFailure(failure.kind === 'window' || failure.kind === 'daily' || (failure.kind === 'access' && !failure.scope) ? failure : { kind: 'access', status: failure.status ?? 0, message: failure.message, setup: true }, report);
       report.paused = true;
-      return report;
+      return;
     }
     // HubSpot holds every lead, customers' contacts included: the drain works as the system.
     await runAsSystem('hubspot sync', () => Promise.all(Array.from({ length: this.config.HUBSPOT_SENDERS }, (_, i) => this.send(report, i % 2 === 1))));
-    return report;
   }
 
   /** Paused (the daily limit, or our access refused and its backoff not yet over). */
@@ -226,8 +247,11 @@ export class HubspotSyncService {
         (s.hubspotId ? byId : byEmail).push({ ...s, change });
       }
     }
-    const attempts = new Map<string, number>();
-    for (const r of rows) attempts.set(r.personId, Math.max(attempts.get(r.personId) ?? 0, r.attempts));
+    const attempts = new Map<string, { attempts: number; since: Date }>();
+    for (const r of rows) {
+      const seen = attempts.get(r.personId);
+      attempts.set(r.personId, { attempts: Math.max(seen?.attempts ?? 0, r.attempts), since: seen && seen.since < r.createdAt ? seen.since : r.createdAt });
+    }
     await Promise.all([
       this.sendGroup('update', byId, outcomes, attempts, report),
       this.sendGroup('upsert', byEmail, outcomes, attempts, report),
@@ -252,7 +276,7 @@ export class HubspotSyncService {
    * One request for these persons (an update by id, or an upsert by e-mail), and what its
    * answer says of each: confirmed, refused by name, or neither (sent again, then failed).
    */
-  private async sendGroup(how: 'update' | 'upsert', subjects: Subject[], outcomes: Map<string, SyncOutcome>, attempts: Map<string, number>, report: DrainReport): Promise<void> {
+  private async sendGroup(how: 'update' | 'upsert', subjects: Subject[], outcomes: Map<string, SyncOutcome>, attempts: Map<string, { attempts: number; since: Date }>, report: DrainReport): Promise<void> {
     if (!subjects.length) return;
     const inputs = subjects.map((s) => (how === 'update' ? { id: s.hubspotId!, properties: s.change.properties } : { id: s.email!, idProperty: 'email', properties: s.change.properties }));
     let answer: BatchAnswer;
@@ -271,7 +295,7 @@ export class HubspotSyncService {
       }
       const step = await this.onFailure(failure, report);
       if (failure.kind !== 'transient') throw new BatchStopped(step === 'paused' ? 'paused' : 'worked');
-      for (const s of subjects) outcomes.set(s.id, this.unanswered(s, attempts, failure.message));
+      for (const s of subjects) outcomes.set(s.id, this.unanswered(s, attempts, failure.message, true));
       return;
     }
     await this.accessWorks();
@@ -288,17 +312,19 @@ export class HubspotSyncService {
       for (const id of error.context?.ids ?? []) {
         const s = byKey.get(how === 'update' ? id : id.toLowerCase());
         if (!s) continue;
-        // The contact is gone from HubSpot (deleted there): the next send creates it again by e-mail.
-        if (how === 'update' && error.category === 'OBJECT_NOT_FOUND') outcomes.set(s.id, { personId: s.id, state: 'retry', forgetId: true, error: 'HubSpot no longer has the contact; sending it again by e-mail' });
+        // The contact is gone from HubSpot: deleted there, perhaps as someone's erasure, which a send by
+        // e-mail would undo. Shown as failed, its id forgotten: staff decide, and a requeue creates it again.
+        if (how === 'update' && error.category === 'OBJECT_NOT_FOUND') outcomes.set(s.id, { personId: s.id, state: 'failed', forgetId: true, error: 'HubSpot no longer has this contact (deleted there); not created again unless staff requeue it' });
         else outcomes.set(s.id, { personId: s.id, state: 'failed', error: error.message.slice(0, 1000) });
       }
     }
     for (const s of subjects) if (!outcomes.has(s.id)) outcomes.set(s.id, this.unanswered(s, attempts, 'HubSpot neither confirmed nor refused this contact'));
   }
 
-  /** Sent, but not answered for: again later, until the attempts run out, then a visible failure. */
-  private unanswered(s: Subject, attempts: Map<string, number>, error: string): SyncOutcome {
-    return (attempts.get(s.id) ?? 0) + 1 >= MAX_ATTEMPTS ? { personId: s.id, state: 'failed', error: `${error} (${MAX_ATTEMPTS} attempts)` } : { personId: s.id, state: 'retry', error };
+  /** Sent, but not answered for: again later, until the attempts run out (in an outage, also the day), then a visible failure. */
+  private unanswered(s: Subject, attempts: Map<string, { attempts: number; since: Date }>, error: string, outage = false): SyncOutcome {
+    const seen = attempts.get(s.id);
+    return givesUp(seen?.attempts ?? 0, seen?.since ?? new Date(), outage) ? { personId: s.id, state: 'failed', error: `${error} (${(seen?.attempts ?? 0) + 1} attempts)` } : { personId: s.id, state: 'retry', error };
   }
 
   /** GDPR deletes, merges and unsubscribes go one at a time. */
@@ -316,26 +342,25 @@ export class HubspotSyncService {
         await this.accessWorks();
       } catch (err) {
         failure = classify(err);
-        // A 404: there is nothing (left) to delete or merge.
-        if (kind !== 'unsubscribe' && failure.kind === 'rejected' && failure.status === 404) failure = undefined;
+        // HubSpot's own "no such object": there is nothing (left) to delete or merge. Any other 404 (a wrong path or base URL) is a failure.
+        if (kind !== 'unsubscribe' && failure.kind === 'rejected' && failure.status === 404 && failure.category === 'OBJECT_NOT_FOUND') failure = undefined;
       }
-      const step = failure && (await this.onFailure(failure, report));
-      if (failure && failure.kind !== 'transient' && failure.kind !== 'rejected') {
+      const step = failure && (await this.onFailure(failure, report, true));
+      // The row's own failure: HubSpot refused it, did not answer, or lacks a scope for this kind of call.
+      const rowFailure = failure && (failure.kind === 'transient' || failure.kind === 'rejected' || (failure.kind === 'access' && failure.scope));
+      if (failure && !rowFailure) {
         await tx.rollback();
         return step === 'paused' ? 'paused' : 'worked';
       }
       if (failure) {
         const message = withoutAddresses(failure.message);
-        if (row.attempts + 1 < MAX_ATTEMPTS) await this.repo.retryLater(tx.client, [row.id], backoffMs(row.attempts), message);
+        if (!givesUp(row.attempts, row.createdAt, failure.kind === 'transient')) await this.repo.retryLater(tx.client, [row.id], backoffMs(row.attempts), message);
         else {
           await this.repo.giveUp(tx.client, row.id, message);
-          await tx.commit();
-          // Erasures and objections carry a legal deadline: the DPO hears of one that did not go through.
-          if (kind !== 'merge') await this.notifications.hubspotDeliveryFailed({ kind, personId: row.personId, error: message });
-          return 'worked';
+          if (kind !== 'merge') report.givenUp.push({ kind, personId: row.personId, error: message });
         }
         await tx.commit();
-        return 'worked';
+        return step === 'paused' ? 'paused' : 'worked';
       }
       if (kind === 'purge') report.purged++;
       else if (kind === 'merge') report.merged++;
@@ -359,7 +384,13 @@ export class HubspotSyncService {
       await client.crm.contacts.basicApi.merge({ primaryObjectId: row.hubspotId!, objectIdToMerge: row.mergedHubspotId! });
     } else {
       const res = await client.apiRequest({ method: 'POST', path: `/communication-preferences/v4/statuses/${encodeURIComponent(row.email!)}/unsubscribe-all`, qs: { channel: 'EMAIL' } });
-      if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { code: res.status, body: await res.text(), headers: Object.fromEntries(res.headers.entries()) });
+      const body = await res.text();
+      if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { code: res.status, body, headers: Object.fromEntries(res.headers.entries()) });
+      // A 200 is done only when its status says so and it names no error.
+      const answer = (safeJson(body) ?? {}) as { status?: string; numErrors?: number; errors?: { message?: string }[] };
+      if (answer.status !== 'COMPLETE' || answer.numErrors || answer.errors?.length) {
+        throw Object.assign(new Error('unsubscribe not complete'), { code: 422, body: { message: `HubSpot answered the unsubscribe with status ${String(answer.status ?? 'none').slice(0, 20)}${answer.errors?.length ? `: ${answer.errors[0].message ?? ''}` : ''}` } });
+      }
     }
   }
 
@@ -399,7 +430,7 @@ export class HubspotSyncService {
    * name a contact: that stays on the outbox row and the person, where row-level security decides
    * who sees it.
    */
-  private async onFailure(failure: Failure, report: DrainReport): Promise<Step> {
+  private async onFailure(failure: Failure, report: DrainReport, oneRow = false): Promise<Step> {
     switch (failure.kind) {
       case 'window':
         report.rateLimited++;
@@ -408,10 +439,25 @@ export class HubspotSyncService {
         return 'worked';
       case 'daily':
         report.rateLimited++;
-        await this.repo.updateControl({ rateLimited: 1, pausedUntil: nextUtcMidnight(), pauseReason: "HubSpot's daily API limit is used up", lastError: describe(failure) });
-        this.logger.warn('HubSpot daily: paused until midnight UTC');
+        await this.repo.updateControl({ rateLimited: 1, pausedUntil: new Date(Date.now() + DAILY_PAUSE_MS), pauseReason: "HubSpot's daily API limit is used up", lastError: describe(failure) });
+        this.logger.warn(`HubSpot daily: paused for ${DAILY_PAUSE_MS / 60_000} minutes, then asked again`);
         return 'paused';
+      case 'transient': {
+        // Several in a row: HubSpot or the way there is down, and every sender waits, longer each
+        // time (up to 5 minutes); the first request that works ends it.
+        report.retried++;
+        const failures = await this.repo.accessFailed(describe(failure), (before) => new Date(Date.now() + (before + 1 < OUTAGE_AFTER ? 0 : backoffMs(before + 1 - OUTAGE_AFTER))));
+        if (failures < OUTAGE_AFTER) return 'worked';
+        if (failures === OUTAGE_AFTER) this.logger.warn(`HubSpot did not answer ${OUTAGE_AFTER} times in a row${failure.status ? ` (HTTP ${failure.status})` : ''}: the sync pauses and tries again`);
+        return 'paused';
+      }
       case 'access': {
+        if (failure.scope && oneRow && !failure.setup) {
+          // A scope this kind of call needs (unsubscribes need communication preferences): that row fails in time, the rest go on.
+          this.logger.warn(`HubSpot refused a call for a missing scope (HTTP ${failure.status})`);
+          await this.repo.updateControl({ lastError: describe(failure) });
+          return 'worked';
+        }
         // Our token (or the portal) is the problem, not the contacts: nothing is marked failed, and
         // the sync tries again later, waiting longer each time; logged once, not on every try.
         const reason = failure.setup ? `HubSpot could not be prepared (${failure.status ? `HTTP ${failure.status}` : 'no answer'}); trying again later` : describe(failure);
@@ -420,10 +466,15 @@ export class HubspotSyncService {
         return 'paused';
       }
       default:
-        this.logger.warn(`HubSpot ${failure.kind}${failure.kind === 'rejected' ? `: HTTP ${failure.status}` : ''}`);
+        this.logger.warn(`HubSpot rejected: HTTP ${failure.status}`);
         report.retried++;
         await this.repo.updateControl({ lastError: describe(failure) });
         return 'worked';
     }
   }
+}
+
+/** Whether a row failing once more is given up: after MAX_ATTEMPTS sends, and in an outage also not before it waited a day. */
+function givesUp(attempts: number, since: Date, outage: boolean): boolean {
+  return attempts + 1 >= MAX_ATTEMPTS && (!outage || Date.now() - since.getTime() >= OUTAGE_GIVE_UP_MS);
 }

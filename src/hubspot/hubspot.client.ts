@@ -31,9 +31,9 @@ export type Failure =
   | { kind: 'window'; waitMs: number; message: string }
   | { kind: 'daily'; message: string }
   | { kind: 'transient'; status?: number; message: string }
-  /** HubSpot refused our token or its scopes (401/403), or the start-up calls failed (`setup`): ours to fix, not the contacts'. */
-  | { kind: 'access'; status: number; message: string; setup?: boolean }
-  | { kind: 'rejected'; status: number; message: string };
+  /** HubSpot refused our token or its scopes (401/403; `scope`: a scope this kind of call needs), or the start-up calls failed (`setup`): ours to fix, not the contacts'. */
+  | { kind: 'access'; status: number; message: string; setup?: boolean; scope?: boolean }
+  | { kind: 'rejected'; status: number; message: string; category?: string };
 
 /** What an SDK error means for the sync: wait for the window, pause for the day, retry later, or a refusal. */
 export function classify(err: unknown): Failure {
@@ -46,12 +46,15 @@ export function classify(err: unknown): Failure {
     const interval = Number(e.headers?.['x-hubspot-ratelimit-interval-milliseconds']);
     return { kind: 'window', waitMs: Number.isFinite(interval) && interval > 0 ? interval : 10_000, message };
   }
-  if (status === 401 || status === 403) return { kind: 'access', status, message };
-  if (status === undefined || status >= 500) return { kind: 'transient', status, message: status ? `HTTP ${status}: ${message}` : message };
-  return { kind: 'rejected', status, message };
+  // A token refused (401), or a scope this app lacks for one kind of call (403 MISSING_SCOPES): not the contacts'.
+  if (status === 401 || status === 403) return { kind: 'access', status, message, ...(status === 403 && (body as { category?: string } | undefined)?.category === 'MISSING_SCOPES' ? { scope: true } : {}) };
+  // No answer: a network error's message quotes the URL (an unsubscribe's names an address), so only its code is kept.
+  if (status === undefined) return { kind: 'transient', message: err instanceof HubspotTimeoutError ? err.message : `no answer from HubSpot${typeof e.code === 'string' && /^[A-Z0-9_]{1,40}$/.test(e.code) ? ` (${e.code})` : ''}` };
+  if (status >= 500) return { kind: 'transient', status, message: `HTTP ${status}: ${message}` };
+  return { kind: 'rejected', status, message, ...(typeof (body as { category?: unknown } | undefined)?.category === 'string' ? { category: (body as { category: string }).category } : {}) };
 }
 
-function safeJson(text: string): unknown {
+export function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

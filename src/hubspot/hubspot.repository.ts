@@ -14,6 +14,8 @@ export interface ClaimedRow {
   hubspotId: string | null;
   mergedHubspotId: string | null;
   attempts: number;
+  /** When the row was queued: an outage gives it up only after a day. */
+  createdAt: Date;
 }
 
 /** An outbox row given up after bounded retries, as /api/hubspot/failures shows it. */
@@ -25,7 +27,7 @@ export interface FailedDelivery {
   at: Date;
 }
 
-const CLAIMED = `o.id, o.person_id AS "personId", o.kind, o.email, o.hubspot_id AS "hubspotId", o.merged_hubspot_id AS "mergedHubspotId", o.attempts`;
+const CLAIMED = `o.id, o.person_id AS "personId", o.kind, o.email, o.hubspot_id AS "hubspotId", o.merged_hubspot_id AS "mergedHubspotId", o.attempts, o.created_at AS "createdAt"`;
 /** Given up after bounded retries, waiting for staff. */
 const GIVEN_UP = `o.failed_at IS NOT NULL AND o.done_at IS NULL`;
 /** Waiting for the drain: neither done nor given up. */

@@ -146,31 +146,33 @@ export class NotificationsService implements OnModuleDestroy {
   }
 
   /**
-   * Tells the DPO (DPO_EMAIL) that HubSpot did not take an erasure or an objection after bounded
-   * retries: both carry a legal deadline. The record id and HubSpot's message (addresses already
-   * taken out), nothing of the person. Never throws.
+   * Tells the DPO (DPO_EMAIL) that HubSpot did not take erasures or objections after bounded
+   * retries: both carry a legal deadline. One notice for all given up at once (an outage may give
+   * up many), each with its record id and HubSpot's message (addresses already taken out),
+   * nothing of the person. Never throws.
    */
-  async hubspotDeliveryFailed(failure: { kind: 'purge' | 'unsubscribe'; personId: string; error: string }): Promise<NotificationOutcome> {
-    const what = failure.kind === 'purge' ? 'erasure (GDPR delete)' : 'objection to direct marketing (unsubscribe from all e-mail)';
-    const about = SAFE_ID.test(String(failure.personId)) ? failure.personId : '(unknown)';
+  async hubspotDeliveryFailed(failures: { kind: 'purge' | 'unsubscribe'; personId: string; error: string }[]): Promise<NotificationOutcome> {
+    const what = { purge: 'erasure (GDPR delete)', unsubscribe: 'objection to direct marketing (unsubscribe from all e-mail)' };
+    const about = (personId: string) => (SAFE_ID.test(String(personId)) ? personId : '(unknown)');
+    const LISTED = 50;
     try {
       if (!this.transport || !this.config.DPO_EMAIL) {
-        this.logger.warn(`HubSpot ${failure.kind} for person ${about} failed; DPO notice skipped: ${!this.transport ? 'SMTP_URL' : 'DPO_EMAIL'} is not set`);
+        this.logger.warn(`HubSpot: ${failures.length} erasure(s) or objection(s) failed; DPO notice skipped: ${!this.transport ? 'SMTP_URL' : 'DPO_EMAIL'} is not set`);
         return 'skipped';
       }
       const text = [
-        `HubSpot did not take an ${what} after repeated attempts.`,
+        `HubSpot did not take ${failures.length === 1 ? 'this request' : `these ${failures.length} requests`} after repeated attempts.`,
         '',
-        `Person: ${about}`,
-        `HubSpot said: ${singleLine(failure.error, 500)}`,
-        '',
-        'It is listed at /api/hubspot/failures; re-queue it there once the cause is fixed. The request carries a legal deadline.',
+        ...failures.slice(0, LISTED).flatMap((f) => [`Person: ${about(f.personId)}, ${what[f.kind]}`, `HubSpot said: ${singleLine(f.error, 500)}`, '']),
+        ...(failures.length > LISTED ? [`... and ${failures.length - LISTED} more, listed at /api/hubspot/failures.`, ''] : []),
+        'Each is listed at /api/hubspot/failures; re-queue them there once the cause is fixed. Each request carries a legal deadline.',
         '',
       ].join('\n');
-      await this.transport.sendMail({ from: singleLine(this.config.NOTIFY_FROM, Number.MAX_SAFE_INTEGER), to: this.config.DPO_EMAIL, subject: `HubSpot ${failure.kind === 'purge' ? 'erasure' : 'unsubscribe'} failed for person ${about}`, text });
+      const subject = failures.length === 1 ? `HubSpot ${failures[0].kind === 'purge' ? 'erasure' : 'unsubscribe'} failed for person ${about(failures[0].personId)}` : `HubSpot: ${failures.length} erasures or unsubscribes failed`;
+      await this.transport.sendMail({ from: singleLine(this.config.NOTIFY_FROM, Number.MAX_SAFE_INTEGER), to: this.config.DPO_EMAIL, subject, text });
       return 'sent';
     } catch (err) {
-      this.logger.warn(`DPO notice for person ${about} failed: ${errorCode(err)}`);
+      this.logger.warn(`DPO notice of ${failures.length} HubSpot failure(s) failed: ${errorCode(err)}`);
       return 'failed';
     }
   }

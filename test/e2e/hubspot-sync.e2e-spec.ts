@@ -39,11 +39,13 @@ describe('[DISCLOSE-HUBSPOT] HubSpot sync through the real SDK, against the fake
     await t.close();
     await fake.stop();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     now += 60_000; // past every earlier test's rate-limit window
     fake.clearFaults();
     fake.setRateLimit({ perTenSeconds: 1000, daily: 1_000_000 });
     sleeps.length = 0;
+    // No test inherits another's pause (an outage or the daily limit).
+    await db.query(`UPDATE hubspot_sync_control SET paused_until = NULL, pause_reason = NULL, access_failures = 0`);
   });
 
   const capture = (overrides: { email?: string; source?: IntakeSource; consents?: ('service_updates' | 'request_contact')[] } = {}) =>
@@ -167,24 +169,29 @@ describe('[DISCLOSE-HUBSPOT] HubSpot sync through the real SDK, against the fake
 
   it('5xx, a timeout and a dropped connection are retried later with backoff; no contact is duplicated', async () => {
     const p = (await capture()).person;
+    // The row's backoff and the sync's pause are over.
+    const again = async () => {
+      await db.query(`UPDATE hubspot_outbox SET available_at = now() WHERE person_id = $1`, [p.id]);
+      await db.query(`UPDATE hubspot_sync_control SET paused_until = now()`);
+    };
     fake.failNext(1, 503);
     const report = await drainAll();
-    expect(report.retried).toBe(1);
+    expect(report).toMatchObject({ retried: 1, paused: false }); // one failure is a blip, not an outage
     const [row] = await db.query(`SELECT attempts, last_error, available_at > now() AS later FROM hubspot_outbox WHERE person_id = $1 AND done_at IS NULL`, [p.id]);
     expect(row).toMatchObject({ attempts: 1, later: true, last_error: expect.stringContaining('503') });
 
     fake.delayNext(1, 2000); // longer than HUBSPOT_REQUEST_TIMEOUT_MS (300)
-    await db.query(`UPDATE hubspot_outbox SET available_at = now() WHERE person_id = $1`, [p.id]);
+    await again();
     expect((await drainAll()).retried).toBe(1);
     const [timedOut] = await db.query(`SELECT attempts, last_error FROM hubspot_outbox WHERE person_id = $1 AND done_at IS NULL`, [p.id]);
     expect(timedOut).toMatchObject({ attempts: 2, last_error: expect.stringMatching(/did not answer within 300 ms/) });
     fake.releaseDelayed(); // the abandoned request lands after all
 
     fake.dropNext(1);
-    await db.query(`UPDATE hubspot_outbox SET available_at = now() WHERE person_id = $1`, [p.id]);
+    await again();
     expect((await drainAll()).retried).toBe(1);
 
-    await db.query(`UPDATE hubspot_outbox SET available_at = now() WHERE person_id = $1`, [p.id]);
+    await again();
     await drainAll();
     expect(await person(p.id)).toMatchObject({ sync_state: 'synced' });
     expect(fake.contacts().filter((c) => c.properties.email === p.email)).toHaveLength(1);
@@ -235,6 +242,18 @@ describe('[DISCLOSE-HUBSPOT] HubSpot sync through the real SDK, against the fake
     expect(JSON.stringify(status.body)).not.toContain(p.email!);
     const [row] = await db.query(`SELECT last_error FROM hubspot_outbox WHERE person_id = $1 AND kind = 'unsubscribe'`, [p.id]);
     expect(row.last_error).toBe('Cannot unsubscribe [address]: contact has no subscription record');
+
+    // A connection dropped: the network error quotes the request's URL, which names the address (URL-encoded); only its code is kept.
+    await db.query(`UPDATE hubspot_outbox SET available_at = now() WHERE person_id = $1 AND kind = 'unsubscribe'`, [p.id]);
+    fake.dropNext(1, { path: /unsubscribe-all/ });
+    await drainAll();
+    const [dropped] = await db.query(`SELECT last_error FROM hubspot_outbox WHERE person_id = $1 AND kind = 'unsubscribe'`, [p.id]);
+    expect(dropped.last_error).toMatch(/^no answer from HubSpot/);
+    const local = p.email!.split('@')[0];
+    for (const text of [dropped.last_error, JSON.stringify((await t.http().get('/api/hubspot/status').set('Authorization', `Bearer ${sales}`).expect(200)).body)]) {
+      expect(text).not.toContain(local);
+      expect(text).not.toContain('%40');
+    }
   });
 
   it('[RIGHT-ERASE] erasure purges the contact in HubSpot and a suppression keeps it from coming back until the person gives new data', async () => {

@@ -1,6 +1,6 @@
 import { runAsSystem } from '../../src/access/access-context';
 import { DataSource } from 'typeorm';
-import { HubspotSyncService, MAX_ATTEMPTS } from '../../src/hubspot/hubspot-sync.service';
+import { HubspotSyncService, MAX_ATTEMPTS, OUTAGE_AFTER } from '../../src/hubspot/hubspot-sync.service';
 import { LeadsService } from '../../src/leads/leads.service';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { FakeHubSpot, HS_LEGAL_BASIS_VALUES } from '../hubspot-fake/fake-hubspot';
@@ -182,8 +182,8 @@ describe('[DISCLOSE-HUBSPOT] the HubSpot sync tells the truth', () => {
     const { person: p } = await capture({ consents: ['service_updates', 'other_services_ask'] });
     await sync.drain();
     const { hubspot_id: id } = await person(p.id);
-    // The unsubscribe fails once: its row stays open while the contact's update goes through.
-    fake.failNext(1, 503, { path: /unsubscribe-all/ });
+    // The unsubscribe is refused once for a scope the app lacks: its row stays open while the contact's update goes through.
+    fake.failNext(1, 403, { path: /unsubscribe-all/ });
     await t.http().post(`/api/persons/${p.id}/marketing-objection`).set(as(admin)).send({}).expect(200);
     await sync.drain();
     const properties = sentFor({ hubspotId: id }).at(-1)!;
@@ -320,15 +320,89 @@ describe('[DISCLOSE-HUBSPOT] the HubSpot sync tells the truth', () => {
       expect.objectContaining({ kind: 'purge', error: 'Cannot delete [address]: the portal refuses GDPR deletes' }),
       expect.objectContaining({ kind: 'purge', error: 'Cannot delete [address]: the portal refuses GDPR deletes' }),
     ]);
-    const mails = await smtp.waitForMessages(2);
-    expect(mails.map((m) => m.to)).toEqual([[DPO], [DPO]]);
-    expect(mails[0].raw).toContain(p.id);
-    expect(mails.map((m) => m.raw).join('')).not.toContain(p.email!);
+    // One notice for both, given up in the same run.
+    const mails = await smtp.waitForMessages(1);
+    expect(mails.map((m) => m.to)).toEqual([[DPO]]);
+    expect(mails[0].raw.split(p.id).length - 1).toBeGreaterThanOrEqual(2);
+    expect(mails[0].raw).not.toContain(p.email!);
 
     fake.clearFaults();
     expect((await t.http().post(`/api/hubspot/failures/${p.id}/requeue`).set(as(admin)).expect(200)).body).toEqual({ requeued: 2 });
     await sync.drain();
     expect(fake.contactByEmail(p.email!)).toBeUndefined();
     expect((await rows()).map((r: { failed: boolean }) => r.failed)).toEqual([false, false]);
+  });
+  it('an outage (3 unanswered requests in a row) pauses the whole sync (one request per try, longer each time); a row fails only after 5 attempts and a day in the outbox', async () => {
+    const people = [(await capture()).person, (await capture()).person];
+    fake.failNext(1000, 503, { path: /\/batch\// });
+    const sends = () => fake.requests.filter((r) => /\/batch\//.test(r.path)).length;
+    const before = sends();
+    let report = await sync.drain();
+    expect(report).toMatchObject({ paused: false, retried: 1, failed: 0 }); // one failure is a blip
+    for (let i = 2; i <= OUTAGE_AFTER; i++) {
+      await dueNow();
+      report = await sync.drain();
+    }
+    expect(report).toMatchObject({ paused: true, failed: 0 });
+    expect(sends() - before).toBe(OUTAGE_AFTER);
+    await dueNow();
+    await sync.drain();
+    expect(sends() - before).toBe(OUTAGE_AFTER); // paused: nothing sent, not every row's attempts in seconds
+    const status = (await t.http().get('/api/hubspot/status').set(as(admin)).expect(200)).body;
+    expect(status).toMatchObject({ state: 'degraded', paused: true, pauseReason: 'HubSpot or the network failed; paused, trying again later' });
+    const { paused_until: first } = (await db.query(`SELECT paused_until FROM hubspot_sync_control`))[0];
+    expect(first.getTime()).toBeGreaterThan(Date.now());
+    const rows = () => db.query(`SELECT attempts, failed_at IS NOT NULL AS failed FROM hubspot_outbox WHERE person_id = ANY($1::uuid[]) AND done_at IS NULL ORDER BY id`, [people.map((p) => p.id)]);
+    for (let attempt = OUTAGE_AFTER + 1; attempt <= MAX_ATTEMPTS + 2; attempt++) {
+      await dueNow();
+      await db.query(`UPDATE hubspot_sync_control SET paused_until = now()`);
+      await sync.drain();
+    }
+    // Young rows: still waiting, however many attempts.
+    expect((await rows()).every((r: { attempts: number; failed: boolean }) => r.attempts > MAX_ATTEMPTS && !r.failed)).toBe(true);
+    for (const p of people) expect(await person(p.id)).toMatchObject({ sync_state: 'pending' });
+    // A day later, still down: shown as failed, for staff to requeue.
+    await db.query(`UPDATE hubspot_outbox SET created_at = now() - interval '25 hours' WHERE person_id = ANY($1::uuid[])`, [people.map((p) => p.id)]);
+    await dueNow();
+    await db.query(`UPDATE hubspot_sync_control SET paused_until = now()`);
+    await sync.drain();
+    for (const p of people) expect(await person(p.id)).toMatchObject({ sync_state: 'failed', sync_error: expect.stringMatching(/^HTTP 503/) });
+    // HubSpot is back: the first request that works ends the pause.
+    fake.clearFaults();
+    await db.query(`UPDATE hubspot_sync_control SET paused_until = now()`);
+    await t.http().post('/api/hubspot/failures/requeue').set(as(admin)).expect(200);
+    await sync.drain();
+    for (const p of people) expect(await person(p.id)).toMatchObject({ sync_state: 'synced' });
+    expect((await t.http().get('/api/hubspot/status').set(as(admin)).expect(200)).body).toMatchObject({ state: 'running', paused: false });
+    expect(smtp.messages).toHaveLength(0); // contact updates carry no legal deadline: no DPO notice
+  });
+
+  it('[RIGHT-ERASE] a contact deleted in HubSpot is not created again on its own: shown as failed with its id forgotten; a requeue creates it', async () => {
+    const { person: p } = await capture();
+    await sync.drain();
+    const { hubspot_id: id } = await person(p.id);
+    const purged = await fetch(`${fake.url}/crm/v3/objects/contacts/gdpr-delete`, { method: 'POST', headers: { Authorization: 'Bearer test-token', 'Content-Type': 'application/json' }, body: JSON.stringify({ objectId: id }) });
+    expect(purged.status).toBe(204);
+    await t.http().patch(`/api/persons/${p.id}`).set(as(admin)).send({ location: 'Tromsø' }).expect(200);
+    await sync.drain();
+    expect(await person(p.id)).toMatchObject({ sync_state: 'failed', hubspot_id: null, sync_error: expect.stringMatching(/no longer has this contact/) });
+    expect(fake.contactByEmail(p.email!)).toBeUndefined();
+    await t.http().post(`/api/hubspot/failures/${p.id}/requeue`).set(as(admin)).expect(200);
+    await sync.drain();
+    expect(await person(p.id)).toMatchObject({ sync_state: 'synced' });
+    expect(fake.contactByEmail(p.email!)!.properties.city).toBe('Tromsø');
+  });
+
+  it('a 404 that is not HubSpot’s “no such object” (a wrong path or base URL) does not count as a GDPR delete done', async () => {
+    const { person: p } = await capture();
+    await sync.drain();
+    fake.failNext(1, 404, { path: /gdpr-delete/ }, 'Not Found');
+    await runAsSystem('test erasure', () => t.app.get(LeadsService).erase(SYSTEM_ACTOR, [p.id], 'test'));
+    await sync.drain();
+    const rows = await db.query(`SELECT attempts, done_at IS NOT NULL AS done FROM hubspot_outbox WHERE person_id = $1 AND kind = 'purge' ORDER BY id`, [p.id]);
+    expect(rows).toContainEqual({ attempts: 1, done: false });
+    await dueNow();
+    await sync.drain();
+    expect(fake.contactByEmail(p.email!)).toBeUndefined();
   });
 });

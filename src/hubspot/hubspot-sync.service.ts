@@ -337,8 +337,9 @@ export class HubspotSyncService {
         return 'idle';
       }
       let failure: Failure | undefined;
+      let mergedId: string | undefined;
       try {
-        await this.call(() => this.single(row));
+        mergedId = await this.call(() => this.single(row));
         await this.accessWorks();
       } catch (err) {
         failure = classify(err);
@@ -365,6 +366,8 @@ export class HubspotSyncService {
       if (kind === 'purge') report.purged++;
       else if (kind === 'merge') report.merged++;
       else report.unsubscribed++;
+      // HubSpot gives the merged record a new id (both old ones answer for it): the person keeps it.
+      if (mergedId) await this.persons.recordOutcomes(tx.client, [{ personId: row.personId, state: 'synced', hubspotId: mergedId }]);
       const disclosure = { purge: 'gdpr_delete', merge: 'contact_merge', unsubscribe: 'unsubscribe_all' }[kind];
       await this.repo.recordDisclosures(tx.client, SYSTEM_ACTOR, disclosure, [{ personId: row.personId }]);
       await this.repo.done(tx.client, [row.id]);
@@ -376,12 +379,13 @@ export class HubspotSyncService {
     }
   }
 
-  private async single(row: ClaimedRow): Promise<void> {
+  /** One GDPR delete, merge (answering the merged record's id) or unsubscribe. */
+  private async single(row: ClaimedRow): Promise<string | undefined> {
     const client = this.client!;
     if (row.kind === 'purge') {
       await client.crm.contacts.basicApi.purge(row.hubspotId ? { objectId: row.hubspotId } : { objectId: row.email!, idProperty: 'email' });
     } else if (row.kind === 'merge') {
-      await client.crm.contacts.basicApi.merge({ primaryObjectId: row.hubspotId!, objectIdToMerge: row.mergedHubspotId! });
+      return (await client.crm.contacts.basicApi.merge({ primaryObjectId: row.hubspotId!, objectIdToMerge: row.mergedHubspotId! })).id;
     } else {
       const res = await client.apiRequest({ method: 'POST', path: `/communication-preferences/v4/statuses/${encodeURIComponent(row.email!)}/unsubscribe-all`, qs: { channel: 'EMAIL' } });
       const body = await res.text();

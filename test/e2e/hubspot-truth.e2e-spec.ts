@@ -243,16 +243,20 @@ describe('[DISCLOSE-HUBSPOT] the HubSpot sync tells the truth', () => {
     const merges = fake.requests.filter((r) => r.path.endsWith('/contacts/merge'));
     expect(merges.map((r) => r.body)).toEqual([{ primaryObjectId: firstId, objectIdToMerge: secondId }]);
     expect(fake.contacts()).toHaveLength(contactsBefore - 1);
-    expect(await person(first.id)).toMatchObject({ hubspot_id: firstId, hubspot_ids: expect.arrayContaining([firstId, secondId]), sync_state: 'synced' });
-    expect(sentFor({ hubspotId: firstId }).length).toBeGreaterThanOrEqual(2); // the merged person's update went by id, after the merge
+    // HubSpot gives the merged record a new id: the person keeps it, and their update goes to it.
+    const mergedId = (await person(first.id)).hubspot_id;
+    expect([firstId, secondId]).not.toContain(mergedId);
+    expect(fake.contactById(mergedId)!.properties.email).toBe(newAddress);
+    expect(await person(first.id)).toMatchObject({ hubspot_ids: expect.arrayContaining([firstId, secondId, mergedId]), sync_state: 'synced' });
+    expect(sentFor({ hubspotId: mergedId }).length).toBeGreaterThanOrEqual(1); // the merged person's update went by the new id, after the merge
     expect(fake.requests.findIndex((r) => r.path.endsWith('/contacts/merge'))).toBeLessThan(fake.requests.findLastIndex((r) => r.path.endsWith('/batch/update')));
 
     await runAsSystem('test erasure', () => t.app.get(LeadsService).erase(SYSTEM_ACTOR, [first.id], 'test'));
     await sync.drain();
     const purgeBodies = fake.requests.filter((r) => r.path.endsWith('/gdpr-delete')).map((r) => r.body as { objectId: string; idProperty?: string });
-    expect(purgeBodies).toEqual(expect.arrayContaining([{ objectId: firstId }, { objectId: secondId }, { objectId: newAddress, idProperty: 'email' }, { objectId: first.email, idProperty: 'email' }]));
+    expect(purgeBodies).toEqual(expect.arrayContaining([{ objectId: mergedId }, { objectId: firstId }, { objectId: secondId }, { objectId: newAddress, idProperty: 'email' }, { objectId: first.email, idProperty: 'email' }]));
     for (const address of [first.email!, second.email!, newAddress]) expect(fake.contactByEmail(address)).toBeUndefined();
-    expect(fake.contactById(firstId)).toBeUndefined();
+    expect(fake.contactById(mergedId)).toBeUndefined();
   });
 
   it('a 401 pauses the sync and marks nothing failed; status and health say degraded; a token that works resumes it', async () => {

@@ -779,8 +779,10 @@ export class FakeHubSpot {
   }
 
   /**
-   * `POST /crm/v3/objects/contacts/merge`: the primary keeps its id and its values, takes the
-   * other's where it has none, and answers for the other's id and address from then on.
+   * `POST /crm/v3/objects/contacts/merge`: as HubSpot does since its 2023 merge change, the merged
+   * record gets a NEW id; it keeps the primary's values, takes the other's where it has none, and
+   * answers for both old ids and both addresses from then on. Merging again what is already one
+   * record is a 400.
    */
   private merge(body: unknown): Reply {
     const input = (body ?? {}) as { primaryObjectId?: unknown; objectIdToMerge?: unknown };
@@ -791,16 +793,18 @@ export class FakeHubSpot {
     const other = this.contactsById.get(this.resolveId(input.objectIdToMerge));
     if (!primary || !other) throw new HttpError(this.error(404, 'OBJECT_NOT_FOUND', 'resource not found'));
     if (primary.id === other.id) throw new HttpError(this.error(400, 'VALIDATION_ERROR', 'Contacts already merged'));
-    for (const [name, value] of Object.entries(other.properties)) if (primary.properties[name] === undefined) primary.properties[name] = value;
+    const merged: StoredContact = { ...primary, id: String(this.nextId++), properties: { ...primary.properties }, updatedAt: this.now() };
+    for (const [name, value] of Object.entries(other.properties)) if (merged.properties[name] === undefined) merged.properties[name] = value;
     const emails = [primary.properties.hs_additional_emails, other.properties.email, other.properties.hs_additional_emails].filter(Boolean);
-    if (emails.length) primary.properties.hs_additional_emails = emails.join(';');
-    this.contactsById.delete(other.id);
-    for (const [email, id] of this.idByEmail) if (id === other.id) this.idByEmail.set(email, primary.id);
-    this.mergedInto.set(other.id, primary.id);
-    for (const [from, to] of this.mergedInto) if (to === other.id) this.mergedInto.set(from, primary.id);
-    primary.updatedAt = this.now();
+    if (emails.length) merged.properties.hs_additional_emails = emails.join(';');
+    const gone = new Set([primary.id, other.id]);
+    for (const id of gone) this.contactsById.delete(id);
+    this.contactsById.set(merged.id, merged);
+    for (const [email, id] of this.idByEmail) if (gone.has(id)) this.idByEmail.set(email, merged.id);
+    for (const [from, to] of this.mergedInto) if (gone.has(to)) this.mergedInto.set(from, merged.id);
+    for (const id of gone) this.mergedInto.set(id, merged.id);
     this.count.merges++;
-    return { status: 200, body: this.publicObject(primary, null) };
+    return { status: 200, body: this.publicObject(merged, null) };
   }
 
   private resolveId(id: string): string {

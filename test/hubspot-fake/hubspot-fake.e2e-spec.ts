@@ -424,16 +424,18 @@ describe('contacts', () => {
     expect(fake.counters.blanked).toBe(1);
   });
 
-  it('merge: the primary keeps its id and values, takes the other’s where it has none, and answers for the other’s id and address', async () => {
+  it('merge: a new record with a new id keeps the primary’s values, takes the other’s where it has none, and answers for both old ids and addresses', async () => {
     const client = newClient();
     const primary = fake.seedContact({ email: 'primary@example.com', firstname: 'P' });
     const other = fake.seedContact({ email: 'other@example.com', firstname: 'O', city: 'Bergen' });
     const merged = await client.crm.contacts.basicApi.merge({ primaryObjectId: primary.id, objectIdToMerge: other.id });
-    expect(merged.id).toBe(primary.id);
+    expect([primary.id, other.id]).not.toContain(merged.id);
     expect(fake.contacts()).toHaveLength(1);
-    expect(fake.contactById(primary.id)!.properties).toMatchObject({ firstname: 'P', city: 'Bergen', hs_additional_emails: 'other@example.com' });
-    expect(fake.contactById(other.id)!.id).toBe(primary.id);
-    expect(fake.contactByEmail('other@example.com')!.id).toBe(primary.id);
+    expect(fake.contactById(merged.id)!.properties).toMatchObject({ firstname: 'P', city: 'Bergen', hs_additional_emails: 'other@example.com' });
+    expect(fake.contactById(primary.id)!.id).toBe(merged.id);
+    expect(fake.contactById(other.id)!.id).toBe(merged.id);
+    expect(fake.contactByEmail('other@example.com')!.id).toBe(merged.id);
+    expect((await apiError(client.crm.contacts.basicApi.merge({ primaryObjectId: primary.id, objectIdToMerge: other.id }))).code).toBe(400);
     expect((await apiError(client.crm.contacts.basicApi.merge({ primaryObjectId: primary.id, objectIdToMerge: '424242' }))).code).toBe(404);
   });
 

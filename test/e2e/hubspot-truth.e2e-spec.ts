@@ -409,4 +409,16 @@ describe('[DISCLOSE-HUBSPOT] the HubSpot sync tells the truth', () => {
     await sync.drain();
     expect(fake.contactByEmail(p.email!)).toBeUndefined();
   });
+
+  it('a batch HubSpot refuses whole for one bad contact (a 400, as its batch validation is all or nothing) is sent again one by one: the bad one fails alone', async () => {
+    const people = [(await capture()).person, (await capture()).person, (await capture()).person];
+    fake.failEmail(people[1].email!, `Property values were not valid: email ${people[1].email} is invalid`, 'VALIDATION_ERROR', { wholeBatch: true });
+    const before = fake.requests.filter((r) => r.path.endsWith('/batch/upsert')).length;
+    await sync.drain();
+    expect(fake.requests.filter((r) => r.path.endsWith('/batch/upsert')).length - before).toBe(1 + people.length);
+    expect(await person(people[0].id)).toMatchObject({ sync_state: 'synced' });
+    expect(await person(people[2].id)).toMatchObject({ sync_state: 'synced' });
+    expect(await person(people[1].id)).toMatchObject({ sync_state: 'failed', sync_error: expect.stringMatching(/^Property values were not valid/) });
+    expect((await t.http().get('/api/hubspot/status').set(as(admin)).expect(200)).body).toMatchObject({ paused: false });
+  });
 });

@@ -220,7 +220,7 @@ export class FakeHubSpot {
   private seq = 0;
   private faultRules: FaultRule[] = [];
   private failFraction = { fraction: 0, status: 502 };
-  private failingEmails = new Map<string, { message: string; category: string; named: boolean }>();
+  private failingEmails = new Map<string, { message: string; category: string; named: boolean; wholeBatch: boolean }>();
   /** A merged-away contact id -> the id it was merged into (HubSpot still resolves old ids). */
   private mergedInto = new Map<string, string>();
   private pendingDelays = new Set<PendingDelay>();
@@ -418,10 +418,11 @@ export class FakeHubSpot {
   /**
    * Until cleared, batch upserts and updates of this e-mail fail with a per-input error carrying
    * `message`; with `named: false` the error does not name the input (no `context.ids`), as some
-   * of HubSpot's 207 errors do not.
+   * of HubSpot's 207 errors do not; with `wholeBatch: true` the whole batch is refused with a 400,
+   * as HubSpot does for a batch upsert holding one invalid contact (its validation is all or nothing).
    */
-  failEmail(email: string, message = 'Simulated failure for this contact', category = 'VALIDATION_ERROR', options: { named?: boolean } = {}): void {
-    this.failingEmails.set(email.trim().toLowerCase(), { message, category, named: options.named ?? true });
+  failEmail(email: string, message = 'Simulated failure for this contact', category = 'VALIDATION_ERROR', options: { named?: boolean; wholeBatch?: boolean } = {}): void {
+    this.failingEmails.set(email.trim().toLowerCase(), { message, category, named: options.named ?? true, wholeBatch: options.wholeBatch ?? false });
   }
 
   /** Removes every injected fault (counts, rates, per-e-mail failures). Pending delays keep running. */
@@ -672,6 +673,8 @@ export class FakeHubSpot {
       throw new HttpError(this.error(400, 'VALIDATION_ERROR', `Duplicate IDs found in batch input: [${[...duplicates].join(', ')}]. IDs must be unique`, { context: { ids: [...duplicates] } }));
     }
 
+    const refusing = parsed.map((p) => this.failingEmails.get(p.id)).find((f) => f?.wholeBatch);
+    if (refusing) throw new HttpError(this.error(400, refusing.category, refusing.message));
     const results: unknown[] = [];
     const errors: unknown[] = [];
     for (const input of parsed) {
@@ -735,6 +738,8 @@ export class FakeHubSpot {
     const ids = parsed.map((p) => this.resolveId(p.id));
     const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
     if (duplicates.length) throw new HttpError(this.error(400, 'VALIDATION_ERROR', `Duplicate IDs found in batch input: [${duplicates.join(', ')}]. IDs must be unique`, { context: { ids: duplicates } }));
+    const refusing = ids.map((id) => this.failingEmails.get(this.contactsById.get(id)?.properties.email ?? '')).find((f) => f?.wholeBatch);
+    if (refusing) throw new HttpError(this.error(400, refusing.category, refusing.message));
     const results: unknown[] = [];
     const errors: unknown[] = [];
     parsed.forEach((input, i) => {

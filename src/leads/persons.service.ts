@@ -367,6 +367,22 @@ export class PersonsService {
     return holder;
   }
 
+  /** The customer's account managers are told of the inquiry, as of a web form's lead on their customer (a restricted person: no one). */
+  private async tellAccountManagers(personId: string, input: NewCapture): Promise<void> {
+    if (!this.notifications.sending) return;
+    const audience = await runAsSystem('new-lead notification', () => this.intake.notificationAudience(personId)).catch(() => null);
+    if (!audience?.customerCompanyId) return;
+    await this.notifications.newLead({
+      personId,
+      personName: [input.person.firstName, input.person.lastName].filter(Boolean).join(' '),
+      company: input.person.companyName ?? null,
+      formName: `entered by staff (${input.source})`,
+      request: input.request,
+      restricted: audience.restricted,
+      accountManagerEmails: audience.accountManagerEmails,
+    });
+  }
+
   /**
    * A lead entered for an address an active customer's person holds, by someone who may not see
    * that customer (6.2(8)). The inquiry belongs on that record, where its account managers work:
@@ -380,24 +396,15 @@ export class PersonsService {
    * looking for the lead in their list, finds nothing, where a new lead of theirs would be there;
    * so a caller who checks learns that some record they may not see holds this address. Nothing
    * about which record, whose, or what it holds; the same was already learnt from a rectification's
-   * 409 followed by a search. No answer could hide that: the address can be the lead of only one
-   * record, and that record is not the caller's to see.
+   * 409 followed by a search, and entering the address twice tells it too (a new lead's address
+   * is known the second time). No answer could hide that: the address can be the lead of only
+   * one record, and that record is not the caller's to see.
    */
   private async captureForHiddenHolder(actor: Actor, personId: string, input: NewCapture): Promise<{ id: string; captureId: string; created: boolean }> {
     const decoyId = uuid7();
     const result = await runAsSystem('new lead for a customer hidden from its author', () => this.intake.capture(actor, { ...input, personId, ownerId: null }));
-    const audience = this.notifications.sending ? await runAsSystem('new-lead notification', () => this.intake.notificationAudience(personId)).catch(() => null) : null;
-    if (audience?.customerCompanyId) {
-      await this.notifications.newLead({
-        personId,
-        personName: [input.person.firstName, input.person.lastName].filter(Boolean).join(' '),
-        company: input.person.companyName ?? null,
-        formName: `entered by staff (${input.source})`,
-        request: input.request,
-        restricted: audience.restricted,
-        accountManagerEmails: audience.accountManagerEmails,
-      });
-    }
+    // Not awaited: the mail's round trip would make this answer slower than a new lead's. Never throws.
+    void this.tellAccountManagers(personId, input);
     return { id: decoyId, captureId: result.captureId, created: true };
   }
 

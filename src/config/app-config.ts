@@ -85,9 +85,15 @@ export class EnvironmentVariables {
   @IsOptional() @IsIn(['json', 'pretty'])
   LOG_FORMAT?: string;
 
+  /** Per account from one IP: the tight limit, which blocks only that address (see LoginThrottle). */
   @IsInt() @Min(1)
   @Type(() => Number)
-  LOGIN_MAX_FAILURES_PER_ACCOUNT: number = 5;
+  LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: number = 5;
+
+  /** Per account across all IPs: high, so a stranger cannot lock a user out (see LoginThrottle). */
+  @IsInt() @Min(1)
+  @Type(() => Number)
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: number = 100;
 
   @IsInt() @Min(1)
   @Type(() => Number)

@@ -3,6 +3,7 @@ import { ScreeningModule } from '../screening/screening.module';
 import { AuditModule } from '../audit/audit.module';
 import { PolicyModule } from '../policy/policy.module';
 import { AuthModule } from '../auth/auth.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { LeadsRepository } from './leads.repository';
 import { LeadsService } from './leads.service';
 import { PersonsController } from './persons.controller';
@@ -15,7 +16,7 @@ import { AssignmentRulesController } from './assignment-rules.controller';
 import { AssignmentRulesService } from './assignment-rules.service';
 
 @Module({
-  imports: [AuthModule, PolicyModule, AuditModule, ScreeningModule],
+  imports: [AuthModule, PolicyModule, AuditModule, ScreeningModule, NotificationsModule],
   controllers: [PersonsController, RetentionController, AssignmentRulesController],
   providers: [LeadsRepository, LeadsService, PersonsService, PersonSyncRepository, PersonSyncService, RetentionService, AssignmentRulesService],
   exports: [LeadsService, PersonsService, PersonSyncService, RetentionService],

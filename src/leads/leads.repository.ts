@@ -439,6 +439,18 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
     return rows.length ? toPerson(rows[0]) : null;
   }
 
+  /**
+   * The person a unique index gives this identity to: the holder of the address, or, with no
+   * address, the one known by this number alone (person_email_key, person_phone_only_key). As
+   * whoever asks sees the rows: for a new lead's writer, ask as the system.
+   */
+  async uniqueHolder(email: string | null, phone: string | null): Promise<string | null> {
+    const rows: { id: string }[] = email
+      ? await this.dataSource.query(`SELECT id FROM person WHERE email = $1`, [email])
+      : phone ? await this.dataSource.query(`SELECT id FROM person WHERE phone = $1 AND email IS NULL`, [phone]) : [];
+    return rows[0]?.id ?? null;
+  }
+
   /** Someone else known only by this phone (for rectification: the unique index person_phone_only_key). */
   async findOtherPhoneOnlyForUpdate(tx: EntityManager, phone: string, exceptId: string): Promise<Person | null> {
     const rows = await tx.query(`SELECT * FROM person WHERE phone = $1 AND email IS NULL AND id <> $2 FOR UPDATE`, [phone, exceptId]);

@@ -17,7 +17,9 @@ import { normaliseEmail, normalisePhone } from '../domain/identity';
 import { LeadsRepository, type PersonSort } from './leads.repository';
 import { PERSON_FIELDS } from '../domain/person-fields';
 import { HUBSPOT_CONTACT_FIELDS } from '../domain/hubspot-sync';
-import { LeadsService } from './leads.service';
+import { LeadsService, type NewCapture } from './leads.service';
+import { NotificationsService } from '../notifications/notifications.service';
+import { uuid7 } from '../common/uuid7';
 import { PolicyService } from '../policy/policy.service';
 import { ScreeningService } from '../screening/screening.service';
 import type { ConsentPurpose, InquiryType } from '../domain/purposes';
@@ -47,6 +49,12 @@ const addressConflict = (field: 'email' | 'phone') =>
     errors: [{ field, message: 'belongs to another record' }],
   });
 
+/** A write refused because a unique index already gives the address (or phone-only number) to another person. */
+function identityTaken(err: unknown): boolean {
+  const e = (err instanceof QueryFailedError ? err.driverError : err) as { code?: string; constraint?: string } | undefined;
+  return e?.code === '23505' && (e.constraint === 'person_email_key' || e.constraint === 'person_phone_only_key');
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const badCursor = () => new ProblemException(400, 'The cursor is not one this service issued; start again without it.', { errors: [{ field: 'cursor', message: 'invalid cursor' }] });
 
@@ -60,6 +68,7 @@ export class PersonsService {
     private readonly audit: AuditService,
     private readonly policy: PolicyService,
     private readonly screening: ScreeningService,
+    private readonly notifications: NotificationsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -308,6 +317,12 @@ export class PersonsService {
    * person agreed to. Someone already known (by e-mail, then phone) gets the capture; the one who
    * enters a new lead owns it.
    */
+  /**
+   * A lead entered by hand. Someone the caller sees with this address or number gets the capture;
+   * otherwise a new lead, owned by whoever enters it. An address (or a number someone is known by
+   * alone) may belong to an active customer's person the caller may not see (6.2(8)): the
+   * inquiry is not lost, and the caller is not told (see `captureForHiddenHolder`).
+   */
   async create(actor: Actor, dto: NewLeadDto): Promise<{ id: string; captureId: string; created: boolean }> {
     const email = dto.email ? this.mustNormalise('email', normaliseEmail(dto.email)) : undefined;
     const phone = dto.phone ? this.mustNormalise('phone', normalisePhone(dto.phone, this.config.DEFAULT_PHONE_REGION)) : undefined;
@@ -315,7 +330,7 @@ export class PersonsService {
     const consents: ConsentPurpose[] = [...new Set(dto.consents ?? [])];
     if (consents.length && !dto.consentWording) throw invalidField('consentWording', 'give the words the person agreed to, as read or shown to them');
     const person = { firstName: dto.firstName, lastName: dto.lastName, email, phone, companyName: dto.companyName, position: dto.position, location: dto.location };
-    const result = await this.intake.capture(actor, {
+    const input: NewCapture = {
       source: dto.source,
       receivedAt: new Date(),
       payload: { ...definedOnly(dto) },
@@ -325,8 +340,72 @@ export class PersonsService {
       consents,
       consentWording: Object.fromEntries(consents.map((c) => [c, dto.consentWording!])) as Partial<Record<ConsentPurpose, string>>,
       ownerId: actor.type === 'user' ? actor.id : null,
+    };
+    for (let attempt = 0; ; attempt++) {
+      const hidden = await this.hiddenHolder(email ?? null, phone ?? null);
+      if (hidden) return this.captureForHiddenHolder(actor, hidden, input);
+      try {
+        const result = await this.intake.capture(actor, input);
+        return { id: result.person.id, captureId: result.captureId, created: result.personCreated };
+      } catch (err) {
+        // Someone hidden from the caller took the address between the look and the write: look again, once.
+        if (!identityTaken(err)) throw err;
+        if (attempt > 0) throw new ProblemException(409, 'The records changed while this lead was being saved; send it again.');
+      }
+    }
+  }
+
+  /**
+   * The person hidden from the caller whom the caller's own write would collide with: the holder
+   * of the address, or (given a number only, which the caller sees no one with) the person known
+   * by that number alone. Null when the caller sees that person, or nobody holds the identity.
+   */
+  private async hiddenHolder(email: string | null, phone: string | null): Promise<string | null> {
+    const holder = await runAsSystem('new lead: who holds its address', () => this.leads.uniqueHolder(email, phone));
+    if (!holder || (await this.leads.findById(holder))) return null;
+    if (!email && (await this.intake.findByIdentities([], [phone!])).length) return null;
+    return holder;
+  }
+
+  /** The customer's account managers are told of the inquiry, as of a web form's lead on their customer (a restricted person: no one). */
+  private async tellAccountManagers(personId: string, input: NewCapture): Promise<void> {
+    if (!this.notifications.sending) return;
+    const audience = await runAsSystem('new-lead notification', () => this.intake.notificationAudience(personId)).catch(() => null);
+    if (!audience?.customerCompanyId) return;
+    await this.notifications.newLead({
+      personId,
+      personName: [input.person.firstName, input.person.lastName].filter(Boolean).join(' '),
+      company: input.person.companyName ?? null,
+      formName: `entered by staff (${input.source})`,
+      request: input.request,
+      restricted: audience.restricted,
+      accountManagerEmails: audience.accountManagerEmails,
     });
-    return { id: result.person.id, captureId: result.captureId, created: result.personCreated };
+  }
+
+  /**
+   * A lead entered for an address an active customer's person holds, by someone who may not see
+   * that customer (6.2(8)). The inquiry belongs on that record, where its account managers work:
+   * the capture is stored there as a public channel's would be (blanks filled, nothing
+   * overwritten, the author's actor on the timeline and in the audit log, no change of owner), and
+   * the account managers are told as for a web form's lead on their customer.
+   *
+   * The caller is answered exactly as for an address no one has: 201, `created: true`, the real
+   * capture id, and a fresh id that names no record (the hidden person's own id would hand over a
+   * handle to it, and its creation time). What the caller can still infer: opening that id, or
+   * looking for the lead in their list, finds nothing, where a new lead of theirs would be there;
+   * so a caller who checks learns that some record they may not see holds this address. Nothing
+   * about which record, whose, or what it holds; the same was already learnt from a rectification's
+   * 409 followed by a search, and entering the address twice tells it too (a new lead's address
+   * is known the second time). No answer could hide that: the address can be the lead of only
+   * one record, and that record is not the caller's to see.
+   */
+  private async captureForHiddenHolder(actor: Actor, personId: string, input: NewCapture): Promise<{ id: string; captureId: string; created: boolean }> {
+    const decoyId = uuid7();
+    const result = await runAsSystem('new lead for a customer hidden from its author', () => this.intake.capture(actor, { ...input, personId, ownerId: null }));
+    // Not awaited: the mail's round trip would make this answer slower than a new lead's. Never throws.
+    void this.tellAccountManagers(personId, input);
+    return { id: decoyId, captureId: result.captureId, created: true };
   }
 
   async logCall(actor: Actor, id: string, dto: CallDto): Promise<{ id: string }> {

@@ -7,7 +7,7 @@ describe('[SEC-ACCESS] staff sign-in, accounts and machine clients', () => {
   const as = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', LOGIN_MAX_FAILURES_PER_IP: '8' } });
+    t = await startTestApp({ env: { LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '3', LOGIN_MAX_FAILURES_PER_ACCOUNT: '6', LOGIN_MAX_FAILURES_PER_IP: '8' } });
     admin = await t.userWith('admin');
   });
   afterAll(() => t.close());
@@ -30,7 +30,7 @@ describe('[SEC-ACCESS] staff sign-in, accounts and machine clients', () => {
       expect(a).toEqual(b);
     });
 
-    it('is rate-limited per account: after too many failures even the right password waits, with Retry-After', async () => {
+    it('is rate-limited per account and address: after too many failures even the right password waits there, with Retry-After', async () => {
       const victim = await t.userWith('sales');
       for (let i = 0; i < 3; i++) await t.http().post('/api/auth/login').send({ email: victim.email, password: 'guess-number-' + i }).expect(401);
       const res = await t.http().post('/api/auth/login').send({ email: victim.email, password: TEST_PASSWORD });
@@ -49,6 +49,61 @@ describe('[SEC-ACCESS] staff sign-in, accounts and machine clients', () => {
       expect(rows.length).toBeGreaterThan(0);
       expect(JSON.stringify(rows)).not.toMatch(/example\.test|127\.0\.0\.1/);
       await t.owner.query(`DELETE FROM rate_limit`); // this address must sign in again below
+    });
+  });
+
+  /**
+   * Sign-ins from other client addresses. The app derives the address from the connection (no
+   * proxy is trusted here, so X-Forwarded-For cannot choose it): Fastify's inject sets the peer
+   * address, as a connection from 127.0.0.2 would.
+   */
+  describe('a stranger cannot lock a user out', () => {
+    const loginFrom = async (ip: string, email: string, password: string) => {
+      const res = await t.app.getHttpAdapter().getInstance().inject({ method: 'POST', url: '/api/auth/login', remoteAddress: ip, payload: { email, password } });
+      return { status: res.statusCode, retryAfter: res.headers['retry-after'], body: res.json() as Record<string, unknown> };
+    };
+    /** A problem body without what differs per request or by the second. */
+    const problem = ({ instance: _i, retryAfterSeconds: _r, ...rest }: Record<string, unknown>) => rest;
+
+    it('failures from one address lock only that address out of the account: the user signs in from another, the guesser stays throttled', async () => {
+      const victim = await t.userWith('admin');
+      for (let i = 0; i < 3; i++) expect((await loginFrom('127.0.0.2', victim.email, `guess-${i}`)).status).toBe(401);
+      const locked = await loginFrom('127.0.0.2', victim.email, TEST_PASSWORD);
+      expect(locked.status).toBe(429);
+      expect(Number(locked.retryAfter)).toBeGreaterThan(0);
+
+      // The user, elsewhere, signs in with the right password, and the token works.
+      const mine = await loginFrom('127.0.0.3', victim.email, TEST_PASSWORD);
+      expect(mine.status).toBe(200);
+      await t.http().get('/api/auth/me').set(as(mine.body.accessToken as string)).expect(200);
+      // Their sign-in does not free the guesser: it is still refused, right password or not.
+      expect((await loginFrom('127.0.0.2', victim.email, 'guess-again')).status).toBe(429);
+      expect((await loginFrom('127.0.0.2', victim.email, TEST_PASSWORD)).status).toBe(429);
+    });
+
+    it('a guess spread over many addresses meets the account-wide ceiling', async () => {
+      const victim = await t.userWith('sales');
+      // Six failures in all (the ceiling here), from two addresses, each under its own limit.
+      for (const ip of ['127.0.0.4', '127.0.0.5']) for (let i = 0; i < 3; i++) expect((await loginFrom(ip, victim.email, `spread-${i}`)).status).toBe(401);
+      expect((await loginFrom('127.0.0.6', victim.email, 'spread-x')).status).toBe(429);
+    });
+
+    it('an unknown address answers exactly as a known one, failure for failure, lockout included', async () => {
+      const known = await t.userWith('admin');
+      const run = async (ip: string, email: string) => {
+        const answers = [];
+        for (let i = 0; i < 5; i++) answers.push(await loginFrom(ip, email, `guess-${i}`));
+        return answers;
+      };
+      const forKnown = await run('127.0.0.7', known.email);
+      const forUnknown = await run('127.0.0.8', 'no-such-user@example.test');
+      expect(forUnknown.map((a) => a.status)).toEqual([401, 401, 401, 429, 429]);
+      expect(forKnown.map((a) => a.status)).toEqual(forUnknown.map((a) => a.status));
+      forKnown.forEach((a, i) => {
+        expect(problem(a.body)).toEqual(problem(forUnknown[i].body));
+        expect(a.retryAfter === undefined).toBe(forUnknown[i].retryAfter === undefined);
+      });
+      for (const a of [...forKnown, ...forUnknown].filter((x) => x.status === 429)) expect(a.body.retryAfterSeconds).toEqual(expect.any(Number));
     });
   });
 

@@ -310,18 +310,14 @@ export class PersonsService {
     });
   }
 
-  /** A call is data collected through the phone channel (5.1): its own capture, clock and timeline entry. */
   /**
-   * A lead entered by hand (a call, a meeting, a business card): a `phone` or `manual` capture,
-   * its legal basis from the inquiry type and any consent stated, recorded with the words the
-   * person agreed to. Someone already known (by e-mail, then phone) gets the capture; the one who
-   * enters a new lead owns it.
-   */
-  /**
-   * A lead entered by hand. Someone the caller sees with this address or number gets the capture;
-   * otherwise a new lead, owned by whoever enters it. An address (or a number someone is known by
-   * alone) may belong to an active customer's person the caller may not see (6.2(8)): the
-   * inquiry is not lost, and the caller is not told (see `captureForHiddenHolder`).
+   * A lead entered by hand (a call, a meeting, a business card): a `phone` or `manual` capture
+   * (data collected through that channel, 5.1: its own capture, clock and timeline entry), its
+   * legal basis from the inquiry type and any consent stated, recorded with the words the person
+   * agreed to. Someone the caller sees with this address or number gets the capture; otherwise a
+   * new lead, owned by whoever enters it. An address (or a number someone is known by alone) may
+   * belong to an active customer's person the caller may not see (6.2(8)): the inquiry is not
+   * lost, and the caller is not told (see `captureForHiddenHolder`).
    */
   async create(actor: Actor, dto: NewLeadDto): Promise<{ id: string; captureId: string; created: boolean }> {
     const email = dto.email ? this.mustNormalise('email', normaliseEmail(dto.email)) : undefined;

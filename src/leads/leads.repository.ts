@@ -768,7 +768,9 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
 
   /**
    * A GDPR delete in HubSpot per contact id they had (first), and per address, with a suppression
-   * of each address (its hash only), so the sync never re-creates the contact.
+   * of each address (its hash only), so the sync never re-creates the contact. Each address is
+   * purged once more ten minutes later: an update sent before the erasure whose answer timed out
+   * may still land in HubSpot after the first purge and create the contact again.
    */
   async enqueuePurges(tx: EntityManager, contacts: { personId: string; hubspotId: string }[], purges: { personId: string; email: string; emailHash: string }[]): Promise<void> {
     if (contacts.length) {
@@ -778,7 +780,8 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
     }
     if (!purges.length) return;
     await tx.query(
-      `INSERT INTO hubspot_outbox (person_id, kind, email) SELECT p, 'purge', e FROM unnest($1::uuid[], $2::text[]) AS v(p, e)`,
+      `INSERT INTO hubspot_outbox (person_id, kind, email, available_at)
+       SELECT p, 'purge', e, now() + later * interval '10 minutes' FROM unnest($1::uuid[], $2::text[]) AS v(p, e), (VALUES (0), (1)) AS again(later)`,
       [purges.map((p) => p.personId), purges.map((p) => p.email)],
     );
     await tx.query(

@@ -206,6 +206,47 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
     expect(ownCapture.payload).toMatchObject({ replyTo: 'assistant@kunde.example', relayedBy: null });
   });
 
+  it('a colleague’s forward of a prospect’s mail (attached or inline) is the prospect’s lead, their text the request, the colleague kept as who forwarded it', async () => {
+    const prospect = ['From: Kari Lunde <kari.lunde@havbruk-data.example>', 'To: ola@firm.example', 'Subject: App for our fish farms', 'Message-ID: <prospect-0001@havbruk-data.example>', 'Content-Type: text/plain; charset=utf-8', '', 'We need an app for the staff on our fish farms.'];
+    const attached = Buffer.from(
+      [
+        'From: Ola Nordmann <ola@firm.example>', 'To: post@firm.example', 'Subject: Fwd: App for our fish farms', 'Message-ID: <fwd-0001@firm.example>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+        '--b', 'Content-Type: text/plain; charset=utf-8', '', 'A lead for the Bergen team.', '', '--b', 'Content-Type: message/rfc822', '', ...prospect, '', '--b--', '',
+      ].join('\r\n'),
+    );
+    const capture = await captureOf((await post(attached).expect(202)).body.reference);
+    expect(await personOf(capture.person_id)).toMatchObject({ email: 'kari.lunde@havbruk-data.example', first_name: 'Kari', last_name: 'Lunde' });
+    expect(capture.request).toBe('App for our fish farms\n\nWe need an app for the staff on our fish farms.\n\nForwarded by ola@firm.example, who wrote:\nA lead for the Bergen team.');
+    expect(capture.payload).toMatchObject({ from: 'kari.lunde@havbruk-data.example', forwardedBy: 'ola@firm.example', forwarded: { as: 'attached', messageId: '<prospect-0001@havbruk-data.example>' } });
+    expect(capture.payload.attachments).toEqual([expect.objectContaining({ contentType: 'message/rfc822', kept: true })]);
+    expect(await db.query(`SELECT id FROM person WHERE email = 'ola@firm.example'`)).toEqual([]);
+
+    const inline = mail(
+      { From: 'Ola Nordmann <ola@firm.example>', To: 'post@firm.example', Subject: 'VS: Dataplattform', 'Message-ID': '<fwd-0002@firm.example>' },
+      ['Kan noen ta denne?', '', 'Fra: Nils Berg <nils.berg@lysverket.example>', 'Sendt: mandag 2. mars 2026 09:00', 'Til: Ola Nordmann <ola@firm.example>', 'Emne: Dataplattform', '', 'Vi trenger hjelp med dataplattformen vår.'].join('\r\n'),
+    );
+    const inlineCapture = await captureOf((await post(inline).expect(202)).body.reference);
+    expect(await personOf(inlineCapture.person_id)).toMatchObject({ email: 'nils.berg@lysverket.example', first_name: 'Nils', last_name: 'Berg' });
+    expect(inlineCapture.request).toBe('Dataplattform\n\nVi trenger hjelp med dataplattformen vår.\n\nForwarded by ola@firm.example, who wrote:\nKan noen ta denne?');
+    expect(inlineCapture.payload).toMatchObject({ forwardedBy: 'ola@firm.example', forwarded: { as: 'inline', date: 'mandag 2. mars 2026 09:00' } });
+  });
+
+  it('[SPAM-WORDS] a message someone outside the firm forwards as an attachment is screened with their own text: spam in it holds the mail', async () => {
+    const attachedSpam = Buffer.from(
+      [
+        'From: Per Hansen <per@konsulent.example>', 'To: post@firm.example', 'Subject: Fwd: see this', 'Message-ID: <fwd-0003@konsulent.example>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+        '--b', 'Content-Type: text/plain; charset=utf-8', '', 'What do you make of this?', '', '--b', 'Content-Type: message/rfc822', '',
+        'From: Quick Returns <offers@profit-now.example>', 'Subject: Guaranteed profit from our crypto investment platform', 'Content-Type: text/plain; charset=utf-8', '', 'Double your money with guaranteed returns. Reply today.', '',
+        '--b--', '',
+      ].join('\r\n'),
+    );
+    const res = await post(attachedSpam).expect(202);
+    const submission = (await db.query(`SELECT status, verdict FROM intake_submission WHERE id = $1`, [res.body.reference]))[0];
+    expect(submission.status).toBe('held');
+    expect(submission.verdict.reasons.map((r: { code: string }) => r.code)).toContain('keyword');
+    expect((await db.query(`SELECT from_address FROM mail_message WHERE id = $1`, [res.body.reference]))[0]).toEqual({ from_address: 'per@konsulent.example' });
+  });
+
   it('[RET-MAIL][LB-LEGIT] a multipart/alternative mail becomes its sender’s email capture: subject and text as the request, legitimate interest, six years from collection', async () => {
     const res = await post(FIXTURES.alternative).expect(202);
     expect(res.body).toEqual({ reference: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'accepted' });

@@ -1,4 +1,4 @@
-import { readMail } from './mail-reading';
+import { asSent, readMail, screeningText, senderName } from './mail-reading';
 
 const mail = (headers: string[]) =>
   Buffer.from([`From: Kari Lunde <kari@havbruk-data.example>`, `To: post@firm.example`, `Subject: Forespørsel`, `Message-ID: <x@havbruk-data.example>`, ...headers, '', 'Hei, vi trenger en app.'].join('\r\n'));
@@ -18,5 +18,67 @@ describe('[SRC-MAIL] which mail is nobody’s request', () => {
   it('bulk precedence and auto-replies are skipped for what they are', async () => {
     expect((await readMail(mail(['Precedence: bulk']))).automatic).toBe('bulk');
     expect((await readMail(mail(['Auto-Submitted: auto-replied']))).automatic).toBe('auto_submitted');
+  });
+});
+
+const FIRM = ['firm.example'];
+const eml = (lines: string[]) => Buffer.from(lines.join('\r\n'), 'utf8');
+/** A prospect's mail, as a colleague's client attaches it when forwarding. */
+const prospectMail = [
+  'From: "Lunde, Kari" <Kari.Lunde@havbruk-data.example>', 'To: ola.nordmann@firm.example', 'Subject: App for our fish farms',
+  'Date: Mon, 2 Mar 2026 09:00:00 +0100', 'Message-ID: <prospect-1@havbruk-data.example>', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '',
+  'Hei, vi trenger en app for røktere på merdene.',
+];
+const attachedForward = (from: string) =>
+  eml([
+    `From: ${from}`, 'To: post@firm.example', 'Subject: Fwd: App for our fish farms', 'Message-ID: <fwd-1@firm.example>', 'In-Reply-To: <colleague-thread@firm.example>',
+    'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+    '--b', 'Content-Type: text/plain; charset=utf-8', '', 'A good lead for the Bergen team.', '',
+    '--b', 'Content-Type: message/rfc822', 'Content-Disposition: attachment; filename="App for our fish farms.eml"', '', ...prospectMail, '',
+    '--b--', '',
+  ]);
+const inlineForward = (body: string[]) =>
+  eml(['From: Ola Nordmann <ola.nordmann@firm.example>', 'To: post@firm.example', 'Subject: FW: App for our fish farms', 'Message-ID: <fwd-2@firm.example>', 'Content-Type: text/plain; charset=utf-8', '', ...body]);
+
+describe('[SRC-MAIL] a forwarded mail is the request of whoever wrote it', () => {
+  it('a colleague’s forward with the message attached is the prospect’s: their name and address, their text, the colleague’s note kept and named', async () => {
+    const mail = asSent(await readMail(attachedForward('Ola Nordmann <ola.nordmann@firm.example>')), FIRM);
+    expect(mail.from).toEqual({ address: 'kari.lunde@havbruk-data.example', name: 'Lunde, Kari' });
+    expect(senderName(mail)).toEqual({ firstName: 'Kari', lastName: 'Lunde' });
+    expect(mail.subject).toBe('App for our fish farms');
+    expect(mail.text).toBe('Hei, vi trenger en app for røktere på merdene.\n\nForwarded by ola.nordmann@firm.example, who wrote:\nA good lead for the Bergen team.');
+    expect(mail).toMatchObject({ forwardedBy: 'ola.nordmann@firm.example', relayedBy: null, thread: [] });
+    expect(mail.forwarded).toMatchObject({ as: 'attached', date: '2026-03-02T08:00:00.000Z', messageId: '<prospect-1@havbruk-data.example>' });
+    // The attached message stays a file of the mail too.
+    expect(mail.files.map((f) => f.contentType)).toEqual(['message/rfc822']);
+  });
+
+  it.each([
+    ['Gmail', ['Se under.', '', '---------- Forwarded message ---------', 'From: Kari Lunde <kari.lunde@havbruk-data.example>', 'Date: Mon, Mar 2, 2026 at 9:00 AM', 'Subject: App for our fish farms', 'To: <ola.nordmann@firm.example>', '', '', 'Hei, vi trenger en app.']],
+    ['Outlook', ['Se under.', '', '-----Original Message-----', 'From: Kari Lunde [mailto:kari.lunde@havbruk-data.example]', 'Sent: Monday, March 2, 2026 9:00 AM', 'To: Ola Nordmann', 'Subject: App for our fish farms', '', 'Hei, vi trenger en app.']],
+    ['Outlook without a marker line', ['Se under.', '', '________________________________', 'From: Kari Lunde <kari.lunde@havbruk-data.example>', 'Sent: 02 March 2026 09:00', 'To: Ola Nordmann <ola.nordmann@firm.example>', 'Subject: App for our fish farms', '', 'Hei, vi trenger en app.']],
+    ['Norwegian Outlook', ['Se under.', '', 'Fra: Kari Lunde <kari.lunde@havbruk-data.example>', 'Sendt: mandag 2. mars 2026 09:00', 'Til: Ola Nordmann <ola.nordmann@firm.example>', 'Emne: App for our fish farms', '', 'Hei, vi trenger en app.']],
+  ])('a colleague’s inline forward from %s is the prospect’s', async (_client, body) => {
+    const mail = asSent(await readMail(inlineForward(body)), FIRM);
+    expect(mail.from).toEqual({ address: 'kari.lunde@havbruk-data.example', name: 'Kari Lunde' });
+    expect(mail.subject).toBe('App for our fish farms');
+    expect(mail.text).toBe('Hei, vi trenger en app.\n\nForwarded by ola.nordmann@firm.example, who wrote:\nSe under.');
+    expect(mail.forwardedBy).toBe('ola.nordmann@firm.example');
+  });
+
+  it('someone outside the firm who forwards a message stays the lead, and the attached message’s text is read and screened with theirs', async () => {
+    const mail = asSent(await readMail(attachedForward('Per Hansen <per@konsulent.example>')), FIRM);
+    expect(mail.from).toEqual({ address: 'per@konsulent.example', name: 'Per Hansen' });
+    expect(mail).toMatchObject({ forwardedBy: null, thread: ['<colleague-thread@firm.example>'] });
+    expect(mail.text).toBe('A good lead for the Bergen team.\n\nAttached message from Lunde, Kari <kari.lunde@havbruk-data.example>:\nSubject: App for our fish farms\n\nHei, vi trenger en app for røktere på merdene.');
+    expect(screeningText(mail)).toContain('røktere på merdene');
+  });
+
+  it('a colleague forwarding a colleague’s message, or writing what is no forward, stays the sender', async () => {
+    const internal = asSent(await readMail(inlineForward(['FYI', '', '-----Original Message-----', 'From: Siri <siri@firm.example>', 'Sent: Monday', '', 'Notes from the meeting.'])), FIRM);
+    expect(internal.from.address).toBe('ola.nordmann@firm.example');
+    // A letter quoting a form's fields, without a forward marker or a Sent line, is no forward.
+    const letter = await readMail(inlineForward(['From: Kari Lunde <kari.lunde@havbruk-data.example>', 'Subject: App', '', 'Message Body:', 'Hei.']));
+    expect(letter.forwarded).toBeNull();
   });
 });

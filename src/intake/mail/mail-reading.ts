@@ -1,4 +1,5 @@
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import addressparser from 'nodemailer/lib/addressparser';
 import { createHash } from 'node:crypto';
 import { normaliseEmail, splitName } from '../../domain/identity';
 import { countLinks, withoutLinks } from '../../screening/text';
@@ -32,6 +33,22 @@ export interface MailReading {
   files: MailFile[];
   /** Why no person should come of it (an auto-reply, a bounce, list mail), or null. */
   automatic: string | null;
+  /** The first message forwarded in it, attached or inline, or null. */
+  forwarded: ForwardedMail | null;
+}
+
+/** A message forwarded in a mail, as far as the forward shows it. */
+export interface ForwardedMail {
+  /** `attached`: a message/rfc822 part; `inline`: below a forward header in the text. */
+  as: 'attached' | 'inline';
+  from: { address: string | null; name: string | null };
+  /** As the forward gives it: ISO 8601 for an attached message, as written for an inline one. */
+  date: string | null;
+  subject: string;
+  messageId: string | null;
+  text: string;
+  /** What the forwarder wrote above it (for an attached message, the mail's own text). */
+  note: string;
 }
 
 const MESSAGE_ID = /<[^<>\s]+>/g;
@@ -81,12 +98,103 @@ export class UnreadableMailError extends Error {}
 export async function readMail(raw: Buffer): Promise<MailReading> {
   let parsed: ParsedMail;
   try {
-    parsed = await simpleParser(raw, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
+    parsed = await parse(raw);
   } catch (err) {
     if ((err as { code?: string }).code === 'EMAXLEN') throw new UnreadableMailError('The message has more parts, or parts nested deeper, than this service reads.');
     throw err;
   }
-  return storableValue(reading(parsed, raw)) as MailReading;
+  const mail = reading(parsed, raw);
+  mail.forwarded = (await attachedMessage(parsed, mail.text)) ?? inlineForward(mail.text);
+  return storableValue(mail) as MailReading;
+}
+
+const parse = (raw: Buffer) => simpleParser(raw, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
+
+/** The display name and address of the first mailbox in an address header's value. */
+const firstMailbox = (value: { address?: string; name?: string } | undefined): ForwardedMail['from'] => ({
+  address: value?.address ? normaliseEmail(value.address) : null,
+  name: value?.name?.trim() || null,
+});
+
+/**
+ * The first message/rfc822 part, read as a mail of its own. Only that one, and not what it
+ * forwards in turn: the outer message's size limit bounds it. One that cannot be read is
+ * only a file, as before.
+ */
+async function attachedMessage(parsed: ParsedMail, note: string): Promise<ForwardedMail | null> {
+  const part = parsed.attachments.find((a) => a.contentType.toLowerCase() === 'message/rfc822');
+  if (!part) return null;
+  let inner: ParsedMail;
+  try {
+    inner = await parse(part.content);
+  } catch {
+    return null;
+  }
+  return {
+    as: 'attached',
+    from: firstMailbox([inner.from ?? []].flat().flatMap((a) => a.value)[0]),
+    date: inner.date && !Number.isNaN(inner.date.getTime()) ? inner.date.toISOString() : null,
+    subject: (inner.subject ?? '').trim(),
+    messageId: ids(inner.messageId)[0] ?? null,
+    text: (inner.text ?? '').replace(/\r\n/g, '\n').trim(),
+    note,
+  };
+}
+
+// The line a mail client writes above a forwarded or quoted message: Gmail's, Outlook's, Apple Mail's, in English, Norwegian and German.
+const FORWARD_MARKER =
+  /^\s*(?:-{2,}\s*(?:forwarded message|original message|videresendt melding|opprinnelig melding|weitergeleitete nachricht|urspr\u00fcngliche nachricht)\s*-{2,}|begin forwarded message:|_{10,})\s*$/i;
+// A header line of a forward, Outlook's bold `*From:*` too: the English, Norwegian and German names.
+const FORWARD_HEADER = /^\s*\*?(from|fra|von|sent|sendt|gesendet|date|dato|datum|to|til|an|cc|kopi|subject|emne|betreff)\*?:\*?[ \t]*(.*)$/i;
+const FORWARD_FIELD: Record<string, 'from' | 'date' | 'subject' | 'to'> = {
+  from: 'from', fra: 'from', von: 'from',
+  sent: 'date', sendt: 'date', gesendet: 'date', date: 'date', dato: 'date', datum: 'date',
+  subject: 'subject', emne: 'subject', betreff: 'subject',
+  to: 'to', til: 'to', an: 'to', cc: 'to', kopi: 'to',
+};
+// A forward's header block is a handful of lines; more is a letter that happens to start with "To:".
+const FORWARD_HEADER_MAX_LINES = 12;
+
+/**
+ * The first message forwarded inline: below a forward marker, or an Outlook header block
+ * (`From:` then `Sent:`, `Fra:` then `Sendt:`) without one. Null when no header block naming
+ * who wrote it follows. Lines quoted with `>` are someone's reply, not a forward.
+ */
+function inlineForward(text: string): ForwardedMail | null {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let start: number;
+    if (FORWARD_MARKER.test(lines[i])) start = i + 1;
+    else if (FORWARD_FIELD[FORWARD_HEADER.exec(lines[i])?.[1].toLowerCase() ?? ''] === 'from' && /^\s*\*?(sent|sendt|gesendet)\*?:/i.test(lines[i + 1] ?? '')) start = i;
+    else continue;
+    while (start < lines.length && !lines[start].trim()) start++;
+    const fields: Partial<Record<'from' | 'date' | 'subject' | 'to', string>> = {};
+    let end = start;
+    for (; end < lines.length && end - start < FORWARD_HEADER_MAX_LINES; end++) {
+      const header = FORWARD_HEADER.exec(lines[end]);
+      if (!header) break;
+      fields[FORWARD_FIELD[header[1].toLowerCase()]] ??= header[2].trim();
+    }
+    if (!fields.from) continue;
+    return {
+      as: 'inline',
+      from: forwardedFrom(fields.from),
+      date: fields.date || null,
+      subject: fields.subject ?? '',
+      messageId: null,
+      text: lines.slice(end).join('\n').trim(),
+      note: lines.slice(0, i).join('\n').trim(),
+    };
+  }
+  return null;
+}
+
+/** `Name <address>`, `Name [mailto:address]` (Outlook), `"Last, First" <address>` or a bare address. */
+function forwardedFrom(value: string): ForwardedMail['from'] {
+  const mailbox = addressparser(value.replace(/\[mailto:([^\]\s]+)\]/i, '<$1>'), { flatten: true })[0];
+  const found = firstMailbox(mailbox);
+  // Outlook writes only the name when the address is in the reader's contacts.
+  return found.address ? found : { address: null, name: value.replace(/[<>"]/g, '').trim() || null };
 }
 
 function reading(parsed: ParsedMail, raw: Buffer): MailReading {
@@ -114,6 +222,7 @@ function reading(parsed: ParsedMail, raw: Buffer): MailReading {
       content: a.content,
     })),
     automatic: automaticReason(parsed, sender?.address ?? null),
+    forwarded: null,
   };
 }
 
@@ -183,4 +292,47 @@ export function senderOf(mail: MailReading, firmDomains: readonly string[]): Mai
   if (!from || !mail.replyTo?.address || mail.replyTo.address === from) return mail.from;
   const [local, domain] = from.split('@') as [string, string];
   return NO_REPLY.test(local) || firmDomains.includes(domain) ? mail.replyTo : mail.from;
+}
+
+/** A mail as the intake takes it: whose request it is, and its text. */
+export type SentMail = MailReading & {
+  /** The firm's relay or no-reply address it came From, when the person is its Reply-To. */
+  relayedBy: string | null;
+  /** The colleague who forwarded the person's message, when the person is the forwarded message's sender. */
+  forwardedBy: string | null;
+};
+
+const domainOf = (address: string | null) => address?.split('@')[1] ?? null;
+const FORWARD_PREFIX = /^(?:\s*(?:fwd?|vs|wg|tr|videresend)\s*:)+\s*/i;
+
+/**
+ * Whose request a mail is (see senderOf for the relay). A colleague at a firm domain who
+ * forwards someone's message is passing on that person's request: the lead is the forwarded
+ * message's sender, its text the request, the colleague's note kept below it. Anyone else who
+ * forwards a message is the one writing to the firm and stays the lead; an attached message's
+ * text joins theirs, so it is read and screened (an inline one is in their text already).
+ */
+export function asSent(mail: MailReading, firmDomains: readonly string[]): SentMail {
+  const sender = senderOf(mail, firmDomains);
+  if (sender !== mail.from) return { ...mail, from: sender, relayedBy: mail.from.address, forwardedBy: null };
+  const forwarded = mail.forwarded;
+  const asWritten: SentMail = { ...mail, relayedBy: null, forwardedBy: null };
+  if (!forwarded) return asWritten;
+  const atFirm = (address: string | null) => firmDomains.includes(domainOf(address) ?? '');
+  if (atFirm(mail.from.address) && forwarded.from.address && !atFirm(forwarded.from.address)) {
+    const note = forwarded.note ? `Forwarded by ${mail.from.address}, who wrote:\n${forwarded.note}` : `Forwarded by ${mail.from.address}.`;
+    return {
+      ...asWritten,
+      from: forwarded.from,
+      subject: forwarded.subject || mail.subject.replace(FORWARD_PREFIX, ''),
+      text: [forwarded.text, note].filter(Boolean).join('\n\n'),
+      // The outer mail's In-Reply-To and References are the colleague's conversation, not the person's.
+      thread: [],
+      forwardedBy: mail.from.address,
+    };
+  }
+  if (forwarded.as !== 'attached' || !forwarded.text) return asWritten;
+  const who = [forwarded.from.name, forwarded.from.address && `<${forwarded.from.address}>`].filter(Boolean).join(' ');
+  const heading = ['Attached message' + (who ? ` from ${who}` : '') + ':', forwarded.subject && `Subject: ${forwarded.subject}`].filter(Boolean).join('\n');
+  return { ...asWritten, text: [mail.text, `${heading}\n\n${forwarded.text}`].filter(Boolean).join('\n\n') };
 }

@@ -283,6 +283,16 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
     expect(await personOf(capture.person_id)).toMatchObject({ email: 'bjorn.aeroy@blaabaer.example', first_name: 'Bjørn', last_name: 'Ærøy' });
   });
 
+  it('an 8-bit mail whose text part names no charset, in Latin-1 bytes, comes out with æ, ø and å, not U+FFFD', async () => {
+    const raw = Buffer.concat([
+      Buffer.from(['From: Bjorn Aeroy <bjorn.8bit@blaabaer.example>', 'To: post@firm.example', 'Subject: App', 'Message-ID: <8bit-0001@blaabaer.example>', 'MIME-Version: 1.0', 'Content-Type: text/plain', 'Content-Transfer-Encoding: 8bit', '', ''].join('\r\n'), 'ascii'),
+      Buffer.from('Vi ønsker en app for blåbærplukking.', 'latin1'),
+    ]);
+    const capture = await captureOf((await post(raw).expect(202)).body.reference);
+    expect(capture.request).toBe('App\n\nVi ønsker en app for blåbærplukking.');
+    expect(capture.payload.text).toBe('Vi ønsker en app for blåbærplukking.');
+  });
+
   it('a base64 UTF-8 mail (encoded-word subject and sender) comes out with æ, ø and å', async () => {
     const res = await post(FIXTURES.utf8).expect(202);
     const capture = await captureOf(res.body.reference);

@@ -82,3 +82,31 @@ describe('[SRC-MAIL] a forwarded mail is the request of whoever wrote it', () =>
     expect(letter.forwarded).toBeNull();
   });
 });
+
+describe('[SRC-MAIL] a text part that names no charset', () => {
+  // Built as bytes: 0xE6 0xF8 0xE5 are æ, ø and å in Latin-1 and windows-1252, and no UTF-8.
+  const latin1 = (headers: string[], body: string) => Buffer.concat([Buffer.from([...headers, '', ''].join('\r\n'), 'ascii'), Buffer.from(body, 'latin1')]);
+
+  it('is read as windows-1252 when its bytes are not UTF-8, so the request and screening get æ, ø and å (and Outlook’s dashes and quotes)', async () => {
+    // 0x96, 0x93 and 0x94 are –, “ and ” in windows-1252 (control codes in ISO-8859-1).
+    const body = Buffer.concat([Buffer.from('Vi ønsker en app for blåbær ', 'latin1'), Buffer.from([0x96]), Buffer.from(' særlig ', 'latin1'), Buffer.from([0x93]), Buffer.from('raskt'), Buffer.from([0x94, 0x2e])]);
+    const mail = await readMail(Buffer.concat([latin1(['From: Bjørn <bjorn@blaabaer.example>', 'Subject: App', 'MIME-Version: 1.0', 'Content-Type: text/plain', 'Content-Transfer-Encoding: 8bit'], ''), body]));
+    expect(mail.text).toBe('Vi ønsker en app for blåbær – særlig “raskt”.');
+    expect(screeningText(mail)).toContain('Vi ønsker en app for blåbær');
+  });
+
+  it('in a multipart mail, and in an attached forwarded message, only the part without a charset is read so', async () => {
+    const raw = Buffer.concat([
+      Buffer.from(['From: Ola <ola.nordmann@firm.example>', 'Subject: Fwd: App', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain; charset=utf-8', '', 'Se vedlagt – fra Bjørn.', '', '--b', 'Content-Type: message/rfc822', '', 'From: Bjørn Ærøy <bjorn@blaabaer.example>', 'Subject: App', 'Content-Type: text/plain', '', ''].join('\r\n'), 'utf8'),
+      Buffer.from('Vi ønsker en app for blåbær.', 'latin1'),
+      Buffer.from('\r\n--b--\r\n', 'ascii'),
+    ]);
+    const mail = asSent(await readMail(raw), FIRM);
+    expect(mail.text).toBe('Vi ønsker en app for blåbær.\n\nForwarded by ola.nordmann@firm.example, who wrote:\nSe vedlagt – fra Bjørn.');
+  });
+
+  it('is read as UTF-8 when it is UTF-8', async () => {
+    const mail = await readMail(Buffer.from(['From: Bjørn <bjorn@blaabaer.example>', 'Subject: App', 'Content-Type: text/plain', '', 'Vi ønsker en app – for blåbær.'].join('\r\n'), 'utf8'));
+    expect(mail.text).toBe('Vi ønsker en app – for blåbær.');
+  });
+});

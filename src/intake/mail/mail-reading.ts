@@ -1,6 +1,9 @@
+import { Joiner, Rewriter, Splitter } from '@zone-eu/mailsplit';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import addressparser from 'nodemailer/lib/addressparser';
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { normaliseEmail, splitName } from '../../domain/identity';
 import { countLinks, withoutLinks } from '../../screening/text';
 import { storableValue } from '../../common/outside-text';
@@ -108,7 +111,53 @@ export async function readMail(raw: Buffer): Promise<MailReading> {
   return storableValue(mail) as MailReading;
 }
 
-const parse = (raw: Buffer) => simpleParser(raw, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
+const PARSE_OPTIONS = { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true } as const;
+
+/**
+ * mailparser reads a text part that names no charset as UTF-8, and bytes that are not UTF-8
+ * become U+FFFD. Such a mail is read again with those parts labelled windows-1252 (what a
+ * Latin-1 mail client sends; a superset of ISO-8859-1; mailparser decodes it with iconv-lite), so screening and the lead both get the
+ * letters. Only a mail whose text came out with U+FFFD pays for the second reading.
+ */
+async function parse(raw: Buffer): Promise<ParsedMail> {
+  const parsed = await simpleParser(raw, PARSE_OPTIONS);
+  if (!`${parsed.text ?? ''}${typeof parsed.html === 'string' ? parsed.html : ''}`.includes('\ufffd')) return parsed;
+  // The first reading stands if the second cannot be made.
+  const relabelled = await undeclaredCharsetsNamed(raw).catch(() => null);
+  return relabelled ? simpleParser(relabelled, PARSE_OPTIONS) : parsed;
+}
+
+const isUtf8 = (bytes: Buffer) => {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The message with every text part that names no charset and is not UTF-8 labelled windows-1252; null when there is none. */
+async function undeclaredCharsetsNamed(raw: Buffer): Promise<Buffer | null> {
+  let relabelled = false;
+  const rewriter = new Rewriter((node) => /^text\/(plain|html)$/i.test(node.contentType || 'text/plain') && !node.charset);
+  rewriter.on('node', ({ node, decoder, encoder }) => {
+    const chunks: Buffer[] = [];
+    decoder.on('data', (chunk: Buffer) => chunks.push(chunk));
+    decoder.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (!isUtf8(body)) {
+        node.setCharset('windows-1252');
+        relabelled = true;
+      }
+      encoder.end(body);
+    });
+  });
+  const out: Buffer[] = [];
+  await pipeline(Readable.from([raw]), new Splitter(), rewriter, new Joiner(), async (joined: AsyncIterable<Buffer>) => {
+    for await (const chunk of joined) out.push(chunk);
+  });
+  return relabelled ? Buffer.concat(out) : null;
+}
 
 /** The display name and address of the first mailbox in an address header's value. */
 const firstMailbox = (value: { address?: string; name?: string } | undefined): ForwardedMail['from'] => ({

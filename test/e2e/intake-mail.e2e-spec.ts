@@ -438,6 +438,25 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
     expect((await t.http().post(`/api/mail/skipped/${bounce.id}/take`).set('Authorization', `Bearer ${sales}`).expect(409)).body.detail).toMatch(/Nothing of this mail was kept/);
   });
 
+  it('an auto_reply precedence, a MAILER_DAEMON bounce and an Exchange absence reply make no lead, and are listed for staff with their reason', async () => {
+    const before = await counts();
+    const raws = [
+      mail({ From: 'Kari Kunde <kari.ferie@kunde.example>', To: 'sales@firm.example', Subject: 'Re: Your offer', 'Message-ID': '<auto-0002@kunde.example>', Precedence: 'auto_reply' }, 'I am away until Monday.'),
+      mail({ From: 'MAILER_DAEMON@mx.kunde.example', To: 'sales@firm.example', Subject: 'Undeliverable: Your offer', 'Message-ID': '<bounce-0002@mx.kunde.example>' }, 'The address could not be found.'),
+      mail({ From: 'Per Olsen <per.ferie@kunde.example>', To: 'sales@firm.example', Subject: 'Automatisk svar: Your offer', 'Message-ID': '<auto-0003@kunde.example>', 'X-Auto-Response-Suppress': 'All' }, 'Jeg er på ferie.'),
+    ];
+    for (const raw of raws) expect((await post(raw).expect(202)).body.status).toBe('skipped');
+    const after = await counts();
+    expect({ persons: after.persons - before.persons, captures: after.captures - before.captures }).toEqual({ persons: 0, captures: 0 });
+    const listed = (await t.http().get('/api/mail/skipped').set('Authorization', `Bearer ${sales}`).expect(200)).body as { fromAddress: string; reason: string; takeable: boolean }[];
+    const ours = listed.filter((m) => ['kari.ferie@kunde.example', 'mailer_daemon@mx.kunde.example', 'per.ferie@kunde.example'].includes(m.fromAddress));
+    expect(ours.map(({ fromAddress, reason, takeable }) => ({ fromAddress, reason, takeable })).sort((a, b) => a.fromAddress.localeCompare(b.fromAddress))).toEqual([
+      { fromAddress: 'kari.ferie@kunde.example', reason: 'auto_reply', takeable: true },
+      { fromAddress: 'mailer_daemon@mx.kunde.example', reason: 'bounce', takeable: true },
+      { fromAddress: 'per.ferie@kunde.example', reason: 'auto_reply', takeable: true },
+    ]);
+  });
+
   it('a Message-ID taken before changes nothing, also when two deliveries race (the unique index decides)', async () => {
     const first = await captureOf((await db.query(`SELECT id FROM capture WHERE source_ref = $1`, [ORIGINAL_ID]))[0].id);
     const before = await counts();

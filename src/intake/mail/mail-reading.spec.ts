@@ -19,6 +19,28 @@ describe('[SRC-MAIL] which mail is nobody’s request', () => {
     expect((await readMail(mail(['Precedence: bulk']))).automatic).toBe('bulk');
     expect((await readMail(mail(['Auto-Submitted: auto-replied']))).automatic).toBe('auto_submitted');
   });
+
+  const headed = (from: string, subject: string, headers: string[]) =>
+    Buffer.from([`From: ${from}`, 'To: post@firm.example', `Subject: ${subject}`, 'Message-ID: <y@kunde.example>', ...headers, '', 'Jeg er borte til 10. mars.'].join('\r\n'));
+
+  it('Precedence: auto_reply is an auto-reply, and MAILER_DAEMON (underscore) a bounce like MAILER-DAEMON', async () => {
+    expect((await readMail(headed('Kari <kari@kunde.example>', 'Re: Tilbud', ['Precedence: auto_reply']))).automatic).toBe('auto_reply');
+    expect((await readMail(headed('MAILER_DAEMON@mx.kunde.example', 'Undeliverable: Tilbud', []))).automatic).toBe('bounce');
+    expect((await readMail(headed('Mail Delivery System <MAILER-DAEMON@mx.kunde.example>', 'Undelivered Mail', []))).automatic).toBe('bounce');
+  });
+
+  it.each(['Out of Office: Tilbud', 'Automatic reply: Tilbud', 'Autosvar: Tilbud', 'Automatisk svar: Tilbud', '=?UTF-8?Q?Frav=C3=A6rsmelding?=: Tilbud', 'Abwesenheitsnotiz: Angebot'])(
+    'an Exchange reply headed %s with X-Auto-Response-Suppress is an auto-reply',
+    async (subject) => {
+      expect((await readMail(headed('Kari <kari@kunde.example>', subject, ['X-Auto-Response-Suppress: All']))).automatic).toBe('auto_reply');
+    },
+  );
+
+  it('an absence subject without a header, or the header on an ordinary subject, is a person’s mail', async () => {
+    expect((await readMail(headed('Kari <kari@kunde.example>', 'Out of office question', []))).automatic).toBeNull();
+    expect((await readMail(headed('Kari <kari@kunde.example>', 'Automatisk svar på skjema?', []))).automatic).toBeNull();
+    expect((await readMail(headed('Kari <kari@kunde.example>', 'Meeting about the app', ['X-Auto-Response-Suppress: All']))).automatic).toBeNull();
+  });
 });
 
 const FIRM = ['firm.example'];

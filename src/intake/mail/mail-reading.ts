@@ -62,10 +62,14 @@ const addresses = (value: AddressObject | AddressObject[] | undefined): string[]
 /** The list headers of RFC 2369 and 2919 (and RFC 8058's one-click unsubscribe). */
 const LIST_HEADERS = ['list-id', 'list-unsubscribe', 'list-unsubscribe-post', 'list-subscribe', 'list-post', 'list-help', 'list-owner', 'list-archive'];
 
+// How Outlook, Exchange and Gmail head an absence reply, in English, Norwegian and German.
+const AUTO_REPLY_SUBJECT = /^\s*(?:out of office|automatic reply|autosvar|automatisk svar|frav\u00e6rsmelding|abwesenheitsnotiz)\b/i;
+
 /**
  * Mail that is nobody's request: auto-replies and autoresponders (RFC 3834 Auto-Submitted,
- * X-Autoreply), bounces and receipts (multipart/report, the mailer daemon or postmaster as
- * sender) and list or bulk mail (List-Id, List-Unsubscribe and the other list headers,
+ * X-Autoreply, Precedence: auto_reply, and Exchange's X-Auto-Response-Suppress on a mail headed
+ * as an absence reply), bounces and receipts (multipart/report, the mailer daemon or postmaster
+ * as sender) and list or bulk mail (List-Id, List-Unsubscribe and the other list headers,
  * Precedence). The most telling reason is reported.
  */
 export function automaticReason(parsed: ParsedMail, fromAddress: string | null): string | null {
@@ -77,10 +81,12 @@ export function automaticReason(parsed: ParsedMail, fromAddress: string | null):
   const type = parsed.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
   if (type?.value?.toLowerCase() === 'multipart/report' && /^(delivery-status|disposition-notification)$/i.test(type.params?.['report-type'] ?? '')) return 'delivery_report';
   const local = fromAddress?.split('@')[0]?.toLowerCase();
-  if (local === 'mailer-daemon' || local === 'postmaster') return 'bounce';
+  if (local === 'mailer-daemon' || local === 'mailer_daemon' || local === 'postmaster') return 'bounce';
   const autoSubmitted = header('auto-submitted');
   if (autoSubmitted && autoSubmitted !== 'no') return 'auto_submitted';
-  if (has('x-autoreply') || has('x-autorespond')) return 'auto_reply';
+  if (has('x-autoreply') || has('x-autorespond') || header('precedence') === 'auto_reply') return 'auto_reply';
+  // The subject alone is no sign (a person may ask an "Out of office question"); with the header Exchange sets on its replies, it is.
+  if (has('x-auto-response-suppress') && AUTO_REPLY_SUBJECT.test(parsed.subject ?? '')) return 'auto_reply';
   // A newsletter or list post names its list, or how to leave it.
   if (LIST_HEADERS.some(has)) return 'mailing_list';
   if (/^(bulk|junk|list)$/.test(header('precedence') ?? '')) return 'bulk';

@@ -206,6 +206,16 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
     expect(ownCapture.payload).toMatchObject({ replyTo: 'assistant@kunde.example', relayedBy: null });
   });
 
+  it('a Contact Form 7 mail whose Reply-To has no name names the visitor by its From line', async () => {
+    const cf7 = mail(
+      { From: 'WordPress <wordpress@firm.example>', 'Reply-To': 'siri.dahl@fjordhytter.example', Subject: 'Nettsted "Firm" - Kontakt', 'Message-ID': '<cf7-0001@firm.example>' },
+      ['From: Siri Dahl <siri.dahl@fjordhytter.example>', 'Subject: Booking app', '', 'Message Body:', 'We need a booking app for our cabins.', '', '-- ', 'This e-mail was sent from a contact form on Firm (https://firm.example)'].join('\r\n'),
+    );
+    const capture = await captureOf((await post(cf7).expect(202)).body.reference);
+    expect(await personOf(capture.person_id)).toMatchObject({ email: 'siri.dahl@fjordhytter.example', first_name: 'Siri', last_name: 'Dahl' });
+    expect(capture.payload).toMatchObject({ from: 'siri.dahl@fjordhytter.example', fromName: 'Siri Dahl', relayedBy: 'wordpress@firm.example' });
+  });
+
   it('a colleague’s forward of a prospect’s mail (attached or inline) is the prospect’s lead, their text the request, the colleague kept as who forwarded it', async () => {
     const prospect = ['From: Kari Lunde <kari.lunde@havbruk-data.example>', 'To: ola@firm.example', 'Subject: App for our fish farms', 'Message-ID: <prospect-0001@havbruk-data.example>', 'Content-Type: text/plain; charset=utf-8', '', 'We need an app for the staff on our fish farms.'];
     const attached = Buffer.from(

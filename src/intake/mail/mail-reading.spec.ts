@@ -132,3 +132,28 @@ describe('[SRC-MAIL] a text part that names no charset', () => {
     expect(mail.text).toBe('Vi ønsker en app – for blåbær.');
   });
 });
+
+describe('[SRC-MAIL] a website’s form mail names the visitor in its text', () => {
+  const formMail = (replyTo: string, body: string[]) =>
+    Buffer.from(['From: WordPress <wordpress@firm.example>', `Reply-To: ${replyTo}`, 'To: post@firm.example', 'Subject: Kontaktskjema', 'Content-Type: text/plain; charset=utf-8', '', ...body].join('\r\n'), 'utf8');
+
+  it.each([
+    ['Contact Form 7’s From line', ['From: Kari Lunde <kari@kunde.example>', 'Subject: App', '', 'Message Body:', 'Vi trenger en app.']],
+    ['a Fra line', ['Fra: Kari Lunde <kari@kunde.example>', '', 'Vi trenger en app.']],
+    ['a Navn field', ['Navn: Kari Lunde', 'E-post: kari@kunde.example', '', 'Vi trenger en app.']],
+    ['a Name field', ['Name: "Kari Lunde"', '', 'Vi trenger en app.']],
+  ])('the name comes from %s when the Reply-To has none', async (_line, body) => {
+    const mail = asSent(await readMail(formMail('kari@kunde.example', body)), FIRM);
+    expect(mail.from).toEqual({ address: 'kari@kunde.example', name: 'Kari Lunde' });
+    expect(senderName(mail)).toEqual({ firstName: 'Kari', lastName: 'Lunde' });
+  });
+
+  it('the Reply-To’s own name stands; a line naming another address, or no name, gives none', async () => {
+    expect(asSent(await readMail(formMail('Kari Lunde <kari@kunde.example>', ['Name: Somebody Else'])), FIRM).from.name).toBe('Kari Lunde');
+    expect(asSent(await readMail(formMail('kari@kunde.example', ['From: Ola Vik <ola@kunde.example>'])), FIRM).from.name).toBeNull();
+    expect(asSent(await readMail(formMail('kari@kunde.example', ['From: kari@kunde.example'])), FIRM).from.name).toBeNull();
+    // A person's own mail is not read for a name line.
+    const own = await readMail(Buffer.from(['From: kari@kunde.example', 'Subject: Hei', '', 'Name: Kari Lunde'].join('\r\n')));
+    expect(asSent(own, FIRM).from.name).toBeNull();
+  });
+});

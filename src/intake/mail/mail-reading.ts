@@ -349,6 +349,23 @@ export function senderOf(mail: MailReading, firmDomains: readonly string[]): Mai
   return NO_REPLY.test(local) || firmDomains.includes(domain) ? mail.replyTo : mail.from;
 }
 
+// A form mail's name line: Contact Form 7's default `From: Name <address>`, or a `Navn:`/`Name:` field.
+const FORM_NAME_LINE = /^[ \t]*(?:fra|from|navn|name)[ \t]*:[ \t]*(.+)$/im;
+const FORM_NAME_MAX = 100;
+
+/**
+ * The visitor's name as a website's form mail gives it in its text, for a Reply-To without one:
+ * the first name line, unless it names another address or is none (an address, a link, a long line).
+ */
+function nameInForm(text: string, address: string | null): string | null {
+  const value = FORM_NAME_LINE.exec(text)?.[1].trim();
+  if (!value) return null;
+  const [mailbox] = addressparser(value, { flatten: true });
+  if (mailbox?.address && normaliseEmail(mailbox.address) !== address) return null;
+  const name = (mailbox?.address ? mailbox.name : value)?.replace(/^["']|["']$/g, '').trim();
+  return name && name.length <= FORM_NAME_MAX && !/[@<>\/]/.test(name) ? name : null;
+}
+
 /** A mail as the intake takes it: whose request it is, and its text. */
 export type SentMail = MailReading & {
   /** The firm's relay or no-reply address it came From, when the person is its Reply-To. */
@@ -369,7 +386,7 @@ const FORWARD_PREFIX = /^(?:\s*(?:fwd?|vs|wg|tr|videresend)\s*:)+\s*/i;
  */
 export function asSent(mail: MailReading, firmDomains: readonly string[]): SentMail {
   const sender = senderOf(mail, firmDomains);
-  if (sender !== mail.from) return { ...mail, from: sender, relayedBy: mail.from.address, forwardedBy: null };
+  if (sender !== mail.from) return { ...mail, from: sender.name ? sender : { ...sender, name: nameInForm(mail.text, sender.address) }, relayedBy: mail.from.address, forwardedBy: null };
   const forwarded = mail.forwarded;
   const asWritten: SentMail = { ...mail, relayedBy: null, forwardedBy: null };
   if (!forwarded) return asWritten;

@@ -206,6 +206,57 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
     expect(ownCapture.payload).toMatchObject({ replyTo: 'assistant@kunde.example', relayedBy: null });
   });
 
+  it('a Contact Form 7 mail whose Reply-To has no name names the visitor by its From line', async () => {
+    const cf7 = mail(
+      { From: 'WordPress <wordpress@firm.example>', 'Reply-To': 'siri.dahl@fjordhytter.example', Subject: 'Nettsted "Firm" - Kontakt', 'Message-ID': '<cf7-0001@firm.example>' },
+      ['From: Siri Dahl <siri.dahl@fjordhytter.example>', 'Subject: Booking app', '', 'Message Body:', 'We need a booking app for our cabins.', '', '-- ', 'This e-mail was sent from a contact form on Firm (https://firm.example)'].join('\r\n'),
+    );
+    const capture = await captureOf((await post(cf7).expect(202)).body.reference);
+    expect(await personOf(capture.person_id)).toMatchObject({ email: 'siri.dahl@fjordhytter.example', first_name: 'Siri', last_name: 'Dahl' });
+    expect(capture.payload).toMatchObject({ from: 'siri.dahl@fjordhytter.example', fromName: 'Siri Dahl', relayedBy: 'wordpress@firm.example' });
+  });
+
+  it('a colleague’s forward of a prospect’s mail (attached or inline) is the prospect’s lead, their text the request, the colleague kept as who forwarded it', async () => {
+    const prospect = ['From: Kari Lunde <kari.lunde@havbruk-data.example>', 'To: ola@firm.example', 'Subject: App for our fish farms', 'Message-ID: <prospect-0001@havbruk-data.example>', 'Content-Type: text/plain; charset=utf-8', '', 'We need an app for the staff on our fish farms.'];
+    const attached = Buffer.from(
+      [
+        'From: Ola Nordmann <ola@firm.example>', 'To: post@firm.example', 'Subject: Fwd: App for our fish farms', 'Message-ID: <fwd-0001@firm.example>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+        '--b', 'Content-Type: text/plain; charset=utf-8', '', 'A lead for the Bergen team.', '', '--b', 'Content-Type: message/rfc822', '', ...prospect, '', '--b--', '',
+      ].join('\r\n'),
+    );
+    const capture = await captureOf((await post(attached).expect(202)).body.reference);
+    expect(await personOf(capture.person_id)).toMatchObject({ email: 'kari.lunde@havbruk-data.example', first_name: 'Kari', last_name: 'Lunde' });
+    expect(capture.request).toBe('App for our fish farms\n\nWe need an app for the staff on our fish farms.\n\nForwarded by ola@firm.example, who wrote:\nA lead for the Bergen team.');
+    expect(capture.payload).toMatchObject({ from: 'kari.lunde@havbruk-data.example', forwardedBy: 'ola@firm.example', forwarded: { as: 'attached', messageId: '<prospect-0001@havbruk-data.example>' } });
+    expect(capture.payload.attachments).toEqual([expect.objectContaining({ contentType: 'message/rfc822', kept: true })]);
+    expect(await db.query(`SELECT id FROM person WHERE email = 'ola@firm.example'`)).toEqual([]);
+
+    const inline = mail(
+      { From: 'Ola Nordmann <ola@firm.example>', To: 'post@firm.example', Subject: 'VS: Dataplattform', 'Message-ID': '<fwd-0002@firm.example>' },
+      ['Kan noen ta denne?', '', 'Fra: Nils Berg <nils.berg@lysverket.example>', 'Sendt: mandag 2. mars 2026 09:00', 'Til: Ola Nordmann <ola@firm.example>', 'Emne: Dataplattform', '', 'Vi trenger hjelp med dataplattformen vår.'].join('\r\n'),
+    );
+    const inlineCapture = await captureOf((await post(inline).expect(202)).body.reference);
+    expect(await personOf(inlineCapture.person_id)).toMatchObject({ email: 'nils.berg@lysverket.example', first_name: 'Nils', last_name: 'Berg' });
+    expect(inlineCapture.request).toBe('Dataplattform\n\nVi trenger hjelp med dataplattformen vår.\n\nForwarded by ola@firm.example, who wrote:\nKan noen ta denne?');
+    expect(inlineCapture.payload).toMatchObject({ forwardedBy: 'ola@firm.example', forwarded: { as: 'inline', date: 'mandag 2. mars 2026 09:00' } });
+  });
+
+  it('[SPAM-WORDS] a message someone outside the firm forwards as an attachment is screened with their own text: spam in it holds the mail', async () => {
+    const attachedSpam = Buffer.from(
+      [
+        'From: Per Hansen <per@konsulent.example>', 'To: post@firm.example', 'Subject: Fwd: see this', 'Message-ID: <fwd-0003@konsulent.example>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+        '--b', 'Content-Type: text/plain; charset=utf-8', '', 'What do you make of this?', '', '--b', 'Content-Type: message/rfc822', '',
+        'From: Quick Returns <offers@profit-now.example>', 'Subject: Guaranteed profit from our crypto investment platform', 'Content-Type: text/plain; charset=utf-8', '', 'Double your money with guaranteed returns. Reply today.', '',
+        '--b--', '',
+      ].join('\r\n'),
+    );
+    const res = await post(attachedSpam).expect(202);
+    const submission = (await db.query(`SELECT status, verdict FROM intake_submission WHERE id = $1`, [res.body.reference]))[0];
+    expect(submission.status).toBe('held');
+    expect(submission.verdict.reasons.map((r: { code: string }) => r.code)).toContain('keyword');
+    expect((await db.query(`SELECT from_address FROM mail_message WHERE id = $1`, [res.body.reference]))[0]).toEqual({ from_address: 'per@konsulent.example' });
+  });
+
   it('[RET-MAIL][LB-LEGIT] a multipart/alternative mail becomes its sender’s email capture: subject and text as the request, legitimate interest, six years from collection', async () => {
     const res = await post(FIXTURES.alternative).expect(202);
     expect(res.body).toEqual({ reference: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'accepted' });
@@ -240,6 +291,16 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
       'Forespørsel om app for blåbærplukking\n\nHei!\n\nVi ønsker en app som hjelper plukkere med å registrere blåbær og tyttebær i felt, også uten dekning. Kan dere gi oss et estimat?\n\nMed vennlig hilsen\nBjørn Ærøy\nDaglig leder, Blåbær & Sønner AS',
     );
     expect(await personOf(capture.person_id)).toMatchObject({ email: 'bjorn.aeroy@blaabaer.example', first_name: 'Bjørn', last_name: 'Ærøy' });
+  });
+
+  it('an 8-bit mail whose text part names no charset, in Latin-1 bytes, comes out with æ, ø and å, not U+FFFD', async () => {
+    const raw = Buffer.concat([
+      Buffer.from(['From: Bjorn Aeroy <bjorn.8bit@blaabaer.example>', 'To: post@firm.example', 'Subject: App', 'Message-ID: <8bit-0001@blaabaer.example>', 'MIME-Version: 1.0', 'Content-Type: text/plain', 'Content-Transfer-Encoding: 8bit', '', ''].join('\r\n'), 'ascii'),
+      Buffer.from('Vi ønsker en app for blåbærplukking.', 'latin1'),
+    ]);
+    const capture = await captureOf((await post(raw).expect(202)).body.reference);
+    expect(capture.request).toBe('App\n\nVi ønsker en app for blåbærplukking.');
+    expect(capture.payload.text).toBe('Vi ønsker en app for blåbærplukking.');
   });
 
   it('a base64 UTF-8 mail (encoded-word subject and sender) comes out with æ, ø and å', async () => {
@@ -385,6 +446,25 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
     await t.app.get(ReviewService).purge();
     expect((await db.query(`SELECT raw, from_address, subject FROM mail_message WHERE id = $1`, [bounce.id]))[0]).toEqual({ raw: null, from_address: null, subject: null });
     expect((await t.http().post(`/api/mail/skipped/${bounce.id}/take`).set('Authorization', `Bearer ${sales}`).expect(409)).body.detail).toMatch(/Nothing of this mail was kept/);
+  });
+
+  it('an auto_reply precedence, a MAILER_DAEMON bounce and an Exchange absence reply make no lead, and are listed for staff with their reason', async () => {
+    const before = await counts();
+    const raws = [
+      mail({ From: 'Kari Kunde <kari.ferie@kunde.example>', To: 'sales@firm.example', Subject: 'Re: Your offer', 'Message-ID': '<auto-0002@kunde.example>', Precedence: 'auto_reply' }, 'I am away until Monday.'),
+      mail({ From: 'MAILER_DAEMON@mx.kunde.example', To: 'sales@firm.example', Subject: 'Undeliverable: Your offer', 'Message-ID': '<bounce-0002@mx.kunde.example>' }, 'The address could not be found.'),
+      mail({ From: 'Per Olsen <per.ferie@kunde.example>', To: 'sales@firm.example', Subject: 'Automatisk svar: Your offer', 'Message-ID': '<auto-0003@kunde.example>', 'X-Auto-Response-Suppress': 'All' }, 'Jeg er på ferie.'),
+    ];
+    for (const raw of raws) expect((await post(raw).expect(202)).body.status).toBe('skipped');
+    const after = await counts();
+    expect({ persons: after.persons - before.persons, captures: after.captures - before.captures }).toEqual({ persons: 0, captures: 0 });
+    const listed = (await t.http().get('/api/mail/skipped').set('Authorization', `Bearer ${sales}`).expect(200)).body as { fromAddress: string; reason: string; takeable: boolean }[];
+    const ours = listed.filter((m) => ['kari.ferie@kunde.example', 'mailer_daemon@mx.kunde.example', 'per.ferie@kunde.example'].includes(m.fromAddress));
+    expect(ours.map(({ fromAddress, reason, takeable }) => ({ fromAddress, reason, takeable })).sort((a, b) => a.fromAddress.localeCompare(b.fromAddress))).toEqual([
+      { fromAddress: 'kari.ferie@kunde.example', reason: 'auto_reply', takeable: true },
+      { fromAddress: 'mailer_daemon@mx.kunde.example', reason: 'bounce', takeable: true },
+      { fromAddress: 'per.ferie@kunde.example', reason: 'auto_reply', takeable: true },
+    ]);
   });
 
   it('a Message-ID taken before changes nothing, also when two deliveries race (the unique index decides)', async () => {

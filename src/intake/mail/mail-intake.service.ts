@@ -15,7 +15,7 @@ import { tellNewOwner } from '../owner-notice';
 import type { Verdict } from '../../domain/verdict';
 import { ScreeningService } from '../../screening/screening.service';
 import type { MailTakenView, SkippedMailView, TakenInView } from './dto/mail.dto';
-import { rawMessageId, readMail, screeningText, senderName, senderOf, UnreadableMailError, type MailReading } from './mail-reading';
+import { asSent, rawMessageId, readMail, screeningText, senderName, UnreadableMailError, type MailReading, type SentMail } from './mail-reading';
 import { MailIntakeRepository, type FileRow, type MailRow } from './mail-intake.repository';
 
 export type MailVia = 'api' | 'imap';
@@ -63,7 +63,7 @@ export class MailIntakeService {
   }
 
   private async take(actor: Actor, raw: Buffer, via: MailVia): Promise<MailTakenView> {
-    let mail: MailReading;
+    let mail: SentMail;
     try {
       mail = this.asSent(await readMail(raw));
     } catch (err) {
@@ -108,20 +108,24 @@ export class MailIntakeService {
     return { reference: id, status: 'accepted' };
   }
 
-  /** The mail as the person sent it: from its Reply-To when From is the firm's relay or a no-reply address (the relay kept in `relayedBy`). */
-  private asSent(mail: MailReading): MailReading & { relayedBy?: string | null } {
+  /**
+   * The mail as the person sent it: from its Reply-To when From is the firm's relay or a no-reply
+   * address (the relay kept in `relayedBy`); a colleague's forward as the forwarded sender's (the
+   * colleague kept in `forwardedBy`).
+   */
+  private asSent(mail: MailReading): SentMail {
     const domains = (this.config.FIRM_MAIL_DOMAINS ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
-    const sender = senderOf(mail, domains);
-    return sender === mail.from ? mail : { ...mail, from: sender, relayedBy: mail.from.address };
+    return asSent(mail, domains);
   }
 
   /** A new request becomes a capture; an answer in a known thread, an entry on that person's timeline. */
   /** The capture made (null for a reply on a thread). */
-  private async accept(tx: EntityManager, actor: Actor, id: string, mail: MailReading, receivedAt: Date, outcome: Outcome): Promise<CaptureResult | null> {
+  private async accept(tx: EntityManager, actor: Actor, id: string, mail: SentMail, receivedAt: Date, outcome: Outcome): Promise<CaptureResult | null> {
     const files = this.files(mail);
+    const forwarded = mail.forwarded && { as: mail.forwarded.as, from: mail.forwarded.from.address, fromName: mail.forwarded.from.name, date: mail.forwarded.date, subject: mail.forwarded.subject, messageId: mail.forwarded.messageId };
     const facts = {
       messageId: mail.messageId, date: mail.date, from: mail.from.address, fromName: mail.from.name, replyTo: mail.replyTo?.address ?? null,
-      relayedBy: (mail as { relayedBy?: string | null }).relayedBy ?? null, to: mail.to, cc: mail.cc, subject: mail.subject,
+      relayedBy: mail.relayedBy, forwardedBy: mail.forwardedBy, forwarded, to: mail.to, cc: mail.cc, subject: mail.subject,
       attachments: files.map(({ content: _content, ...file }) => ({ ...file, kept: file.skippedReason === null })),
     };
     // The timeline is ordered by when the firm received it: a Date header can say anything.
@@ -158,7 +162,7 @@ export class MailIntakeService {
   }
 
   /** Every file is listed; only those within MAIL_ATTACHMENT_MAX_BYTES are kept. */
-  private files(mail: MailReading): FileRow[] {
+  private files(mail: SentMail): FileRow[] {
     const max = this.config.MAIL_ATTACHMENT_MAX_BYTES;
     return mail.files.map((f) => ({
       id: randomUUID(), filename: f.filename, contentType: f.contentType, size: f.size, sha256: f.sha256, inline: f.inline,

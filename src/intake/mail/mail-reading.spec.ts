@@ -1,4 +1,4 @@
-import { readMail } from './mail-reading';
+import { asSent, readMail, screeningText, senderName } from './mail-reading';
 
 const mail = (headers: string[]) =>
   Buffer.from([`From: Kari Lunde <kari@havbruk-data.example>`, `To: post@firm.example`, `Subject: Forespørsel`, `Message-ID: <x@havbruk-data.example>`, ...headers, '', 'Hei, vi trenger en app.'].join('\r\n'));
@@ -18,5 +18,142 @@ describe('[SRC-MAIL] which mail is nobody’s request', () => {
   it('bulk precedence and auto-replies are skipped for what they are', async () => {
     expect((await readMail(mail(['Precedence: bulk']))).automatic).toBe('bulk');
     expect((await readMail(mail(['Auto-Submitted: auto-replied']))).automatic).toBe('auto_submitted');
+  });
+
+  const headed = (from: string, subject: string, headers: string[]) =>
+    Buffer.from([`From: ${from}`, 'To: post@firm.example', `Subject: ${subject}`, 'Message-ID: <y@kunde.example>', ...headers, '', 'Jeg er borte til 10. mars.'].join('\r\n'));
+
+  it('Precedence: auto_reply is an auto-reply, and MAILER_DAEMON (underscore) a bounce like MAILER-DAEMON', async () => {
+    expect((await readMail(headed('Kari <kari@kunde.example>', 'Re: Tilbud', ['Precedence: auto_reply']))).automatic).toBe('auto_reply');
+    expect((await readMail(headed('MAILER_DAEMON@mx.kunde.example', 'Undeliverable: Tilbud', []))).automatic).toBe('bounce');
+    expect((await readMail(headed('Mail Delivery System <MAILER-DAEMON@mx.kunde.example>', 'Undelivered Mail', []))).automatic).toBe('bounce');
+  });
+
+  it.each(['Out of Office: Tilbud', 'Automatic reply: Tilbud', 'Autosvar: Tilbud', 'Automatisk svar: Tilbud', '=?UTF-8?Q?Frav=C3=A6rsmelding?=: Tilbud', 'Abwesenheitsnotiz: Angebot'])(
+    'an Exchange reply headed %s with X-Auto-Response-Suppress is an auto-reply',
+    async (subject) => {
+      expect((await readMail(headed('Kari <kari@kunde.example>', subject, ['X-Auto-Response-Suppress: All']))).automatic).toBe('auto_reply');
+    },
+  );
+
+  it('an absence subject without a header, or the header on an ordinary subject, is a person’s mail', async () => {
+    expect((await readMail(headed('Kari <kari@kunde.example>', 'Out of office question', []))).automatic).toBeNull();
+    expect((await readMail(headed('Kari <kari@kunde.example>', 'Automatisk svar på skjema?', []))).automatic).toBeNull();
+    expect((await readMail(headed('Kari <kari@kunde.example>', 'Meeting about the app', ['X-Auto-Response-Suppress: All']))).automatic).toBeNull();
+  });
+});
+
+const FIRM = ['firm.example'];
+const eml = (lines: string[]) => Buffer.from(lines.join('\r\n'), 'utf8');
+/** A prospect's mail, as a colleague's client attaches it when forwarding. */
+const prospectMail = [
+  'From: "Lunde, Kari" <Kari.Lunde@havbruk-data.example>', 'To: ola.nordmann@firm.example', 'Subject: App for our fish farms',
+  'Date: Mon, 2 Mar 2026 09:00:00 +0100', 'Message-ID: <prospect-1@havbruk-data.example>', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '',
+  'Hei, vi trenger en app for røktere på merdene.',
+];
+const attachedForward = (from: string) =>
+  eml([
+    `From: ${from}`, 'To: post@firm.example', 'Subject: Fwd: App for our fish farms', 'Message-ID: <fwd-1@firm.example>', 'In-Reply-To: <colleague-thread@firm.example>',
+    'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+    '--b', 'Content-Type: text/plain; charset=utf-8', '', 'A good lead for the Bergen team.', '',
+    '--b', 'Content-Type: message/rfc822', 'Content-Disposition: attachment; filename="App for our fish farms.eml"', '', ...prospectMail, '',
+    '--b--', '',
+  ]);
+const inlineForward = (body: string[]) =>
+  eml(['From: Ola Nordmann <ola.nordmann@firm.example>', 'To: post@firm.example', 'Subject: FW: App for our fish farms', 'Message-ID: <fwd-2@firm.example>', 'Content-Type: text/plain; charset=utf-8', '', ...body]);
+
+describe('[SRC-MAIL] a forwarded mail is the request of whoever wrote it', () => {
+  it('a colleague’s forward with the message attached is the prospect’s: their name and address, their text, the colleague’s note kept and named', async () => {
+    const mail = asSent(await readMail(attachedForward('Ola Nordmann <ola.nordmann@firm.example>')), FIRM);
+    expect(mail.from).toEqual({ address: 'kari.lunde@havbruk-data.example', name: 'Lunde, Kari' });
+    expect(senderName(mail)).toEqual({ firstName: 'Kari', lastName: 'Lunde' });
+    expect(mail.subject).toBe('App for our fish farms');
+    expect(mail.text).toBe('Hei, vi trenger en app for røktere på merdene.\n\nForwarded by ola.nordmann@firm.example, who wrote:\nA good lead for the Bergen team.');
+    expect(mail).toMatchObject({ forwardedBy: 'ola.nordmann@firm.example', relayedBy: null, thread: [] });
+    expect(mail.forwarded).toMatchObject({ as: 'attached', date: '2026-03-02T08:00:00.000Z', messageId: '<prospect-1@havbruk-data.example>' });
+    // The attached message stays a file of the mail too.
+    expect(mail.files.map((f) => f.contentType)).toEqual(['message/rfc822']);
+  });
+
+  it.each([
+    ['Gmail', ['Se under.', '', '---------- Forwarded message ---------', 'From: Kari Lunde <kari.lunde@havbruk-data.example>', 'Date: Mon, Mar 2, 2026 at 9:00 AM', 'Subject: App for our fish farms', 'To: <ola.nordmann@firm.example>', '', '', 'Hei, vi trenger en app.']],
+    ['Outlook', ['Se under.', '', '-----Original Message-----', 'From: Kari Lunde [mailto:kari.lunde@havbruk-data.example]', 'Sent: Monday, March 2, 2026 9:00 AM', 'To: Ola Nordmann', 'Subject: App for our fish farms', '', 'Hei, vi trenger en app.']],
+    ['Outlook without a marker line', ['Se under.', '', '________________________________', 'From: Kari Lunde <kari.lunde@havbruk-data.example>', 'Sent: 02 March 2026 09:00', 'To: Ola Nordmann <ola.nordmann@firm.example>', 'Subject: App for our fish farms', '', 'Hei, vi trenger en app.']],
+    ['Norwegian Outlook', ['Se under.', '', 'Fra: Kari Lunde <kari.lunde@havbruk-data.example>', 'Sendt: mandag 2. mars 2026 09:00', 'Til: Ola Nordmann <ola.nordmann@firm.example>', 'Emne: App for our fish farms', '', 'Hei, vi trenger en app.']],
+  ])('a colleague’s inline forward from %s is the prospect’s', async (_client, body) => {
+    const mail = asSent(await readMail(inlineForward(body)), FIRM);
+    expect(mail.from).toEqual({ address: 'kari.lunde@havbruk-data.example', name: 'Kari Lunde' });
+    expect(mail.subject).toBe('App for our fish farms');
+    expect(mail.text).toBe('Hei, vi trenger en app.\n\nForwarded by ola.nordmann@firm.example, who wrote:\nSe under.');
+    expect(mail.forwardedBy).toBe('ola.nordmann@firm.example');
+  });
+
+  it('someone outside the firm who forwards a message stays the lead, and the attached message’s text is read and screened with theirs', async () => {
+    const mail = asSent(await readMail(attachedForward('Per Hansen <per@konsulent.example>')), FIRM);
+    expect(mail.from).toEqual({ address: 'per@konsulent.example', name: 'Per Hansen' });
+    expect(mail).toMatchObject({ forwardedBy: null, thread: ['<colleague-thread@firm.example>'] });
+    expect(mail.text).toBe('A good lead for the Bergen team.\n\nAttached message from Lunde, Kari <kari.lunde@havbruk-data.example>:\nSubject: App for our fish farms\n\nHei, vi trenger en app for røktere på merdene.');
+    expect(screeningText(mail)).toContain('røktere på merdene');
+  });
+
+  it('a colleague forwarding a colleague’s message, or writing what is no forward, stays the sender', async () => {
+    const internal = asSent(await readMail(inlineForward(['FYI', '', '-----Original Message-----', 'From: Siri <siri@firm.example>', 'Sent: Monday', '', 'Notes from the meeting.'])), FIRM);
+    expect(internal.from.address).toBe('ola.nordmann@firm.example');
+    // A letter quoting a form's fields, without a forward marker or a Sent line, is no forward.
+    const letter = await readMail(inlineForward(['From: Kari Lunde <kari.lunde@havbruk-data.example>', 'Subject: App', '', 'Message Body:', 'Hei.']));
+    expect(letter.forwarded).toBeNull();
+  });
+});
+
+describe('[SRC-MAIL] a text part that names no charset', () => {
+  // Built as bytes: 0xE6 0xF8 0xE5 are æ, ø and å in Latin-1 and windows-1252, and no UTF-8.
+  const latin1 = (headers: string[], body: string) => Buffer.concat([Buffer.from([...headers, '', ''].join('\r\n'), 'ascii'), Buffer.from(body, 'latin1')]);
+
+  it('is read as windows-1252 when its bytes are not UTF-8, so the request and screening get æ, ø and å (and Outlook’s dashes and quotes)', async () => {
+    // 0x96, 0x93 and 0x94 are –, “ and ” in windows-1252 (control codes in ISO-8859-1).
+    const body = Buffer.concat([Buffer.from('Vi ønsker en app for blåbær ', 'latin1'), Buffer.from([0x96]), Buffer.from(' særlig ', 'latin1'), Buffer.from([0x93]), Buffer.from('raskt'), Buffer.from([0x94, 0x2e])]);
+    const mail = await readMail(Buffer.concat([latin1(['From: Bjørn <bjorn@blaabaer.example>', 'Subject: App', 'MIME-Version: 1.0', 'Content-Type: text/plain', 'Content-Transfer-Encoding: 8bit'], ''), body]));
+    expect(mail.text).toBe('Vi ønsker en app for blåbær – særlig “raskt”.');
+    expect(screeningText(mail)).toContain('Vi ønsker en app for blåbær');
+  });
+
+  it('in a multipart mail, and in an attached forwarded message, only the part without a charset is read so', async () => {
+    const raw = Buffer.concat([
+      Buffer.from(['From: Ola <ola.nordmann@firm.example>', 'Subject: Fwd: App', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain; charset=utf-8', '', 'Se vedlagt – fra Bjørn.', '', '--b', 'Content-Type: message/rfc822', '', 'From: Bjørn Ærøy <bjorn@blaabaer.example>', 'Subject: App', 'Content-Type: text/plain', '', ''].join('\r\n'), 'utf8'),
+      Buffer.from('Vi ønsker en app for blåbær.', 'latin1'),
+      Buffer.from('\r\n--b--\r\n', 'ascii'),
+    ]);
+    const mail = asSent(await readMail(raw), FIRM);
+    expect(mail.text).toBe('Vi ønsker en app for blåbær.\n\nForwarded by ola.nordmann@firm.example, who wrote:\nSe vedlagt – fra Bjørn.');
+  });
+
+  it('is read as UTF-8 when it is UTF-8', async () => {
+    const mail = await readMail(Buffer.from(['From: Bjørn <bjorn@blaabaer.example>', 'Subject: App', 'Content-Type: text/plain', '', 'Vi ønsker en app – for blåbær.'].join('\r\n'), 'utf8'));
+    expect(mail.text).toBe('Vi ønsker en app – for blåbær.');
+  });
+});
+
+describe('[SRC-MAIL] a website’s form mail names the visitor in its text', () => {
+  const formMail = (replyTo: string, body: string[]) =>
+    Buffer.from(['From: WordPress <wordpress@firm.example>', `Reply-To: ${replyTo}`, 'To: post@firm.example', 'Subject: Kontaktskjema', 'Content-Type: text/plain; charset=utf-8', '', ...body].join('\r\n'), 'utf8');
+
+  it.each([
+    ['Contact Form 7’s From line', ['From: Kari Lunde <kari@kunde.example>', 'Subject: App', '', 'Message Body:', 'Vi trenger en app.']],
+    ['a Fra line', ['Fra: Kari Lunde <kari@kunde.example>', '', 'Vi trenger en app.']],
+    ['a Navn field', ['Navn: Kari Lunde', 'E-post: kari@kunde.example', '', 'Vi trenger en app.']],
+    ['a Name field', ['Name: "Kari Lunde"', '', 'Vi trenger en app.']],
+  ])('the name comes from %s when the Reply-To has none', async (_line, body) => {
+    const mail = asSent(await readMail(formMail('kari@kunde.example', body)), FIRM);
+    expect(mail.from).toEqual({ address: 'kari@kunde.example', name: 'Kari Lunde' });
+    expect(senderName(mail)).toEqual({ firstName: 'Kari', lastName: 'Lunde' });
+  });
+
+  it('the Reply-To’s own name stands; a line naming another address, or no name, gives none', async () => {
+    expect(asSent(await readMail(formMail('Kari Lunde <kari@kunde.example>', ['Name: Somebody Else'])), FIRM).from.name).toBe('Kari Lunde');
+    expect(asSent(await readMail(formMail('kari@kunde.example', ['From: Ola Vik <ola@kunde.example>'])), FIRM).from.name).toBeNull();
+    expect(asSent(await readMail(formMail('kari@kunde.example', ['From: kari@kunde.example'])), FIRM).from.name).toBeNull();
+    // A person's own mail is not read for a name line.
+    const own = await readMail(Buffer.from(['From: kari@kunde.example', 'Subject: Hei', '', 'Name: Kari Lunde'].join('\r\n')));
+    expect(asSent(own, FIRM).from.name).toBeNull();
   });
 });

@@ -1,5 +1,9 @@
+import { Joiner, Rewriter, Splitter } from '@zone-eu/mailsplit';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import addressparser from 'nodemailer/lib/addressparser';
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { normaliseEmail, splitName } from '../../domain/identity';
 import { countLinks, withoutLinks } from '../../screening/text';
 import { storableValue } from '../../common/outside-text';
@@ -32,6 +36,22 @@ export interface MailReading {
   files: MailFile[];
   /** Why no person should come of it (an auto-reply, a bounce, list mail), or null. */
   automatic: string | null;
+  /** The first message forwarded in it, attached or inline, or null. */
+  forwarded: ForwardedMail | null;
+}
+
+/** A message forwarded in a mail, as far as the forward shows it. */
+export interface ForwardedMail {
+  /** `attached`: a message/rfc822 part; `inline`: below a forward header in the text. */
+  as: 'attached' | 'inline';
+  from: { address: string | null; name: string | null };
+  /** As the forward gives it: ISO 8601 for an attached message, as written for an inline one. */
+  date: string | null;
+  subject: string;
+  messageId: string | null;
+  text: string;
+  /** What the forwarder wrote above it (for an attached message, the mail's own text). */
+  note: string;
 }
 
 const MESSAGE_ID = /<[^<>\s]+>/g;
@@ -42,10 +62,14 @@ const addresses = (value: AddressObject | AddressObject[] | undefined): string[]
 /** The list headers of RFC 2369 and 2919 (and RFC 8058's one-click unsubscribe). */
 const LIST_HEADERS = ['list-id', 'list-unsubscribe', 'list-unsubscribe-post', 'list-subscribe', 'list-post', 'list-help', 'list-owner', 'list-archive'];
 
+// How Outlook, Exchange and Gmail head an absence reply, in English, Norwegian and German.
+const AUTO_REPLY_SUBJECT = /^\s*(?:out of office|automatic reply|autosvar|automatisk svar|frav\u00e6rsmelding|abwesenheitsnotiz)\b/i;
+
 /**
  * Mail that is nobody's request: auto-replies and autoresponders (RFC 3834 Auto-Submitted,
- * X-Autoreply), bounces and receipts (multipart/report, the mailer daemon or postmaster as
- * sender) and list or bulk mail (List-Id, List-Unsubscribe and the other list headers,
+ * X-Autoreply, Precedence: auto_reply, and Exchange's X-Auto-Response-Suppress on a mail headed
+ * as an absence reply), bounces and receipts (multipart/report, the mailer daemon or postmaster
+ * as sender) and list or bulk mail (List-Id, List-Unsubscribe and the other list headers,
  * Precedence). The most telling reason is reported.
  */
 export function automaticReason(parsed: ParsedMail, fromAddress: string | null): string | null {
@@ -57,10 +81,12 @@ export function automaticReason(parsed: ParsedMail, fromAddress: string | null):
   const type = parsed.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
   if (type?.value?.toLowerCase() === 'multipart/report' && /^(delivery-status|disposition-notification)$/i.test(type.params?.['report-type'] ?? '')) return 'delivery_report';
   const local = fromAddress?.split('@')[0]?.toLowerCase();
-  if (local === 'mailer-daemon' || local === 'postmaster') return 'bounce';
+  if (local === 'mailer-daemon' || local === 'mailer_daemon' || local === 'postmaster') return 'bounce';
   const autoSubmitted = header('auto-submitted');
   if (autoSubmitted && autoSubmitted !== 'no') return 'auto_submitted';
-  if (has('x-autoreply') || has('x-autorespond')) return 'auto_reply';
+  if (has('x-autoreply') || has('x-autorespond') || header('precedence') === 'auto_reply') return 'auto_reply';
+  // The subject alone is no sign (a person may ask an "Out of office question"); with the header Exchange sets on its replies, it is.
+  if (has('x-auto-response-suppress') && AUTO_REPLY_SUBJECT.test(parsed.subject ?? '')) return 'auto_reply';
   // A newsletter or list post names its list, or how to leave it.
   if (LIST_HEADERS.some(has)) return 'mailing_list';
   if (/^(bulk|junk|list)$/.test(header('precedence') ?? '')) return 'bulk';
@@ -81,12 +107,149 @@ export class UnreadableMailError extends Error {}
 export async function readMail(raw: Buffer): Promise<MailReading> {
   let parsed: ParsedMail;
   try {
-    parsed = await simpleParser(raw, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
+    parsed = await parse(raw);
   } catch (err) {
     if ((err as { code?: string }).code === 'EMAXLEN') throw new UnreadableMailError('The message has more parts, or parts nested deeper, than this service reads.');
     throw err;
   }
-  return storableValue(reading(parsed, raw)) as MailReading;
+  const mail = reading(parsed, raw);
+  mail.forwarded = (await attachedMessage(parsed, mail.text)) ?? inlineForward(mail.text);
+  return storableValue(mail) as MailReading;
+}
+
+const PARSE_OPTIONS = { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true } as const;
+
+/**
+ * mailparser reads a text part that names no charset as UTF-8, and bytes that are not UTF-8
+ * become U+FFFD. Such a mail is read again with those parts labelled windows-1252 (what a
+ * Latin-1 mail client sends; a superset of ISO-8859-1; mailparser decodes it with iconv-lite), so screening and the lead both get the
+ * letters. Only a mail whose text came out with U+FFFD pays for the second reading.
+ */
+async function parse(raw: Buffer): Promise<ParsedMail> {
+  const parsed = await simpleParser(raw, PARSE_OPTIONS);
+  if (!`${parsed.text ?? ''}${typeof parsed.html === 'string' ? parsed.html : ''}`.includes('\ufffd')) return parsed;
+  // The first reading stands if the second cannot be made.
+  const relabelled = await undeclaredCharsetsNamed(raw).catch(() => null);
+  return relabelled ? simpleParser(relabelled, PARSE_OPTIONS) : parsed;
+}
+
+const isUtf8 = (bytes: Buffer) => {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The message with every text part that names no charset and is not UTF-8 labelled windows-1252; null when there is none. */
+async function undeclaredCharsetsNamed(raw: Buffer): Promise<Buffer | null> {
+  let relabelled = false;
+  const rewriter = new Rewriter((node) => /^text\/(plain|html)$/i.test(node.contentType || 'text/plain') && !node.charset);
+  rewriter.on('node', ({ node, decoder, encoder }) => {
+    const chunks: Buffer[] = [];
+    decoder.on('data', (chunk: Buffer) => chunks.push(chunk));
+    decoder.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (!isUtf8(body)) {
+        node.setCharset('windows-1252');
+        relabelled = true;
+      }
+      encoder.end(body);
+    });
+  });
+  const out: Buffer[] = [];
+  await pipeline(Readable.from([raw]), new Splitter(), rewriter, new Joiner(), async (joined: AsyncIterable<Buffer>) => {
+    for await (const chunk of joined) out.push(chunk);
+  });
+  return relabelled ? Buffer.concat(out) : null;
+}
+
+/** The display name and address of the first mailbox in an address header's value. */
+const firstMailbox = (value: { address?: string; name?: string } | undefined): ForwardedMail['from'] => ({
+  address: value?.address ? normaliseEmail(value.address) : null,
+  name: value?.name?.trim() || null,
+});
+
+/**
+ * The first message/rfc822 part, read as a mail of its own. Only that one, and not what it
+ * forwards in turn: the outer message's size limit bounds it. One that cannot be read is
+ * only a file, as before.
+ */
+async function attachedMessage(parsed: ParsedMail, note: string): Promise<ForwardedMail | null> {
+  const part = parsed.attachments.find((a) => a.contentType.toLowerCase() === 'message/rfc822');
+  if (!part) return null;
+  let inner: ParsedMail;
+  try {
+    inner = await parse(part.content);
+  } catch {
+    return null;
+  }
+  return {
+    as: 'attached',
+    from: firstMailbox([inner.from ?? []].flat().flatMap((a) => a.value)[0]),
+    date: inner.date && !Number.isNaN(inner.date.getTime()) ? inner.date.toISOString() : null,
+    subject: (inner.subject ?? '').trim(),
+    messageId: ids(inner.messageId)[0] ?? null,
+    text: (inner.text ?? '').replace(/\r\n/g, '\n').trim(),
+    note,
+  };
+}
+
+// The line a mail client writes above a forwarded or quoted message: Gmail's, Outlook's, Apple Mail's, in English, Norwegian and German.
+const FORWARD_MARKER =
+  /^\s*(?:-{2,}\s*(?:forwarded message|original message|videresendt melding|opprinnelig melding|weitergeleitete nachricht|urspr\u00fcngliche nachricht)\s*-{2,}|begin forwarded message:|_{10,})\s*$/i;
+// A header line of a forward, Outlook's bold `*From:*` too: the English, Norwegian and German names.
+const FORWARD_HEADER = /^\s*\*?(from|fra|von|sent|sendt|gesendet|date|dato|datum|to|til|an|cc|kopi|subject|emne|betreff)\*?:\*?[ \t]*(.*)$/i;
+const FORWARD_FIELD: Record<string, 'from' | 'date' | 'subject' | 'to'> = {
+  from: 'from', fra: 'from', von: 'from',
+  sent: 'date', sendt: 'date', gesendet: 'date', date: 'date', dato: 'date', datum: 'date',
+  subject: 'subject', emne: 'subject', betreff: 'subject',
+  to: 'to', til: 'to', an: 'to', cc: 'to', kopi: 'to',
+};
+// A forward's header block is a handful of lines; more is a letter that happens to start with "To:".
+const FORWARD_HEADER_MAX_LINES = 12;
+
+/**
+ * The first message forwarded inline: below a forward marker, or an Outlook header block
+ * (`From:` then `Sent:`, `Fra:` then `Sendt:`) without one. Null when no header block naming
+ * who wrote it follows. Lines quoted with `>` are someone's reply, not a forward.
+ */
+function inlineForward(text: string): ForwardedMail | null {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let start: number;
+    if (FORWARD_MARKER.test(lines[i])) start = i + 1;
+    else if (FORWARD_FIELD[FORWARD_HEADER.exec(lines[i])?.[1].toLowerCase() ?? ''] === 'from' && /^\s*\*?(sent|sendt|gesendet)\*?:/i.test(lines[i + 1] ?? '')) start = i;
+    else continue;
+    while (start < lines.length && !lines[start].trim()) start++;
+    const fields: Partial<Record<'from' | 'date' | 'subject' | 'to', string>> = {};
+    let end = start;
+    for (; end < lines.length && end - start < FORWARD_HEADER_MAX_LINES; end++) {
+      const header = FORWARD_HEADER.exec(lines[end]);
+      if (!header) break;
+      fields[FORWARD_FIELD[header[1].toLowerCase()]] ??= header[2].trim();
+    }
+    if (!fields.from) continue;
+    return {
+      as: 'inline',
+      from: forwardedFrom(fields.from),
+      date: fields.date || null,
+      subject: fields.subject ?? '',
+      messageId: null,
+      text: lines.slice(end).join('\n').trim(),
+      note: lines.slice(0, i).join('\n').trim(),
+    };
+  }
+  return null;
+}
+
+/** `Name <address>`, `Name [mailto:address]` (Outlook), `"Last, First" <address>` or a bare address. */
+function forwardedFrom(value: string): ForwardedMail['from'] {
+  const mailbox = addressparser(value.replace(/\[mailto:([^\]\s]+)\]/i, '<$1>'), { flatten: true })[0];
+  const found = firstMailbox(mailbox);
+  // Outlook writes only the name when the address is in the reader's contacts.
+  return found.address ? found : { address: null, name: value.replace(/[<>"]/g, '').trim() || null };
 }
 
 function reading(parsed: ParsedMail, raw: Buffer): MailReading {
@@ -114,6 +277,7 @@ function reading(parsed: ParsedMail, raw: Buffer): MailReading {
       content: a.content,
     })),
     automatic: automaticReason(parsed, sender?.address ?? null),
+    forwarded: null,
   };
 }
 
@@ -183,4 +347,64 @@ export function senderOf(mail: MailReading, firmDomains: readonly string[]): Mai
   if (!from || !mail.replyTo?.address || mail.replyTo.address === from) return mail.from;
   const [local, domain] = from.split('@') as [string, string];
   return NO_REPLY.test(local) || firmDomains.includes(domain) ? mail.replyTo : mail.from;
+}
+
+// A form mail's name line: Contact Form 7's default `From: Name <address>`, or a `Navn:`/`Name:` field.
+const FORM_NAME_LINE = /^[ \t]*(?:fra|from|navn|name)[ \t]*:[ \t]*(.+)$/im;
+const FORM_NAME_MAX = 100;
+
+/**
+ * The visitor's name as a website's form mail gives it in its text, for a Reply-To without one:
+ * the first name line, unless it names another address or is none (an address, a link, a long line).
+ */
+function nameInForm(text: string, address: string | null): string | null {
+  const value = FORM_NAME_LINE.exec(text)?.[1].trim();
+  if (!value) return null;
+  const [mailbox] = addressparser(value, { flatten: true });
+  if (mailbox?.address && normaliseEmail(mailbox.address) !== address) return null;
+  const name = (mailbox?.address ? mailbox.name : value)?.replace(/^["']|["']$/g, '').trim();
+  return name && name.length <= FORM_NAME_MAX && !/[@<>\/]/.test(name) ? name : null;
+}
+
+/** A mail as the intake takes it: whose request it is, and its text. */
+export type SentMail = MailReading & {
+  /** The firm's relay or no-reply address it came From, when the person is its Reply-To. */
+  relayedBy: string | null;
+  /** The colleague who forwarded the person's message, when the person is the forwarded message's sender. */
+  forwardedBy: string | null;
+};
+
+const domainOf = (address: string | null) => address?.split('@')[1] ?? null;
+const FORWARD_PREFIX = /^(?:\s*(?:fwd?|vs|wg|tr|videresend)\s*:)+\s*/i;
+
+/**
+ * Whose request a mail is (see senderOf for the relay). A colleague at a firm domain who
+ * forwards someone's message is passing on that person's request: the lead is the forwarded
+ * message's sender, its text the request, the colleague's note kept below it. Anyone else who
+ * forwards a message is the one writing to the firm and stays the lead; an attached message's
+ * text joins theirs, so it is read and screened (an inline one is in their text already).
+ */
+export function asSent(mail: MailReading, firmDomains: readonly string[]): SentMail {
+  const sender = senderOf(mail, firmDomains);
+  if (sender !== mail.from) return { ...mail, from: sender.name ? sender : { ...sender, name: nameInForm(mail.text, sender.address) }, relayedBy: mail.from.address, forwardedBy: null };
+  const forwarded = mail.forwarded;
+  const asWritten: SentMail = { ...mail, relayedBy: null, forwardedBy: null };
+  if (!forwarded) return asWritten;
+  const atFirm = (address: string | null) => firmDomains.includes(domainOf(address) ?? '');
+  if (atFirm(mail.from.address) && forwarded.from.address && !atFirm(forwarded.from.address)) {
+    const note = forwarded.note ? `Forwarded by ${mail.from.address}, who wrote:\n${forwarded.note}` : `Forwarded by ${mail.from.address}.`;
+    return {
+      ...asWritten,
+      from: forwarded.from,
+      subject: forwarded.subject || mail.subject.replace(FORWARD_PREFIX, ''),
+      text: [forwarded.text, note].filter(Boolean).join('\n\n'),
+      // The outer mail's In-Reply-To and References are the colleague's conversation, not the person's.
+      thread: [],
+      forwardedBy: mail.from.address,
+    };
+  }
+  if (forwarded.as !== 'attached' || !forwarded.text) return asWritten;
+  const who = [forwarded.from.name, forwarded.from.address && `<${forwarded.from.address}>`].filter(Boolean).join(' ');
+  const heading = ['Attached message' + (who ? ` from ${who}` : '') + ':', forwarded.subject && `Subject: ${forwarded.subject}`].filter(Boolean).join('\n');
+  return { ...asWritten, text: [mail.text, `${heading}\n\n${forwarded.text}`].filter(Boolean).join('\n\n') };
 }

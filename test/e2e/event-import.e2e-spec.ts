@@ -391,6 +391,7 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     let res = await upload(eventId, cards).expect(422);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body.errors).toEqual([{ field: 'mapping', message: expect.stringContaining('e-mail or phone') }]);
+    expect(res.body.detail).toContain('Line 1 was read as the header');
     res = await upload(eventId, cards, { mapping: { 'Finnes ikke': 'email', Kontakt: 'shoeSize' } }).expect(422);
     expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['mapping', 'mapping.Finnes ikke', 'mapping.Kontakt']);
     res = await t.http().post(`/api/events/${eventId}/imports`).set(as(staff.token)).field('mapping', '[1,2]').attach('file', Buffer.from(cards), 'a.csv').expect(422);
@@ -406,6 +407,37 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     await upload(eventId, Buffer.from('PK\u0003\u0004 not really a zip'), { name: 'x.xlsx' }).expect(422);
     await t.http().post(`/api/events/00000000-0000-4000-8000-000000000000/imports`).set(as(staff.token)).attach('file', Buffer.from(cards), 'a.csv').expect(404);
     expect(await count(`SELECT 1 FROM event_import`)).toBe(before);
+  });
+
+  it('a Zoom registration report: its preamble is skipped and reported, the mapping names its columns, and rejected lines keep the file’s line numbers', async () => {
+    const eventId = await newEvent();
+    const file = crlf(
+      'Registration Report',
+      'Report Generated:,"Sep 12, 2025 10:15 AM"',
+      'Topic,Webinar ID,Scheduled Time,# Registered,# Cancelled',
+      'Datasikkerhet i praksis,812 3456 7890,"Sep 10, 2025 09:00 AM",3,0',
+      '',
+      'Host Details',
+      'Host Name,Host Email',
+      'Vera Vert,vera.vert@host.example',
+      '',
+      'Registrant Details',
+      'First Name,Last Name,Email,Registration Time,Approval Status',
+      'Ada,Lovaas,ada@zoom-reg.example,"Sep 01, 2025 08:12 AM",approved',
+      'Bo,Berg,not-an-address,"Sep 02, 2025 09:00 AM",approved',
+      'Cy,Dahl,cy@zoom-reg.example,"Sep 03, 2025 10:00 AM",approved',
+    );
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body).toMatchObject({ headerLine: 11, skippedLines: 10 });
+    expect(dry.body.analysis).toMatchObject({ rows: 3, newPersons: 2, rejectedRows: 1 });
+    expect(dry.body.rejected).toEqual([{ line: 13, reason: 'invalid_email', message: expect.any(String) }]);
+    const started = await upload(eventId, file, { mapping: { Email: 'email', 'Approval Status': 'ignore' }, dryRun: false }).expect(202);
+    expect(started.body.progress).toEqual({ processed: 0, total: 3 });
+    const { view } = await finished(eventId, started.body.id);
+    expect(view).toMatchObject({ status: 'done', headerLine: 11, outcome: { rows: 3, registrations: 2, rejectedRows: 1 } });
+    expect(await personByEmail('ada@zoom-reg.example')).toMatchObject({ first_name: 'Ada', last_name: 'Lovaas' });
+    // The host of the webinar is in the preamble, not an attendee.
+    expect(await personByEmail('vera.vert@host.example')).toBeUndefined();
   });
 
   it('[SEC-ACCESS] the upload is read only after sign-in: without a token the answer is 401 while most of the body is unsent, and nothing is stored', async () => {

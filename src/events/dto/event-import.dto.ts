@@ -64,6 +64,10 @@ export class ImportView {
   @ApiPropertyOptional({ nullable: true, type: String }) delimiter: string | null;
   @ApiProperty() fileBytes: number;
   @ApiProperty({ type: [ImportColumnView] }) columns: ImportColumnView[];
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'The line (or sheet row) the header was read from: the first of the leading lines that names an e-mail or phone column.' })
+  headerLine: number | null;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Lines before the header (a report’s preamble: title, date, host details), skipped.' })
+  skippedLines: number | null;
   @ApiProperty({ type: [String], description: 'Columns the import does not know, which are not stored: map each to a field, or to "keep" to store it as received, before importing.' })
   droppedColumns: string[];
   @ApiProperty({ type: ImportProgressView }) progress: ImportProgressView;

@@ -362,10 +362,11 @@ export class UploadRecordCounter {
   }
 
   /**
-   * The data records (header excluded) when the file turned out a CSV read as assumed; null when
-   * it must be counted from storage. Throws UnreadableFileError for a file csv-parse would refuse.
+   * The data records (the header and the `leading` records before it excluded) when the file
+   * turned out a CSV read as assumed; null when it must be counted from storage. Throws
+   * UnreadableFileError for a file csv-parse would refuse.
    */
-  finish(shape: FileShape): number | null {
+  finish(shape: FileShape, leading = 0): number | null {
     if (!this.counter && !this.off && !this.failure) {
       try {
         this.start();
@@ -376,7 +377,7 @@ export class UploadRecordCounter {
     if (this.off || !this.shape || shape.format !== 'csv' || shape.delimiter !== this.shape.delimiter) return null;
     if (shape.encoding!.startsWith('utf-16') !== this.shape.encoding!.startsWith('utf-16')) return null;
     if (this.failure) throw this.failure;
-    return Math.max(0, this.counter!.finish() - 1);
+    return Math.max(0, this.counter!.finish() - 1 - leading);
   }
 
   private start(): void {

@@ -2,7 +2,7 @@ import iconv from 'iconv-lite';
 import { Readable } from 'node:stream';
 import type { KnownPerson } from '../event-imports.repository';
 import { CsvRecordCounter, detectDelimiter, detectEncoding, readRecords, sniff, UnreadableFileError, UploadInspector, UploadRecordCounter } from './attendee-file';
-import { countLines } from './attendee-lines';
+import { attendeeLines, countLines, readLayout } from './attendee-lines';
 import { readRow, type Attendee, orderDate } from './attendee-row';
 import { neutralise } from './csv-out';
 import { headerKey, planColumns } from './header-map';
@@ -87,7 +87,7 @@ describe('reading attendee files', () => {
       }
       const { shape } = inspector.finish('');
       expect(shape.encoding).toBe(encoding);
-      const stored = await countLines(Readable.from([bytes]), shape).catch((e: Error) => e.message);
+      const stored = await countLines(Readable.from([bytes]), shape, { line: 1, leading: 0 }).catch((e: Error) => e.message);
       expect([text.slice(0, 20), (() => { try { return streaming.finish(shape); } catch (e) { return (e as Error).message; } })()]).toEqual([text.slice(0, 20), stored]);
     }
   });
@@ -154,6 +154,44 @@ describe('reading attendee files', () => {
       };
       expect([text, counted(1), counted(3), counted(1000)]).toEqual([text, parsed, parsed, parsed]);
     }
+  });
+});
+
+describe('finding the header row', () => {
+  const shape = { format: 'csv' as const, encoding: 'utf-8', delimiter: ',' };
+  const zoom = [
+    'Registration Report', 'Report Generated:,"Sep 12, 2025 10:15 AM"', 'Topic,Webinar ID,Scheduled Time,# Registered', 'Datasikkerhet i praksis,812 3456 7890,"Sep 10, 2025 09:00 AM",3',
+    '', 'Host Details', 'Host Name,Host Email', 'Vera Vert,vera@host.example', '', 'Registrant Details', 'First Name,Last Name,Email,Registration Time',
+    'Ada,Lovaas,ada@zoom.example,"Sep 01, 2025"', 'Bo,Berg,not-an-address,"Sep 02, 2025"', '', 'Cy,Dahl,cy@zoom.example,"Sep 03, 2025"',
+  ].join('\r\n');
+  const file = () => Readable.from([Buffer.from(zoom)]);
+
+  it('skips a report’s preamble: the header is the first leading line naming an e-mail or phone column, and data lines keep the file’s line numbers', async () => {
+    const layout = await readLayout(file(), shape, null);
+    expect(layout).toEqual({ header: ['First Name', 'Last Name', 'Email', 'Registration Time'], line: 11, leading: 8, found: true });
+    const { columns } = planColumns(layout.header, { Email: 'email' });
+    const read: [number, string][] = [];
+    for await (const lines of attendeeLines(file(), shape, layout.line, columns, ctx)) for (const { line, result } of lines) if (result.kind !== 'blank') read.push([line, result.kind]);
+    expect(read).toEqual([[12, 'attendee'], [13, 'rejected'], [15, 'attendee']]);
+    // The progress total counts the data lines only, counted from storage and as the upload streamed in alike.
+    expect(await countLines(file(), shape, layout)).toBe(3);
+    const streaming = new UploadRecordCounter();
+    streaming.update(Buffer.from(zoom));
+    expect(streaming.finish(shape, layout.leading)).toBe(3);
+  });
+
+  it('takes the column the mapping names as the e-mail or phone column as the header’s sign', async () => {
+    const text = 'Visitor badges\r\nPrinted 2025-09-01\r\nNavn på kort;Kontakt\r\nKnut;knut@kort.example\r\n';
+    const semi = { ...shape, delimiter: ';' };
+    expect(await readLayout(Readable.from([Buffer.from(text)]), semi, { Kontakt: 'email' })).toMatchObject({ line: 3, leading: 2, found: true });
+    // Named by the mapping only as a column to keep: not a sign of the header.
+    expect(await readLayout(Readable.from([Buffer.from(text)]), semi, { Kontakt: 'keep' })).toMatchObject({ header: ['Visitor badges'], line: 1, leading: 0, found: false });
+  });
+
+  it('looks no further than the first lines: past them, the first line with anything in it is read as the header', async () => {
+    const text = `\r\n${'Notes,More notes\r\n'.repeat(60)}First Name,Email\r\nAda,ada@x.example\r\n`;
+    expect(await readLayout(Readable.from([Buffer.from(text)]), shape, null)).toEqual({ header: ['Notes', 'More notes'], line: 2, leading: 0, found: false });
+    await expect(readLayout(Readable.from([Buffer.from('\r\n,,\r\n')]), shape, null)).rejects.toThrow(UnreadableFileError);
   });
 });
 

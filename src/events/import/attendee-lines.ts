@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import { countCsvRecords, readRecordPieces, readRecords, UnreadableFileError, type FileShape } from './attendee-file';
+import { countCsvRecords, readRecordPieces, readRecords, UnreadableFileError, type FileRecord, type FileShape } from './attendee-file';
 import { rowReader, type RowContext, type RowResult } from './attendee-row';
-import type { ColumnPlan } from './header-map';
+import { namesContact, type ColumnPlan } from './header-map';
 
 const isBlank = (cells: string[]) => cells.every((c) => !c || !c.trim());
 
@@ -13,11 +13,38 @@ export function bufferStream(buffer: Buffer, piece = 64 * 1024): Readable {
   return Readable.from(pieces(), { objectMode: false });
 }
 
-/** The header: the first record with anything in it. */
-export async function readHeader(source: Readable, shape: FileShape): Promise<{ header: string[]; line: number }> {
+/** Records searched for the header row: a report's preamble is a few lines, not a file. */
+export const HEADER_SEARCH_RECORDS = 50;
+
+/** Where the attendee table starts in the file. */
+export interface FileLayout {
+  /** The header row's cells. */
+  header: string[];
+  /** The file's line (or sheet row) the header was read from. */
+  line: number;
+  /** Non-blank records before it (a preamble): not data lines. */
+  leading: number;
+  /** False: no record among the first HEADER_SEARCH_RECORDS names an e-mail or phone column, and the first non-blank one was read as the header. */
+  found: boolean;
+}
+
+/**
+ * The header row: the first of the leading records that names an e-mail or phone column (or
+ * the one the mapping names), so a report's preamble (title, date, host block) is skipped;
+ * failing that, the first record with anything in it.
+ */
+export async function readLayout(source: Readable, shape: FileShape, mapping: Record<string, string> | null): Promise<FileLayout> {
+  let first: FileRecord | null = null;
+  let leading = 0;
+  let read = 0;
   for await (const record of readRecords(source, shape)) {
-    if (!isBlank(record.cells)) return { header: record.cells, line: record.line };
+    if (++read > HEADER_SEARCH_RECORDS && first) break;
+    if (isBlank(record.cells)) continue;
+    if (read <= HEADER_SEARCH_RECORDS && namesContact(record.cells, mapping)) return { header: record.cells, line: record.line, leading, found: true };
+    first ??= record;
+    leading++;
   }
+  if (first) return { header: first.cells, line: first.line, leading: 0, found: false };
   throw new UnreadableFileError('The file has no header row (and no attendees).');
 }
 
@@ -26,28 +53,19 @@ export async function readHeader(source: Readable, shape: FileShape): Promise<{ 
  * attending; a piece of the file at a time (the loop over a piece's lines costs no step of
  * the stream each).
  */
-export async function* attendeeLines(source: Readable, shape: FileShape, columns: ColumnPlan[], ctx: RowContext): AsyncGenerator<{ line: number; result: RowResult }[]> {
+export async function* attendeeLines(source: Readable, shape: FileShape, headerLine: number, columns: ColumnPlan[], ctx: RowContext): AsyncGenerator<{ line: number; result: RowResult }[]> {
   const read = rowReader(columns);
-  let headerSeen = false;
   for await (const records of readRecordPieces(source, shape)) {
     const lines: { line: number; result: RowResult }[] = [];
-    for (const record of records) {
-      if (!headerSeen) headerSeen = !isBlank(record.cells);
-      else lines.push({ line: record.line, result: read(record, ctx) });
-    }
+    for (const record of records) if (record.line > headerLine) lines.push({ line: record.line, result: read(record, ctx) });
     if (lines.length) yield lines;
   }
 }
 
-/** How many data records the file has (the progress total, and a check the whole file is readable). */
-export async function countLines(source: Readable, shape: FileShape): Promise<number> {
-  if (shape.format === 'csv') return Math.max(0, (await countCsvRecords(source, shape)) - 1);
-  let headerSeen = false;
+/** How many data records the file has after its header (the progress total, and a check the whole file is readable). */
+export async function countLines(source: Readable, shape: FileShape, layout: Pick<FileLayout, 'line' | 'leading'>): Promise<number> {
+  if (shape.format === 'csv') return Math.max(0, (await countCsvRecords(source, shape)) - 1 - layout.leading);
   let count = 0;
-  for await (const record of readRecords(source, shape)) {
-    if (isBlank(record.cells)) continue;
-    if (headerSeen) count++;
-    headerSeen = true;
-  }
+  for await (const record of readRecords(source, shape)) if (record.line > layout.line && !isBlank(record.cells)) count++;
   return count;
 }

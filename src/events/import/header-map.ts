@@ -79,6 +79,20 @@ add('attendeeStatus', 1, 'Attendee Status', 'Status', 'Deltakerstatus', 'Påmeld
 add('age', 1, 'Age', 'Alder');
 add('birthDate', 1, 'Date of Birth', 'Birth Date', 'Birthdate', 'Birthday', 'DOB', 'Fødselsdato', 'Født');
 
+/**
+ * Whether a record can be the header row: one of its cells is a known e-mail or phone header,
+ * or a header the mapping names as the e-mail or phone column. What comes before such a row
+ * (a Zoom report's title, date and host block) is a preamble, not the header.
+ */
+export function namesContact(cells: string[], mapping: Record<string, string> | null): boolean {
+  const contact = (t: string | undefined) => t === 'email' || t === 'phone';
+  if (cells.some((c) => contact(SYNONYMS[headerKey(c.trim())]?.[0]))) return true;
+  const named = Object.entries(mapping ?? {}).filter(([, t]) => contact(t)).map(([name]) => name);
+  if (!named.length) return false;
+  const headers = cells.map((c) => c.trim());
+  return named.some((name) => findHeader(headers, name) >= 0);
+}
+
 /** Each column's index, header and target (null: not recognised, dropped), with the rank that orders competing columns. */
 export interface ColumnPlan {
   index: number;
@@ -103,8 +117,7 @@ export function planColumns(header: string[], mapping: Record<string, string> | 
       errors.push({ field: `mapping.${name}`, message: `must be one of: ${IMPORT_TARGETS.join(', ')}, or consent:<purpose> (${CONSENT_PURPOSES.join(', ')}) for a consent question's column` });
       continue;
     }
-    let index = trimmed.indexOf(name.trim());
-    if (index < 0) index = trimmed.findIndex((h) => headerKey(h) === headerKey(name));
+    const index = findHeader(trimmed, name);
     if (index < 0) {
       errors.push({ field: `mapping.${name}`, message: 'no column of the file has this header' });
       continue;
@@ -129,6 +142,12 @@ export function planColumns(header: string[], mapping: Record<string, string> | 
     errors.push({ field: 'mapping', message: 'the file has no column recognised as e-mail or phone; name one in mapping, e.g. {"Kontakt": "email"}' });
   }
   return { columns: withUniqueHeaders(columns), errors };
+}
+
+/** The column a mapping names: the exact header, else the first with the same key. */
+function findHeader(headers: string[], name: string): number {
+  const index = headers.indexOf(name.trim());
+  return index >= 0 ? index : headers.findIndex((h) => headerKey(h) === headerKey(name));
 }
 
 /** Blank headers become "Column N" and repeated ones "Notes (2)", so every cell keeps its own key in the payload. */

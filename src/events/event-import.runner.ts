@@ -140,7 +140,7 @@ export class EventImportRunner implements BeforeApplicationShutdown {
     const open = () => this.repository.openFile(imp.id, imp.fileBytes, (work) => runAsSystem('event import', work));
     const layout = await readLayout(open(), shape, imp.mapping);
     if (imp.totalRows === null) await this.repository.setTotal(imp.id, token, await countLines(open(), shape, layout));
-    const { columns } = planColumns(layout.header, imp.mapping);
+    const { columns } = planColumns(layout.header, imp.mapping, layout.sample);
     const ctx: RowContext = { phoneRegion: this.config.DEFAULT_PHONE_REGION, minimumAge: this.policy.minimumAge(), today: new Date(imp.createdAt) };
 
     const pipeline = new BatchPipeline(this, imp, token, actor, event, { counts: imp.outcome ?? zeroCounts(), processed: imp.processedRows });

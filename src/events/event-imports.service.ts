@@ -130,7 +130,7 @@ export class EventImportsService {
         // The pieces are visible to this transaction only: read them back through it.
         const open = () => this.imports.openFile(pendingId, bytes, (work) => work(), tx);
         const layout = await this.readableAsync(() => readLayout(open(), shape, mapping));
-        const { columns, errors } = planColumns(layout.header, mapping);
+        const { columns, errors } = planColumns(layout.header, mapping, layout.sample);
         if (errors.length) {
           const where = layout.found ? '' : ` Line ${layout.line} was read as the header: none of the first ${HEADER_SEARCH_RECORDS} lines names an e-mail or phone column.`;
           throw invalid(errors, `The file’s columns cannot be read as an attendee list; see errors.${where}`);

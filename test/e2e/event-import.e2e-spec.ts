@@ -440,6 +440,26 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(await personByEmail('vera.vert@host.example')).toBeUndefined();
   });
 
+  it('a Microsoft Forms export: the answers to its e-mail and name questions are read, not Forms’ own Email ("anonymous") and empty Name columns', async () => {
+    const eventId = await newEvent();
+    const file = crlf(
+      'ID,Start time,Completion time,Email,Name,Full name,Email address,Which session?',
+      '1,9/1/2025 10:00:01,9/1/2025 10:01:12,anonymous,,Liv Skog,liv.skog@forms.example,Morning',
+      '2,9/1/2025 11:00:01,9/1/2025 11:02:40,anonymous,,Tor Eng,tor.eng@forms.example,Afternoon',
+      '3,9/2/2025 09:30:00,9/2/2025 09:31:05,anonymous,,Mia Vik,mia.vik(at)forms.example,Morning',
+    );
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body.columns).toEqual(expect.arrayContaining([{ header: 'Email', target: null }, { header: 'Name', target: null }, { header: 'Full name', target: 'fullName' }, { header: 'Email address', target: 'email' }]));
+    expect(dry.body.analysis).toMatchObject({ rows: 3, newPersons: 2, rejectedRows: 1 });
+    // The rejection names the column to fix; the value is only in the uploader's rejected-lines CSV.
+    expect(dry.body.rejected).toEqual([{ line: 4, reason: 'invalid_email', message: 'The e-mail address under "Email address" is not valid.' }]);
+    const csv = await t.http().get(`/api/events/${eventId}/imports/${dry.body.id}/rejected.csv`).set(as(staff.token)).expect(200);
+    expect(csv.text).toContain('mia.vik(at)forms.example');
+    await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
+    expect((await finished(eventId, dry.body.id)).view.outcome).toMatchObject({ registrations: 2, rejectedRows: 1 });
+    expect(await personByEmail('liv.skog@forms.example')).toMatchObject({ first_name: 'Liv', last_name: 'Skog' });
+  });
+
   it('[SEC-ACCESS] the upload is read only after sign-in: without a token the answer is 401 while most of the body is unsent, and nothing is stored', async () => {
     const eventId = await newEvent();
     const before = { imports: await count(`SELECT 1 FROM event_import`), chunks: await count(`SELECT 1 FROM event_import_chunk`) };

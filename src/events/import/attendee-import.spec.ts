@@ -168,7 +168,7 @@ describe('finding the header row', () => {
 
   it('skips a report’s preamble: the header is the first leading line naming an e-mail or phone column, and data lines keep the file’s line numbers', async () => {
     const layout = await readLayout(file(), shape, null);
-    expect(layout).toEqual({ header: ['First Name', 'Last Name', 'Email', 'Registration Time'], line: 11, leading: 8, found: true });
+    expect(layout).toMatchObject({ header: ['First Name', 'Last Name', 'Email', 'Registration Time'], line: 11, leading: 8, found: true });
     const { columns } = planColumns(layout.header, { Email: 'email' });
     const read: [number, string][] = [];
     for await (const lines of attendeeLines(file(), shape, layout.line, columns, ctx)) for (const { line, result } of lines) if (result.kind !== 'blank') read.push([line, result.kind]);
@@ -190,7 +190,7 @@ describe('finding the header row', () => {
 
   it('looks no further than the first lines: past them, the first line with anything in it is read as the header', async () => {
     const text = `\r\n${'Notes,More notes\r\n'.repeat(60)}First Name,Email\r\nAda,ada@x.example\r\n`;
-    expect(await readLayout(Readable.from([Buffer.from(text)]), shape, null)).toEqual({ header: ['Notes', 'More notes'], line: 2, leading: 0, found: false });
+    expect(await readLayout(Readable.from([Buffer.from(text)]), shape, null)).toMatchObject({ header: ['Notes', 'More notes'], line: 2, leading: 0, found: false });
     await expect(readLayout(Readable.from([Buffer.from('\r\n,,\r\n')]), shape, null)).rejects.toThrow(UnreadableFileError);
   });
 });
@@ -204,6 +204,22 @@ describe('the header map', () => {
       ['Firma', 'companyName'], ['Stilling', 'position'], ['Dietary needs', null], ['Dietary needs (2)', null], ['Column 11', null],
     ]);
     expect(headerKey(' E-Post ')).toBe(headerKey('epost'));
+  });
+
+  it('gives a field with several candidate columns to the one whose values fit it (a Microsoft Forms export), and samples a bounded number of lines', async () => {
+    const header = ['ID', 'Start time', 'Completion time', 'Email', 'Name', 'E-postadresse', 'Fullt navn', 'Email address'];
+    const lines = Array.from({ length: 250 }, (_, n) => `${n + 1},9/1/2025 10:00,9/1/2025 10:02,anonymous,,deltaker${n}@forms.example,Deltaker ${n},`);
+    const text = [header.join(','), ...lines].join('\r\n');
+    const layout = await readLayout(Readable.from([Buffer.from(text)]), { format: 'csv', encoding: 'utf-8', delimiter: ',' }, null);
+    expect(layout.sample).toMatchObject({ rows: 200, filled: [200, 200, 200, 200, 0, 200, 200, 0], addresses: [0, 0, 0, 0, 0, 200, 0, 0] });
+    const { columns, errors } = planColumns(layout.header, null, layout.sample);
+    expect(errors).toEqual([]);
+    expect(columns.map((c) => c.target)).toEqual([null, null, null, null, null, 'email', 'fullName', null]);
+    expect(readRow({ line: 2, cells: lines[0].split(',') }, columns, ctx)).toMatchObject({ kind: 'attendee', attendee: { email: 'deltaker0@forms.example', person: { firstName: 'Deltaker', lastName: '0' } } });
+    // Without a sample (or on a tie) the first candidate keeps the field, as before.
+    expect(planColumns(header, null).columns.map((c) => c.target)).toEqual([null, null, null, 'email', 'fullName', null, null, null]);
+    // The uploader's mapping is not second-guessed by the sample.
+    expect(planColumns(header, { Email: 'email' }, layout.sample).columns.map((c) => c.target)).toEqual([null, null, null, 'email', null, null, 'fullName', null]);
   });
 
   it('lets the user map unknown headers and says what is wrong with a mapping', () => {
@@ -226,7 +242,7 @@ describe('reading a line', () => {
 
   it('rejects what cannot be a person, and keeps nothing of someone under 16', () => {
     expect(row('A', 'B', '', '', '', '', '', '', '')).toMatchObject({ kind: 'rejected', rejection: { line: 7, reason: 'no_contact' } });
-    expect(row('A', 'B', 'nope', '', '', '', '', '', '')).toMatchObject({ kind: 'rejected', rejection: { reason: 'invalid_email' } });
+    expect(row('A', 'B', 'nope', '', '', '', '', '', '')).toMatchObject({ kind: 'rejected', rejection: { reason: 'invalid_email', message: 'The e-mail address under "Email" is not valid.' } });
     expect(row('A', 'B', '', '12', '', '', '', '', '')).toMatchObject({ kind: 'rejected', rejection: { reason: 'invalid_phone' } });
     expect(row('A', 'B', 'a@b.no', '', '', '', 'forty', '', '')).toMatchObject({ kind: 'rejected', rejection: { reason: 'invalid_age' } });
     expect(row('A', 'B', 'a@b.no', '', '', '', '15', '', '')).toEqual({ kind: 'rejected', rejection: { line: 7, reason: 'under_16', message: expect.any(String), values: null } });

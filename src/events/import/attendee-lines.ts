@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { countCsvRecords, readRecordPieces, readRecords, UnreadableFileError, type FileRecord, type FileShape } from './attendee-file';
 import { rowReader, type RowContext, type RowResult } from './attendee-row';
-import { namesContact, type ColumnPlan } from './header-map';
+import { namesContact, type ColumnPlan, type ColumnSample } from './header-map';
+import { normaliseEmail } from '../../domain/identity';
 
 const isBlank = (cells: string[]) => cells.every((c) => !c || !c.trim());
 
@@ -16,7 +17,10 @@ export function bufferStream(buffer: Buffer, piece = 64 * 1024): Readable {
 /** Records searched for the header row: a report's preamble is a few lines, not a file. */
 export const HEADER_SEARCH_RECORDS = 50;
 
-/** Where the attendee table starts in the file. */
+/** Data lines sampled after the header to choose between columns that could fill one field (planColumns). */
+export const SAMPLE_RECORDS = 200;
+
+/** Where the attendee table starts in the file, and what its first data lines hold. */
 export interface FileLayout {
   /** The header row's cells. */
   header: string[];
@@ -26,6 +30,8 @@ export interface FileLayout {
   leading: number;
   /** False: no record among the first HEADER_SEARCH_RECORDS names an e-mail or phone column, and the first non-blank one was read as the header. */
   found: boolean;
+  /** Up to SAMPLE_RECORDS non-blank data lines after the header, column by column. */
+  sample: ColumnSample;
 }
 
 /**
@@ -37,14 +43,33 @@ export async function readLayout(source: Readable, shape: FileShape, mapping: Re
   let first: FileRecord | null = null;
   let leading = 0;
   let read = 0;
+  let layout: FileLayout | null = null;
   for await (const record of readRecords(source, shape)) {
+    if (layout) {
+      if (isBlank(record.cells)) continue;
+      const { sample } = layout;
+      for (let i = 0; i < sample.filled.length; i++) {
+        const cell = record.cells[i]?.trim();
+        if (!cell) continue;
+        sample.filled[i]++;
+        if (normaliseEmail(cell)) sample.addresses[i]++;
+      }
+      if (++sample.rows >= SAMPLE_RECORDS) break;
+      continue;
+    }
     if (++read > HEADER_SEARCH_RECORDS && first) break;
     if (isBlank(record.cells)) continue;
-    if (read <= HEADER_SEARCH_RECORDS && namesContact(record.cells, mapping)) return { header: record.cells, line: record.line, leading, found: true };
+    if (read <= HEADER_SEARCH_RECORDS && namesContact(record.cells, mapping)) {
+      const zeros = () => new Array<number>(record.cells.length).fill(0);
+      layout = { header: record.cells, line: record.line, leading, found: true, sample: { rows: 0, filled: zeros(), addresses: zeros() } };
+      continue;
+    }
     first ??= record;
     leading++;
   }
-  if (first) return { header: first.cells, line: first.line, leading: 0, found: false };
+  if (layout) return layout;
+  // No header to sample for: the columns cannot be read, and planColumns says so.
+  if (first) return { header: first.cells, line: first.line, leading: 0, found: false, sample: { rows: 0, filled: [], addresses: [] } };
   throw new UnreadableFileError('The file has no header row (and no attendees).');
 }
 

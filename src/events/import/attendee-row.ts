@@ -71,6 +71,7 @@ export function rowReader(columns: ColumnPlan[]): Reader {
   const byTarget = new Map<ImportTarget, number[]>();
   for (const c of [...kept].sort((a, b) => a.rank - b.rank)) if (c.target) byTarget.set(c.target, [...(byTarget.get(c.target) ?? []), c.index]);
   const at = (t: ImportTarget) => byTarget.get(t) ?? [];
+  const headerOf = new Map(columns.map((c) => [c.index, c.header]));
   const [statusAt, ageAt, birthAt, emailAt, phoneAt, fullAt, firstAt, lastAt, positionAt, companyAt, skypeAt, linkedinAt, locationAt, cityAt, countryAt, ticketAt, orderAt, attendeeAt, orderDateAt] = (
     ['attendeeStatus', 'age', 'birthDate', 'email', 'phone', 'fullName', 'firstName', 'lastName', 'position', 'companyName', 'skypeId', 'linkedinUrl', 'location', 'city', 'country', 'ticketType', 'orderRef', 'attendeeRef', 'orderDate'] as const
   ).map(at);
@@ -122,9 +123,10 @@ export function rowReader(columns: ColumnPlan[]): Reader {
     if (age !== null && age < ctx.minimumAge) return reject('under_16', `The attendee is under ${ctx.minimumAge}: the firm does not keep their data (nothing of this line is stored).`, false);
     if (tooLong) return reject('too_long', `The value under "${tooLong}" is longer than ${MAX_CELL} characters.`);
 
-    const emailText = one(emailAt);
-    const email = emailText ? normaliseEmail(emailText) : null;
-    if (emailText && !email) return reject('invalid_email', 'The e-mail address is not valid.');
+    const emailColumn = emailAt.find((i) => value(i));
+    const email = emailColumn === undefined ? null : normaliseEmail(value(emailColumn));
+    // The column, not the value: the message is shown and stored beside other lines' messages; the value is in the line's own cells.
+    if (emailColumn !== undefined && !email) return reject('invalid_email', `The e-mail address under "${headerOf.get(emailColumn)}" is not valid.`);
     let phone: string | null = null;
     let phoneGiven = false;
     for (const i of phoneAt) {

@@ -101,12 +101,22 @@ export interface ColumnPlan {
   rank: number;
 }
 
+/** What the first data lines hold, column by column (index as in the header): how many are filled, and how many hold an e-mail address. */
+export interface ColumnSample {
+  rows: number;
+  filled: number[];
+  addresses: number[];
+}
+
 /**
  * Reads the header row: the user's mapping first (exact header, then the same key), then the
- * synonyms. A one-of-a-kind target already taken leaves later columns unrecognised; the user
- * may not give one twice. A file must end up with an e-mail or a phone column.
+ * synonyms. When several columns could fill a one-of-a-kind target, the one whose sampled values
+ * fit it best wins (for e-mail: the most addresses; otherwise the most filled; a tie: the first):
+ * a Microsoft Forms export's own Email column ("anonymous") and empty Name lose to the answers to
+ * its "Email address" and "Full name" questions. The others are left unrecognised; the user may
+ * not give one target twice. A file must end up with an e-mail or a phone column.
  */
-export function planColumns(header: string[], mapping: Record<string, string> | null): { columns: ColumnPlan[]; errors: FieldError[] } {
+export function planColumns(header: string[], mapping: Record<string, string> | null, sample?: ColumnSample): { columns: ColumnPlan[]; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const trimmed = header.map((h) => h.trim());
   const userTarget = new Map<number, ImportTarget>();
@@ -128,14 +138,22 @@ export function planColumns(header: string[], mapping: Record<string, string> | 
   for (const target of givenTwice) errors.push({ field: 'mapping', message: `maps more than one column to ${target}` });
 
   const taken = new Set<ImportTarget>(userTarget.values());
+  const fit = (target: ImportTarget, index: number) => (target === 'email' ? sample?.addresses[index] : sample?.filled[index]) ?? 0;
+  /** The column each one-of-a-kind target the mapping left open goes to. */
+  const chosen = new Map<ImportTarget, number>();
+  trimmed.forEach((h, index) => {
+    const target = h && !userTarget.has(index) ? SYNONYMS[headerKey(h)]?.[0] : undefined;
+    if (!target || RANKED.has(target) || taken.has(target)) return;
+    const before = chosen.get(target);
+    if (before === undefined || fit(target, index) > fit(target, before)) chosen.set(target, index);
+  });
   const columns: ColumnPlan[] = trimmed.map((h, index) => {
     const mapped = userTarget.get(index);
     if (mapped) return { index, header: h, target: mapped, rank: 0 };
     const synonym = SYNONYMS[headerKey(h)];
     if (!synonym || !h) return { index, header: h, target: null, rank: 0 };
     const [target, rank] = synonym;
-    if (!RANKED.has(target) && taken.has(target)) return { index, header: h, target: null, rank: 0 };
-    taken.add(target);
+    if (!RANKED.has(target) && chosen.get(target) !== index) return { index, header: h, target: null, rank: 0 };
     return { index, header: h, target, rank };
   });
   if (!columns.some((c) => c.target === 'email' || c.target === 'phone')) {

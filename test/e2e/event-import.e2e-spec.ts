@@ -460,6 +460,17 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(await personByEmail('liv.skog@forms.example')).toMatchObject({ first_name: 'Liv', last_name: 'Skog' });
   });
 
+  it('a file with two Email columns: the name the dry run shows for the second, "Email (2)", maps it', async () => {
+    const eventId = await newEvent();
+    const file = crlf('Name,Email,Company,Email', 'Rune Dobbel,booking@agency.example,Dobbel AS,rune@dobbel.example');
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body.columns.map((c: { header: string }) => c.header)).toEqual(['Name', 'Email', 'Company', 'Email (2)']);
+    const view = await importFile(eventId, file, { mapping: { 'Email (2)': 'email', Email: 'ignore' } });
+    expect(view.columns).toEqual(expect.arrayContaining([{ header: 'Email', target: 'ignore' }, { header: 'Email (2)', target: 'email' }]));
+    expect(await personByEmail('rune@dobbel.example')).toMatchObject({ first_name: 'Rune', company_name: 'Dobbel AS' });
+    expect(await personByEmail('booking@agency.example')).toBeUndefined();
+  });
+
   it('[SEC-ACCESS] the upload is read only after sign-in: without a token the answer is 401 while most of the body is unsent, and nothing is stored', async () => {
     const eventId = await newEvent();
     const before = { imports: await count(`SELECT 1 FROM event_import`), chunks: await count(`SELECT 1 FROM event_import_chunk`) };

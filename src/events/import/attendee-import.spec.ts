@@ -222,6 +222,13 @@ describe('the header map', () => {
     expect(planColumns(header, { Email: 'email' }, layout.sample).columns.map((c) => c.target)).toEqual([null, null, null, 'email', null, null, 'fullName', null]);
   });
 
+  it('takes the names the dry run shows for repeated and blank headers in a mapping', () => {
+    const { columns, errors } = planColumns(['Email', 'Name', 'Email', ''], { 'Email (2)': 'email', 'Column 4': 'keep' });
+    expect(errors).toEqual([]);
+    expect(columns.map((c) => [c.header, c.target])).toEqual([['Email', null], ['Name', 'fullName'], ['Email (2)', 'email'], ['Column 4', 'keep']]);
+    expect(planColumns(['Email', 'Email'], { 'Email (3)': 'email' }).errors).toEqual([{ field: 'mapping.Email (3)', message: 'no column of the file has this header' }]);
+  });
+
   it('lets the user map unknown headers and says what is wrong with a mapping', () => {
     expect(planColumns(['Navn på kort', 'Kontakt'], { 'navn på kort': 'name', Kontakt: 'email' }).columns.map((c) => c.target)).toEqual(['fullName', 'email']);
     expect(planColumns(['A', 'B'], { A: 'email', B: 'email', C: 'phone', D: 'shoe' }).errors.map((e) => e.field).sort()).toEqual(['mapping', 'mapping.C', 'mapping.D']);

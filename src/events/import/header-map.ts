@@ -89,7 +89,7 @@ export function namesContact(cells: string[], mapping: Record<string, string> | 
   if (cells.some((c) => contact(SYNONYMS[headerKey(c.trim())]?.[0]))) return true;
   const named = Object.entries(mapping ?? {}).filter(([, t]) => contact(t)).map(([name]) => name);
   if (!named.length) return false;
-  const headers = cells.map((c) => c.trim());
+  const headers = uniqueHeaders(cells);
   return named.some((name) => findHeader(headers, name) >= 0);
 }
 
@@ -119,6 +119,8 @@ export interface ColumnSample {
 export function planColumns(header: string[], mapping: Record<string, string> | null, sample?: ColumnSample): { columns: ColumnPlan[]; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const trimmed = header.map((h) => h.trim());
+  // The names the dry run shows ("Email (2)" for a second Email column) are the ones a mapping may use.
+  const shown = uniqueHeaders(header);
   const userTarget = new Map<number, ImportTarget>();
   const givenTwice = new Set<ImportTarget>();
   for (const [name, rawTarget] of Object.entries(mapping ?? {})) {
@@ -127,7 +129,7 @@ export function planColumns(header: string[], mapping: Record<string, string> | 
       errors.push({ field: `mapping.${name}`, message: `must be one of: ${IMPORT_TARGETS.join(', ')}, or consent:<purpose> (${CONSENT_PURPOSES.join(', ')}) for a consent question's column` });
       continue;
     }
-    const index = findHeader(trimmed, name);
+    const index = findHeader(shown, name);
     if (index < 0) {
       errors.push({ field: `mapping.${name}`, message: 'no column of the file has this header' });
       continue;
@@ -159,7 +161,7 @@ export function planColumns(header: string[], mapping: Record<string, string> | 
   if (!columns.some((c) => c.target === 'email' || c.target === 'phone')) {
     errors.push({ field: 'mapping', message: 'the file has no column recognised as e-mail or phone; name one in mapping, e.g. {"Kontakt": "email"}' });
   }
-  return { columns: withUniqueHeaders(columns), errors };
+  return { columns: columns.map((c) => ({ ...c, header: shown[c.index] })), errors };
 }
 
 /** The column a mapping names: the exact header, else the first with the same key. */
@@ -169,13 +171,14 @@ function findHeader(headers: string[], name: string): number {
 }
 
 /** Blank headers become "Column N" and repeated ones "Notes (2)", so every cell keeps its own key in the payload. */
-function withUniqueHeaders(columns: ColumnPlan[]): ColumnPlan[] {
+function uniqueHeaders(header: string[]): string[] {
   const seen = new Set<string>();
-  return columns.map((c) => {
-    let header = c.header || `Column ${c.index + 1}`;
-    for (let n = 2; seen.has(header); n++) header = `${c.header || `Column ${c.index + 1}`} (${n})`;
-    seen.add(header);
-    return { ...c, header };
+  return header.map((raw, index) => {
+    const base = raw.trim() || `Column ${index + 1}`;
+    let name = base;
+    for (let n = 2; seen.has(name); n++) name = `${base} (${n})`;
+    seen.add(name);
+    return name;
   });
 }
 

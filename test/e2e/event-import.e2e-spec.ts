@@ -460,6 +460,15 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(await personByEmail('liv.skog@forms.example')).toMatchObject({ first_name: 'Liv', last_name: 'Skog' });
   });
 
+  it('a semicolon file whose header has commas in a question: the delimiter is the one its lines share', async () => {
+    const eventId = await newEvent();
+    const question = 'Hvilke sesjoner, dager, tider og rom passer best, og hvorfor?';
+    const file = crlf(`Navn;E-post;${question}`, 'Kari Semikolon;kari@semikolon.example;Tirsdag, rom 2', 'Ola Semikolon;ola@semikolon.example;Alle');
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body).toMatchObject({ delimiter: ';', columns: [{ header: 'Navn', target: 'fullName' }, { header: 'E-post', target: 'email' }, { header: question, target: null }] });
+    expect(dry.body.analysis).toMatchObject({ rows: 2, newPersons: 2, rejectedRows: 0 });
+  });
+
   it('a file with two Email columns: the name the dry run shows for the second, "Email (2)", maps it', async () => {
     const eventId = await newEvent();
     const file = crlf('Name,Email,Company,Email', 'Rune Dobbel,booking@agency.example,Dobbel AS,rune@dobbel.example');

@@ -41,7 +41,16 @@ describe('reading attendee files', () => {
     expect(inspector.finish('').shape).toEqual({ format: 'csv', encoding: 'windows-1252', delimiter: ',' });
   });
 
-  it('takes the delimiter the header uses most, outside quotes', () => {
+  it('takes the delimiter that splits the header and the first data lines alike, outside quotes', () => {
+    const question = 'Hvilke sesjoner, dager, tider og rom passer best, og hvorfor?';
+    expect(detectDelimiter(`Navn;E-post;${question}\r\nKari;kari@x.example;Tirsdag, rom 2\r\nOla;ola@x.example;Alle\r\n`)).toBe(';');
+    expect(detectDelimiter('Name,Email,Comment\r\nA,a@x.example,fine; thanks\r\nB,b@x.example,"ok; good; great"\r\nC,c@x.example,\r\n')).toBe(',');
+    // A report's preamble of one-cell lines counts for no delimiter.
+    expect(detectDelimiter('Registration Report\r\n\r\nHost Details\r\nFirst Name,Last Name,Email\r\nAda,Lovaas,ada@x.example\r\n')).toBe(',');
+    // The last record of a file's start may be cut off: it does not vote.
+    expect(detectDelimiter('Navn;E-post\r\nKari;kari@x.example\r\nA,b,c,d,e,f', true)).toBe(';');
+    // Lines of delimiters only are blank: they do not vote.
+    expect(detectDelimiter('Navn;E-post\r\n,,,,\r\n,,,,\r\nKari;kari@x.example')).toBe(';');
     expect(detectDelimiter('Fornavn;Etternavn;E-post\r\nx,y,z')).toBe(';');
     expect(detectDelimiter('"a;b";"c;d",e,f\n')).toBe(',');
     expect(detectDelimiter('First Name\tLast Name\tEmail')).toBe('\t');

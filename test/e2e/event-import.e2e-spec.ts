@@ -469,6 +469,18 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(dry.body.analysis).toMatchObject({ rows: 2, newPersons: 2, rejectedRows: 0 });
   });
 
+  it('a Meetup export: people who answered the RSVP "No" are not registered', async () => {
+    const eventId = await newEvent();
+    const file = crlf('Name,User ID,Email,RSVP,Guests', 'Ida Meetup,1001,ida@meetup.example,Yes,0', 'Jon Meetup,1002,jon@meetup.example,No,0', 'Kai Meetup,1003,kai@meetup.example,Not going,0');
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body.columns).toEqual(expect.arrayContaining([{ header: 'RSVP', target: 'attendeeStatus' }]));
+    expect(dry.body.analysis).toMatchObject({ rows: 3, registrations: 1, notAttending: 2 });
+    await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
+    expect((await finished(eventId, dry.body.id)).view.outcome).toMatchObject({ registrations: 1, notAttending: 2 });
+    expect(await personByEmail('ida@meetup.example')).toBeDefined();
+    expect(await personByEmail('jon@meetup.example')).toBeUndefined();
+  });
+
   it('a file with two Email columns: the name the dry run shows for the second, "Email (2)", maps it', async () => {
     const eventId = await newEvent();
     const file = crlf('Name,Email,Company,Email', 'Rune Dobbel,booking@agency.example,Dobbel AS,rune@dobbel.example');

@@ -271,6 +271,15 @@ describe('reading a line', () => {
     }
     for (const status of ['Attending', 'Checked In', 'Påmeldt', 'Deltar']) expect(row('A', 'B', 'a@b.no', '', '', status, '', '', '').kind).toBe('attendee');
   });
+
+  it('reads a Meetup RSVP column as the attendee status: "No", "Nei", "Declined" or "Not going" is not attending', () => {
+    const meetup = planColumns(['Name', 'User ID', 'Email', 'RSVP', 'Guests', 'RSVPed on'], null).columns;
+    expect(meetup.find((c) => c.header === 'RSVP')?.target).toBe('attendeeStatus');
+    const rsvp = (answer: string) => readRow({ line: 3, cells: ['Ida Meetup', '123', 'ida@meetup.example', answer, '0', '2025-09-01'] }, meetup, ctx).kind;
+    for (const answer of ['No', 'no', 'Nei', 'Declined', 'Not going']) expect([answer, rsvp(answer)]).toEqual([answer, 'not_attending']);
+    // "No" only as the whole answer: a status that merely contains it is not a no.
+    for (const answer of ['Yes', 'Ja', 'Going', 'Noted', 'Nominated speaker']) expect([answer, rsvp(answer)]).toEqual([answer, 'attendee']);
+  });
 });
 
 describe('who a line is', () => {

@@ -54,9 +54,10 @@ const MAX_CELL = 5_000;
 /**
  * Eventbrite's "Attendee Status" values (and Norwegian sheets' own) that mean the person is not
  * coming: a cancelled, refunded, transferred (the new holder has a line of their own), deleted,
- * declined or wait-listed ticket is not a registration.
+ * declined or wait-listed ticket is not a registration. Meetup's RSVP answers "No" and "Not
+ * going" too; a bare no, as the whole value only, since "no" is part of many words.
  */
-const NOT_ATTENDING = /cancel|refund|transfer|not attending|deleted|declined|waitlist|wait list|avbestilt|kansellert|refundert|refusjon|avmeldt|ikke deltar|deltar ikke|ikke påmeldt|avlyst|overført|slettet|venteliste/i;
+const NOT_ATTENDING = /cancel|refund|transfer|not attending|not going|deleted|declined|waitlist|wait list|avbestilt|kansellert|refundert|refusjon|avmeldt|ikke deltar|deltar ikke|ikke påmeldt|avlyst|overført|slettet|venteliste|^(?:no|nei)$/i;
 
 type Reader = (record: FileRecord, ctx: RowContext) => RowResult;
 

@@ -75,7 +75,7 @@ add('orderRef', 1, 'Order #', 'Order Number', 'Order No', 'Order ID', 'Ordre', '
 add('orderDate', 1, 'Order Date', 'Order Date/Time', 'Date Ordered', 'Registration Date', 'Registered', 'Ordredato', 'Bestillingsdato', 'Kjøpsdato', 'Påmeldingsdato', 'Registreringsdato', 'Påmeldt');
 add('attendeeRef', 1, 'Attendee #', 'Attendee Number', 'Attendee ID', 'Ticket #', 'Deltaker #', 'Deltakernr', 'Deltakernr.', 'Deltakernummer', 'Deltaker-ID', 'Billettnummer', 'Billettnr', 'Billett #');
 add('ticketType', 1, 'Ticket Type', 'Ticket', 'Billettype', 'Billett', 'Billettkategori');
-add('attendeeStatus', 1, 'Attendee Status', 'Status', 'Deltakerstatus', 'Påmeldingsstatus');
+add('attendeeStatus', 1, 'Attendee Status', 'Status', 'Deltakerstatus', 'Påmeldingsstatus', 'RSVP', 'RSVP Status', 'RSVP Response');
 add('age', 1, 'Age', 'Alder');
 add('birthDate', 1, 'Date of Birth', 'Birth Date', 'Birthdate', 'Birthday', 'DOB', 'Fødselsdato', 'Født');
 

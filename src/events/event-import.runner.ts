@@ -277,7 +277,7 @@ export class EventImportRunner implements BeforeApplicationShutdown {
           contentType: CONTENT_TYPES[imp.format],
           payloadJson: a.payloadJson,
           person: a.person,
-          warnings: a.warning ? [{ field: 'phone', message: a.warning.message }] : undefined,
+          warnings: a.warnings.length ? a.warnings : undefined,
           consents: a.consents.map((c) => c.purpose),
           consentWording: Object.fromEntries(a.consents.map((c) => [c.purpose, c.wording])),
           legalBases: legalBases(a),

@@ -323,6 +323,22 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(capture.legal_bases).toMatchObject({ handle_request: 'contract', service_updates: 'consent' });
   });
 
+  it('[CONSENT-PROOF] a consent answer that opens with a clear yes grants it; one neither yes nor no grants nothing and is a warning the dry run shows', async () => {
+    const eventId = await newEvent();
+    const question = 'Newsletter';
+    const file = crlf(`Email,First Name,${question}`, 'yes.agree@consent.example,Yes,"Yes, I agree"', 'tick@consent.example,Tick,✓', 'label@consent.example,Label,Send me the newsletter', 'no.thanks@consent.example,No,"No, thanks"');
+    const mapping = { [question]: 'consent:service_updates' };
+    const dry = await upload(eventId, file, { mapping }).expect(201);
+    expect(dry.body.analysis).toMatchObject({ rows: 4, registrations: 4, rejectedRows: 0 });
+    expect(dry.body.rejected).toEqual([{ line: 4, reason: 'consent_unclear', message: expect.stringContaining(`"${question}" is neither yes nor no`) }]);
+    await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
+    expect((await finished(eventId, dry.body.id)).view.status).toBe('done');
+    const granted = await db.query(`SELECT p.email FROM consent_event e JOIN person p ON p.id = e.person_id WHERE p.email LIKE '%@consent.example' AND e.action = 'granted' ORDER BY p.email`);
+    expect(granted).toEqual([{ email: 'tick@consent.example' }, { email: 'yes.agree@consent.example' }]);
+    const [capture] = await db.query(`SELECT c.warnings FROM capture c JOIN person p ON p.id = c.person_id WHERE p.email = 'label@consent.example'`);
+    expect(capture.warnings).toEqual([{ field: 'consent:service_updates', message: expect.stringContaining('neither yes nor no') }]);
+  });
+
   it('[RIGHT-RESTRICT] a line naming a restricted person is not imported: listed as rejected, the person neither registered nor filled in', async () => {
     const eventId = await newEvent();
     const [{ id }] = await db.query(`INSERT INTO person (email, status, restricted_at) VALUES ('kept.still@fjell.example', 'new', now()) RETURNING id`);

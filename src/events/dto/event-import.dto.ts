@@ -46,7 +46,11 @@ export class ImportColumnView {
 
 export class RejectedLineView {
   @ApiProperty() line: number;
-  @ApiProperty({ enum: ['no_contact', 'invalid_email', 'invalid_phone', 'under_16', 'invalid_age', 'invalid_birth_date', 'too_long'] }) reason: string;
+  @ApiProperty({
+    enum: ['no_contact', 'invalid_email', 'invalid_phone', 'under_16', 'invalid_age', 'invalid_birth_date', 'too_long', 'restricted', 'phone_dropped', 'consent_unclear'],
+    description: 'phone_dropped and consent_unclear are warnings: the line is imported, without the phone or the consent.',
+  })
+  reason: string;
   @ApiProperty() message: string;
 }
 

@@ -15,7 +15,7 @@ const records = async (text: string | Buffer, encoding = 'utf-8', delimiter = ',
 };
 const ctx = { phoneRegion: 'NO', minimumAge: 16, today: new Date('2025-06-01T00:00:00Z') };
 const attendee = (email: string | null, phone: string | null, line = 2): Attendee => ({
-  line, person: { email, phone }, email, phone, ticketType: null, orderRef: null, attendeeRef: null, attendeeStatus: null, warning: null, registeredAt: null, consents: [], payloadJson: '{}',
+  line, person: { email, phone }, email, phone, ticketType: null, orderRef: null, attendeeRef: null, attendeeStatus: null, warning: null, warnings: [], registeredAt: null, consents: [], payloadJson: '{}',
 });
 const known = (id: string, email: string | null, phone: string | null, extra: Partial<KnownPerson> = {}): KnownPerson => ({
   id,
@@ -270,6 +270,34 @@ describe('reading a line', () => {
       expect(row('A', 'B', 'a@b.no', '', '', status, '', '', '').kind).toBe('not_attending');
     }
     for (const status of ['Attending', 'Checked In', 'Påmeldt', 'Deltar']) expect(row('A', 'B', 'a@b.no', '', '', status, '', '', '').kind).toBe('attendee');
+  });
+
+  it('grants a consent on an answer that opens with a clear yes, grants nothing on a no, and warns of any other answer, one line per line', () => {
+    const question = 'Vil du ha nyhetsbrev?';
+    const { columns: consent, errors } = planColumns(['Email', 'Cell Phone', question], { [question]: 'consent:service_updates' });
+    expect(errors).toEqual([]);
+    const read = (answer: string, phone = '') => readRow({ line: 4, cells: ['ola@consent.example', phone, answer] }, consent, ctx);
+    for (const answer of ['Yes', 'ja', 'Yes, I agree', 'Ja, jeg ønsker nyhetsbrev', '✓', '✔', 'x', 'X', '1', 'TRUE', 'Jeg samtykker']) {
+      expect([answer, read(answer)]).toEqual([answer, { kind: 'attendee', attendee: expect.objectContaining({ consents: [{ purpose: 'service_updates', wording: question }], warning: null }) }]);
+    }
+    for (const answer of ['', 'No', 'Nei', 'Nei, takk', 'false', '0', 'n']) {
+      expect([answer, read(answer)]).toEqual([answer, { kind: 'attendee', attendee: expect.objectContaining({ consents: [], warning: null }) }]);
+    }
+    // A Google Forms checkbox writes its label; "Yesterday", "Japan", "10" do not open with a yes word.
+    for (const answer of ['Send me the newsletter', 'Kanskje', 'Yesterday', 'Japan', '10', '?']) {
+      expect([answer, read(answer)]).toEqual([answer, {
+        kind: 'attendee',
+        attendee: expect.objectContaining({
+          consents: [],
+          warning: { line: 4, reason: 'consent_unclear', message: `The answer under "${question}" is neither yes nor no; no consent was recorded from it.`, values: expect.objectContaining({ [question]: answer }) },
+          warnings: [{ field: 'consent:service_updates', message: expect.stringContaining('neither yes nor no') }],
+        }),
+      }]);
+    }
+    // With a dropped phone too: one warning line naming both.
+    const both = read('Maybe later', '12');
+    expect(both).toMatchObject({ kind: 'attendee', attendee: { warning: { reason: 'phone_dropped', message: expect.stringMatching(/imported without it.*neither yes nor no/) } } });
+    expect(both.kind === 'attendee' && both.attendee.warnings.map((w) => w.field)).toEqual(['phone', 'consent:service_updates']);
   });
 
   it('reads a Meetup RSVP column as the attendee status: "No", "Nei", "Declined" or "Not going" is not attending', () => {

@@ -48,7 +48,8 @@ export async function readLayout(source: Readable, shape: FileShape, mapping: Re
     if (layout) {
       if (isBlank(record.cells)) continue;
       const { sample } = layout;
-      for (let i = 0; i < sample.filled.length; i++) {
+      // Only the cells the line has: a header of many columns does not make every line cost as much.
+      for (let i = 0, n = Math.min(sample.filled.length, record.cells.length); i < n; i++) {
         const cell = record.cells[i]?.trim();
         if (!cell) continue;
         sample.filled[i]++;

@@ -14,7 +14,7 @@ import type { Event } from './entities/event.entity';
 import { EventImportsRepository, type BatchSession } from './event-imports.repository';
 import { EventsRepository } from './events.repository';
 import { UnreadableFileError, type FileShape } from './import/attendee-file';
-import { attendeeLines, countLines, readHeader } from './import/attendee-lines';
+import { attendeeLines, countLines, readLayout } from './import/attendee-lines';
 import type { Attendee, Rejection, RowContext } from './import/attendee-row';
 import { planColumns } from './import/header-map';
 import { addCounts, FileIdentities, knownPersons, planBatch, zeroCounts, type BatchPlan } from './import/registration-plan';
@@ -138,15 +138,16 @@ export class EventImportRunner implements BeforeApplicationShutdown {
     if (!event) throw new FileGone();
     const shape: FileShape = { format: imp.format, encoding: imp.encoding, delimiter: imp.delimiter };
     const open = () => this.repository.openFile(imp.id, imp.fileBytes, (work) => runAsSystem('event import', work));
-    if (imp.totalRows === null) await this.repository.setTotal(imp.id, token, await countLines(open(), shape));
-    const { columns } = planColumns((await readHeader(open(), shape)).header, imp.mapping);
+    const layout = await readLayout(open(), shape, imp.mapping);
+    if (imp.totalRows === null) await this.repository.setTotal(imp.id, token, await countLines(open(), shape, layout));
+    const { columns } = planColumns(layout.header, imp.mapping, layout.sample);
     const ctx: RowContext = { phoneRegion: this.config.DEFAULT_PHONE_REGION, minimumAge: this.policy.minimumAge(), today: new Date(imp.createdAt) };
 
     const pipeline = new BatchPipeline(this, imp, token, actor, event, { counts: imp.outcome ?? zeroCounts(), processed: imp.processedRows });
-    if (imp.doneThroughLine > 0) await this.recallTaken(imp, event, attendeeLines(open(), shape, columns, ctx), pipeline.taken);
+    if (imp.doneThroughLine > 0) await this.recallTaken(imp, event, attendeeLines(open(), shape, layout.line, columns, ctx), pipeline.taken);
     let job: BatchJob = newJob(imp.doneThroughLine);
     try {
-      reading: for await (const lines of attendeeLines(open(), shape, columns, ctx)) {
+      reading: for await (const lines of attendeeLines(open(), shape, layout.line, columns, ctx)) {
         for (const { line, result } of lines) {
           if (line <= imp.doneThroughLine) continue; // committed before
           if (this.stopping || pipeline.failed) break reading;
@@ -276,7 +277,7 @@ export class EventImportRunner implements BeforeApplicationShutdown {
           contentType: CONTENT_TYPES[imp.format],
           payloadJson: a.payloadJson,
           person: a.person,
-          warnings: a.warning ? [{ field: 'phone', message: a.warning.message }] : undefined,
+          warnings: a.warnings.length ? a.warnings : undefined,
           consents: a.consents.map((c) => c.purpose),
           consentWording: Object.fromEntries(a.consents.map((c) => [c.purpose, c.wording])),
           legalBases: legalBases(a),

@@ -36,6 +36,7 @@ export interface NewImport {
   encoding: string | null;
   delimiter: string | null;
   columns: ImportColumn[];
+  headerLine: number;
   mapping: Record<string, string> | null;
   createdBy: string | null;
   startedBy: string | null;
@@ -92,9 +93,9 @@ export class EventImportsRepository {
   async complete(tx: EntityManager, id: string, i: NewImport): Promise<EventImport> {
     const [rows] = await tx.query(
       `UPDATE event_import SET status = $2, file_sha256 = $3, file_bytes = $4, format = $5, encoding = $6, delimiter = $7, columns = $8, mapping = $9, created_by = $10, started_by = $11,
-              total_rows = $12, request_id = $13, job_id = $14, created_at = now(), updated_at = now()
+              total_rows = $12, request_id = $13, job_id = $14, header_line = $15, created_at = now(), updated_at = now()
         WHERE id = $1 RETURNING *`,
-      [id, i.status, i.fileSha256, i.fileBytes, i.format, i.encoding, i.delimiter, JSON.stringify(i.columns), i.mapping && JSON.stringify(i.mapping), i.createdBy, i.startedBy, i.totalRows, i.requestId, i.jobId],
+      [id, i.status, i.fileSha256, i.fileBytes, i.format, i.encoding, i.delimiter, JSON.stringify(i.columns), i.mapping && JSON.stringify(i.mapping), i.createdBy, i.startedBy, i.totalRows, i.requestId, i.jobId, i.headerLine],
     );
     return camelRow<EventImport>(rows[0]);
   }

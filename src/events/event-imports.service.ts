@@ -20,7 +20,7 @@ import { EventImportsRepository } from './event-imports.repository';
 import { EventsRepository } from './events.repository';
 import { UploadSpool } from './import/upload-spool';
 import { UnreadableFileError, UploadInspector, UploadRecordCounter, type FileShape } from './import/attendee-file';
-import { attendeeLines, countLines, readHeader } from './import/attendee-lines';
+import { attendeeLines, countLines, HEADER_SEARCH_RECORDS, readLayout, type FileLayout } from './import/attendee-lines';
 import type { Attendee, Rejection } from './import/attendee-row';
 import { toCsv } from './import/csv-out';
 import { describeColumns, planColumns, type ColumnPlan } from './import/header-map';
@@ -64,7 +64,7 @@ function multipartProblem(err: unknown): unknown {
 }
 
 /** What the upload transaction left: a new import, or the earlier import of the same file (and mapping). */
-type Received = { created: EventImport; shape: FileShape; columns: ColumnPlan[] } | { existing: EventImport };
+type Received = { created: EventImport; shape: FileShape; layout: FileLayout; columns: ColumnPlan[] } | { existing: EventImport };
 
 /** A stable text of the mapping, so the same mapping written in another key order is the same import. */
 const canonical = (mapping: Record<string, string> | null) => (mapping ? JSON.stringify(Object.keys(mapping).sort().map((k) => [k, mapping[k]])) : '');
@@ -129,9 +129,12 @@ export class EventImportsService {
         await stored.end();
         // The pieces are visible to this transaction only: read them back through it.
         const open = () => this.imports.openFile(pendingId, bytes, (work) => work(), tx);
-        const { header } = await this.readableAsync(() => readHeader(open(), shape));
-        const { columns, errors } = planColumns(header, mapping);
-        if (errors.length) throw invalid(errors, 'The file’s columns cannot be read as an attendee list; see errors.');
+        const layout = await this.readableAsync(() => readLayout(open(), shape, mapping));
+        const { columns, errors } = planColumns(layout.header, mapping, layout.sample);
+        if (errors.length) {
+          const where = layout.found ? '' : ` Line ${layout.line} was read as the header: none of the first ${HEADER_SEARCH_RECORDS} lines names an e-mail or phone column.`;
+          throw invalid(errors, `The file’s columns cannot be read as an attendee list; see errors.${where}`);
+        }
 
         const existing = await this.imports.findByHash(eventId, sha256!, tx);
         if (existing) {
@@ -145,15 +148,15 @@ export class EventImportsService {
         }
         // Before a 202, the whole file must be readable: the count is the progress total. A CSV's
         // was counted as it arrived; an XLSX workbook is read back.
-        const total = dryRun ? null : (this.readable(() => counter.finish(shape)) ?? (await this.readableAsync(() => countLines(open(), shape))));
+        const total = dryRun ? null : (this.readable(() => counter.finish(shape, layout.leading)) ?? (await this.readableAsync(() => countLines(open(), shape, layout))));
         const jobId = dryRun ? null : this.jobs.newJobId();
         const imp = await this.imports.complete(tx, pendingId, {
           eventId, status: dryRun ? 'analysed' : 'queued', fileSha256: sha256!, fileBytes: bytes, format: shape.format, encoding: shape.encoding, delimiter: shape.delimiter,
-          columns: describeColumns(columns), mapping, createdBy: actor.id, startedBy: dryRun ? null : actor.id, totalRows: total, requestId: actor.requestId, jobId,
+          columns: describeColumns(columns), headerLine: layout.line, mapping, createdBy: actor.id, startedBy: dryRun ? null : actor.id, totalRows: total, requestId: actor.requestId, jobId,
         });
         await this.audit.record(actor, { action: 'event_import.uploaded', entityType: 'event_import', entityId: imp.id, after: { eventId, format: shape.format, bytes, dryRun } }, tx);
         if (jobId) await this.jobs.send(tx, imp.id, jobId);
-        return { created: imp, shape, columns };
+        return { created: imp, shape, layout, columns };
       });
     } catch (err) {
       // The same file uploaded twice at once: the other upload won (its file is stored), this one is that import.
@@ -170,13 +173,13 @@ export class EventImportsService {
       if (!dryRun && existing.status !== 'done') this.jobs.wake();
       return { status: dryRun || existing.status === 'done' ? 200 : 202, view: await this.view(existing.eventId, existing.id) };
     }
-    const { created, shape, columns } = received;
+    const { created, shape, layout, columns } = received;
     if (!dryRun) {
       this.jobs.wake();
       return { status: 202, view: await this.view(eventId, created.id) };
     }
     try {
-      const analysis = await this.analyse(event, created, shape, columns);
+      const analysis = await this.analyse(event, created, shape, layout.line, columns);
       await this.imports.transaction((tx) => this.imports.saveAnalysis(tx, created.id, analysis));
     } catch (err) {
       // Nothing half-done stays: the file, the import and its rejected lines go together.
@@ -243,7 +246,7 @@ export class EventImportsService {
    * the import's, planned the same way, and each lookup sees what the batches before it would
    * have written (PlannedWrites): the counts are the ones the import then reports.
    */
-  private async analyse(event: Event, imp: EventImport, shape: FileShape, columns: ColumnPlan[]): Promise<ImportCounts> {
+  private async analyse(event: Event, imp: EventImport, shape: FileShape, headerLine: number, columns: ColumnPlan[]): Promise<ImportCounts> {
     const ctx = { phoneRegion: this.config.DEFAULT_PHONE_REGION, minimumAge: this.policy.minimumAge(), today: new Date(imp.createdAt) };
     const planned = new PlannedWrites(imp.id);
     const taken = new Set<string>();
@@ -272,7 +275,7 @@ export class EventImportsService {
       if (stored.length) await this.imports.transaction((tx) => this.imports.insertRejections(tx, imp.id, stored));
       [batch, rejections, seen] = [[], [], new FileIdentities()];
     };
-    for await (const lines of attendeeLines(this.imports.openFile(imp.id, imp.fileBytes, sameIdentity()), shape, columns, ctx)) {
+    for await (const lines of attendeeLines(this.imports.openFile(imp.id, imp.fileBytes, sameIdentity()), shape, headerLine, columns, ctx)) {
       for (const { result } of lines) {
         if (result.kind === 'blank') continue;
         counts.rows++;
@@ -429,6 +432,8 @@ export class EventImportsService {
       delimiter: imp.delimiter,
       fileBytes: imp.fileBytes,
       columns: imp.columns,
+      headerLine: imp.headerLine,
+      skippedLines: imp.headerLine === null ? null : imp.headerLine - 1,
       droppedColumns: imp.columns.filter((c) => c.target === null).map((c) => c.header),
       progress: { processed: imp.processedRows, total: imp.totalRows },
       analysis: imp.analysis,

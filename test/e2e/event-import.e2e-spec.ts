@@ -323,6 +323,22 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(capture.legal_bases).toMatchObject({ handle_request: 'contract', service_updates: 'consent' });
   });
 
+  it('[CONSENT-PROOF] a consent answer that opens with a clear yes grants it; one neither yes nor no grants nothing and is a warning the dry run shows', async () => {
+    const eventId = await newEvent();
+    const question = 'Newsletter';
+    const file = crlf(`Email,First Name,${question}`, 'yes.agree@consent.example,Yes,"Yes, I agree"', 'tick@consent.example,Tick,✓', 'label@consent.example,Label,Send me the newsletter', 'no.thanks@consent.example,No,"No, thanks"');
+    const mapping = { [question]: 'consent:service_updates' };
+    const dry = await upload(eventId, file, { mapping }).expect(201);
+    expect(dry.body.analysis).toMatchObject({ rows: 4, registrations: 4, rejectedRows: 0 });
+    expect(dry.body.rejected).toEqual([{ line: 4, reason: 'consent_unclear', message: expect.stringContaining(`"${question}" is neither yes nor no`) }]);
+    await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
+    expect((await finished(eventId, dry.body.id)).view.status).toBe('done');
+    const granted = await db.query(`SELECT p.email FROM consent_event e JOIN person p ON p.id = e.person_id WHERE p.email LIKE '%@consent.example' AND e.action = 'granted' ORDER BY p.email`);
+    expect(granted).toEqual([{ email: 'tick@consent.example' }, { email: 'yes.agree@consent.example' }]);
+    const [capture] = await db.query(`SELECT c.warnings FROM capture c JOIN person p ON p.id = c.person_id WHERE p.email = 'label@consent.example'`);
+    expect(capture.warnings).toEqual([{ field: 'consent:service_updates', message: expect.stringContaining('neither yes nor no') }]);
+  });
+
   it('[RIGHT-RESTRICT] a line naming a restricted person is not imported: listed as rejected, the person neither registered nor filled in', async () => {
     const eventId = await newEvent();
     const [{ id }] = await db.query(`INSERT INTO person (email, status, restricted_at) VALUES ('kept.still@fjell.example', 'new', now()) RETURNING id`);
@@ -391,6 +407,7 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     let res = await upload(eventId, cards).expect(422);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body.errors).toEqual([{ field: 'mapping', message: expect.stringContaining('e-mail or phone') }]);
+    expect(res.body.detail).toContain('Line 1 was read as the header');
     res = await upload(eventId, cards, { mapping: { 'Finnes ikke': 'email', Kontakt: 'shoeSize' } }).expect(422);
     expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['mapping', 'mapping.Finnes ikke', 'mapping.Kontakt']);
     res = await t.http().post(`/api/events/${eventId}/imports`).set(as(staff.token)).field('mapping', '[1,2]').attach('file', Buffer.from(cards), 'a.csv').expect(422);
@@ -406,6 +423,89 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     await upload(eventId, Buffer.from('PK\u0003\u0004 not really a zip'), { name: 'x.xlsx' }).expect(422);
     await t.http().post(`/api/events/00000000-0000-4000-8000-000000000000/imports`).set(as(staff.token)).attach('file', Buffer.from(cards), 'a.csv').expect(404);
     expect(await count(`SELECT 1 FROM event_import`)).toBe(before);
+  });
+
+  it('a Zoom registration report: its preamble is skipped and reported, the mapping names its columns, and rejected lines keep the file’s line numbers', async () => {
+    const eventId = await newEvent();
+    const file = crlf(
+      'Registration Report',
+      'Report Generated:,"Sep 12, 2025 10:15 AM"',
+      'Topic,Webinar ID,Scheduled Time,# Registered,# Cancelled',
+      'Datasikkerhet i praksis,812 3456 7890,"Sep 10, 2025 09:00 AM",3,0',
+      '',
+      'Host Details',
+      'Host Name,Host Email',
+      'Vera Vert,vera.vert@host.example',
+      '',
+      'Registrant Details',
+      'First Name,Last Name,Email,Registration Time,Approval Status',
+      'Ada,Lovaas,ada@zoom-reg.example,"Sep 01, 2025 08:12 AM",approved',
+      'Bo,Berg,not-an-address,"Sep 02, 2025 09:00 AM",approved',
+      'Cy,Dahl,cy@zoom-reg.example,"Sep 03, 2025 10:00 AM",approved',
+    );
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body).toMatchObject({ headerLine: 11, skippedLines: 10 });
+    expect(dry.body.analysis).toMatchObject({ rows: 3, newPersons: 2, rejectedRows: 1 });
+    expect(dry.body.rejected).toEqual([{ line: 13, reason: 'invalid_email', message: expect.any(String) }]);
+    const started = await upload(eventId, file, { mapping: { Email: 'email', 'Approval Status': 'ignore' }, dryRun: false }).expect(202);
+    expect(started.body.progress).toEqual({ processed: 0, total: 3 });
+    const { view } = await finished(eventId, started.body.id);
+    expect(view).toMatchObject({ status: 'done', headerLine: 11, outcome: { rows: 3, registrations: 2, rejectedRows: 1 } });
+    expect(await personByEmail('ada@zoom-reg.example')).toMatchObject({ first_name: 'Ada', last_name: 'Lovaas' });
+    // The host of the webinar is in the preamble, not an attendee.
+    expect(await personByEmail('vera.vert@host.example')).toBeUndefined();
+  });
+
+  it('a Microsoft Forms export: the answers to its e-mail and name questions are read, not Forms’ own Email ("anonymous") and empty Name columns', async () => {
+    const eventId = await newEvent();
+    const file = crlf(
+      'ID,Start time,Completion time,Email,Name,Full name,Email address,Which session?',
+      '1,9/1/2025 10:00:01,9/1/2025 10:01:12,anonymous,,Liv Skog,liv.skog@forms.example,Morning',
+      '2,9/1/2025 11:00:01,9/1/2025 11:02:40,anonymous,,Tor Eng,tor.eng@forms.example,Afternoon',
+      '3,9/2/2025 09:30:00,9/2/2025 09:31:05,anonymous,,Mia Vik,mia.vik(at)forms.example,Morning',
+    );
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body.columns).toEqual(expect.arrayContaining([{ header: 'Email', target: null }, { header: 'Name', target: null }, { header: 'Full name', target: 'fullName' }, { header: 'Email address', target: 'email' }]));
+    expect(dry.body.analysis).toMatchObject({ rows: 3, newPersons: 2, rejectedRows: 1 });
+    // The rejection names the column to fix; the value is only in the uploader's rejected-lines CSV.
+    expect(dry.body.rejected).toEqual([{ line: 4, reason: 'invalid_email', message: 'The e-mail address under "Email address" is not valid.' }]);
+    const csv = await t.http().get(`/api/events/${eventId}/imports/${dry.body.id}/rejected.csv`).set(as(staff.token)).expect(200);
+    expect(csv.text).toContain('mia.vik(at)forms.example');
+    await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
+    expect((await finished(eventId, dry.body.id)).view.outcome).toMatchObject({ registrations: 2, rejectedRows: 1 });
+    expect(await personByEmail('liv.skog@forms.example')).toMatchObject({ first_name: 'Liv', last_name: 'Skog' });
+  });
+
+  it('a semicolon file whose header has commas in a question: the delimiter is the one its lines share', async () => {
+    const eventId = await newEvent();
+    const question = 'Hvilke sesjoner, dager, tider og rom passer best, og hvorfor?';
+    const file = crlf(`Navn;E-post;${question}`, 'Kari Semikolon;kari@semikolon.example;Tirsdag, rom 2', 'Ola Semikolon;ola@semikolon.example;Alle');
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body).toMatchObject({ delimiter: ';', columns: [{ header: 'Navn', target: 'fullName' }, { header: 'E-post', target: 'email' }, { header: question, target: null }] });
+    expect(dry.body.analysis).toMatchObject({ rows: 2, newPersons: 2, rejectedRows: 0 });
+  });
+
+  it('a Meetup export: people who answered the RSVP "No" are not registered', async () => {
+    const eventId = await newEvent();
+    const file = crlf('Name,User ID,Email,RSVP,Guests', 'Ida Meetup,1001,ida@meetup.example,Yes,0', 'Jon Meetup,1002,jon@meetup.example,No,0', 'Kai Meetup,1003,kai@meetup.example,Not going,0');
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body.columns).toEqual(expect.arrayContaining([{ header: 'RSVP', target: 'attendeeStatus' }]));
+    expect(dry.body.analysis).toMatchObject({ rows: 3, registrations: 1, notAttending: 2 });
+    await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
+    expect((await finished(eventId, dry.body.id)).view.outcome).toMatchObject({ registrations: 1, notAttending: 2 });
+    expect(await personByEmail('ida@meetup.example')).toBeDefined();
+    expect(await personByEmail('jon@meetup.example')).toBeUndefined();
+  });
+
+  it('a file with two Email columns: the name the dry run shows for the second, "Email (2)", maps it', async () => {
+    const eventId = await newEvent();
+    const file = crlf('Name,Email,Company,Email', 'Rune Dobbel,booking@agency.example,Dobbel AS,rune@dobbel.example');
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body.columns.map((c: { header: string }) => c.header)).toEqual(['Name', 'Email', 'Company', 'Email (2)']);
+    const view = await importFile(eventId, file, { mapping: { 'Email (2)': 'email', Email: 'ignore' } });
+    expect(view.columns).toEqual(expect.arrayContaining([{ header: 'Email', target: 'ignore' }, { header: 'Email (2)', target: 'email' }]));
+    expect(await personByEmail('rune@dobbel.example')).toMatchObject({ first_name: 'Rune', company_name: 'Dobbel AS' });
+    expect(await personByEmail('booking@agency.example')).toBeUndefined();
   });
 
   it('[SEC-ACCESS] the upload is read only after sign-in: without a token the answer is 401 while most of the body is unsent, and nothing is stored', async () => {

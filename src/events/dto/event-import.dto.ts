@@ -46,7 +46,11 @@ export class ImportColumnView {
 
 export class RejectedLineView {
   @ApiProperty() line: number;
-  @ApiProperty({ enum: ['no_contact', 'invalid_email', 'invalid_phone', 'under_16', 'invalid_age', 'invalid_birth_date', 'too_long'] }) reason: string;
+  @ApiProperty({
+    enum: ['no_contact', 'invalid_email', 'invalid_phone', 'under_16', 'invalid_age', 'invalid_birth_date', 'too_long', 'restricted', 'phone_dropped', 'consent_unclear'],
+    description: 'phone_dropped and consent_unclear are warnings: the line is imported, without the phone or the consent.',
+  })
+  reason: string;
   @ApiProperty() message: string;
 }
 
@@ -64,6 +68,10 @@ export class ImportView {
   @ApiPropertyOptional({ nullable: true, type: String }) delimiter: string | null;
   @ApiProperty() fileBytes: number;
   @ApiProperty({ type: [ImportColumnView] }) columns: ImportColumnView[];
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'The line (or sheet row) the header was read from: the first of the leading lines that names an e-mail or phone column.' })
+  headerLine: number | null;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Lines before the header (a report’s preamble: title, date, host details), skipped.' })
+  skippedLines: number | null;
   @ApiProperty({ type: [String], description: 'Columns the import does not know, which are not stored: map each to a field, or to "keep" to store it as received, before importing.' })
   droppedColumns: string[];
   @ApiProperty({ type: ImportProgressView }) progress: ImportProgressView;

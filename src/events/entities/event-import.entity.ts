@@ -66,6 +66,10 @@ export class EventImport {
   @Column('jsonb')
   columns: ImportColumn[];
 
+  /** The file's line (or sheet row) the header was read from; the lines before it are a preamble (a report's title block). Null: uploaded before it was recorded. */
+  @Column('integer', { nullable: true })
+  headerLine: number | null;
+
   /** The mapping staff gave for headers the synonyms do not know ({"Navn på kort": "fullName"}). */
   @Column('jsonb', { nullable: true })
   mapping: Record<string, string> | null;

@@ -83,7 +83,7 @@ export function sniff(head: Buffer, validUtf8: boolean): FileShape {
   const encoding = detectEncoding(head, validUtf8);
   const text = iconv.decode(head, encoding);
   if (/\u0000/.test(text)) throw new UnreadableFileError('This does not look like a CSV or XLSX file.', 415);
-  return { format: 'csv', encoding, delimiter: detectDelimiter(text) };
+  return { format: 'csv', encoding, delimiter: detectDelimiter(text, head.length >= HEAD_BYTES) };
 }
 
 /**
@@ -108,18 +108,52 @@ export function detectEncoding(head: Buffer, validUtf8: boolean): string {
   return validUtf8 ? 'utf-8' : 'windows-1252';
 }
 
-/** The delimiter is the candidate the header line uses most, outside quotes (ties: comma). */
-export function detectDelimiter(text: string): string {
-  const counts = new Map<string, number>([[',', 0], [';', 0], ['\t', 0]]);
+const DELIMITERS = [',', ';', '\t'] as const;
+/** Records of the file's start that decide its delimiter. */
+const DELIMITER_SAMPLE_RECORDS = 100;
+
+/**
+ * The delimiter that splits the file's first records (header and data lines together, outside
+ * quotes) into the same number of columns most often: a header with a comma inside a question
+ * ("Navn;E-post;Hvilke dager, tider og rom?") does not outvote its data lines, and a report's
+ * preamble (lines of one cell) counts for none. A tie goes to the one that gives the first
+ * record that count, then to more columns, then comma, semicolon, tab. `cutShort`: the text
+ * is the start of a longer file, so its last record may be cut off and is not counted.
+ */
+export function detectDelimiter(text: string, cutShort = false): string {
+  const records: number[][] = [];
+  let fields = [1, 1, 1];
+  let content = false;
   let quoted = false;
+  const end = () => {
+    if (content) records.push(fields);
+    fields = [1, 1, 1];
+    content = false;
+  };
   for (const ch of text.replace(/^\uFEFF/, '')) {
-    if (ch === '"') quoted = !quoted;
-    else if (!quoted && (ch === '\n' || ch === '\r')) break;
-    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+    if (records.length >= DELIMITER_SAMPLE_RECORDS) break;
+    if (ch === '"') {
+      quoted = !quoted;
+      content = true;
+    } else if (quoted) continue;
+    else if (ch === '\n' || ch === '\r') end();
+    else if (ch === ',') fields[0]++;
+    else if (ch === ';') fields[1]++;
+    else if (ch === '\t') fields[2]++;
+    else if (ch > ' ') content = true;
   }
-  let best = ',';
-  for (const [ch, n] of counts) if (n > counts.get(best)!) best = ch;
-  return best;
+  if (!cutShort && records.length < DELIMITER_SAMPLE_RECORDS) end();
+  let best: { delimiter: string; score: number; first: boolean; columns: number } = { delimiter: ',', score: 0, first: false, columns: 0 };
+  DELIMITERS.forEach((delimiter, k) => {
+    const often = new Map<number, number>();
+    for (const r of records) if (r[k] > 1) often.set(r[k], (often.get(r[k]) ?? 0) + 1);
+    for (const [columns, score] of often) {
+      const first = records[0]?.[k] === columns;
+      const better = score > best.score || (score === best.score && ((first && !best.first) || (first === best.first && columns > best.columns)));
+      if (better) best = { delimiter, score, first, columns };
+    }
+  });
+  return best.delimiter;
 }
 
 /** A NUL, or half of a UTF-16 surrogate pair without the other half. */
@@ -362,10 +396,11 @@ export class UploadRecordCounter {
   }
 
   /**
-   * The data records (header excluded) when the file turned out a CSV read as assumed; null when
-   * it must be counted from storage. Throws UnreadableFileError for a file csv-parse would refuse.
+   * The data records (the header and the `leading` records before it excluded) when the file
+   * turned out a CSV read as assumed; null when it must be counted from storage. Throws
+   * UnreadableFileError for a file csv-parse would refuse.
    */
-  finish(shape: FileShape): number | null {
+  finish(shape: FileShape, leading = 0): number | null {
     if (!this.counter && !this.off && !this.failure) {
       try {
         this.start();
@@ -376,7 +411,7 @@ export class UploadRecordCounter {
     if (this.off || !this.shape || shape.format !== 'csv' || shape.delimiter !== this.shape.delimiter) return null;
     if (shape.encoding!.startsWith('utf-16') !== this.shape.encoding!.startsWith('utf-16')) return null;
     if (this.failure) throw this.failure;
-    return Math.max(0, this.counter!.finish() - 1);
+    return Math.max(0, this.counter!.finish() - 1 - leading);
   }
 
   private start(): void {

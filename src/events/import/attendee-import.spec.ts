@@ -2,7 +2,7 @@ import iconv from 'iconv-lite';
 import { Readable } from 'node:stream';
 import type { KnownPerson } from '../event-imports.repository';
 import { CsvRecordCounter, detectDelimiter, detectEncoding, readRecords, sniff, UnreadableFileError, UploadInspector, UploadRecordCounter } from './attendee-file';
-import { countLines } from './attendee-lines';
+import { attendeeLines, countLines, readLayout } from './attendee-lines';
 import { readRow, type Attendee, orderDate } from './attendee-row';
 import { neutralise } from './csv-out';
 import { headerKey, planColumns } from './header-map';
@@ -15,7 +15,7 @@ const records = async (text: string | Buffer, encoding = 'utf-8', delimiter = ',
 };
 const ctx = { phoneRegion: 'NO', minimumAge: 16, today: new Date('2025-06-01T00:00:00Z') };
 const attendee = (email: string | null, phone: string | null, line = 2): Attendee => ({
-  line, person: { email, phone }, email, phone, ticketType: null, orderRef: null, attendeeRef: null, attendeeStatus: null, warning: null, registeredAt: null, consents: [], payloadJson: '{}',
+  line, person: { email, phone }, email, phone, ticketType: null, orderRef: null, attendeeRef: null, attendeeStatus: null, warning: null, warnings: [], registeredAt: null, consents: [], payloadJson: '{}',
 });
 const known = (id: string, email: string | null, phone: string | null, extra: Partial<KnownPerson> = {}): KnownPerson => ({
   id,
@@ -41,7 +41,16 @@ describe('reading attendee files', () => {
     expect(inspector.finish('').shape).toEqual({ format: 'csv', encoding: 'windows-1252', delimiter: ',' });
   });
 
-  it('takes the delimiter the header uses most, outside quotes', () => {
+  it('takes the delimiter that splits the header and the first data lines alike, outside quotes', () => {
+    const question = 'Hvilke sesjoner, dager, tider og rom passer best, og hvorfor?';
+    expect(detectDelimiter(`Navn;E-post;${question}\r\nKari;kari@x.example;Tirsdag, rom 2\r\nOla;ola@x.example;Alle\r\n`)).toBe(';');
+    expect(detectDelimiter('Name,Email,Comment\r\nA,a@x.example,fine; thanks\r\nB,b@x.example,"ok; good; great"\r\nC,c@x.example,\r\n')).toBe(',');
+    // A report's preamble of one-cell lines counts for no delimiter.
+    expect(detectDelimiter('Registration Report\r\n\r\nHost Details\r\nFirst Name,Last Name,Email\r\nAda,Lovaas,ada@x.example\r\n')).toBe(',');
+    // The last record of a file's start may be cut off: it does not vote.
+    expect(detectDelimiter('Navn;E-post\r\nKari;kari@x.example\r\nA,b,c,d,e,f', true)).toBe(';');
+    // Lines of delimiters only are blank: they do not vote.
+    expect(detectDelimiter('Navn;E-post\r\n,,,,\r\n,,,,\r\nKari;kari@x.example')).toBe(';');
     expect(detectDelimiter('Fornavn;Etternavn;E-post\r\nx,y,z')).toBe(';');
     expect(detectDelimiter('"a;b";"c;d",e,f\n')).toBe(',');
     expect(detectDelimiter('First Name\tLast Name\tEmail')).toBe('\t');
@@ -87,7 +96,7 @@ describe('reading attendee files', () => {
       }
       const { shape } = inspector.finish('');
       expect(shape.encoding).toBe(encoding);
-      const stored = await countLines(Readable.from([bytes]), shape).catch((e: Error) => e.message);
+      const stored = await countLines(Readable.from([bytes]), shape, { line: 1, leading: 0 }).catch((e: Error) => e.message);
       expect([text.slice(0, 20), (() => { try { return streaming.finish(shape); } catch (e) { return (e as Error).message; } })()]).toEqual([text.slice(0, 20), stored]);
     }
   });
@@ -157,6 +166,44 @@ describe('reading attendee files', () => {
   });
 });
 
+describe('finding the header row', () => {
+  const shape = { format: 'csv' as const, encoding: 'utf-8', delimiter: ',' };
+  const zoom = [
+    'Registration Report', 'Report Generated:,"Sep 12, 2025 10:15 AM"', 'Topic,Webinar ID,Scheduled Time,# Registered', 'Datasikkerhet i praksis,812 3456 7890,"Sep 10, 2025 09:00 AM",3',
+    '', 'Host Details', 'Host Name,Host Email', 'Vera Vert,vera@host.example', '', 'Registrant Details', 'First Name,Last Name,Email,Registration Time',
+    'Ada,Lovaas,ada@zoom.example,"Sep 01, 2025"', 'Bo,Berg,not-an-address,"Sep 02, 2025"', '', 'Cy,Dahl,cy@zoom.example,"Sep 03, 2025"',
+  ].join('\r\n');
+  const file = () => Readable.from([Buffer.from(zoom)]);
+
+  it('skips a report’s preamble: the header is the first leading line naming an e-mail or phone column, and data lines keep the file’s line numbers', async () => {
+    const layout = await readLayout(file(), shape, null);
+    expect(layout).toMatchObject({ header: ['First Name', 'Last Name', 'Email', 'Registration Time'], line: 11, leading: 8, found: true });
+    const { columns } = planColumns(layout.header, { Email: 'email' });
+    const read: [number, string][] = [];
+    for await (const lines of attendeeLines(file(), shape, layout.line, columns, ctx)) for (const { line, result } of lines) if (result.kind !== 'blank') read.push([line, result.kind]);
+    expect(read).toEqual([[12, 'attendee'], [13, 'rejected'], [15, 'attendee']]);
+    // The progress total counts the data lines only, counted from storage and as the upload streamed in alike.
+    expect(await countLines(file(), shape, layout)).toBe(3);
+    const streaming = new UploadRecordCounter();
+    streaming.update(Buffer.from(zoom));
+    expect(streaming.finish(shape, layout.leading)).toBe(3);
+  });
+
+  it('takes the column the mapping names as the e-mail or phone column as the header’s sign', async () => {
+    const text = 'Visitor badges\r\nPrinted 2025-09-01\r\nNavn på kort;Kontakt\r\nKnut;knut@kort.example\r\n';
+    const semi = { ...shape, delimiter: ';' };
+    expect(await readLayout(Readable.from([Buffer.from(text)]), semi, { Kontakt: 'email' })).toMatchObject({ line: 3, leading: 2, found: true });
+    // Named by the mapping only as a column to keep: not a sign of the header.
+    expect(await readLayout(Readable.from([Buffer.from(text)]), semi, { Kontakt: 'keep' })).toMatchObject({ header: ['Visitor badges'], line: 1, leading: 0, found: false });
+  });
+
+  it('looks no further than the first lines: past them, the first line with anything in it is read as the header', async () => {
+    const text = `\r\n${'Notes,More notes\r\n'.repeat(60)}First Name,Email\r\nAda,ada@x.example\r\n`;
+    expect(await readLayout(Readable.from([Buffer.from(text)]), shape, null)).toMatchObject({ header: ['Notes', 'More notes'], line: 2, leading: 0, found: false });
+    await expect(readLayout(Readable.from([Buffer.from('\r\n,,\r\n')]), shape, null)).rejects.toThrow(UnreadableFileError);
+  });
+});
+
 describe('the header map', () => {
   it('knows Eventbrite’s and Norwegian headers, ranks competing phone columns, keeps the rest as extra data', () => {
     const { columns, errors } = planColumns(['Order #', 'First Name', 'Surname', 'E-post', 'Work Phone', 'Cell Phone', 'Firma', 'Stilling', 'Dietary needs', 'Dietary needs', ''], null);
@@ -166,6 +213,29 @@ describe('the header map', () => {
       ['Firma', 'companyName'], ['Stilling', 'position'], ['Dietary needs', null], ['Dietary needs (2)', null], ['Column 11', null],
     ]);
     expect(headerKey(' E-Post ')).toBe(headerKey('epost'));
+  });
+
+  it('gives a field with several candidate columns to the one whose values fit it (a Microsoft Forms export), and samples a bounded number of lines', async () => {
+    const header = ['ID', 'Start time', 'Completion time', 'Email', 'Name', 'E-postadresse', 'Fullt navn', 'Email address'];
+    const lines = Array.from({ length: 250 }, (_, n) => `${n + 1},9/1/2025 10:00,9/1/2025 10:02,anonymous,,deltaker${n}@forms.example,Deltaker ${n},`);
+    const text = [header.join(','), ...lines].join('\r\n');
+    const layout = await readLayout(Readable.from([Buffer.from(text)]), { format: 'csv', encoding: 'utf-8', delimiter: ',' }, null);
+    expect(layout.sample).toMatchObject({ rows: 200, filled: [200, 200, 200, 200, 0, 200, 200, 0], addresses: [0, 0, 0, 0, 0, 200, 0, 0] });
+    const { columns, errors } = planColumns(layout.header, null, layout.sample);
+    expect(errors).toEqual([]);
+    expect(columns.map((c) => c.target)).toEqual([null, null, null, null, null, 'email', 'fullName', null]);
+    expect(readRow({ line: 2, cells: lines[0].split(',') }, columns, ctx)).toMatchObject({ kind: 'attendee', attendee: { email: 'deltaker0@forms.example', person: { firstName: 'Deltaker', lastName: '0' } } });
+    // Without a sample (or on a tie) the first candidate keeps the field, as before.
+    expect(planColumns(header, null).columns.map((c) => c.target)).toEqual([null, null, null, 'email', 'fullName', null, null, null]);
+    // The uploader's mapping is not second-guessed by the sample.
+    expect(planColumns(header, { Email: 'email' }, layout.sample).columns.map((c) => c.target)).toEqual([null, null, null, 'email', null, null, 'fullName', null]);
+  });
+
+  it('takes the names the dry run shows for repeated and blank headers in a mapping', () => {
+    const { columns, errors } = planColumns(['Email', 'Name', 'Email', ''], { 'Email (2)': 'email', 'Column 4': 'keep' });
+    expect(errors).toEqual([]);
+    expect(columns.map((c) => [c.header, c.target])).toEqual([['Email', null], ['Name', 'fullName'], ['Email (2)', 'email'], ['Column 4', 'keep']]);
+    expect(planColumns(['Email', 'Email'], { 'Email (3)': 'email' }).errors).toEqual([{ field: 'mapping.Email (3)', message: 'no column of the file has this header' }]);
   });
 
   it('lets the user map unknown headers and says what is wrong with a mapping', () => {
@@ -188,7 +258,7 @@ describe('reading a line', () => {
 
   it('rejects what cannot be a person, and keeps nothing of someone under 16', () => {
     expect(row('A', 'B', '', '', '', '', '', '', '')).toMatchObject({ kind: 'rejected', rejection: { line: 7, reason: 'no_contact' } });
-    expect(row('A', 'B', 'nope', '', '', '', '', '', '')).toMatchObject({ kind: 'rejected', rejection: { reason: 'invalid_email' } });
+    expect(row('A', 'B', 'nope', '', '', '', '', '', '')).toMatchObject({ kind: 'rejected', rejection: { reason: 'invalid_email', message: 'The e-mail address under "Email" is not valid.' } });
     expect(row('A', 'B', '', '12', '', '', '', '', '')).toMatchObject({ kind: 'rejected', rejection: { reason: 'invalid_phone' } });
     expect(row('A', 'B', 'a@b.no', '', '', '', 'forty', '', '')).toMatchObject({ kind: 'rejected', rejection: { reason: 'invalid_age' } });
     expect(row('A', 'B', 'a@b.no', '', '', '', '15', '', '')).toEqual({ kind: 'rejected', rejection: { line: 7, reason: 'under_16', message: expect.any(String), values: null } });
@@ -200,6 +270,43 @@ describe('reading a line', () => {
       expect(row('A', 'B', 'a@b.no', '', '', status, '', '', '').kind).toBe('not_attending');
     }
     for (const status of ['Attending', 'Checked In', 'Påmeldt', 'Deltar']) expect(row('A', 'B', 'a@b.no', '', '', status, '', '', '').kind).toBe('attendee');
+  });
+
+  it('grants a consent on an answer that opens with a clear yes, grants nothing on a no, and warns of any other answer, one line per line', () => {
+    const question = 'Vil du ha nyhetsbrev?';
+    const { columns: consent, errors } = planColumns(['Email', 'Cell Phone', question], { [question]: 'consent:service_updates' });
+    expect(errors).toEqual([]);
+    const read = (answer: string, phone = '') => readRow({ line: 4, cells: ['ola@consent.example', phone, answer] }, consent, ctx);
+    for (const answer of ['Yes', 'ja', 'Yes, I agree', 'Ja, jeg ønsker nyhetsbrev', '✓', '✔', 'x', 'X', '1', 'TRUE', 'Jeg samtykker']) {
+      expect([answer, read(answer)]).toEqual([answer, { kind: 'attendee', attendee: expect.objectContaining({ consents: [{ purpose: 'service_updates', wording: question }], warning: null }) }]);
+    }
+    for (const answer of ['', 'No', 'Nei', 'Nei, takk', 'false', '0', 'n']) {
+      expect([answer, read(answer)]).toEqual([answer, { kind: 'attendee', attendee: expect.objectContaining({ consents: [], warning: null }) }]);
+    }
+    // A Google Forms checkbox writes its label; "Yesterday", "Japan", "10" do not open with a yes word.
+    for (const answer of ['Send me the newsletter', 'Kanskje', 'Yesterday', 'Japan', '10', '?']) {
+      expect([answer, read(answer)]).toEqual([answer, {
+        kind: 'attendee',
+        attendee: expect.objectContaining({
+          consents: [],
+          warning: { line: 4, reason: 'consent_unclear', message: `The answer under "${question}" is neither yes nor no; no consent was recorded from it.`, values: expect.objectContaining({ [question]: answer }) },
+          warnings: [{ field: 'consent:service_updates', message: expect.stringContaining('neither yes nor no') }],
+        }),
+      }]);
+    }
+    // With a dropped phone too: one warning line naming both.
+    const both = read('Maybe later', '12');
+    expect(both).toMatchObject({ kind: 'attendee', attendee: { warning: { reason: 'phone_dropped', message: expect.stringMatching(/imported without it.*neither yes nor no/) } } });
+    expect(both.kind === 'attendee' && both.attendee.warnings.map((w) => w.field)).toEqual(['phone', 'consent:service_updates']);
+  });
+
+  it('reads a Meetup RSVP column as the attendee status: "No", "Nei", "Declined" or "Not going" is not attending', () => {
+    const meetup = planColumns(['Name', 'User ID', 'Email', 'RSVP', 'Guests', 'RSVPed on'], null).columns;
+    expect(meetup.find((c) => c.header === 'RSVP')?.target).toBe('attendeeStatus');
+    const rsvp = (answer: string) => readRow({ line: 3, cells: ['Ida Meetup', '123', 'ida@meetup.example', answer, '0', '2025-09-01'] }, meetup, ctx).kind;
+    for (const answer of ['No', 'no', 'Nei', 'Declined', 'Not going']) expect([answer, rsvp(answer)]).toEqual([answer, 'not_attending']);
+    // "No" only as the whole answer: a status that merely contains it is not a no.
+    for (const answer of ['Yes', 'Ja', 'Going', 'Noted', 'Nominated speaker']) expect([answer, rsvp(answer)]).toEqual([answer, 'attendee']);
   });
 });
 

@@ -4,8 +4,13 @@ import type { FileRecord } from './attendee-file';
 import type { ColumnPlan, ImportTarget } from './header-map';
 import type { ConsentPurpose } from '../../domain/purposes';
 
-/** A consent question answered yes (English or Norwegian, as a form's checkbox export writes it). */
-const CONSENT_YES = /^(yes|y|ja|j|true|1|x|checked|samtykker|i agree|jeg samtykker)$/i;
+/**
+ * A consent question answered yes (English or Norwegian, as a form's checkbox export writes it):
+ * a clear yes word, alone or opening the answer ("Yes, I agree", "Ja, jeg ønsker nyhetsbrev", "✓").
+ */
+const CONSENT_YES = /^(?:(?:yes|ja|true|x|1|✓|✔|checked|samtykker|jeg samtykker|i agree)(?![\p{L}\p{N}])|(?:y|j)$)/iu;
+/** Answered no ("No", "Nei, takk", "false", "0"): nothing granted, and nothing to warn about. */
+const CONSENT_NO = /^(?:(?:no|nei|false|0|unchecked)(?![\p{L}\p{N}])|n$)/iu;
 
 /** One attendee read from a line, normalised the way every channel normalises (src/leads/identity.ts). */
 export interface Attendee {
@@ -17,8 +22,14 @@ export interface Attendee {
   orderRef: string | null;
   attendeeRef: string | null;
   attendeeStatus: string | null;
-  /** A value left off the person (a phone that is no number beside a good address): its line goes in the rejected/warnings CSV. */
+  /**
+   * What the uploader should look at on an imported line (a phone that is no number beside a good
+   * address, left off; a consent answer neither yes nor no, granting nothing), as one line of the
+   * rejected/warnings CSV.
+   */
   warning: Rejection | null;
+  /** The same, field by field, for the capture. */
+  warnings: { field: string; message: string }[];
   /** When they registered, from the file's order date (null: none readable; the import's time is used). */
   registeredAt: Date | null;
   /** Consent questions answered yes, each with the question's wording (its column's header). */
@@ -27,7 +38,7 @@ export interface Attendee {
   payloadJson: string;
 }
 
-export type RejectionReason = 'no_contact' | 'invalid_email' | 'invalid_phone' | 'under_16' | 'invalid_age' | 'invalid_birth_date' | 'too_long' | 'phone_dropped' | 'restricted';
+export type RejectionReason = 'no_contact' | 'invalid_email' | 'invalid_phone' | 'under_16' | 'invalid_age' | 'invalid_birth_date' | 'too_long' | 'phone_dropped' | 'consent_unclear' | 'restricted';
 
 export interface Rejection {
   line: number;
@@ -54,9 +65,10 @@ const MAX_CELL = 5_000;
 /**
  * Eventbrite's "Attendee Status" values (and Norwegian sheets' own) that mean the person is not
  * coming: a cancelled, refunded, transferred (the new holder has a line of their own), deleted,
- * declined or wait-listed ticket is not a registration.
+ * declined or wait-listed ticket is not a registration. Meetup's RSVP answers "No" and "Not
+ * going" too; a bare no, as the whole value only, since "no" is part of many words.
  */
-const NOT_ATTENDING = /cancel|refund|transfer|not attending|deleted|declined|waitlist|wait list|avbestilt|kansellert|refundert|refusjon|avmeldt|ikke deltar|deltar ikke|ikke påmeldt|avlyst|overført|slettet|venteliste/i;
+const NOT_ATTENDING = /cancel|refund|transfer|not attending|not going|deleted|declined|waitlist|wait list|avbestilt|kansellert|refundert|refusjon|avmeldt|ikke deltar|deltar ikke|ikke påmeldt|avlyst|overført|slettet|venteliste|^(?:no|nei)$/i;
 
 type Reader = (record: FileRecord, ctx: RowContext) => RowResult;
 
@@ -71,6 +83,7 @@ export function rowReader(columns: ColumnPlan[]): Reader {
   const byTarget = new Map<ImportTarget, number[]>();
   for (const c of [...kept].sort((a, b) => a.rank - b.rank)) if (c.target) byTarget.set(c.target, [...(byTarget.get(c.target) ?? []), c.index]);
   const at = (t: ImportTarget) => byTarget.get(t) ?? [];
+  const headerOf = new Map(columns.map((c) => [c.index, c.header]));
   const [statusAt, ageAt, birthAt, emailAt, phoneAt, fullAt, firstAt, lastAt, positionAt, companyAt, skypeAt, linkedinAt, locationAt, cityAt, countryAt, ticketAt, orderAt, attendeeAt, orderDateAt] = (
     ['attendeeStatus', 'age', 'birthDate', 'email', 'phone', 'fullName', 'firstName', 'lastName', 'position', 'companyName', 'skypeId', 'linkedinUrl', 'location', 'city', 'country', 'ticketType', 'orderRef', 'attendeeRef', 'orderDate'] as const
   ).map(at);
@@ -122,9 +135,10 @@ export function rowReader(columns: ColumnPlan[]): Reader {
     if (age !== null && age < ctx.minimumAge) return reject('under_16', `The attendee is under ${ctx.minimumAge}: the firm does not keep their data (nothing of this line is stored).`, false);
     if (tooLong) return reject('too_long', `The value under "${tooLong}" is longer than ${MAX_CELL} characters.`);
 
-    const emailText = one(emailAt);
-    const email = emailText ? normaliseEmail(emailText) : null;
-    if (emailText && !email) return reject('invalid_email', 'The e-mail address is not valid.');
+    const emailColumn = emailAt.find((i) => value(i));
+    const email = emailColumn === undefined ? null : normaliseEmail(value(emailColumn));
+    // The column, not the value: the message is shown and stored beside other lines' messages; the value is in the line's own cells.
+    if (emailColumn !== undefined && !email) return reject('invalid_email', `The e-mail address under "${headerOf.get(emailColumn)}" is not valid.`);
     let phone: string | null = null;
     let phoneGiven = false;
     for (const i of phoneAt) {
@@ -138,7 +152,8 @@ export function rowReader(columns: ColumnPlan[]): Reader {
     // A bad phone beside a good address costs the phone, not the attendee.
     if (phoneGiven && !phone && !email) return reject('invalid_phone', `${badPhone}.`);
     if (!email && !phone) return reject('no_contact', 'The line has neither an e-mail address nor a phone number.');
-    const warning: Rejection | null = phoneGiven && !phone ? { line, reason: 'phone_dropped', message: `${badPhone}; the attendee was imported without it.`, values: payload } : null;
+    const warnings: { field: string; reason: RejectionReason; message: string }[] = [];
+    if (phoneGiven && !phone) warnings.push({ field: 'phone', reason: 'phone_dropped', message: `${badPhone}; the attendee was imported without it.` });
 
     const person: PersonFields = {};
     const fullName = one(fullAt);
@@ -159,11 +174,20 @@ export function rowReader(columns: ColumnPlan[]): Reader {
     if (location) person.location = location;
     if (email) person.email = email;
     if (phone) person.phone = phone;
-    const consents = consentColumns.filter((c) => CONSENT_YES.test(value(c.index))).map(({ purpose, wording }) => ({ purpose, wording }));
+    const consents: Attendee['consents'] = [];
+    for (const { index, purpose, wording } of consentColumns) {
+      const answer = value(index);
+      if (!answer || CONSENT_NO.test(answer)) continue;
+      if (CONSENT_YES.test(answer)) consents.push({ purpose, wording });
+      // Consent must be unambiguous: an answer read as neither is not consent, and the uploader is told so.
+      else warnings.push({ field: `consent:${purpose}`, reason: 'consent_unclear', message: `The answer under "${wording}" is neither yes nor no; no consent was recorded from it.` });
+    }
+    // One line per line of the file in the rejected/warnings CSV, naming everything to look at.
+    const warning: Rejection | null = warnings.length ? { line, reason: warnings[0].reason, message: warnings.map((w) => w.message).join(' '), values: payload } : null;
 
     return {
       kind: 'attendee',
-      attendee: { line, person, email, phone, ticketType: one(ticketAt), orderRef: one(orderAt), attendeeRef: one(attendeeAt), attendeeStatus: status, warning, registeredAt: orderDate(one(orderDateAt), ctx.today), consents, payloadJson: JSON.stringify(payload) },
+      attendee: { line, person, email, phone, ticketType: one(ticketAt), orderRef: one(orderAt), attendeeRef: one(attendeeAt), attendeeStatus: status, warning, warnings: warnings.map(({ field, message }) => ({ field, message })), registeredAt: orderDate(one(orderDateAt), ctx.today), consents, payloadJson: JSON.stringify(payload) },
     };
   };
 }

@@ -75,9 +75,23 @@ add('orderRef', 1, 'Order #', 'Order Number', 'Order No', 'Order ID', 'Ordre', '
 add('orderDate', 1, 'Order Date', 'Order Date/Time', 'Date Ordered', 'Registration Date', 'Registered', 'Ordredato', 'Bestillingsdato', 'Kjøpsdato', 'Påmeldingsdato', 'Registreringsdato', 'Påmeldt');
 add('attendeeRef', 1, 'Attendee #', 'Attendee Number', 'Attendee ID', 'Ticket #', 'Deltaker #', 'Deltakernr', 'Deltakernr.', 'Deltakernummer', 'Deltaker-ID', 'Billettnummer', 'Billettnr', 'Billett #');
 add('ticketType', 1, 'Ticket Type', 'Ticket', 'Billettype', 'Billett', 'Billettkategori');
-add('attendeeStatus', 1, 'Attendee Status', 'Status', 'Deltakerstatus', 'Påmeldingsstatus');
+add('attendeeStatus', 1, 'Attendee Status', 'Status', 'Deltakerstatus', 'Påmeldingsstatus', 'RSVP', 'RSVP Status', 'RSVP Response');
 add('age', 1, 'Age', 'Alder');
 add('birthDate', 1, 'Date of Birth', 'Birth Date', 'Birthdate', 'Birthday', 'DOB', 'Fødselsdato', 'Født');
+
+/**
+ * Whether a record can be the header row: one of its cells is a known e-mail or phone header,
+ * or a header the mapping names as the e-mail or phone column. What comes before such a row
+ * (a Zoom report's title, date and host block) is a preamble, not the header.
+ */
+export function namesContact(cells: string[], mapping: Record<string, string> | null): boolean {
+  const contact = (t: string | undefined) => t === 'email' || t === 'phone';
+  if (cells.some((c) => contact(SYNONYMS[headerKey(c.trim())]?.[0]))) return true;
+  const named = Object.entries(mapping ?? {}).filter(([, t]) => contact(t)).map(([name]) => name);
+  if (!named.length) return false;
+  const headers = uniqueHeaders(cells);
+  return named.some((name) => findHeader(headers, name) >= 0);
+}
 
 /** Each column's index, header and target (null: not recognised, dropped), with the rank that orders competing columns. */
 export interface ColumnPlan {
@@ -87,14 +101,26 @@ export interface ColumnPlan {
   rank: number;
 }
 
+/** What the first data lines hold, column by column (index as in the header): how many are filled, and how many hold an e-mail address. */
+export interface ColumnSample {
+  rows: number;
+  filled: number[];
+  addresses: number[];
+}
+
 /**
  * Reads the header row: the user's mapping first (exact header, then the same key), then the
- * synonyms. A one-of-a-kind target already taken leaves later columns unrecognised; the user
- * may not give one twice. A file must end up with an e-mail or a phone column.
+ * synonyms. When several columns could fill a one-of-a-kind target, the one whose sampled values
+ * fit it best wins (for e-mail: the most addresses; otherwise the most filled; a tie: the first):
+ * a Microsoft Forms export's own Email column ("anonymous") and empty Name lose to the answers to
+ * its "Email address" and "Full name" questions. The others are left unrecognised; the user may
+ * not give one target twice. A file must end up with an e-mail or a phone column.
  */
-export function planColumns(header: string[], mapping: Record<string, string> | null): { columns: ColumnPlan[]; errors: FieldError[] } {
+export function planColumns(header: string[], mapping: Record<string, string> | null, sample?: ColumnSample): { columns: ColumnPlan[]; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const trimmed = header.map((h) => h.trim());
+  // The names the dry run shows ("Email (2)" for a second Email column) are the ones a mapping may use.
+  const shown = uniqueHeaders(header);
   const userTarget = new Map<number, ImportTarget>();
   const givenTwice = new Set<ImportTarget>();
   for (const [name, rawTarget] of Object.entries(mapping ?? {})) {
@@ -103,8 +129,7 @@ export function planColumns(header: string[], mapping: Record<string, string> | 
       errors.push({ field: `mapping.${name}`, message: `must be one of: ${IMPORT_TARGETS.join(', ')}, or consent:<purpose> (${CONSENT_PURPOSES.join(', ')}) for a consent question's column` });
       continue;
     }
-    let index = trimmed.indexOf(name.trim());
-    if (index < 0) index = trimmed.findIndex((h) => headerKey(h) === headerKey(name));
+    const index = findHeader(shown, name);
     if (index < 0) {
       errors.push({ field: `mapping.${name}`, message: 'no column of the file has this header' });
       continue;
@@ -115,30 +140,45 @@ export function planColumns(header: string[], mapping: Record<string, string> | 
   for (const target of givenTwice) errors.push({ field: 'mapping', message: `maps more than one column to ${target}` });
 
   const taken = new Set<ImportTarget>(userTarget.values());
+  const fit = (target: ImportTarget, index: number) => (target === 'email' ? sample?.addresses[index] : sample?.filled[index]) ?? 0;
+  /** The column each one-of-a-kind target the mapping left open goes to. */
+  const chosen = new Map<ImportTarget, number>();
+  trimmed.forEach((h, index) => {
+    const target = h && !userTarget.has(index) ? SYNONYMS[headerKey(h)]?.[0] : undefined;
+    if (!target || RANKED.has(target) || taken.has(target)) return;
+    const before = chosen.get(target);
+    if (before === undefined || fit(target, index) > fit(target, before)) chosen.set(target, index);
+  });
   const columns: ColumnPlan[] = trimmed.map((h, index) => {
     const mapped = userTarget.get(index);
     if (mapped) return { index, header: h, target: mapped, rank: 0 };
     const synonym = SYNONYMS[headerKey(h)];
     if (!synonym || !h) return { index, header: h, target: null, rank: 0 };
     const [target, rank] = synonym;
-    if (!RANKED.has(target) && taken.has(target)) return { index, header: h, target: null, rank: 0 };
-    taken.add(target);
+    if (!RANKED.has(target) && chosen.get(target) !== index) return { index, header: h, target: null, rank: 0 };
     return { index, header: h, target, rank };
   });
   if (!columns.some((c) => c.target === 'email' || c.target === 'phone')) {
     errors.push({ field: 'mapping', message: 'the file has no column recognised as e-mail or phone; name one in mapping, e.g. {"Kontakt": "email"}' });
   }
-  return { columns: withUniqueHeaders(columns), errors };
+  return { columns: columns.map((c) => ({ ...c, header: shown[c.index] })), errors };
+}
+
+/** The column a mapping names: the exact header, else the first with the same key. */
+function findHeader(headers: string[], name: string): number {
+  const index = headers.indexOf(name.trim());
+  return index >= 0 ? index : headers.findIndex((h) => headerKey(h) === headerKey(name));
 }
 
 /** Blank headers become "Column N" and repeated ones "Notes (2)", so every cell keeps its own key in the payload. */
-function withUniqueHeaders(columns: ColumnPlan[]): ColumnPlan[] {
+function uniqueHeaders(header: string[]): string[] {
   const seen = new Set<string>();
-  return columns.map((c) => {
-    let header = c.header || `Column ${c.index + 1}`;
-    for (let n = 2; seen.has(header); n++) header = `${c.header || `Column ${c.index + 1}`} (${n})`;
-    seen.add(header);
-    return { ...c, header };
+  return header.map((raw, index) => {
+    const base = raw.trim() || `Column ${index + 1}`;
+    let name = base;
+    for (let n = 2; seen.has(name); n++) name = `${base} (${n})`;
+    seen.add(name);
+    return name;
   });
 }
 

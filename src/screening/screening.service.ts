@@ -168,7 +168,8 @@ export class ScreeningService {
    * threshold, and the versions of the rules and of the model that gave them. Held when the
    * score reaches the threshold, or when a bot trap or the block list says so alone.
    */
-  async judge(subject: Screened, traps: FormTraps | null, nearCopies: number, receivedAt: Date): Promise<Verdict> {
+  async judge(whole: Screened, traps: FormTraps | null, nearCopies: number, receivedAt: Date): Promise<Verdict> {
+    const subject = screenedPart(whole);
     const rules = await this.ruleSet();
     const versions = { ruleSetVersion: rules.version, modelVersion: this.model.version };
     const threshold = this.threshold(subject.channel ?? 'web_form');
@@ -178,6 +179,7 @@ export class ScreeningService {
     // since anyone can type an allowed address.
     const content = rules.allowed(subject.sender) ? [] : [...rules.contentReasons({ name: subject.name, text: subject.text, fields: subject.freeText }, subject.sender.email, subject.channel), ...this.learnerReasons(subject)];
     const reasons = [...content, ...this.trapReasons(subject.fields, traps, receivedAt)];
+    if (subject.text.length < whole.text.length) reasons.push({ code: 'long_text', tag: 'spam', weight: 0, evidence: { screenedCharacters: subject.text.length, characters: whole.text.length } });
     // A render token is single-use: one replayed with other content (a retry of the same post never gets here) is held.
     const token = subject.fields[RENDER_TOKEN_FIELD];
     if (traps?.minFillSeconds && !traps.relay && typeof token === 'string' && !reasons.some((r) => r.code === 'render_token_forged' || r.code === 'render_token_missing')) {
@@ -281,4 +283,16 @@ export class ScreeningService {
     if (rules.contentReasons({ name: '', text: '' }, sender.email).some((r) => r.code === 'disposable_email')) warnings.push('Disposable e-mail address');
     return warnings;
   }
+}
+
+/**
+ * At most this much of a message is screened: every rule reads the text once, and a 5 MB mail
+ * took two seconds of the event loop. A real inquiry is far shorter (a web form's field is at
+ * most 20,000 characters); a longer one is screened on its start, and the reviewer sees that
+ * it was (`long_text`, weighing nothing).
+ */
+export const SCREENED_TEXT_MAX = 100_000;
+
+function screenedPart(subject: Screened): Screened {
+  return subject.text.length <= SCREENED_TEXT_MAX ? subject : { ...subject, text: subject.text.slice(0, SCREENED_TEXT_MAX) };
 }

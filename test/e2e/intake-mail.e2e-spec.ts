@@ -1,3 +1,4 @@
+import { SCREENED_TEXT_MAX, ScreeningService } from '../../src/screening/screening.service';
 import { ReviewService } from '../../src/quarantine/review.service';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -525,6 +526,22 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
     expect(await status(withSignature)).toEqual(['accepted', []]);
     // Counted and shown to a reviewer, but links weigh nothing in a mail (see UNWEIGHED in rule-set.ts).
     expect((await status(linksInText))[1]).toEqual([['too_many_links', 0]]);
+  });
+
+  it('an HTML mail nested 20,000 tags deep (which made the HTML parser fail with a 500; 100,000 held the service for seconds) is taken in, its words kept', async () => {
+    const deep = mail({ From: 'Kari Lunde <kari.deep@havbruk-data.no>', Subject: 'Dypt', 'Message-ID': '<deep-0001@havbruk-data.no>', 'Content-Type': 'text/html; charset=utf-8' }, `${'<b>'.repeat(20_000)}Hei, vi trenger en app.`);
+    const { body } = await post(deep).expect(202);
+    const [row] = await db.query(`SELECT status FROM intake_submission WHERE id = $1`, [body.reference]);
+    expect(row.status).toBe('accepted');
+    expect((await db.query(`SELECT request FROM capture WHERE id = $1`, [body.reference]))[0].request).toContain('Hei, vi trenger en app.');
+  });
+
+  it('a very long text is screened on its first 100,000 characters, and the reviewer sees that it was', async () => {
+    const text = `Hei, vi trenger en app. ${'Vi har mange ord å si om dette. '.repeat(5_000)}`;
+    const verdict = await t.app.get(ScreeningService).judge({ sender: { email: 'kari.long@havbruk-data.no', ip: null }, name: 'Kari Lunde', text, fields: {}, channel: 'email' }, null, 0, new Date());
+    expect(verdict.reasons).toContainEqual({ code: 'long_text', tag: 'spam', weight: 0, evidence: { screenedCharacters: SCREENED_TEXT_MAX, characters: text.length } });
+    const short = await t.app.get(ScreeningService).judge({ sender: { email: 'kari.long@havbruk-data.no', ip: null }, name: 'Kari Lunde', text: 'Hei, vi trenger en app.', fields: {}, channel: 'email' }, null, 0, new Date());
+    expect(short.reasons.map((r) => r.code)).not.toContain('long_text');
   });
 
   it('refuses what is not a usable mail with a problem document, and stores nothing', async () => {

@@ -157,3 +157,24 @@ describe('[SRC-MAIL] a website’s form mail names the visitor in its text', () 
     expect(asSent(own, FIRM).from.name).toBeNull();
   });
 });
+
+describe('an HTML-only mail is made text within bounds', () => {
+  const html = (body: string) =>
+    Buffer.from([`From: Kari Lunde <kari@havbruk-data.example>`, `To: post@firm.example`, `Subject: Forespørsel`, `Message-ID: <h@havbruk-data.example>`, 'Content-Type: text/html; charset=utf-8', '', body].join('\r\n'));
+
+  it('as before for real mail: a table and paragraphs become lines of text', async () => {
+    const read = await readMail(html('<html><body><p>Hei, vi trenger en <b>app</b>.</p><table><tr><td>Antall</td><td>25</td></tr></table></body></html>'));
+    expect(read.text).toContain('Hei, vi trenger en app.');
+    expect(read.text).toMatch(/Antall\s+25/);
+  });
+
+  it.each([5_000, 100_000])('tags nested %i deep (which made the HTML parser fail, or take seconds) are dropped and the words kept', async (depth) => {
+    const read = await readMail(html(`${'<b>'.repeat(depth)}Hei, vi trenger en app.`));
+    expect(read.text).toBe('Hei, vi trenger en app.');
+  });
+
+  it('nesting deeper than real mail but within the parser’s reach is cut with an ellipsis', async () => {
+    const read = await readMail(html(`<p>Hei.</p>${'<div>'.repeat(200)}dypt nede`));
+    expect(read.text).toMatch(/^Hei\.\s+…$/);
+  });
+});

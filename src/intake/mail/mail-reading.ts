@@ -1,4 +1,5 @@
 import { Joiner, Rewriter, Splitter } from '@zone-eu/mailsplit';
+import { htmlToText } from 'html-to-text';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import addressparser from 'nodemailer/lib/addressparser';
 import { createHash } from 'node:crypto';
@@ -117,7 +118,55 @@ export async function readMail(raw: Buffer): Promise<MailReading> {
   return storableValue(mail) as MailReading;
 }
 
-const PARSE_OPTIONS = { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true } as const;
+/**
+ * mailparser would make text of an HTML-only mail with html-to-text's defaults, which have no
+ * limits: HTML nested a few thousand deep overflows its recursion (mailparser's "Failed to parse
+ * HTML"), and 100,000 deep took seconds on the event loop. It skips that here; `textOf` does it
+ * with limits.
+ */
+const PARSE_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true } as const;
+
+/**
+ * Text of a mail's HTML, as mailparser's own conversion gives it, but bounded: deeper than
+ * real mail nests (Outlook's tables in tables stay well under it) is cut with an ellipsis, as
+ * are more children than a node of real mail has, and the input is read up to 2 MB. HTML whose
+ * open tags nest deeper than MAX_NESTING is not given to the parser at all (htmlparser2's time
+ * grows with the square of the nesting: 100,000 deep took over a second): its tags are dropped
+ * and the rest read as text.
+ */
+const HTML_TO_TEXT_LIMITS = { maxDepth: 64, maxChildNodes: 10_000, maxInputLength: 2_000_000, ellipsis: '…' };
+const MAX_NESTING = 512;
+const VOID_ELEMENT = /^(area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)$/i;
+// A tag, opening or closing; `[^<>]` keeps every attempt within one tag, so the scan is linear.
+const TAG = /<(\/?)([a-z][a-z0-9:-]*)[^<>]*>/gi;
+
+// Table cells keep apart as the reader sees them ("Antall   25", not "Antall25"), mail's tables being mostly forms and layout.
+const HTML_TO_TEXT = { limits: HTML_TO_TEXT_LIMITS, selectors: [{ selector: 'table', format: 'dataTable' }] };
+
+export function htmlText(html: string): string {
+  const input = html.length > HTML_TO_TEXT_LIMITS.maxInputLength ? html.slice(0, HTML_TO_TEXT_LIMITS.maxInputLength) : html;
+  return htmlToText(nesting(input) > MAX_NESTING ? input.replace(/<[^<>]*>/g, ' ') : input, HTML_TO_TEXT);
+}
+
+/** How deep open tags nest, counted in one pass (an unclosed `<p>` counts too: an overestimate, never an under-). */
+function nesting(html: string): number {
+  let depth = 0;
+  let deepest = 0;
+  TAG.lastIndex = 0;
+  for (const m of html.matchAll(TAG)) {
+    if (m[1]) depth = Math.max(0, depth - 1);
+    else if (!VOID_ELEMENT.test(m[2]) && !m[0].endsWith('/>')) deepest = Math.max(deepest, ++depth);
+    if (deepest > MAX_NESTING) break;
+  }
+  return deepest;
+}
+
+/** The mail's text: its text parts, or when it has none, its HTML made text. */
+function textOf(parsed: ParsedMail): string {
+  const text = (parsed.text ?? '').replace(/\r\n/g, '\n').trim();
+  if (text || typeof parsed.html !== 'string') return text;
+  return htmlText(parsed.html).trim();
+}
 
 /**
  * mailparser reads a text part that names no charset as UTF-8, and bytes that are not UTF-8
@@ -191,7 +240,7 @@ async function attachedMessage(parsed: ParsedMail, note: string): Promise<Forwar
     date: inner.date && !Number.isNaN(inner.date.getTime()) ? inner.date.toISOString() : null,
     subject: (inner.subject ?? '').trim(),
     messageId: ids(inner.messageId)[0] ?? null,
-    text: (inner.text ?? '').replace(/\r\n/g, '\n').trim(),
+    text: textOf(inner),
     note,
   };
 }
@@ -264,8 +313,7 @@ function reading(parsed: ParsedMail, raw: Buffer): MailReading {
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
     subject: (parsed.subject ?? '').trim(),
-    // mailparser makes text from the HTML when a mail has only HTML.
-    text: (parsed.text ?? '').replace(/\r\n/g, '\n').trim(),
+    text: textOf(parsed),
     html: typeof parsed.html === 'string' ? parsed.html : null,
     thread: [...new Set([...ids(parsed.inReplyTo), ...ids(parsed.references)])],
     files: parsed.attachments.map((a) => ({

@@ -57,6 +57,17 @@ describe('[SRC-FORM] a web form’s server-side relay', () => {
     expect(reasons(s)).not.toContain('honeypot_missing');
   });
 
+  it('an X-Visitor-IP that is not one plain address never fails the post: an IPv6 zone id is dropped, anything else is absent (the relay’s own address counts)', async () => {
+    const zoned = await relay(relayKey, { 'X-Visitor-IP': 'fe80::1%eth0', 'X-Visitor-Time-On-Page': '42' }).type('form').send(body()).expect(202);
+    expect(await submissionOf(zoned.body.reference)).toMatchObject({ status: 'accepted', ip: 'fe80::1' });
+    const own = (await submissionOf((await relay(relayKey, { 'X-Visitor-Time-On-Page': '42' }).type('form').send(body()).expect(202)).body.reference)).ip;
+    for (const header of ['203.0.113.7, 10.0.0.1', '203.0.113.7:8080', '[2001:db8::1]', '203.0.113.7%eth0', 'fe80::1%', 'not an address', '999.1.1.1']) {
+      const res = await relay(relayKey, { 'X-Visitor-IP': header, 'X-Visitor-Time-On-Page': '42' }).type('form').send(body());
+      expect([header, res.status]).toEqual([header, 202]);
+      expect([header, (await submissionOf(res.body.reference)).ip]).toEqual([header, own]);
+    }
+  });
+
   it('the content rules and the time on page still hold it: a visitor who spent 1 s is held as too fast; a filled honeypot is held', async () => {
     const fast = await relay(relayKey, { 'X-Visitor-IP': '203.0.113.8', 'X-Visitor-Time-On-Page': '1' }).type('form').send(body()).expect(202);
     const s = await submissionOf(fast.body.reference);

@@ -17,7 +17,7 @@ import type { IntakeForm } from './entities/intake-form.entity';
 import { mappingErrors, mapSubmission, type MappedSubmission, type SubmittedFields } from './form-mapping';
 import { CF7_FIELD, CF7_SCRIPT_TIME, RENDER_TOKEN_FIELD, ScreeningService, type FormTraps } from '../../screening/screening.service';
 import { ApiKeysService } from '../../auth/api-keys.service';
-import { isIP } from 'node:net';
+import { plainIp } from '../../domain/ip';
 import type { Verdict } from '../../domain/verdict';
 import { IntakeFormsRepository } from './intake-forms.repository';
 
@@ -380,8 +380,8 @@ export class IntakeFormsService {
       if (!key) throw new UnauthorizedException('The X-Api-Key is not a valid key.');
       if (key.channel !== 'web_form' || key.formId !== form.id) throw new ForbiddenException('This API key is not for this form.');
       const seconds = submission.visitorTimeOnPage != null && /^\d{1,7}(\.\d{1,3})?$/.test(submission.visitorTimeOnPage.trim()) ? Number(submission.visitorTimeOnPage) : null;
-      const ip = submission.visitorIp?.trim() ?? '';
-      return { visitorIp: isIP(ip) ? ip : null, timeOnPageSeconds: seconds };
+      // Not a plain address (a list, a port, junk): absent, so the relay's own address counts; never a 500 at the inet column.
+      return { visitorIp: plainIp(submission.visitorIp), timeOnPageSeconds: seconds };
     }
     if (submission.signature !== null) {
       const given = Buffer.from(submission.signature.replace(/^sha256=/, ''), 'hex');

@@ -431,6 +431,15 @@ describe('[SRC-FORM] web-form intake', () => {
     await t.http().get('/api/intake/forms/no-such-form/embed.js').expect(404);
   });
 
+  it('the embed script posts to PUBLIC_BASE_URL whatever Host the request names, so a shared cache never serves a forged target', async () => {
+    const forged = await t.http().get('/api/intake/forms/contact-us/embed.js').set('Host', 'evil.example').expect(200);
+    expect(forged.text).not.toContain('evil.example');
+    expect(forged.text).toContain('"https://crm.firm.example/api/intake/forms/contact-us"');
+    expect(forged.headers['cache-control']).toBe('public, max-age=300');
+    const plain = await t.http().get('/api/intake/forms/contact-us/embed.js').expect(200);
+    expect(plain.text).toBe(forged.text);
+  });
+
   it('an unknown or archived form is a 404; a bad mapping is refused when the form is registered', async () => {
     await t.http().post('/api/intake/forms/no-such-form').set('Origin', ORIGIN).send(submission()).expect(404);
     const form = await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send({ ...WORDPRESS_FORM, key: 'old-form' }).expect(201);

@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { DataSource } from 'typeorm';
 import { startTestApp, type TestApp } from '../helpers/app';
 
@@ -102,6 +103,30 @@ describe('[SRC-FORM] a web form’s server-side relay', () => {
     const s = await submissionOf(res.body.reference);
     expect(s.ip).not.toBe('198.51.100.1');
     expect(reasons(s)).toContain('render_token_missing');
+  });
+
+  /** Runs an embed script in a page of the customer's site (a minimal DOM), loaded from `src`: where does the form post? */
+  const runEmbed = (script: string, src: string | null) => {
+    const attributes: Record<string, string> = {};
+    const fetched: string[] = [];
+    const form = { setAttribute: (name: string, value: string) => (attributes[name] = value), querySelector: () => null, appendChild: () => undefined };
+    const document = { currentScript: src === null ? null : { src }, readyState: 'complete', querySelectorAll: () => [form], createElement: () => ({}) };
+    const fetch = (url: string) => {
+      fetched.push(url);
+      return new Promise(() => undefined); // the render token's answer is not what this looks at
+    };
+    runInNewContext(script, { document, fetch });
+    return { action: attributes.action ?? null, fetched };
+  };
+
+  it('without PUBLIC_BASE_URL the embed script posts to the address it was loaded from, never to the Host the request named', async () => {
+    const res = await t.http().get('/api/intake/forms/wp-contact/embed.js').set('Host', 'evil.example').expect(200);
+    expect(res.text).not.toContain('evil.example');
+    expect(res.headers['cache-control']).toBe('public, max-age=300');
+    const page = runEmbed(res.text, 'https://crm.firm.example/api/intake/forms/wp-contact/embed.js?v=2');
+    expect(page).toEqual({ action: 'https://crm.firm.example/api/intake/forms/wp-contact', fetched: ['https://crm.firm.example/api/intake/forms/wp-contact/render-token'] });
+    // Without its own address (an inline copy of the script) it leaves the form alone rather than guess.
+    expect(runEmbed(res.text, null)).toEqual({ action: null, fetched: [] });
   });
 
   it('a relay posting for many visitors is not held to one visitor’s per-address limit at the edge', async () => {

@@ -299,13 +299,19 @@ export class IntakeFormsService {
    * `data-crm-form="{key}"` at this service and fills the render token when the page loads (so the
    * fill-time check works); the browser then posts as usual and, with a thank-you URL, lands there.
    */
-  async embedScript(key: string, requestOrigin: string): Promise<string> {
+  async embedScript(key: string): Promise<string> {
     const form = await this.liveForm(key);
     if (!form) throw new NotFoundException('There is no such form.');
-    const base = (this.config.PUBLIC_BASE_URL ?? requestOrigin).replace(/\/$/, '');
-    const path = `${base}/api/intake/forms/${encodeURIComponent(form.key)}`;
+    // The script runs on the customer's site, so a relative URL would post there, and the Host
+    // header is the sender's to choose (a shared cache would hand a forged one to every visitor).
+    // So: PUBLIC_BASE_URL when set, else the address the browser loaded this script from
+    // (document.currentScript), which is this service as the visitor reaches it. Nothing of the
+    // request goes into the script, so it is the same for every caller and safe to cache.
+    const base = this.config.PUBLIC_BASE_URL ? `${this.config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/api/intake/forms/${encodeURIComponent(form.key)}` : null;
     return `(function () {
-  var path = ${JSON.stringify(path)}, key = ${JSON.stringify(form.key)};
+  var key = ${JSON.stringify(form.key)}, src = document.currentScript && document.currentScript.src.split('#')[0].split('?')[0];
+  var path = ${JSON.stringify(base)} || (src ? src.slice(0, src.lastIndexOf('/')) : null);
+  if (!path) return;
   function arm(form) {
     form.setAttribute('action', path);
     form.setAttribute('method', 'post');

@@ -351,12 +351,10 @@ describe('[SRC-FORM] web-form intake', () => {
 
   it('an e-mail address with a NUL, another control character or U+FFFD is a 422 naming the field, even beside a phone number', async () => {
     const before = await counts();
-    for (const email of ['nul\u0000@probe-mail.example', 'bell\u0007@probe-mail.example', 'fffd\ufffd@probe-mail.example']) {
+    for (const email of ['nul\u0000@probe-mail.example', 'bell\u0007@probe-mail.example', 'fffd\ufffd@probe-mail.example', 'zero\u200bwidth@probe-mail.example']) {
       const res = await post().send(submission({ 'your-email': email })).expect(422);
       expect(res.body.errors).toEqual([{ field: 'your-email', message: 'must be an e-mail address without control characters' }]);
     }
-    const name = await post().send(submission({ 'your-email': 'control.name@example.no', 'your-name': 'Kari\u0000Nordmann' })).expect(422);
-    expect(name.body.errors).toEqual([{ field: 'your-name', message: 'must not contain control characters' }]);
     expect(await counts()).toEqual(before);
   });
 

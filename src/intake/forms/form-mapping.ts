@@ -39,10 +39,12 @@ export function readTick(raw: string): Tick {
   return 'unknown';
 }
 
-/** Control characters (tab and line breaks aside) and U+FFFD (what a NUL became at the edge) belong in no person field. */
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFD]/;
-/** Targets whose text goes on the person as one value (request and subject are free text, read by screening). */
-const PERSON_TEXT = new Set(['name', 'firstName', 'lastName', 'email', 'phone', 'position', 'company', 'location', 'skypeId', 'linkedinUrl', 'inquiryType']);
+/**
+ * Control, format or unassigned characters, or U+FFFD (what a NUL or a broken byte became at the
+ * edge): no address has them, and one read past them would be another person's. (Names and free
+ * text keep U+FFFD as the edge stored it: a broken byte there loses no way to reach the person.)
+ */
+const NOT_IN_ADDRESS = /[\p{C}\uFFFD]/u;
 
 /** What is wrong with a form's configuration, by field, before it is saved. */
 export function mappingErrors(form: Pick<IntakeForm, 'fieldMapping' | 'inquiryTypeValues' | 'consentFields' | 'consentTexts'>): FieldError[] {
@@ -71,7 +73,7 @@ export function mappingErrors(form: Pick<IntakeForm, 'fieldMapping' | 'inquiryTy
  * A submission's fields onto a person, with what is wrong named in the form's own field names
  * (so the website can show each error beside its field). Refused (`errors`): no way to reach the
  * person (no readable e-mail address and no phone number), a value too long to keep, a list for a
- * one-value field, control characters in a person field, an age or birth date that cannot be read.
+ * one-value field, control characters in the e-mail address, an age or birth date that cannot be read.
  * A bad optional value (a phone that is no number beside a good address, no name, a consent box
  * with an odd value) is kept as given in the payload, left off the person, and named in
  * `mapped.warnings` for the record. A stated age under 16 is the caller's to refuse (`age`).
@@ -99,8 +101,9 @@ export function mapSubmission(form: IntakeForm, fields: SubmittedFields, phoneRe
       continue;
     }
     const text = (Array.isArray(raw) ? (raw[0] ?? '') : raw).trim();
-    if (PERSON_TEXT.has(target) && CONTROL.test(text)) {
-      errors.push({ field, message: target === 'email' ? 'must be an e-mail address without control characters' : 'must not contain control characters' });
+    if (target === 'email' && NOT_IN_ADDRESS.test(text)) {
+      // Refused even beside a phone number: it is no unreadable typo but a forged address.
+      errors.push({ field, message: 'must be an e-mail address without control characters' });
       continue;
     }
     single.set(target, text);

@@ -438,6 +438,16 @@ describe('[SRC-FORM] web-form intake', () => {
     expect(plain.text).toBe(forged.text);
   });
 
+  it('one Idempotency-Key sent twice at once with different content: one post is taken, the other is a 422, and only one is stored', async () => {
+    const before = await counts();
+    const [a, b] = await Promise.all([
+      post().set('Idempotency-Key', 'at-once-1').send(submission({ 'your-email': 'at.once.a@example.no' })),
+      post().set('Idempotency-Key', 'at-once-1').send(submission({ 'your-email': 'at.once.b@example.no' })),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([202, 422]);
+    expect((await counts()).captures).toBe(before.captures + 1);
+  });
+
   it('an unknown or archived form is a 404; a bad mapping is refused when the form is registered', async () => {
     await t.http().post('/api/intake/forms/no-such-form').set('Origin', ORIGIN).send(submission()).expect(404);
     const form = await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send({ ...WORDPRESS_FORM, key: 'old-form' }).expect(201);

@@ -58,8 +58,12 @@ const toView = (f: IntakeForm): IntakeFormView => ({
  */
 function postKey(submission: Submission, fields: SubmittedFields): Buffer {
   const given = submission.idempotencyKey;
-  const basis = given ? `key:${given}` : `body:${JSON.stringify(Object.keys(fields).sort().map((k) => [k, fields[k]]))}`;
-  return createHash('sha256').update(basis).digest();
+  return given ? createHash('sha256').update(`key:${given}`).digest() : contentHash(fields);
+}
+
+/** What a post sent (its fields in a stable order), hashed: a key reused with other content is no retry. */
+function contentHash(fields: SubmittedFields): Buffer {
+  return createHash('sha256').update(`body:${JSON.stringify(Object.keys(fields).sort().map((k) => [k, fields[k]]))}`).digest();
 }
 
 /** Fields a post may carry beyond the form's own: bot traps, a render token, a site builder's hidden fields. */
@@ -231,15 +235,25 @@ export class IntakeFormsService {
   ): Promise<SubmissionAcceptedView> {
     // Kept as received before any rule runs; a rule can hold it, never lose it. A retry of a post
     // already taken (same key, or the same fields, within 24 hours) gets the first reference.
+    const sent = contentHash(fields);
     const textual = submission.rawBody && /json|x-www-form-urlencoded/.test(submission.contentType ?? '');
     const raw = textual ? storable(submission.rawBody!.toString('utf8')) : null;
     const name = [mapped.person.firstName, mapped.person.lastName].filter(Boolean).join(' ');
     const text = mapped.request ?? '';
     const arrival = await this.screening.receivePost(
-      { id, channel: 'web_form', formId: form.id, contentType: submission.contentType, rawBody: raw, fields, ip: actor.ip, senderEmail: mapped.person.email ?? null, postKey: postHash },
+      { id, channel: 'web_form', formId: form.id, contentType: submission.contentType, rawBody: raw, fields, ip: actor.ip, senderEmail: mapped.person.email ?? null, postKey: postHash, contentHash: sent },
       text,
     );
-    if ('first' in arrival) return { reference: arrival.first, status: 'accepted' };
+    if ('first' in arrival) {
+      // The first reference for other content would tell the sender it was taken while it was
+      // dropped. A key claimed before hashes were kept (null) is taken as the same post.
+      if (arrival.firstContentHash && !arrival.firstContentHash.equals(sent)) {
+        throw new ProblemException(422, 'This Idempotency-Key was used with a different request within the last 24 hours; send a new key for new content (a retry must repeat the first request exactly).', {
+          errors: [{ field: 'Idempotency-Key', message: 'was used with a different request' }],
+        });
+      }
+      return { reference: arrival.first, status: 'accepted' };
+    }
     const { receivedAt, nearCopies } = arrival;
     const sender = { email: mapped.person.email, phone: mapped.person.phone, skype: mapped.person.skypeId, ip: actor.ip };
     const verdict = await this.screening.judge({ sender, name, text, fields, freeText: freeTextOf(form, fields), channel: 'web_form' }, relay ? { ...form, relay } : form, nearCopies, receivedAt);

@@ -6,6 +6,7 @@ import { ApiKeysService } from './api-keys.service';
 import { AuthService } from './auth.service';
 import { API_KEY_ROUTE, PUBLIC_ROUTE, ROLES_ALLOWED, type RouteAccess } from '../access/decorators';
 import type { ApiKeyChannel, Role } from '../domain/roles';
+import { plainIp } from '../domain/ip';
 
 const ADMISSION = Symbol('admission');
 type Admitted = RequestWithActor & { [ADMISSION]?: Promise<true> };
@@ -43,7 +44,8 @@ export class AuthGuard implements CanActivate {
 
   private async check(request: RequestWithActor, access: RouteAccess): Promise<true> {
     if (access.kind === 'public') return true;
-    const base = { requestId: String(request.id), ip: request.ip ?? null };
+    // Behind a trusted proxy the address comes from X-Forwarded-For: only a plain one reaches the inet columns.
+    const base = { requestId: String(request.id), ip: plainIp(request.ip) };
 
     if (access.kind === 'api_key') {
       const presented = request.headers['x-api-key'];

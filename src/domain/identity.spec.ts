@@ -6,6 +6,10 @@ describe('identity normalisation', () => {
     expect(normaliseEmail('kari@localhost')).toBeNull();
     expect(normaliseEmail('not an email')).toBeNull();
     expect(normaliseEmail('a@b@c.no')).toBeNull();
+    expect(normaliseEmail('nul\u0000@probe-mail.example')).toBeNull();
+    expect(normaliseEmail('nul\ufffd@probe-mail.example')).toBeNull();
+    expect(normaliseEmail('zero\u200bwidth@example.no')).toBeNull();
+    expect(normaliseEmail('bell\u0007@example.no')).toBeNull();
   });
 
   it('phone: to E.164, national numbers read in the default region', () => {

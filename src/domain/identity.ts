@@ -13,7 +13,8 @@ export const foldEmail = (raw: string): string => raw.trim().toLowerCase();
  */
 export function normaliseEmail(raw: string): string | null {
   const email = foldEmail(raw);
-  return email.length <= 254 && EMAIL.test(email) ? email : null;
+  // Control, format and unassigned characters, or U+FFFD (a NUL or a broken byte at the edge), make no address.
+  return email.length <= 254 && EMAIL.test(email) && !/[\p{C}\uFFFD]/u.test(email) ? email : null;
 }
 
 /** E.164, or null when the number cannot be a real one. Numbers without a country code are read as `region`'s. */

@@ -23,6 +23,8 @@ export interface Arrival {
   textFingerprint: string | null;
   /** What makes a web-form post the same post (its Idempotency-Key, or its fields), hashed; null for other channels. */
   postKey?: Buffer | null;
+  /** What the post sent, hashed: a key reused with other content is told apart from a retry. */
+  contentHash?: Buffer | null;
 }
 
 export interface ArrivalLimits {
@@ -33,8 +35,8 @@ export interface ArrivalLimits {
 export type ArrivalResult =
   | { stored: true; receivedAt: Date; nearCopies: number }
   | { stored: false; retryAfterSeconds: number; limit: 'ip' | 'email' }
-  /** The same post was taken before (within 24 hours): the first post's arrival. */
-  | { stored: false; first: string };
+  /** The same key was taken before (within 24 hours): the first post's arrival, and its content hash (null for keys claimed before hashes were kept). */
+  | { stored: false; first: string; firstContentHash: Buffer | null };
 
 export interface HeldFilter {
   formId?: string;
@@ -85,21 +87,22 @@ export class ScreeningRepository {
       // claim whose arrival never settled is taken over after a minute (the post failed after it).
       text: `WITH u AS (
          SELECT * FROM ROWS FROM (unnest($1::uuid[]), unnest($2::text[]), unnest($3::uuid[]), unnest($4::text[]), unnest($5::text[]),
-                                  jsonb_array_elements(convert_from($6::bytea, 'UTF8')::jsonb), unnest($7::inet[]), unnest($8::text[]), unnest($9::text[]), unnest($12::bytea[]))
-           WITH ORDINALITY AS u(id, channel, form_id, content_type, raw_body, fields, ip, sender_email, text_fingerprint, post_key, n)
+                                  jsonb_array_elements(convert_from($6::bytea, 'UTF8')::jsonb), unnest($7::inet[]), unnest($8::text[]), unnest($9::text[]), unnest($12::bytea[]), unnest($13::bytea[]))
+           WITH ORDINALITY AS u(id, channel, form_id, content_type, raw_body, fields, ip, sender_email, text_fingerprint, post_key, content_hash, n)
        ), counted AS (
          SELECT u.*, c.ip_oldest, c.sender_oldest,
                 (c.by_ip + count(u.ip) OVER (PARTITION BY u.ip ORDER BY u.n) - (u.ip IS NOT NULL)::int)::int AS by_ip,
                 (c.by_sender + count(u.sender_email) OVER (PARTITION BY u.sender_email ORDER BY u.n) - (u.sender_email IS NOT NULL)::int)::int AS by_sender,
                 (c.near_copies + count(u.text_fingerprint) OVER (PARTITION BY u.text_fingerprint ORDER BY u.n) - (u.text_fingerprint IS NOT NULL)::int)::int AS near_copies,
-                first_value(u.id) OVER (PARTITION BY u.form_id, u.post_key ORDER BY u.n) AS batch_first
+                first_value(u.id) OVER (PARTITION BY u.form_id, u.post_key ORDER BY u.n) AS batch_first,
+                first_value(u.content_hash) OVER (PARTITION BY u.form_id, u.post_key ORDER BY u.n) AS batch_first_hash
            FROM u, LATERAL crm_arrival_counts(u.ip, u.sender_email, u.text_fingerprint) c
        ), keyed AS (
-         SELECT DISTINCT ON (form_id, post_key) id, form_id, post_key FROM counted
+         SELECT DISTINCT ON (form_id, post_key) id, form_id, post_key, content_hash FROM counted
           WHERE post_key IS NOT NULL AND by_ip < $10 AND by_sender < $11 ORDER BY form_id, post_key, n
        ), claimed AS (
-         INSERT INTO intake_post_key (form_id, key_hash, submission_id) SELECT form_id, post_key, id FROM keyed
-         ON CONFLICT (form_id, key_hash) DO UPDATE SET submission_id = EXCLUDED.submission_id, claimed_at = now()
+         INSERT INTO intake_post_key (form_id, key_hash, submission_id, content_hash) SELECT form_id, post_key, id, content_hash FROM keyed
+         ON CONFLICT (form_id, key_hash) DO UPDATE SET submission_id = EXCLUDED.submission_id, content_hash = EXCLUDED.content_hash, claimed_at = now()
           WHERE intake_post_key.claimed_at < now() - interval '24 hours'
              OR (intake_post_key.claimed_at < now() - interval '1 minute'
                  AND NOT EXISTS (SELECT 1 FROM intake_submission s WHERE s.id = intake_post_key.submission_id AND s.status <> 'received'))
@@ -113,17 +116,21 @@ export class ScreeningRepository {
        SELECT s.received_at, c.by_ip, c.ip_oldest, c.by_sender, c.sender_oldest, c.near_copies,
               CASE WHEN c.post_key IS NULL THEN NULL
                    WHEN c.batch_first IN (SELECT submission_id FROM claimed) THEN c.batch_first
-                   ELSE (SELECT k.submission_id FROM intake_post_key k WHERE k.form_id = c.form_id AND k.key_hash = c.post_key) END AS first
+                   ELSE (SELECT k.submission_id FROM intake_post_key k WHERE k.form_id = c.form_id AND k.key_hash = c.post_key) END AS first,
+              CASE WHEN c.post_key IS NULL THEN NULL
+                   WHEN c.batch_first IN (SELECT submission_id FROM claimed) THEN c.batch_first_hash
+                   ELSE (SELECT k.content_hash FROM intake_post_key k WHERE k.form_id = c.form_id AND k.key_hash = c.post_key) END AS first_hash
          FROM counted c LEFT JOIN stored s USING (id) ORDER BY c.n`,
       values: [
         col('id'), col('channel'), col('formId'), col('contentType'), col('rawBody'), jsonArrayBytes(arrivals.map((a) => JSON.stringify(a.fields))),
         col('ip'), col('senderEmail'), col('textFingerprint'), limits.perIpPerMinute, limits.perEmailPerHour, arrivals.map((a) => a.postKey ?? null),
+        arrivals.map((a) => a.contentHash ?? null),
       ],
     });
     return rows.map((row): ArrivalResult => {
       if (row.received_at) return { stored: true, receivedAt: row.received_at, nearCopies: row.near_copies };
       const ipFull = row.by_ip >= limits.perIpPerMinute;
-      if (!ipFull && row.by_sender < limits.perEmailPerHour && row.first) return { stored: false, first: row.first };
+      if (!ipFull && row.by_sender < limits.perEmailPerHour && row.first) return { stored: false, first: row.first, firstContentHash: row.first_hash ?? null };
       const oldest = ipFull ? row.ip_oldest : row.sender_oldest;
       // The window's oldest arrival may be one of this batch (none stored yet): then a whole window from now.
       const until = (oldest ? new Date(oldest).getTime() : Date.now()) + (ipFull ? 60_000 : 3_600_000);

@@ -137,18 +137,22 @@ export class ScreeningService {
    * instance through the arrivals table), before any rule runs. Over a limit: 429, nothing stored.
    */
   /** Stores an arrival as received (under the limits). */
-  async receive(arrival: Omit<Arrival, 'textFingerprint' | 'postKey'>, text: string): Promise<{ receivedAt: Date; nearCopies: number }> {
+  async receive(arrival: Omit<Arrival, 'textFingerprint' | 'postKey' | 'contentHash'>, text: string): Promise<{ receivedAt: Date; nearCopies: number }> {
     const result = await this.receivePost(arrival, text);
     if ('first' in result) throw new Error('an arrival without a post key was taken as a retry');
     return result;
   }
 
-  /** A web-form post, with its key: one taken before (within 24 hours) is not stored again, and `first` names it. */
-  async receivePost(arrival: Omit<Arrival, 'textFingerprint'>, text: string): Promise<{ receivedAt: Date; nearCopies: number } | { first: string }> {
+  /**
+   * A web-form post, with its key: one taken before (within 24 hours) is not stored again, and
+   * `first` names it, with the hash of what the first post sent (for the caller to tell a retry
+   * from a key reused with other content).
+   */
+  async receivePost(arrival: Omit<Arrival, 'textFingerprint'>, text: string): Promise<{ receivedAt: Date; nearCopies: number } | { first: string; firstContentHash: Buffer | null }> {
     // Folded, as the per-sender limit and the eraser's lookup by address compare it.
     const senderEmail = arrival.senderEmail ? foldEmail(arrival.senderEmail) || null : null;
     const result = await this.arrivals.add({ ...arrival, senderEmail, textFingerprint: fingerprint(text) });
-    if (!result.stored && 'first' in result) return { first: result.first };
+    if (!result.stored && 'first' in result) return { first: result.first, firstContentHash: result.firstContentHash };
     if (!result.stored) {
       throw new ProblemException(429, `Too many submissions from this ${result.limit === 'ip' ? 'address' : 'sender'}; please try again later.`, { retryAfterSeconds: result.retryAfterSeconds });
     }

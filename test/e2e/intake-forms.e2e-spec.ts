@@ -259,6 +259,105 @@ describe('[SRC-FORM] web-form intake', () => {
     await post().send(submission({ 'your-email': 'adult@example.no', 'your-age': '16' })).expect(202);
   });
 
+  describe('[AGE-16] an age or birth date given is understood or refused (the audit’s bypasses)', () => {
+    const AGE_FORM = { ...WORDPRESS_FORM, key: 'age-gate', fieldMapping: { ...WORDPRESS_FORM.fieldMapping, 'date-birth': 'birthDate' } };
+    beforeAll(async () => {
+      await t.http().post('/api/intake-forms').set('Authorization', `Bearer ${admin}`).send(AGE_FORM).expect(201);
+    });
+    const postAge = (fields: Record<string, unknown>) => t.http().post('/api/intake/forms/age-gate').set('Origin', ORIGIN).send({ ...submission({ 'your-email': 'age.probe@example.no' }), ...fields });
+
+    it.each<[string, unknown]>([
+      ['15', '15'], [' 15 ', ' 15 '], ['015', '015'], ['15 years', '15 years'], ['15 år', '15 år'], ['full-width １５', '１５'], ['Arabic-Indic ١٥', '١٥'], ['0', '0'], ['a list of one', ['15']],
+    ])('an age of 15 however written (%s) is refused as under 16', async (_, age) => {
+      const res = await postAge({ 'your-age': age }).expect(422);
+      expect(res.body.errors).toEqual([{ field: 'your-age', message: 'must be at least 16 years' }]);
+    });
+
+    it.each<[string, unknown]>([
+      ['15.9', '15.9'], ['15,5', '15,5'], ['fifteen', 'fifteen'], ['-15', '-15'], ['+15', '+15'], ['1.5e1', '1.5e1'], ['0x0F', '0x0F'], ['a NUL', '15\u0000'], ['the JSON number 15.5', 15.5],
+    ])('an age that is not a whole number of years (%s) is a 422 saying what to send', async (_, age) => {
+      const res = await postAge({ 'your-age': age }).expect(422);
+      expect(res.body.errors).toEqual([{ field: 'your-age', message: 'must be a whole number of years, like 34' }]);
+    });
+
+    it('an age list of more than one value is refused, not read by its first value', async () => {
+      const res = await postAge({ 'your-age': ['40', '15'] }).expect(422);
+      expect(res.body.errors).toEqual([{ field: 'your-age', message: 'must be a single value, not a list' }]);
+    });
+
+    it.each(['2016-06-01', '2016/06/01', '2016-6-1', '2016-06-01T00:00:00Z', '01.06.2016', '1.6.2016', '20160601', '２０１６-０６-０１'])('a birth date in 2016 written %p is refused as under 16', async (born) => {
+      const res = await postAge({ 'date-birth': born }).expect(422);
+      expect(res.body.errors).toEqual([{ field: 'date-birth', message: 'must be at least 16 years' }]);
+    });
+
+    it.each<[string, unknown]>([
+      ['06/01/2016 (month or day first?)', '06/01/2016'], ['June 1, 2016', 'June 1, 2016'], ['a NUL', '2016-06-01\u0000'], ['a date that does not exist', '2016-02-30'],
+    ])('a birth date not in an unambiguous form (%s) is a 422 saying what to send', async (_, born) => {
+      const res = await postAge({ 'date-birth': born }).expect(422);
+      expect(res.body.errors).toEqual([{ field: 'date-birth', message: 'must be a date of birth like 1990-04-30 or 30.04.1990' }]);
+    });
+
+    it('a list of birth dates is refused; an adult’s age and date in any accepted form are taken; nothing of the refusals is stored', async () => {
+      const before = await counts();
+      const [{ n: arrivals }] = await db.query(`SELECT count(*)::int AS n FROM intake_submission`);
+      const res = await postAge({ 'date-birth': ['1980-01-01', '2016-06-01'] }).expect(422);
+      expect(res.body.errors).toEqual([{ field: 'date-birth', message: 'must be a single value, not a list' }]);
+      await postAge({ 'your-age': '15 år', 'date-birth': '1980-01-01' }).expect(422);
+      expect(await counts()).toEqual(before);
+      expect((await db.query(`SELECT count(*)::int AS n FROM intake_submission`))[0].n).toBe(arrivals);
+
+      const adult = await postAge({ 'your-email': 'adult.forms@example.no', 'your-age': '٤٠ år', 'date-birth': '19800101' }).expect(202);
+      const [capture] = await db.query(`SELECT warnings FROM capture WHERE id = $1`, [adult.body.reference]);
+      expect(capture.warnings).toEqual([]);
+    });
+  });
+
+  describe('[CONSENT-PROOF] a consent box grants consent only on a recognised yes', () => {
+    const consentOf = async (value: unknown) => {
+      const res = await post().send({ ...submission({ 'your-email': 'consent.probe@example.no' }), 'acceptance-updates': value }).expect(202);
+      const [capture] = await db.query(`SELECT consents_given, warnings FROM capture WHERE id = $1`, [res.body.reference]);
+      const events = await db.query(`SELECT purpose FROM consent_event WHERE capture_id = $1`, [res.body.reference]);
+      return { consents: capture.consents_given, events: events.length, warnings: capture.warnings };
+    };
+
+    it.each<unknown>(['1', 'on', 'yes', 'ja', 'JA', 'true', 'x', '✓', true, 1, ['1'], 'Ja, jeg vil motta nyhetsbrev', 'Yes, send me news'])('%p grants it', async (value) => {
+      expect(await consentOf(value)).toEqual({ consents: ['service_updates'], events: 1, warnings: [] });
+    });
+
+    it.each<unknown>(['0', 'off', 'no', 'nei', 'NEI', 'false', '', false, 0, 'Nei takk'])('%p is a recognised no: none, no warning', async (value) => {
+      expect(await consentOf(value)).toEqual({ consents: [], events: 0, warnings: [] });
+    });
+
+    it.each<unknown>(['maybe', 'jabba', 'yesterday', '2', ['1', '0']])('%p is no consent, and the capture says the form sends an odd value', async (value) => {
+      expect(await consentOf(value)).toEqual({ consents: [], events: 0, warnings: [{ field: 'acceptance-updates', message: 'is not a recognised yes or no; no consent was recorded' }] });
+    });
+  });
+
+  it('a list for a one-value field is refused naming the field; a custom checkbox group keeps its list, counted against the length limit', async () => {
+    const before = await counts();
+    const two = await post().send({ ...submission(), 'your-email': ['first@example.no', 'second@example.no'] }).expect(422);
+    expect(two.body.errors).toEqual([{ field: 'your-email', message: 'must be a single value, not a list' }]);
+    const long = await post().send({ ...submission({ 'your-email': 'long.list@example.no' }), 'your-name': Array(40_000).fill('ab') }).expect(422);
+    expect(long.body.errors).toEqual([{ field: 'your-name', message: 'must have at most 100 values' }]);
+    const wide = await post().send({ ...submission({ 'your-email': 'long.list@example.no' }), 'services': Array(50).fill('x'.repeat(500)) }).expect(422);
+    expect(wide.body.errors).toEqual([{ field: 'services', message: 'must be at most 20000 characters' }]);
+    expect(await counts()).toEqual(before);
+
+    const ok = await post().send({ ...submission({ 'your-email': 'checkbox.group@example.no' }), 'menu-inquiry': ['Download the white paper'], services: ['Cloud', 'Data'] }).expect(202);
+    const [capture] = await db.query(`SELECT inquiry_type, payload FROM capture WHERE id = $1`, [ok.body.reference]);
+    expect(capture.inquiry_type).toBe('white_paper');
+    expect(capture.payload.services).toEqual(['Cloud', 'Data']);
+  });
+
+  it('an e-mail address with a NUL, another control character or U+FFFD is a 422 naming the field, even beside a phone number', async () => {
+    const before = await counts();
+    for (const email of ['nul\u0000@probe-mail.example', 'bell\u0007@probe-mail.example', 'fffd\ufffd@probe-mail.example', 'zero\u200bwidth@probe-mail.example']) {
+      const res = await post().send(submission({ 'your-email': email })).expect(422);
+      expect(res.body.errors).toEqual([{ field: 'your-email', message: 'must be an e-mail address without control characters' }]);
+    }
+    expect(await counts()).toEqual(before);
+  });
+
   it('no way to reach the person is a 422 naming each field as the form names it, and nothing is stored', async () => {
     const before = await counts();
     const res = await post().send(submission({ 'your-name': '', 'your-email': 'kari(at)example.no', 'tel-734': '12' })).expect(422);
@@ -274,14 +373,13 @@ describe('[SRC-FORM] web-form intake', () => {
   });
 
   it('a bad optional value loses no lead: kept as given in the payload, left off the person, shown as a warning on the record', async () => {
-    const res = await post().send(submission({ 'your-name': '', 'your-email': 'optional.bad@example.no', 'tel-734': '12', 'your-age': 'forty' })).expect(202);
+    const res = await post().send(submission({ 'your-name': '', 'your-email': 'optional.bad@example.no', 'tel-734': '12' })).expect(202);
     const [capture] = await db.query(`SELECT person_id, payload, warnings FROM capture WHERE id = $1`, [res.body.reference]);
     expect(capture.warnings).toEqual([
       { field: 'your-name', message: 'no name was given' },
       { field: 'tel-734', message: 'must be a phone number' },
-      { field: 'your-age', message: 'must be a whole number of years' },
     ]);
-    expect(capture.payload).toMatchObject({ 'tel-734': '12', 'your-age': 'forty' });
+    expect(capture.payload).toMatchObject({ 'tel-734': '12' });
     const [person] = await db.query(`SELECT email, phone, first_name FROM person WHERE id = $1`, [capture.person_id]);
     expect(person).toEqual({ email: 'optional.bad@example.no', phone: null, first_name: null });
     const record = await t.http().get(`/api/persons/${capture.person_id}`).set('Authorization', `Bearer ${admin}`).expect(200);
@@ -329,6 +427,25 @@ describe('[SRC-FORM] web-form intake', () => {
     expect(script.text).toContain('https://crm.firm.example/api/intake/forms/plain-html');
     expect(script.text).toContain('data-crm-form');
     await t.http().get('/api/intake/forms/no-such-form/embed.js').expect(404);
+  });
+
+  it('the embed script posts to PUBLIC_BASE_URL whatever Host the request names, so a shared cache never serves a forged target', async () => {
+    const forged = await t.http().get('/api/intake/forms/contact-us/embed.js').set('Host', 'evil.example').expect(200);
+    expect(forged.text).not.toContain('evil.example');
+    expect(forged.text).toContain('"https://crm.firm.example/api/intake/forms/contact-us"');
+    expect(forged.headers['cache-control']).toBe('public, max-age=300');
+    const plain = await t.http().get('/api/intake/forms/contact-us/embed.js').expect(200);
+    expect(plain.text).toBe(forged.text);
+  });
+
+  it('one Idempotency-Key sent twice at once with different content: one post is taken, the other is a 422, and only one is stored', async () => {
+    const before = await counts();
+    const [a, b] = await Promise.all([
+      post().set('Idempotency-Key', 'at-once-1').send(submission({ 'your-email': 'at.once.a@example.no' })),
+      post().set('Idempotency-Key', 'at-once-1').send(submission({ 'your-email': 'at.once.b@example.no' })),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([202, 422]);
+    expect((await counts()).captures).toBe(before.captures + 1);
   });
 
   it('an unknown or archived form is a 404; a bad mapping is refused when the form is registered', async () => {

@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { DataSource } from 'typeorm';
 import { startTestApp, type TestApp } from '../helpers/app';
 
@@ -57,6 +58,17 @@ describe('[SRC-FORM] a web form’s server-side relay', () => {
     expect(reasons(s)).not.toContain('honeypot_missing');
   });
 
+  it('an X-Visitor-IP that is not one plain address never fails the post: an IPv6 zone id is dropped, anything else is absent (the relay’s own address counts)', async () => {
+    const zoned = await relay(relayKey, { 'X-Visitor-IP': 'fe80::1%eth0', 'X-Visitor-Time-On-Page': '42' }).type('form').send(body()).expect(202);
+    expect(await submissionOf(zoned.body.reference)).toMatchObject({ status: 'accepted', ip: 'fe80::1' });
+    const own = (await submissionOf((await relay(relayKey, { 'X-Visitor-Time-On-Page': '42' }).type('form').send(body()).expect(202)).body.reference)).ip;
+    for (const header of ['203.0.113.7, 10.0.0.1', '203.0.113.7:8080', '[2001:db8::1]', '203.0.113.7%eth0', 'fe80::1%', 'not an address', '999.1.1.1']) {
+      const res = await relay(relayKey, { 'X-Visitor-IP': header, 'X-Visitor-Time-On-Page': '42' }).type('form').send(body());
+      expect([header, res.status]).toEqual([header, 202]);
+      expect([header, (await submissionOf(res.body.reference)).ip]).toEqual([header, own]);
+    }
+  });
+
   it('the content rules and the time on page still hold it: a visitor who spent 1 s is held as too fast; a filled honeypot is held', async () => {
     const fast = await relay(relayKey, { 'X-Visitor-IP': '203.0.113.8', 'X-Visitor-Time-On-Page': '1' }).type('form').send(body()).expect(202);
     const s = await submissionOf(fast.body.reference);
@@ -91,6 +103,30 @@ describe('[SRC-FORM] a web form’s server-side relay', () => {
     const s = await submissionOf(res.body.reference);
     expect(s.ip).not.toBe('198.51.100.1');
     expect(reasons(s)).toContain('render_token_missing');
+  });
+
+  /** Runs an embed script in a page of the customer's site (a minimal DOM), loaded from `src`: where does the form post? */
+  const runEmbed = (script: string, src: string | null) => {
+    const attributes: Record<string, string> = {};
+    const fetched: string[] = [];
+    const form = { setAttribute: (name: string, value: string) => (attributes[name] = value), querySelector: () => null, appendChild: () => undefined };
+    const document = { currentScript: src === null ? null : { src }, readyState: 'complete', querySelectorAll: () => [form], createElement: () => ({}) };
+    const fetch = (url: string) => {
+      fetched.push(url);
+      return new Promise(() => undefined); // the render token's answer is not what this looks at
+    };
+    runInNewContext(script, { document, fetch });
+    return { action: attributes.action ?? null, fetched };
+  };
+
+  it('without PUBLIC_BASE_URL the embed script posts to the address it was loaded from, never to the Host the request named', async () => {
+    const res = await t.http().get('/api/intake/forms/wp-contact/embed.js').set('Host', 'evil.example').expect(200);
+    expect(res.text).not.toContain('evil.example');
+    expect(res.headers['cache-control']).toBe('public, max-age=300');
+    const page = runEmbed(res.text, 'https://crm.firm.example/api/intake/forms/wp-contact/embed.js?v=2');
+    expect(page).toEqual({ action: 'https://crm.firm.example/api/intake/forms/wp-contact', fetched: ['https://crm.firm.example/api/intake/forms/wp-contact/render-token'] });
+    // Without its own address (an inline copy of the script) it leaves the form alone rather than guess.
+    expect(runEmbed(res.text, null)).toEqual({ action: null, fetched: [] });
   });
 
   it('a relay posting for many visitors is not held to one visitor’s per-address limit at the edge', async () => {

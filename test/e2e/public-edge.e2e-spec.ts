@@ -138,12 +138,18 @@ describe('the public edge: hostile bodies are refused before they cost anything'
     expect(cutShort.body.detail).toMatch(/multipart body is malformed or cut short/);
   });
 
-  it('a retried post (same Idempotency-Key, or the same fields) gets the first reference and stores nothing new', async () => {
+  it('a retried post (same Idempotency-Key, or the same fields) gets the first reference and stores nothing new; the key with other content is a 422', async () => {
     const before = await arrivals();
     const body = { name: 'Retry Person', email: 'retry@example.no', message: 'Sent twice by a relay' };
     const first = await submit().set('Idempotency-Key', 'relay-42').send(body).expect(202);
-    const again = await submit().set('Idempotency-Key', 'relay-42').send({ ...body, message: 'Sent twice by a relay, edited' }).expect(202);
+    const again = await submit().set('Idempotency-Key', 'relay-42').send(body).expect(202);
     expect(again.body.reference).toBe(first.body.reference);
+    const edited = await submit().set('Idempotency-Key', 'relay-42').send({ ...body, message: 'Sent twice by a relay, edited' }).expect(422);
+    expect(edited.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(edited.body.detail).toMatch(/Idempotency-Key was used with a different request/);
+    expect(edited.body.errors).toEqual([{ field: 'Idempotency-Key', message: 'was used with a different request' }]);
+    // Refusing the reuse frees nothing: the first post's key still answers its retry.
+    expect((await submit().set('Idempotency-Key', 'relay-42').send(body).expect(202)).body.reference).toBe(first.body.reference);
     const doubleClick = await submit().send({ ...body, message: 'A double click' }).expect(202);
     const second = await submit().send({ ...body, message: 'A double click' }).expect(202);
     expect(second.body.reference).toBe(doubleClick.body.reference);

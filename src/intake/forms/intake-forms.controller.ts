@@ -114,8 +114,8 @@ export class FormSubmissionController {
   @Public()
   @ApiOperation({ summary: 'A script for the site’s page: fills the render token into the form marked data-crm-form="{key}" and points it here' })
   @ApiNotFoundResponse({ description: 'No such form.' })
-  async embedScript(@Param('formKey') formKey: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
-    const script = await this.forms.embedScript(formKey, `${req.protocol}://${req.host}`);
+  async embedScript(@Param('formKey') formKey: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    const script = await this.forms.embedScript(formKey); // nothing of the request in it: one script for every caller, so public caching is safe
     void reply.header('content-type', 'application/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').header('cross-origin-resource-policy', 'cross-origin');
     return script;
   }

@@ -17,7 +17,7 @@ import type { IntakeForm } from './entities/intake-form.entity';
 import { mappingErrors, mapSubmission, type MappedSubmission, type SubmittedFields } from './form-mapping';
 import { CF7_FIELD, CF7_SCRIPT_TIME, RENDER_TOKEN_FIELD, ScreeningService, type FormTraps } from '../../screening/screening.service';
 import { ApiKeysService } from '../../auth/api-keys.service';
-import { isIP } from 'node:net';
+import { plainIp } from '../../domain/ip';
 import type { Verdict } from '../../domain/verdict';
 import { IntakeFormsRepository } from './intake-forms.repository';
 
@@ -58,8 +58,12 @@ const toView = (f: IntakeForm): IntakeFormView => ({
  */
 function postKey(submission: Submission, fields: SubmittedFields): Buffer {
   const given = submission.idempotencyKey;
-  const basis = given ? `key:${given}` : `body:${JSON.stringify(Object.keys(fields).sort().map((k) => [k, fields[k]]))}`;
-  return createHash('sha256').update(basis).digest();
+  return given ? createHash('sha256').update(`key:${given}`).digest() : contentHash(fields);
+}
+
+/** What a post sent (its fields in a stable order), hashed: a key reused with other content is no retry. */
+function contentHash(fields: SubmittedFields): Buffer {
+  return createHash('sha256').update(`body:${JSON.stringify(Object.keys(fields).sort().map((k) => [k, fields[k]]))}`).digest();
 }
 
 /** Fields a post may carry beyond the form's own: bot traps, a render token, a site builder's hidden fields. */
@@ -231,15 +235,25 @@ export class IntakeFormsService {
   ): Promise<SubmissionAcceptedView> {
     // Kept as received before any rule runs; a rule can hold it, never lose it. A retry of a post
     // already taken (same key, or the same fields, within 24 hours) gets the first reference.
+    const sent = contentHash(fields);
     const textual = submission.rawBody && /json|x-www-form-urlencoded/.test(submission.contentType ?? '');
     const raw = textual ? storable(submission.rawBody!.toString('utf8')) : null;
     const name = [mapped.person.firstName, mapped.person.lastName].filter(Boolean).join(' ');
     const text = mapped.request ?? '';
     const arrival = await this.screening.receivePost(
-      { id, channel: 'web_form', formId: form.id, contentType: submission.contentType, rawBody: raw, fields, ip: actor.ip, senderEmail: mapped.person.email ?? null, postKey: postHash },
+      { id, channel: 'web_form', formId: form.id, contentType: submission.contentType, rawBody: raw, fields, ip: actor.ip, senderEmail: mapped.person.email ?? null, postKey: postHash, contentHash: sent },
       text,
     );
-    if ('first' in arrival) return { reference: arrival.first, status: 'accepted' };
+    if ('first' in arrival) {
+      // The first reference for other content would tell the sender it was taken while it was
+      // dropped. A key claimed before hashes were kept (null) is taken as the same post.
+      if (arrival.firstContentHash && !arrival.firstContentHash.equals(sent)) {
+        throw new ProblemException(422, 'This Idempotency-Key was used with a different request within the last 24 hours; send a new key for new content (a retry must repeat the first request exactly).', {
+          errors: [{ field: 'Idempotency-Key', message: 'was used with a different request' }],
+        });
+      }
+      return { reference: arrival.first, status: 'accepted' };
+    }
     const { receivedAt, nearCopies } = arrival;
     const sender = { email: mapped.person.email, phone: mapped.person.phone, skype: mapped.person.skypeId, ip: actor.ip };
     const verdict = await this.screening.judge({ sender, name, text, fields, freeText: freeTextOf(form, fields), channel: 'web_form' }, relay ? { ...form, relay } : form, nearCopies, receivedAt);
@@ -299,13 +313,19 @@ export class IntakeFormsService {
    * `data-crm-form="{key}"` at this service and fills the render token when the page loads (so the
    * fill-time check works); the browser then posts as usual and, with a thank-you URL, lands there.
    */
-  async embedScript(key: string, requestOrigin: string): Promise<string> {
+  async embedScript(key: string): Promise<string> {
     const form = await this.liveForm(key);
     if (!form) throw new NotFoundException('There is no such form.');
-    const base = (this.config.PUBLIC_BASE_URL ?? requestOrigin).replace(/\/$/, '');
-    const path = `${base}/api/intake/forms/${encodeURIComponent(form.key)}`;
+    // The script runs on the customer's site, so a relative URL would post there, and the Host
+    // header is the sender's to choose (a shared cache would hand a forged one to every visitor).
+    // So: PUBLIC_BASE_URL when set, else the address the browser loaded this script from
+    // (document.currentScript), which is this service as the visitor reaches it. Nothing of the
+    // request goes into the script, so it is the same for every caller and safe to cache.
+    const base = this.config.PUBLIC_BASE_URL ? `${this.config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/api/intake/forms/${encodeURIComponent(form.key)}` : null;
     return `(function () {
-  var path = ${JSON.stringify(path)}, key = ${JSON.stringify(form.key)};
+  var key = ${JSON.stringify(form.key)}, src = document.currentScript && document.currentScript.src.split('#')[0].split('?')[0];
+  var path = ${JSON.stringify(base)} || (src ? src.slice(0, src.lastIndexOf('/')) : null);
+  if (!path) return;
   function arm(form) {
     form.setAttribute('action', path);
     form.setAttribute('method', 'post');
@@ -380,8 +400,8 @@ export class IntakeFormsService {
       if (!key) throw new UnauthorizedException('The X-Api-Key is not a valid key.');
       if (key.channel !== 'web_form' || key.formId !== form.id) throw new ForbiddenException('This API key is not for this form.');
       const seconds = submission.visitorTimeOnPage != null && /^\d{1,7}(\.\d{1,3})?$/.test(submission.visitorTimeOnPage.trim()) ? Number(submission.visitorTimeOnPage) : null;
-      const ip = submission.visitorIp?.trim() ?? '';
-      return { visitorIp: isIP(ip) ? ip : null, timeOnPageSeconds: seconds };
+      // Not a plain address (a list, a port, junk): absent, so the relay's own address counts; never a 500 at the inet column.
+      return { visitorIp: plainIp(submission.visitorIp), timeOnPageSeconds: seconds };
     }
     if (submission.signature !== null) {
       const given = Buffer.from(submission.signature.replace(/^sha256=/, ''), 'hex');

@@ -95,9 +95,15 @@ export class ScreeningService {
   /** Arrivals of the same moment are stored together (one statement, one commit); counting them is the system's job. */
   private readonly arrivals = new ArrivalBatcher<Arrival, ArrivalResult>((batch) =>
     runAsSystem('intake', () =>
-      this.repo.receive(batch, { perIpPerMinute: this.config.INTAKE_LIMIT_PER_IP_PER_MINUTE, perEmailPerHour: this.config.INTAKE_LIMIT_PER_SENDER_PER_HOUR }),
+      this.repo.receive(batch, { perIpPerMinute: this.config.INTAKE_LIMIT_PER_IP_PER_MINUTE }),
     ),
   );
+  /**
+   * The arrivals over the per-sender limit, by the receivedAt this service handed out for them:
+   * the channels pass that same Date back to judge(), which holds them (`sender_rate`). Weak, so
+   * an arrival that is never judged (refused by its channel after it was stored) is not kept.
+   */
+  private readonly overSenderLimit = new WeakMap<Date, number>();
 
   constructor(
     private readonly repo: ScreeningRepository,
@@ -133,10 +139,16 @@ export class ScreeningService {
   }
 
   /**
-   * Stores the arrival as received (under the per-IP and per-sender limits, shared by every
-   * instance through the arrivals table), before any rule runs. Over a limit: 429, nothing stored.
+   * Stores the arrival as received, before any rule runs, under the per-IP limit shared by every
+   * instance through the arrivals table (over it: 429 with Retry-After, nothing stored).
+   *
+   * Over the per-sender limit the arrival is stored and held for review (`sender_rate`), never
+   * refused: a sender's address is whatever the poster typed, so a 429 by address would let
+   * anyone lock a stranger out for an hour and learn how often that address posted, and it told
+   * a block-listed sender (whose attempts keep no address) that it was blocked, by never coming.
+   * Now every sender gets the same 202 whatever the count; the per-IP limit, which blocked
+   * attempts count toward like any other arrival, bounds what one address can make us store.
    */
-  /** Stores an arrival as received (under the limits). */
   async receive(arrival: Omit<Arrival, 'textFingerprint' | 'postKey'>, text: string): Promise<{ receivedAt: Date; nearCopies: number }> {
     const result = await this.receivePost(arrival, text);
     if ('first' in result) throw new Error('an arrival without a post key was taken as a retry');
@@ -149,10 +161,9 @@ export class ScreeningService {
     const senderEmail = arrival.senderEmail ? foldEmail(arrival.senderEmail) || null : null;
     const result = await this.arrivals.add({ ...arrival, senderEmail, textFingerprint: fingerprint(text) });
     if (!result.stored && 'first' in result) return { first: result.first };
-    if (!result.stored) {
-      throw new ProblemException(429, `Too many submissions from this ${result.limit === 'ip' ? 'address' : 'sender'}; please try again later.`, { retryAfterSeconds: result.retryAfterSeconds });
-    }
-    return result;
+    if (!result.stored) throw new ProblemException(429, 'Too many submissions from this address; please try again later.', { retryAfterSeconds: result.retryAfterSeconds });
+    if (senderEmail && result.bySender >= this.config.INTAKE_LIMIT_PER_SENDER_PER_HOUR) this.overSenderLimit.set(result.receivedAt, result.bySender + 1);
+    return { receivedAt: result.receivedAt, nearCopies: result.nearCopies };
   }
 
   releasePostKey(formId: string, keyHash: Buffer, submissionId: string): Promise<void> {
@@ -186,6 +197,8 @@ export class ScreeningService {
       }
     }
     if (nearCopies >= BURST_THRESHOLD) reasons.push({ code: 'burst', tag: 'spam', weight: WEIGHTS.burst, evidence: { nearCopiesInTenMinutes: nearCopies } });
+    const bySender = this.overSenderLimit.get(receivedAt);
+    if (bySender !== undefined) reasons.push({ code: 'sender_rate', tag: 'spam', decisive: true, evidence: { arrivalsInAnHour: bySender, limit: this.config.INTAKE_LIMIT_PER_SENDER_PER_HOUR } });
     const score = Math.round(reasons.reduce((sum, r) => sum + (r.weight ?? 0), 0) * 1000) / 1000;
     const held = score >= threshold || reasons.some((r) => r.decisive);
     return { ...versions, outcome: held ? 'held' : 'clean', score, threshold, reasons };

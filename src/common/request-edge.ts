@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { storable, storableValue } from './outside-text';
+import { MAX_NESTING, storable, storableValue } from './outside-text';
 import { ProblemException } from './problem-details';
 import { isStreamedMultipart } from './multipart';
 import { configOf, routeConfig } from './route-config';
@@ -43,7 +43,7 @@ export async function registerRequestEdge(
   const fastify = app.getHttpAdapter().getInstance();
   const json = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser(JSON_TYPE, {}, (request: FastifyRequest, body: Buffer, done: (err: Error | null, parsed?: unknown) => void) =>
-    json(request, body as unknown as string, (err: Error | null, parsed: unknown) => (err ? done(err) : settle(done, () => storableValue(parsed)))),
+    json(request, body as unknown as string, (err: Error | null, parsed: unknown) => (err ? done(forbiddenKey(body) ?? err) : settle(done, () => storableValue(parsed)))),
   );
   app.useBodyParser(FORM_TYPE, {}, (_request: FastifyRequest, body: Buffer, done: (err: Error | null, parsed?: unknown) => void) => settle(done, () => formFields(body)));
 
@@ -52,6 +52,8 @@ export async function registerRequestEdge(
     const limit = (route.config as Record<string, unknown> | undefined)?.bodyLimit;
     if (typeof limit === 'number') route.bodyLimit = limit;
   });
+  // Before anything looks a parameter up (CORS reads the form key's origins on request).
+  fastify.addHook('onRequest', async (request) => checkPathParameters(request.params));
   fastify.addHook('preParsing', async (request, _reply, payload) => {
     // No such route: its body is refused unread (the multipart reader would otherwise read it all for the 404).
     if (!request.routeOptions.url) {
@@ -112,6 +114,43 @@ function capBody(request: FastifyRequest, cap: number): void {
     else raw.socket?.destroy();
     return false;
   };
+}
+
+/**
+ * Fastify's parser refuses `__proto__` (and `constructor.prototype`) keys with the same words as
+ * broken JSON; on its refusal, a body that is valid JSON after all was refused for such a key: say so.
+ */
+function forbiddenKey(body: Buffer): ProblemException | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    return null; // broken JSON: Fastify's answer stands
+  }
+  const name = (function find(v: unknown, depth = 0): string | null {
+    if (!v || typeof v !== 'object' || depth > MAX_NESTING) return null; // deeper is refused for its depth anyway
+    if (Object.prototype.hasOwnProperty.call(v, '__proto__')) return '__proto__';
+    const ctor = (v as Record<string, unknown>).constructor;
+    if (Object.prototype.hasOwnProperty.call(v, 'constructor') && ctor && typeof ctor === 'object' && 'prototype' in ctor) return 'constructor';
+    for (const child of Object.values(v)) {
+      const found = find(child, depth + 1);
+      if (found) return found;
+    }
+    return null;
+  })(value);
+  return name ? new ProblemException(400, `A field may not be named ${name}.`) : null;
+}
+
+/**
+ * A path parameter PostgreSQL could not store or compare (a NUL, half a surrogate pair) is the
+ * caller's mistake, named here, rather than a database error that names nothing.
+ */
+function checkPathParameters(params: unknown): void {
+  for (const [name, value] of Object.entries((params ?? {}) as Record<string, unknown>)) {
+    if (typeof value === 'string' && value !== storable(value)) {
+      throw new ProblemException(400, `The path parameter ${name} holds a character that is not allowed (a NUL or half a surrogate pair).`, { errors: [{ field: name, message: 'must not hold a NUL or half a surrogate pair' }] });
+    }
+  }
 }
 
 function settle(done: (err: Error | null, parsed?: unknown) => void, parse: () => unknown): void {

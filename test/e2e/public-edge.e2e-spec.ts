@@ -274,6 +274,46 @@ describe('the public edge: hostile bodies are refused before they cost anything'
     });
   });
 
+  describe('a 4xx says what to fix', () => {
+    it('a JSON key named __proto__ or constructor is named, as the url-encoded parser names it', async () => {
+      const proto = await submit().set('Content-Type', 'application/json').send('{"name":"Kari","__proto__":{"admin":true}}');
+      expect(proto.status).toBe(400);
+      expect(proto.body.detail).toBe('A field may not be named __proto__.');
+      const ctor = await submit().set('Content-Type', 'application/json').send('{"name":"Kari","extra":{"constructor":{"prototype":{"x":1}}}}');
+      expect(ctor.status).toBe(400);
+      expect(ctor.body.detail).toBe('A field may not be named constructor.');
+      const broken = await submit().set('Content-Type', 'application/json').send('{"name":');
+      expect(broken.body.detail).toMatch(/not valid JSON/);
+    });
+
+    it('a NUL in a path parameter is a 400 naming the parameter, not a database error', async () => {
+      const res = await t.http().post('/api/intake/forms/edge%00contact').set('Origin', ORIGIN).send({ name: 'Kari' });
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([{ field: 'formKey', message: 'must not hold a NUL or half a surrogate pair' }]);
+      expect(res.body.detail).toMatch(/path parameter formKey/);
+      const get = await t.http().get('/api/intake/forms/edge%00contact/render-token');
+      expect(get.status).toBe(400);
+      expect(get.body.errors[0].field).toBe('formKey');
+    });
+
+    it('a Drift message time out of any sane range is a 422 naming data.createdAt', async () => {
+      const res = await t.http().post('/api/intake/chatbot/drift').send({ type: 'new_message', token: DRIFT_TOKEN, orgId: 1, data: { id: 5, conversationId: 6, type: 'chat', body: 'hi', author: { type: 'contact', id: 99 }, createdAt: -1e15 } });
+      expect(res.status).toBe(422);
+      expect(res.body.errors).toEqual([{ field: 'data.createdAt', message: 'must be a time in epoch milliseconds, from 2000 until a day from now' }]);
+    });
+
+    it('a path parameter over the router’s length limit is a 414 problem document, and a broken percent-encoding a 400 one', async () => {
+      const long = await t.http().get(`/api/intake/forms/${'k'.repeat(101)}/render-token`);
+      expect(long.status).toBe(414);
+      expect(long.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(long.headers['x-content-type-options']).toBe('nosniff');
+      expect(JSON.parse(long.text)).toMatchObject({ status: 414, detail: 'A path parameter is longer than the 100 characters any of ours may be.' });
+      const bad = await t.http().get('/api/intake/forms/%E0%A4%A/render-token');
+      expect(bad.status).toBe(400);
+      expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
+    });
+  });
+
   it('login takes JSON only: a multipart or url-encoded body is a 415, not a parse error', async () => {
     const res = await t.http().post('/api/auth/login').set('Content-Type', 'multipart/form-data; boundary=x').send('--x\r\n');
     expect(res.status).toBe(415);

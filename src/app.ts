@@ -1,7 +1,7 @@
 import { openRequestScope } from './access/access-context';
 import cors from '@fastify/cors';
 import helmet from 'helmet';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -19,7 +19,10 @@ import { AuthGuard } from './auth/auth.guard';
 import { Draining } from './health/draining';
 import { ACCESS_CONFIG, type RouteAccess } from './access/decorators';
 import type { RequestWithActor } from './common/actor';
-import { ProblemDetailsFilter, ProblemException } from './common/problem-details';
+import { PROBLEM_CONTENT_TYPE, ProblemDetailsFilter, ProblemException, problemFor } from './common/problem-details';
+
+/** Fastify's default maxParamLength: the longest path parameter the router takes (a UUID is 36, a form key 64). */
+const MAX_PARAM_LENGTH = 100;
 import { createValidationPipe } from './common/validation';
 import { IntakeFormsService } from './intake/forms/intake-forms.service';
 import { trustedProxies, type AppConfig } from './config/app-config';
@@ -37,10 +40,29 @@ export function openApiDocument(app: NestFastifyApplication) {
 
 /** The whole HTTP application, configured but not listening (main.ts listens; tests inject). */
 export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
+  // Security headers, built once: @fastify/helmet rebuilds helmet's middleware on every request.
+  const securityHeaders = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: [`'self'`],
+        styleSrc: [`'self'`, `'unsafe-inline'`],
+        imgSrc: [`'self'`, 'data:'],
+        scriptSrc: [`'self'`, `'unsafe-inline'`],
+      },
+    },
+  });
   const adapter = new FastifyAdapter({
+    // The router refuses a malformed URL (400) or an over-long path parameter (414) before any
+    // hook or filter runs: answered here as problem details, with the same headers as the rest.
+    frameworkErrors: (error: { code?: string }, request: FastifyRequest, reply: FastifyReply) => {
+      const problem = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? problemFor(414, { detail: `A path parameter is longer than the ${MAX_PARAM_LENGTH} characters any of ours may be.` })
+        : problemFor(400, { detail: 'The URL is malformed (a broken percent-encoding); send it encoded as UTF-8.' });
+      securityHeaders(request.raw, reply.raw, () => void reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).header('X-Request-Id', request.id).send(JSON.stringify(problem)));
+    },
     bodyLimit: config.BODY_LIMIT_BYTES,
     // `/console/` is the console's address as people type it; `/console` the route's.
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     // Fastify takes a hop count too (proxy-addr), though its type does not say so.
     trustProxy: trustedProxies(config.TRUST_PROXY) as string[] | boolean,
     genReqId: (req: IncomingMessage) => {
@@ -69,17 +91,6 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     if (draining.active) void reply.header('connection', 'close');
   });
 
-  // Security headers, built once: @fastify/helmet rebuilds helmet's middleware on every request.
-  const securityHeaders = helmet({
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: [`'self'`],
-        styleSrc: [`'self'`, `'unsafe-inline'`],
-        imgSrc: [`'self'`, 'data:'],
-        scriptSrc: [`'self'`, `'unsafe-inline'`],
-      },
-    },
-  });
   fastify.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)));
   // Multipart form posts become plain fields; a form that sends files is refused (413), not silently
   // stripped. Routes taking an upload read it themselves, after the guards (StreamedMultipart).

@@ -1,6 +1,8 @@
 import { BadRequestException, ServiceUnavailableException } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
-import { ProblemException, toProblem } from './problem-details';
+import { ProblemException, sendProblem, toProblem } from './problem-details';
+import type { Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 
 describe('problem documents', () => {
   it('keeps field errors and extensions, and the instance path', () => {
@@ -26,5 +28,16 @@ describe('problem documents', () => {
     expect(toProblem(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toMatchObject({ status: 503 });
     expect(toProblem(new Error('timeout exceeded when trying to connect'))).toMatchObject({ status: 503 });
     expect(toProblem(new Error('Connection terminated unexpectedly'))).toMatchObject({ status: 503 });
+  });
+
+  it('a 503 of our own is logged for what it is, not as the database being away', () => {
+    const warnings: string[] = [];
+    const logger = { warn: (m: string) => warnings.push(m), error: () => undefined } as unknown as Logger;
+    const reply = { header: () => reply, status: () => reply, send: () => reply } as unknown as FastifyReply;
+    const unset = new ProblemException(503, 'The chatbot webhook is not configured: DRIFT_VERIFICATION_TOKEN must be set.');
+    sendProblem(reply, toProblem(unset), logger, unset);
+    const down = Object.assign(new Error('x'), { code: 'ECONNREFUSED' });
+    sendProblem(reply, toProblem(down), logger, down);
+    expect(warnings).toEqual(['Unavailable: The chatbot webhook is not configured: DRIFT_VERIFICATION_TOKEN must be set.', 'Database unavailable: ECONNREFUSED']);
   });
 });

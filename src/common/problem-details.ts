@@ -121,7 +121,9 @@ export function toProblem(exception: unknown, instance?: string): ProblemDocumen
 }
 
 export function sendProblem(reply: FastifyReply, problem: ProblemDocument, logger: Logger, exception: unknown): void {
-  if (problem.status === 503) logger.warn(`Database unavailable: ${(exception as { code?: string })?.code ?? (exception as Error)?.name ?? 'error'}`);
+  // A 503 of our own (a webhook not configured, draining) says why in its detail, our words, no input in them.
+  if (problem.status === 503 && !(exception instanceof HttpException)) logger.warn(`Database unavailable: ${(exception as { code?: string })?.code ?? (exception as Error)?.name ?? 'error'}`);
+  else if (problem.status === 503) logger.warn(`Unavailable: ${problem.detail ?? 'no detail'}`);
   else if (problem.status >= 500) {
     logger.error({ err: exception }, 'Unhandled error'); // the log's err serializer keeps code locations only
   }

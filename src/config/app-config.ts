@@ -169,7 +169,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsEmail({}, { message: 'DPO_EMAIL must be an e-mail address' })
   DPO_EMAIL?: string;
 
-  /** Public intake: submissions per client IP per minute, and per sender e-mail per hour (429 beyond). */
+  /** Public intake: submissions per client IP per minute (429 beyond). */
   @Type(() => Number) @IsInt() @Min(1)
   INTAKE_LIMIT_PER_IP_PER_MINUTE: number = 20;
 
@@ -177,6 +177,7 @@ export class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(1)
   INTAKE_LIMIT_PER_RELAY_PER_MINUTE: number = 600;
 
+  /** Public intake: submissions per sender e-mail per hour; beyond, taken (202) but held for review (`sender_rate`), never refused. */
   @Type(() => Number) @IsInt() @Min(1)
   INTAKE_LIMIT_PER_SENDER_PER_HOUR: number = 10;
 

@@ -29,12 +29,12 @@ export interface Arrival {
 
 export interface ArrivalLimits {
   perIpPerMinute: number;
-  perEmailPerHour: number;
 }
 
 export type ArrivalResult =
-  | { stored: true; receivedAt: Date; nearCopies: number }
-  | { stored: false; retryAfterSeconds: number; limit: 'ip' | 'email' }
+  /** `bySender`: the sender's arrivals in the hour before this one (the per-sender limit holds, never refuses). */
+  | { stored: true; receivedAt: Date; nearCopies: number; bySender: number }
+  | { stored: false; retryAfterSeconds: number; limit: 'ip' }
   /** The same key was taken before (within 24 hours): the first post's arrival, and its content hash (null for keys claimed before hashes were kept). */
   | { stored: false; first: string; firstContentHash: Buffer | null };
 
@@ -72,10 +72,13 @@ export class ScreeningRepository {
   }
 
   /**
-   * One statement for a batch of arrivals: each counted against the per-IP and per-sender limits
-   * (counted in the arrivals table, as the owner through crm_arrival_counts, so every instance
-   * sees the same counts; an earlier arrival of the same batch counts too), stored as received
-   * if under both, with how many near-copies of its text came in the last ten minutes.
+   * One statement for a batch of arrivals: each counted by IP, sender and text (in the arrivals
+   * table, as the owner through crm_arrival_counts, so every instance sees the same counts; an
+   * earlier arrival of the same batch counts too), and stored as received if under the per-IP
+   * limit, with how many arrivals its sender made in the last hour and how many near-copies of
+   * its text came in the last ten minutes. Only the per-IP limit refuses: the per-sender count is
+   * the caller's to weigh (anyone can type any address, so refusing by it would lock the real
+   * person out and tell strangers how often an address posted).
    */
   async receive(arrivals: Arrival[], limits: ArrivalLimits): Promise<ArrivalResult[]> {
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
@@ -87,7 +90,7 @@ export class ScreeningRepository {
       // claim whose arrival never settled is taken over after a minute (the post failed after it).
       text: `WITH u AS (
          SELECT * FROM ROWS FROM (unnest($1::uuid[]), unnest($2::text[]), unnest($3::uuid[]), unnest($4::text[]), unnest($5::text[]),
-                                  jsonb_array_elements(convert_from($6::bytea, 'UTF8')::jsonb), unnest($7::inet[]), unnest($8::text[]), unnest($9::text[]), unnest($12::bytea[]), unnest($13::bytea[]))
+                                  jsonb_array_elements(convert_from($6::bytea, 'UTF8')::jsonb), unnest($7::inet[]), unnest($8::text[]), unnest($9::text[]), unnest($11::bytea[]), unnest($12::bytea[]))
            WITH ORDINALITY AS u(id, channel, form_id, content_type, raw_body, fields, ip, sender_email, text_fingerprint, post_key, content_hash, n)
        ), counted AS (
          SELECT u.*, c.ip_oldest, c.sender_oldest,
@@ -99,7 +102,7 @@ export class ScreeningRepository {
            FROM u, LATERAL crm_arrival_counts(u.ip, u.sender_email, u.text_fingerprint) c
        ), keyed AS (
          SELECT DISTINCT ON (form_id, post_key) id, form_id, post_key, content_hash FROM counted
-          WHERE post_key IS NOT NULL AND by_ip < $10 AND by_sender < $11 ORDER BY form_id, post_key, n
+          WHERE post_key IS NOT NULL AND by_ip < $10 ORDER BY form_id, post_key, n
        ), claimed AS (
          INSERT INTO intake_post_key (form_id, key_hash, submission_id, content_hash) SELECT form_id, post_key, id, content_hash FROM keyed
          ON CONFLICT (form_id, key_hash) DO UPDATE SET submission_id = EXCLUDED.submission_id, content_hash = EXCLUDED.content_hash, claimed_at = now()
@@ -110,10 +113,10 @@ export class ScreeningRepository {
        ), stored AS (
          INSERT INTO intake_submission (id, channel, form_id, content_type, raw_body, fields, ip, sender_email, text_fingerprint)
          SELECT id, channel, form_id, content_type, raw_body, fields, ip, sender_email, text_fingerprint FROM counted
-          WHERE by_ip < $10 AND by_sender < $11 AND (post_key IS NULL OR id IN (SELECT submission_id FROM claimed)) ORDER BY n
+          WHERE by_ip < $10 AND (post_key IS NULL OR id IN (SELECT submission_id FROM claimed)) ORDER BY n
          RETURNING id, received_at
        )
-       SELECT s.received_at, c.by_ip, c.ip_oldest, c.by_sender, c.sender_oldest, c.near_copies,
+       SELECT s.received_at, c.by_ip, c.ip_oldest, c.by_sender, c.near_copies,
               CASE WHEN c.post_key IS NULL THEN NULL
                    WHEN c.batch_first IN (SELECT submission_id FROM claimed) THEN c.batch_first
                    ELSE (SELECT k.submission_id FROM intake_post_key k WHERE k.form_id = c.form_id AND k.key_hash = c.post_key) END AS first,
@@ -123,18 +126,17 @@ export class ScreeningRepository {
          FROM counted c LEFT JOIN stored s USING (id) ORDER BY c.n`,
       values: [
         col('id'), col('channel'), col('formId'), col('contentType'), col('rawBody'), jsonArrayBytes(arrivals.map((a) => JSON.stringify(a.fields))),
-        col('ip'), col('senderEmail'), col('textFingerprint'), limits.perIpPerMinute, limits.perEmailPerHour, arrivals.map((a) => a.postKey ?? null),
+        col('ip'), col('senderEmail'), col('textFingerprint'), limits.perIpPerMinute, arrivals.map((a) => a.postKey ?? null),
         arrivals.map((a) => a.contentHash ?? null),
       ],
     });
     return rows.map((row): ArrivalResult => {
-      if (row.received_at) return { stored: true, receivedAt: row.received_at, nearCopies: row.near_copies };
+      if (row.received_at) return { stored: true, receivedAt: row.received_at, nearCopies: row.near_copies, bySender: row.by_sender };
       const ipFull = row.by_ip >= limits.perIpPerMinute;
-      if (!ipFull && row.by_sender < limits.perEmailPerHour && row.first) return { stored: false, first: row.first, firstContentHash: row.first_hash ?? null };
-      const oldest = ipFull ? row.ip_oldest : row.sender_oldest;
+      if (!ipFull && row.first) return { stored: false, first: row.first, firstContentHash: row.first_hash ?? null };
       // The window's oldest arrival may be one of this batch (none stored yet): then a whole window from now.
-      const until = (oldest ? new Date(oldest).getTime() : Date.now()) + (ipFull ? 60_000 : 3_600_000);
-      return { stored: false, retryAfterSeconds: Math.max(1, Math.ceil((until - Date.now()) / 1000)), limit: ipFull ? 'ip' : 'email' };
+      const until = (row.ip_oldest ? new Date(row.ip_oldest).getTime() : Date.now()) + 60_000;
+      return { stored: false, retryAfterSeconds: Math.max(1, Math.ceil((until - Date.now()) / 1000)), limit: 'ip' };
     });
   }
 

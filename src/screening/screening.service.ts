@@ -41,6 +41,13 @@ export interface FormTraps {
   relay?: { timeOnPageSeconds: number | null };
 }
 
+/** An arrival as stored: when, how many near-copies came in the last ten minutes, and how many from its sender in the last hour (this one included). */
+export interface Received {
+  receivedAt: Date;
+  nearCopies: number;
+  bySender: number;
+}
+
 export interface Screened {
   sender: Sender;
   name: string;
@@ -95,10 +102,9 @@ export class ScreeningService {
   /** Arrivals of the same moment are stored together (one statement, one commit); counting them is the system's job. */
   private readonly arrivals = new ArrivalBatcher<Arrival, ArrivalResult>((batch) =>
     runAsSystem('intake', () =>
-      this.repo.receive(batch, { perIpPerMinute: this.config.INTAKE_LIMIT_PER_IP_PER_MINUTE, perEmailPerHour: this.config.INTAKE_LIMIT_PER_SENDER_PER_HOUR }),
+      this.repo.receive(batch, { perIpPerMinute: this.config.INTAKE_LIMIT_PER_IP_PER_MINUTE }),
     ),
   );
-
   constructor(
     private readonly repo: ScreeningRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -133,11 +139,17 @@ export class ScreeningService {
   }
 
   /**
-   * Stores the arrival as received (under the per-IP and per-sender limits, shared by every
-   * instance through the arrivals table), before any rule runs. Over a limit: 429, nothing stored.
+   * Stores the arrival as received, before any rule runs, under the per-IP limit shared by every
+   * instance through the arrivals table (over it: 429 with Retry-After, nothing stored).
+   *
+   * Over the per-sender limit the arrival is stored and held for review (`sender_rate`), never
+   * refused: a sender's address is whatever the poster typed, so a 429 by address would let
+   * anyone lock a stranger out for an hour and learn how often that address posted, and it told
+   * a block-listed sender (whose attempts keep no address) that it was blocked, by never coming.
+   * Now every sender gets the same 202 whatever the count; the per-IP limit, which blocked
+   * attempts count toward like any other arrival, bounds what one address can make us store.
    */
-  /** Stores an arrival as received (under the limits). */
-  async receive(arrival: Omit<Arrival, 'textFingerprint' | 'postKey' | 'contentHash'>, text: string): Promise<{ receivedAt: Date; nearCopies: number }> {
+  async receive(arrival: Omit<Arrival, 'textFingerprint' | 'postKey' | 'contentHash'>, text: string): Promise<Received> {
     const result = await this.receivePost(arrival, text);
     if ('first' in result) throw new Error('an arrival without a post key was taken as a retry');
     return result;
@@ -148,15 +160,13 @@ export class ScreeningService {
    * `first` names it, with the hash of what the first post sent (for the caller to tell a retry
    * from a key reused with other content).
    */
-  async receivePost(arrival: Omit<Arrival, 'textFingerprint'>, text: string): Promise<{ receivedAt: Date; nearCopies: number } | { first: string; firstContentHash: Buffer | null }> {
+  async receivePost(arrival: Omit<Arrival, 'textFingerprint'>, text: string): Promise<Received | { first: string; firstContentHash: Buffer | null }> {
     // Folded, as the per-sender limit and the eraser's lookup by address compare it.
     const senderEmail = arrival.senderEmail ? foldEmail(arrival.senderEmail) || null : null;
     const result = await this.arrivals.add({ ...arrival, senderEmail, textFingerprint: fingerprint(text) });
     if (!result.stored && 'first' in result) return { first: result.first, firstContentHash: result.firstContentHash };
-    if (!result.stored) {
-      throw new ProblemException(429, `Too many submissions from this ${result.limit === 'ip' ? 'address' : 'sender'}; please try again later.`, { retryAfterSeconds: result.retryAfterSeconds });
-    }
-    return result;
+    if (!result.stored) throw new ProblemException(429, 'Too many submissions from this address; please try again later.', { retryAfterSeconds: result.retryAfterSeconds });
+    return { receivedAt: result.receivedAt, nearCopies: result.nearCopies, bySender: senderEmail ? result.bySender + 1 : 0 };
   }
 
   releasePostKey(formId: string, keyHash: Buffer, submissionId: string): Promise<void> {
@@ -172,7 +182,8 @@ export class ScreeningService {
    * threshold, and the versions of the rules and of the model that gave them. Held when the
    * score reaches the threshold, or when a bot trap or the block list says so alone.
    */
-  async judge(whole: Screened, traps: FormTraps | null, nearCopies: number, receivedAt: Date): Promise<Verdict> {
+  /** `bySender`: the sender's arrivals in the last hour, this one included (as `receive` counted them); over the limit it is held. */
+  async judge(whole: Screened, traps: FormTraps | null, nearCopies: number, receivedAt: Date, bySender = 0): Promise<Verdict> {
     const subject = screenedPart(whole);
     const rules = await this.ruleSet();
     const versions = { ruleSetVersion: rules.version, modelVersion: this.model.version };
@@ -192,6 +203,7 @@ export class ScreeningService {
       }
     }
     if (nearCopies >= BURST_THRESHOLD) reasons.push({ code: 'burst', tag: 'spam', weight: WEIGHTS.burst, evidence: { nearCopiesInTenMinutes: nearCopies } });
+    if (bySender > this.config.INTAKE_LIMIT_PER_SENDER_PER_HOUR) reasons.push({ code: 'sender_rate', tag: 'spam', decisive: true, evidence: { arrivalsInAnHour: bySender, limit: this.config.INTAKE_LIMIT_PER_SENDER_PER_HOUR } });
     const score = Math.round(reasons.reduce((sum, r) => sum + (r.weight ?? 0), 0) * 1000) / 1000;
     const held = score >= threshold || reasons.some((r) => r.decisive);
     return { ...versions, outcome: held ? 'held' : 'clean', score, threshold, reasons };

@@ -29,6 +29,44 @@ async function answerBeforeBody(port: number, path: string, headers: Record<stri
   });
 }
 
+/**
+ * Streams `total` bytes (`head`, then `a`s, chunked: no Content-Length) and never ends the body:
+ * an answer can only come from a server that refuses while reading. Resolves with the answer and
+ * how much had been sent when it came.
+ */
+async function streamWithoutEnd(port: number, path: string, headers: Record<string, string>, head: string, total: number): Promise<{ status: number; headers: Record<string, unknown>; body: string; sent: number }> {
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers }, (res) => {
+      answered = true;
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, sent });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => (['ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED'].includes(err.code ?? '') ? undefined : reject(err)));
+    const write = () => {
+      if (sent === 0) {
+        req.write(head);
+        sent += Buffer.byteLength(head);
+      }
+      while (!answered && sent < total) {
+        const piece = sent + chunk.length > total ? chunk.subarray(0, total - sent) : chunk;
+        sent += piece.length;
+        if (!req.write(piece)) return void req.once('drain', write);
+      }
+      // Everything sent and no end: the answer has to come without it.
+    };
+    write();
+  });
+}
+
 describe('the public edge: hostile bodies are refused before they cost anything', () => {
   let t: TestApp;
   let port: number;
@@ -185,6 +223,101 @@ describe('the public edge: hostile bodies are refused before they cost anything'
     } finally {
       stalled.forEach((req) => req.destroy());
     }
+  });
+
+  describe('a multipart body is counted while it is read, whatever its parts', () => {
+    const FORM_CAP = 256 * 1024;
+    const multipartTo = (path: string, extra: Record<string, string> = {}) => ({ 'Content-Type': 'multipart/form-data; boundary=XB', 'Transfer-Encoding': 'chunked', ...extra, path });
+
+    it('a preamble just over the form route’s 256 KiB is a 413 naming the limit, answered before the body ends, and the connection is closed', async () => {
+      const before = await arrivals();
+      const { path, ...headers } = multipartTo(`/api/intake/forms/${FORM.key}`, { Origin: ORIGIN });
+      const res = await streamWithoutEnd(port, path, headers, '', FORM_CAP + 64 * 1024);
+      expect(res.status).toBe(413);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.headers.connection).toBe('close');
+      expect(JSON.parse(res.body)).toMatchObject({ status: 413, detail: 'The request body is larger than the 256 KiB this route accepts.', limitBytes: FORM_CAP });
+      expect(await arrivals()).toBe(before);
+    });
+
+    it('so is an epilogue after the closing boundary', async () => {
+      const { path, ...headers } = multipartTo(`/api/intake/forms/${FORM.key}`, { Origin: ORIGIN });
+      const head = '--XB\r\nContent-Disposition: form-data; name="name"\r\n\r\nKari\r\n--XB--\r\n';
+      const res = await streamWithoutEnd(port, path, headers, head, FORM_CAP + 64 * 1024);
+      expect(res.status).toBe(413);
+      expect(JSON.parse(res.body).detail).toMatch(/larger than the 256 KiB/);
+    });
+
+    it('a declared length over the cap is a 413 before anything is read', async () => {
+      const res = await answerBeforeBody(port, `/api/intake/forms/${FORM.key}`, { Origin: ORIGIN, 'Content-Type': 'multipart/form-data; boundary=XB', 'Content-Length': FORM_CAP + 1 });
+      expect(res.status).toBe(413);
+    });
+
+    it('an upload route has its own larger cap (51 MiB: the 50 MiB attendee list and its form): a preamble just over it is a 413 before the body ends', async () => {
+      const staff = await t.userWith('event_staff');
+      const event = await t.http().post('/api/events').set('Authorization', `Bearer ${staff.token}`).send({ name: 'Cap', date: '2026-01-10', place: 'Oslo', organiserName: 'Us', organiserContact: 'events@firm.example' }).expect(201);
+      const { path, ...headers } = multipartTo(`/api/events/${event.body.id}/imports`, { Authorization: `Bearer ${staff.token}` });
+      const res = await streamWithoutEnd(port, path, headers, '', 51 * 1024 * 1024 + 64 * 1024);
+      expect(res.status).toBe(413);
+      expect(JSON.parse(res.body).detail).toBe('The request body is larger than the 51 MiB this route accepts.');
+    });
+
+    it('a body sent to no route is a 404 before it is read', async () => {
+      const { path, ...headers } = multipartTo('/health');
+      const res = await streamWithoutEnd(port, path, headers, '', 1024 * 1024);
+      expect(res.status).toBe(404);
+      expect(res.headers.connection).toBe('close');
+    });
+
+    it('a small form with a file, or far too many parts, is a 413 saying which limit, not that it is large', async () => {
+      const file = await submit().field('name', 'Kari').attach('cv', Buffer.from('%PDF-1.4'), 'cv.pdf');
+      expect(file.status).toBe(413);
+      expect(file.body.detail).toBe('Files are not accepted here; send the form’s fields only.');
+      const parts = Array.from({ length: 3000 }, (_, i) => `--XB\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\n1\r\n`).join('') + '--XB--\r\n';
+      const many = await submit().set('Content-Type', 'multipart/form-data; boundary=XB').send(parts);
+      expect(many.status).toBe(413);
+      expect(many.body.detail).toBe('The form has more than the 200 fields accepted here.');
+    });
+  });
+
+  describe('a 4xx says what to fix', () => {
+    it('a JSON key named __proto__ or constructor is named, as the url-encoded parser names it', async () => {
+      const proto = await submit().set('Content-Type', 'application/json').send('{"name":"Kari","__proto__":{"admin":true}}');
+      expect(proto.status).toBe(400);
+      expect(proto.body.detail).toBe('A field may not be named __proto__.');
+      const ctor = await submit().set('Content-Type', 'application/json').send('{"name":"Kari","extra":{"constructor":{"prototype":{"x":1}}}}');
+      expect(ctor.status).toBe(400);
+      expect(ctor.body.detail).toBe('A field may not be named constructor.');
+      const broken = await submit().set('Content-Type', 'application/json').send('{"name":');
+      expect(broken.body.detail).toMatch(/not valid JSON/);
+    });
+
+    it('a NUL in a path parameter is a 400 naming the parameter, not a database error', async () => {
+      const res = await t.http().post('/api/intake/forms/edge%00contact').set('Origin', ORIGIN).send({ name: 'Kari' });
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([{ field: 'formKey', message: 'must not hold a NUL or half a surrogate pair' }]);
+      expect(res.body.detail).toMatch(/path parameter formKey/);
+      const get = await t.http().get('/api/intake/forms/edge%00contact/render-token');
+      expect(get.status).toBe(400);
+      expect(get.body.errors[0].field).toBe('formKey');
+    });
+
+    it('a Drift message time out of any sane range is a 422 naming data.createdAt', async () => {
+      const res = await t.http().post('/api/intake/chatbot/drift').send({ type: 'new_message', token: DRIFT_TOKEN, orgId: 1, data: { id: 5, conversationId: 6, type: 'chat', body: 'hi', author: { type: 'contact', id: 99 }, createdAt: -1e15 } });
+      expect(res.status).toBe(422);
+      expect(res.body.errors).toEqual([{ field: 'data.createdAt', message: 'must be a time in epoch milliseconds, from 2000 until a day from now' }]);
+    });
+
+    it('a path parameter over the router’s length limit is a 414 problem document, and a broken percent-encoding a 400 one', async () => {
+      const long = await t.http().get(`/api/intake/forms/${'k'.repeat(101)}/render-token`);
+      expect(long.status).toBe(414);
+      expect(long.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(long.headers['x-content-type-options']).toBe('nosniff');
+      expect(JSON.parse(long.text)).toMatchObject({ status: 414, detail: 'A path parameter is longer than the 100 characters any of ours may be.' });
+      const bad = await t.http().get('/api/intake/forms/%E0%A4%A/render-token');
+      expect(bad.status).toBe(400);
+      expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
+    });
   });
 
   it('login takes JSON only: a multipart or url-encoded body is a 415, not a parse error', async () => {

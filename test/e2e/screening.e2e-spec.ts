@@ -314,7 +314,8 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
     await t.http().post('/api/screening/rules').set('Authorization', `Bearer ${sales}`).send({ kind: 'word', pattern: 'x', tag: 'spam' }).expect(403);
   });
 
-  it('public intake is rate-limited per IP and per sender, shared through the database, with Retry-After', async () => {
+  it('public intake is rate-limited per IP (429 with Retry-After, shared through the database); over the per-sender limit a post is taken and held for a person, whoever sent it', async () => {
+    await t.http().post('/api/screening/senders').set('Authorization', `Bearer ${admin}`).send({ list: 'block', type: 'email_domain', value: 'rate-blocked.example', tag: 'spam' }).expect(201);
     const t2 = await startTestApp({ db: t.db, env: { TRUST_PROXY: '127.0.0.1', INTAKE_LIMIT_PER_IP_PER_MINUTE: '3', INTAKE_LIMIT_PER_SENDER_PER_HOUR: '2' } });
     try {
       const send = (f: Record<string, string>, ip: string) => t2.http().post('/api/intake/forms/contact').set('Origin', ORIGIN).set('X-Forwarded-For', ip).send(f);
@@ -323,10 +324,29 @@ describe('[SPAM-BLOCK][SPAM-WORDS][SPAM-MANUAL][NO-AUTO-DECISION] screening and 
       expect(statuses).toEqual([202, 202, 202, 429]);
       const limited = await send(fields(), '198.51.100.9');
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect(limited.body.detail).toBe('Too many submissions from this address; please try again later.');
+
+      // A block-listed sender is counted per IP like anyone: the same answers, at the same post.
+      const blocked = [];
+      for (let i = 0; i < 4; i++) blocked.push(await send(fields({ email: `ceo.${word()}@rate-blocked.example` }), '198.51.100.10'));
+      expect(blocked.map((r) => r.status)).toEqual([202, 202, 202, 429]);
+      expect((await submissionOf(blocked[0].body.reference)).status).toBe('blocked');
+
+      // Someone posts twice with a stranger's address, from other IPs; then the stranger posts: still a 202, held for a person.
       const email = `same.${word()}@solberg.example`;
       const bySender = [];
-      for (let i = 0; i < 3; i++) bySender.push((await send(fields({ email }), `198.51.100.${20 + i}`)).status);
-      expect(bySender).toEqual([202, 202, 429]);
+      for (let i = 0; i < 3; i++) bySender.push(await send(fields({ email }), `198.51.100.${20 + i}`));
+      expect(bySender.map((r) => r.status)).toEqual([202, 202, 202]);
+      expect((await submissionOf(bySender[1].body.reference)).status).toBe('accepted');
+      const over = await submissionOf(bySender[2].body.reference);
+      expect(over.status).toBe('held');
+      expect(over.verdict.reasons).toEqual(expect.arrayContaining([{ code: 'sender_rate', tag: 'spam', decisive: true, evidence: { arrivalsInAnHour: 3, limit: 2 } }]));
+      // A blocked sender past the per-sender limit gets the same answer as a clean one: nothing tells it it is blocked.
+      const blockedEmail = `ceo.${word()}@rate-blocked.example`;
+      const blockedBySender = [];
+      for (let i = 0; i < 4; i++) blockedBySender.push(await send(fields({ email: blockedEmail }), `198.51.100.${30 + i}`));
+      expect(blockedBySender.map((r) => r.status)).toEqual([202, 202, 202, 202]);
+      expect((await submissionOf(blockedBySender[3].body.reference)).status).toBe('blocked');
     } finally {
       await t2.close();
     }

@@ -15,7 +15,7 @@ const arrival = (over: Partial<Arrival> = {}): Arrival => ({
 });
 
 describe('arrivals stored in batches', () => {
-  it('counts earlier arrivals of the same batch against the limits: over a limit, nothing is stored and the sender is told when to retry', async () => {
+  it('counts earlier arrivals of the same batch: over the per-IP limit nothing is stored and the sender is told when to retry; the per-sender count is returned, never refused', async () => {
     const repo = t.app.get(ScreeningRepository);
     const batch = [
       ...Array.from({ length: 7 }, (_, i) => arrival({ ip: '198.51.100.7', senderEmail: `s${i}@batch.test` })),
@@ -23,12 +23,13 @@ describe('arrivals stored in batches', () => {
       arrival({ ip: '198.51.100.8', textFingerprint: 'fp' }),
       arrival({ ip: '198.51.100.9', textFingerprint: 'fp' }),
     ];
-    const results = await runAsSystem('test', () => repo.receive(batch, { perIpPerMinute: 5, perEmailPerHour: 3 }));
+    const results = await runAsSystem('test', () => repo.receive(batch, { perIpPerMinute: 5 }));
     expect(results.map((r) => (r.stored ? 'stored' : 'limit' in r ? r.limit : 'retry'))).toEqual([
       ...Array(5).fill('stored'), 'ip', 'ip',
-      ...Array(3).fill('stored'), 'email',
+      ...Array(4).fill('stored'),
       'stored', 'stored',
     ]);
+    expect(results.slice(7, 11).map((r) => r.stored && r.bySender)).toEqual([0, 1, 2, 3]);
     expect(results.filter((r) => !r.stored).every((r) => !r.stored && 'retryAfterSeconds' in r && r.retryAfterSeconds >= 1)).toBe(true);
     // The second arrival of one text is a near-copy of the first, whoever sent it (the burst rule counts them).
     expect(results.slice(-2).map((r) => r.stored && r.nearCopies)).toEqual([0, 1]);
@@ -42,7 +43,7 @@ describe('arrivals stored in batches', () => {
       `INSERT INTO intake_form (key, name, allowed_origins, field_mapping, default_inquiry_type, signing_secret) VALUES ('keys', 'Keys', '{}', '{"e":"email"}', 'other', 'x') RETURNING id`,
     );
     const key = Buffer.from('a'.repeat(64), 'hex');
-    const limits = { perIpPerMinute: 100, perEmailPerHour: 100 };
+    const limits = { perIpPerMinute: 100 };
     const posts = [arrival({ formId, postKey: key, ip: '203.0.113.1' }), arrival({ formId, postKey: key, ip: '203.0.113.2' }), arrival({ formId, postKey: Buffer.from('b'.repeat(64), 'hex'), ip: '203.0.113.3' })];
     const first = await runAsSystem('test', () => repo.receive(posts, limits));
     expect(first.map((r) => (r.stored ? 'stored' : 'first' in r ? r.first : 'limited'))).toEqual(['stored', posts[0].id, 'stored']);
@@ -62,6 +63,6 @@ describe('arrivals stored in batches', () => {
   });
 
   it('runs for the system only', async () => {
-    await expect(t.app.get(ScreeningRepository).receive([arrival()], { perIpPerMinute: 5, perEmailPerHour: 5 })).rejects.toMatchObject({ code: '42501' });
+    await expect(t.app.get(ScreeningRepository).receive([arrival()], { perIpPerMinute: 5 })).rejects.toMatchObject({ code: '42501' });
   });
 });

@@ -83,13 +83,13 @@ export class ChatbotIntakeService {
     const person = personFromContact(e.attributes, this.config.DEFAULT_PHONE_REGION);
     const id = randomUUID();
     // Stored as received before any rule runs; a rule can hold it, never lose it.
-    const { receivedAt, nearCopies } = await this.screening.receive(
+    const { receivedAt, nearCopies, bySender } = await this.screening.receive(
       { id, channel: 'chatbot', formId: null, contentType: 'application/json', rawBody: stored, fields: { contactId: e.contactId, ...person }, ip: null, senderEmail: person.email ?? null },
       '',
     );
     const name = [person.firstName, person.lastName].filter(Boolean).join(' ');
     const freeText = Object.fromEntries(Object.entries({ company: person.companyName, position: person.position, location: person.location }).filter((e): e is [string, string] => typeof e[1] === 'string'));
-    const verdict = await this.screening.judge({ sender: { email: person.email, phone: person.phone, skype: person.skypeId, ip: null }, name, text: '', fields: {}, freeText, channel: 'chatbot' }, null, nearCopies, receivedAt);
+    const verdict = await this.screening.judge({ sender: { email: person.email, phone: person.phone, skype: person.skypeId, ip: null }, name, text: '', fields: {}, freeText, channel: 'chatbot' }, null, nearCopies, receivedAt, bySender);
     const row: NewRow = { id, eventKey: e.eventKey, type: 'contact_identified', orgId: e.orgId, contactId: e.contactId, conversationId: null, messageId: null, authorType: null, messageType: null, body: null, sentAt: null, submissionId: id };
     if (verdict.outcome !== 'clean') return this.setAside(row, verdict);
     const taken = await this.repo.transaction(async (tx) => {

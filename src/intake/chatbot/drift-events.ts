@@ -73,6 +73,10 @@ export function bodyText(body: string): string {
     .trim();
 }
 
+/** The range a Drift message's time may fall in: Drift is younger than 2000; a day ahead allows for clock skew. */
+const EARLIEST_MESSAGE_MS = Date.UTC(2000, 0, 1);
+const LATEST_MESSAGE_AHEAD_MS = 24 * 3_600_000;
+
 /**
  * The event in the body, checked: null for a type this service does not handle (acknowledged and
  * ignored) and for messages that are neither chat nor notes (Drift's edits and prompts); field
@@ -108,7 +112,10 @@ export function readDriftEvent(body: Record<string, unknown>): { event: DriftEve
   else if (author.type === 'contact' && !authorId) errors.push({ field: 'data.author.id', message: 'must be the Drift contact id' });
   if (data.body !== undefined && data.body !== null && typeof data.body !== 'string') errors.push({ field: 'data.body', message: 'must be text' });
   const createdAt = typeof data.createdAt === 'number' ? new Date(data.createdAt) : null;
-  if (createdAt && Number.isNaN(createdAt.getTime())) errors.push({ field: 'data.createdAt', message: 'must be a time in milliseconds' });
+  // A sane range, not just a valid Date: JavaScript's dates reach far past what PostgreSQL stores.
+  if (createdAt && !(createdAt.getTime() >= EARLIEST_MESSAGE_MS && createdAt.getTime() <= Date.now() + LATEST_MESSAGE_AHEAD_MS)) {
+    errors.push({ field: 'data.createdAt', message: 'must be a time in epoch milliseconds, from 2000 until a day from now' });
+  }
   if (errors.length) return { event: null, errors };
   if (data.type !== 'chat' && data.type !== 'private_note') return { event: null, errors };
   const raw = typeof data.body === 'string' ? data.body : '';

@@ -254,9 +254,9 @@ export class IntakeFormsService {
       }
       return { reference: arrival.first, status: 'accepted' };
     }
-    const { receivedAt, nearCopies } = arrival;
+    const { receivedAt, nearCopies, bySender } = arrival;
     const sender = { email: mapped.person.email, phone: mapped.person.phone, skype: mapped.person.skypeId, ip: actor.ip };
-    const verdict = await this.screening.judge({ sender, name, text, fields, freeText: freeTextOf(form, fields), channel: 'web_form' }, relay ? { ...form, relay } : form, nearCopies, receivedAt);
+    const verdict = await this.screening.judge({ sender, name, text, fields, freeText: freeTextOf(form, fields), channel: 'web_form' }, relay ? { ...form, relay } : form, nearCopies, receivedAt, bySender);
 
     if (verdict.outcome === 'clean') {
       const notify = await this.accept(actor, form, { id, receivedAt, fields, mapped, contentType: submission.contentType, rawBody: raw }, { status: 'accepted', verdict });

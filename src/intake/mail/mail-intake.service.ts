@@ -84,11 +84,11 @@ export class MailIntakeService {
     const id = randomUUID();
     const text = screeningText(mail);
     // Stored as received before any rule runs (the raw message stays with the mail record, not here).
-    const { receivedAt, nearCopies } = await this.screening.receive(
+    const { receivedAt, nearCopies, bySender } = await this.screening.receive(
       { id, channel: 'email', formId: null, contentType: 'message/rfc822', rawBody: null, fields: { from: mail.from.address, name: mail.from.name, subject: mail.subject, text: mail.text }, ip: null, senderEmail: mail.from.address },
       text,
     );
-    const verdict = await this.screening.judge({ sender: { email: mail.from.address, ip: null }, name: mail.from.name ?? '', text, fields: {}, channel: 'email' }, null, nearCopies, receivedAt);
+    const verdict = await this.screening.judge({ sender: { email: mail.from.address, ip: null }, name: mail.from.name ?? '', text, fields: {}, channel: 'email' }, null, nearCopies, receivedAt, bySender);
     const row: MailRow = { id, messageId: mail.messageId, via, status: 'captured', submissionId: id };
     if (verdict.outcome !== 'clean') {
       // Held: the raw message waits for the reviewer's decision. Blocked: only the attempt.

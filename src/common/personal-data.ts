@@ -91,7 +91,7 @@ export const NOT_PERSONAL_DATA: Record<string, readonly string[]> = {
   event_registration: ['id', 'eventId', 'personId', 'captureId', 'importId', 'line', 'ticketType', 'registeredAt'],
   event_import: [
     'id', 'eventId', 'status', 'fileSha256', 'fileBytes', 'format', 'encoding', 'delimiter', 'columns', 'mapping', 'totalRows',
-    'processedRows', 'doneThroughLine', 'analysis', 'outcome', 'attempts', 'jobId', 'runnerToken', 'error', 'createdBy',
+    'processedRows', 'doneThroughLine', 'headerLine', 'analysis', 'outcome', 'attempts', 'jobId', 'runnerToken', 'error', 'createdBy',
     'startedBy', 'requestId', 'startedAt', 'finishedAt', 'fileDeletedAt', 'createdAt', 'updatedAt',
   ],
   event_import_chunk: ['importId', 'seq'],

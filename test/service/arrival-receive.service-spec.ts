@@ -49,7 +49,7 @@ describe('arrivals stored in batches', () => {
     expect(first.map((r) => (r.stored ? 'stored' : 'first' in r ? r.first : 'limited'))).toEqual(['stored', posts[0].id, 'stored']);
 
     const retry = arrival({ formId, postKey: key, ip: '203.0.113.4' });
-    expect(await runAsSystem('test', () => repo.receive([retry], limits))).toEqual([{ stored: false, first: posts[0].id }]);
+    expect(await runAsSystem('test', () => repo.receive([retry], limits))).toEqual([{ stored: false, first: posts[0].id, firstContentHash: null }]); // these arrivals carry no content hash
 
     await t.owner.query(`UPDATE intake_post_key SET claimed_at = now() - interval '25 hours' WHERE submission_id = $1`, [posts[0].id]);
     const later = arrival({ formId, postKey: key, ip: '203.0.113.5' });

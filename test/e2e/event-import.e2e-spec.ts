@@ -456,6 +456,35 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(await personByEmail('vera.vert@host.example')).toBeUndefined();
   });
 
+  it('a Zoom attendee report: the host and panelist tables (each with its own Email header) are skipped and reported, and only the attendees are imported', async () => {
+    const eventId = await newEvent();
+    const file = crlf(
+      'Attendee Report',
+      'Report Generated:,"Sep 12, 2025 10:15 AM"',
+      'Topic,Webinar ID,Actual Start Time,Unique Viewers',
+      'Datasikkerhet i praksis,812 3456 7890,"Sep 10, 2025 09:00 AM",2',
+      '',
+      'Host Details',
+      'Attended,User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes)',
+      'Yes,Vera Vert,vera@zoom-host.example,"Sep 10, 2025 08:55 AM","Sep 10, 2025 10:02 AM",67',
+      '',
+      'Panelist Details',
+      'Attended,User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes)',
+      'Yes,Per Panel,per@zoom-host.example,"Sep 10, 2025 08:58 AM","Sep 10, 2025 10:00 AM",62',
+      '',
+      'Attendee Details',
+      'Attended,First Name,Last Name,Email,Registration Time,Approval Status,Join Time',
+      'Yes,Ada,Lovaas,ada@zoom-att.example,"Sep 01, 2025 08:12 AM",approved,"Sep 10, 2025 09:01 AM"',
+      'No,Bo,Berg,bo@zoom-att.example,"Sep 02, 2025 09:00 AM",approved,',
+    );
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body).toMatchObject({ headerLine: 15, skippedLines: 14 });
+    expect(dry.body.analysis).toMatchObject({ rows: 2, newPersons: 2, rejectedRows: 0 });
+    await importAttendees(t, staff.token, eventId, file);
+    expect(await personByEmail('ada@zoom-att.example')).toMatchObject({ first_name: 'Ada', last_name: 'Lovaas' });
+    expect(await count(`SELECT 1 FROM person WHERE email LIKE '%@zoom-host.example'`)).toBe(0);
+  });
+
   it('a Microsoft Forms export: the answers to its e-mail and name questions are read, not Forms’ own Email ("anonymous") and empty Name columns', async () => {
     const eventId = await newEvent();
     const file = crlf(

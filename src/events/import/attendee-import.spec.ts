@@ -189,6 +189,28 @@ describe('finding the header row', () => {
     expect(streaming.finish(shape, layout.leading)).toBe(3);
   });
 
+  it('skips a Zoom attendee report’s host and panelist tables (their own header naming Email): the header is the attendees’, and no host line is read', async () => {
+    const report = [
+      'Attendee Report', 'Report Generated:,"Sep 12, 2025 10:15 AM"', 'Topic,Webinar ID,Actual Start Time,Unique Viewers', 'Datasikkerhet i praksis,812 3456 7890,"Sep 10, 2025 09:00 AM",2', '',
+      'Host Details', 'Attended,User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes),Country/Region Name', 'Yes,Vera Vert,vera@host.example,"Sep 10, 2025 08:55 AM","Sep 10, 2025 10:02 AM",67,Norway', '',
+      'Panelist Details', 'Attended,User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes),Country/Region Name', 'Yes,Per Panel,per@panel.example,"Sep 10, 2025 08:58 AM","Sep 10, 2025 10:00 AM",62,Norway', '',
+      'Attendee Details', 'Attended,First Name,Last Name,Email,Registration Time,Approval Status,Join Time,Leave Time,Time in Session (minutes)',
+      'Yes,Ada,Lovaas,ada@zoom.example,"Sep 01, 2025 08:12 AM",approved,"Sep 10, 2025 09:01 AM","Sep 10, 2025 10:00 AM",59',
+      'No,Bo,Berg,bo@zoom.example,"Sep 02, 2025 09:00 AM",approved,,,',
+    ].join('\r\n');
+    const open = () => Readable.from([Buffer.from(report)]);
+    const layout = await readLayout(open(), shape, null);
+    expect(layout).toMatchObject({ header: ['Attended', 'First Name', 'Last Name', 'Email', 'Registration Time', 'Approval Status', 'Join Time', 'Leave Time', 'Time in Session (minutes)'], line: 15, leading: 11, found: true });
+    const { columns } = planColumns(layout.header, null, layout.sample);
+    const emails: (string | null)[] = [];
+    for await (const lines of attendeeLines(open(), shape, layout.line, columns, ctx)) for (const { result } of lines) if (result.kind === 'attendee') emails.push(result.attendee.email);
+    expect(emails).toEqual(['ada@zoom.example', 'bo@zoom.example']);
+    expect(await countLines(open(), shape, layout)).toBe(2);
+    // Without its title the host table is an ordinary table: its header is the first naming Email (as before).
+    const untitled = report.replace('Host Details\r\n', '').replace('Panelist Details\r\n', '');
+    expect(await readLayout(Readable.from([Buffer.from(untitled)]), shape, null)).toMatchObject({ line: 6 });
+  });
+
   it('takes the column the mapping names as the e-mail or phone column as the header’s sign', async () => {
     const text = 'Visitor badges\r\nPrinted 2025-09-01\r\nNavn på kort;Kontakt\r\nKnut;knut@kort.example\r\n';
     const semi = { ...shape, delimiter: ';' };

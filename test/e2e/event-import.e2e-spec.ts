@@ -302,6 +302,9 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(dry.body.analysis).toMatchObject({ rows: 2, newPersons: 1, rejectedRows: 1 });
     expect(dry.body.rejected).toEqual([{ line: 3, reason: 'under_16', message: expect.stringContaining('16') }]);
     expect(await db.query(`SELECT values FROM event_import_rejection WHERE import_id = $1`, [dry.body.id])).toEqual([{ values: null }]);
+    // The rejected lines come back split as the upload was (Norwegian Excel opens a .csv on semicolons), after the BOM Excel needs for UTF-8.
+    const rejected = await t.http().get(`/api/events/${eventId}/imports/${dry.body.id}/rejected.csv`).set(as(staff.token)).expect(200);
+    expect(rejected.text.split('\r\n').slice(0, 2)).toEqual(['\uFEFFLine;Reason;What to fix;Fornavn;Etternavn;E-post;Firma;Stilling;Mobil;Alder', expect.stringMatching(/^3;under_16;[^;]*;;;;;;;$/)]);
     await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
     expect((await finished(eventId, dry.body.id)).view.status).toBe('done');
     expect(await personByEmail('ase@fjell.example')).toMatchObject({ first_name: 'Åse', last_name: 'Ørnes', company_name: 'Fjell Bedrift AS', position: 'Daglig leder', phone: '+4791300001' });

@@ -4,7 +4,7 @@ import type { KnownPerson } from '../event-imports.repository';
 import { CsvRecordCounter, detectDelimiter, detectEncoding, readRecords, sniff, UnreadableFileError, UploadInspector, UploadRecordCounter } from './attendee-file';
 import { attendeeLines, countLines, readLayout } from './attendee-lines';
 import { readRow, type Attendee, orderDate } from './attendee-row';
-import { neutralise } from './csv-out';
+import { answerDelimiter, neutralise, toCsv } from './csv-out';
 import { headerKey, planColumns } from './header-map';
 import { FileIdentities, planBatch } from './registration-plan';
 
@@ -355,6 +355,12 @@ describe('who a line is', () => {
 describe('CSV for spreadsheets', () => {
   it('neutralises cells a spreadsheet would run as a formula', () => {
     expect(['=1+1', '+47', '-2', '@SUM(A1)', '\tx', '\rx', 'plain', 'a=b'].map(neutralise)).toEqual(["'=1+1", "'+47", "'-2", "'@SUM(A1)", "'\tx", "'\rx", 'plain', 'a=b']);
+  });
+
+  it('writes the lines back with a semicolon for a semicolon upload, a comma otherwise, after a BOM', () => {
+    const rows = [['Line', 'Navn', 'Notat'], [3, 'Åse', 'a; b, c']];
+    expect(toCsv(rows, true, answerDelimiter(';'))).toBe('\uFEFFLine;Navn;Notat\r\n3;Åse;"a; b, c"\r\n');
+    for (const uploaded of [',', '\t', null]) expect(toCsv(rows, true, answerDelimiter(uploaded))).toBe('\uFEFFLine,Navn,Notat\r\n3,Åse,"a; b, c"\r\n');
   });
 });
 

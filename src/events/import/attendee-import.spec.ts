@@ -287,6 +287,12 @@ describe('reading a line', () => {
     expect(row('', '', '', '', '', '', '', '', '')).toEqual({ kind: 'blank' });
   });
 
+  it('reads an age written with a zero fraction ("33,0" from Norwegian Excel, "33.0") as the whole number; any other fraction is no age', () => {
+    for (const age of ['33,0', '33.0', '33,00', '33']) expect([age, row('A', 'B', 'a@b.no', '', '', '', age, '', '')]).toEqual([age, { kind: 'attendee', attendee: expect.anything() }]);
+    expect(row('A', 'B', 'a@b.no', '', '', '', '15,0', '', '')).toMatchObject({ kind: 'rejected', rejection: { reason: 'under_16', values: null } });
+    for (const age of ['33,5', '33.25', ',0', '33,', '3,300']) expect([age, row('A', 'B', 'a@b.no', '', '', '', age, '', '')]).toEqual([age, { kind: 'rejected', rejection: expect.objectContaining({ reason: 'invalid_age' }) }]);
+  });
+
   it('does not register cancelled, refunded, transferred or not-attending tickets', () => {
     for (const status of ['Refunded', 'Cancelled', 'canceled', 'Not Attending', 'Transferred', 'Avbestilt', 'Refundert']) {
       expect(row('A', 'B', 'a@b.no', '', '', status, '', '', '').kind).toBe('not_attending');

@@ -122,7 +122,8 @@ export function rowReader(columns: ColumnPlan[]): Reader {
     const ageText = one(ageAt);
     let age: number | null = null;
     if (ageText) {
-      const years = Number(ageText);
+      // Norwegian Excel writes a number cell as "33,0": a zero fraction is the whole number.
+      const years = Number(ageText.replace(/^(\d+)[.,]0+$/, '$1'));
       if (!Number.isInteger(years) || years < 0 || years >= 150) return reject('invalid_age', 'The age is not a whole number of years.');
       age = years;
     }

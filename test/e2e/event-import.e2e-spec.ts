@@ -737,6 +737,16 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(capture.payload).toMatchObject({ 'Cell Phone': '12' });
   });
 
+  it('[SRC-EVENT] a phone without a country code is read as of the line’s own country column (Eventbrite’s Home Country), not dropped as a bad Norwegian number', async () => {
+    const eventId = await newEvent();
+    const file = crlf('First Name,Email,Cell Phone,Home Country', 'Amy,amy@country.example,(415) 555-0132,United States', 'Sven,sven@country.example,070-123 45 67,SE', 'Kari,kari@country.example,912 34 567,');
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body.rejected).toEqual([]);
+    await importAttendees(t, staff.token, eventId, file);
+    const phones = await db.query(`SELECT email, phone FROM person WHERE email LIKE '%@country.example' ORDER BY email`);
+    expect(phones).toEqual([{ email: 'amy@country.example', phone: '+14155550132' }, { email: 'kari@country.example', phone: '+4791234567' }, { email: 'sven@country.example', phone: '+46701234567' }]);
+  });
+
   it('[SRC-EVENT] columns the import does not know are listed by the dry run and dropped, unless mapped to a field or to "keep"', async () => {
     const eventId = await newEvent();
     const file = crlf('Email,First Name,Allergies,T-shirt size,Dietary needs', 'keep@columns.example,Keep,nuts,L,vegan');

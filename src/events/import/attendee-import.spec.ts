@@ -287,6 +287,22 @@ describe('reading a line', () => {
     expect(row('', '', '', '', '', '', '', '', '')).toEqual({ kind: 'blank' });
   });
 
+  it('reads a phone without a country code as of the line’s country column (ISO code, English or Norwegian name), else as of the default region', () => {
+    const phoneOf = (phone: string, country: string) => {
+      const r = row('A', 'B', 'a@b.no', phone, '', '', '', '', country);
+      return r.kind === 'attendee' ? r.attendee.phone : r;
+    };
+    for (const country of ['US', 'us', 'United States', 'USA', 'U.S.A.', 'United States of America']) expect([country, phoneOf('(415) 555-0132', country)]).toEqual([country, '+14155550132']);
+    for (const country of ['SE', 'Sweden', 'Sverige']) expect([country, phoneOf('070-123 45 67', country)]).toEqual([country, '+46701234567']);
+    // The default region still reads a number the line's country does not (a Norwegian mobile of someone living abroad), and a blank or unknown country.
+    expect(phoneOf('912 34 567', 'United States')).toBe('+4791234567');
+    expect(phoneOf('912 34 567', '')).toBe('+4791234567');
+    expect(phoneOf('912 34 567', 'Scandinavia')).toBe('+4791234567');
+    // Without the country, the US number is no Norwegian one: dropped, and the warning names the regions tried.
+    expect(row('A', 'B', 'a@b.no', '(415) 555-0132', '', '', '', '', 'Norway')).toMatchObject({ kind: 'attendee', attendee: { phone: null, warning: { reason: 'phone_dropped' } } });
+    expect(row('A', 'B', 'a@b.no', '555', '', '', '', '', 'Sverige')).toMatchObject({ attendee: { warning: { message: expect.stringContaining('read as SE, then as NO') } } });
+  });
+
   it('reads an age written with a zero fraction ("33,0" from Norwegian Excel, "33.0") as the whole number; any other fraction is no age', () => {
     for (const age of ['33,0', '33.0', '33,00', '33']) expect([age, row('A', 'B', 'a@b.no', '', '', '', age, '', '')]).toEqual([age, { kind: 'attendee', attendee: expect.anything() }]);
     expect(row('A', 'B', 'a@b.no', '', '', '', '15,0', '', '')).toMatchObject({ kind: 'rejected', rejection: { reason: 'under_16', values: null } });

@@ -1,6 +1,7 @@
 import { ageFromBirthDate, normaliseEmail, normalisePhone, splitName } from '../../domain/identity';
 import type { PersonFields } from '../../domain/person-fields';
 import type { FileRecord } from './attendee-file';
+import { countryRegion } from './country-region';
 import type { ColumnPlan, ImportTarget } from './header-map';
 import type { ConsentPurpose } from '../../domain/purposes';
 
@@ -140,16 +141,22 @@ export function rowReader(columns: ColumnPlan[]): Reader {
     const email = emailColumn === undefined ? null : normaliseEmail(value(emailColumn));
     // The column, not the value: the message is shown and stored beside other lines' messages; the value is in the line's own cells.
     if (emailColumn !== undefined && !email) return reject('invalid_email', `The e-mail address under "${headerOf.get(emailColumn)}" is not valid.`);
+    // A number without a country code is read as of the line's own country when a country
+    // column names one (an American's "(415) 555-0132" is no Norwegian number); failing that,
+    // as of the firm's default region, which was the only reading before.
+    const country = one(countryAt);
+    const lineRegion = countryRegion(country);
+    const regions = lineRegion && lineRegion !== ctx.phoneRegion ? [lineRegion, ctx.phoneRegion] : [ctx.phoneRegion];
     let phone: string | null = null;
     let phoneGiven = false;
     for (const i of phoneAt) {
       const v = value(i);
       if (!v) continue;
       phoneGiven = true;
-      phone = normalisePhone(v, ctx.phoneRegion);
+      for (const region of regions) if ((phone = normalisePhone(v, region))) break;
       if (phone) break;
     }
-    const badPhone = `The phone number is not valid (numbers without a country code are read as ${ctx.phoneRegion})`;
+    const badPhone = `The phone number is not valid (numbers without a country code are read as ${regions.join(', then as ')})`;
     // A bad phone beside a good address costs the phone, not the attendee.
     if (phoneGiven && !phone && !email) return reject('invalid_phone', `${badPhone}.`);
     if (!email && !phone) return reject('no_contact', 'The line has neither an e-mail address nor a phone number.');
@@ -171,7 +178,7 @@ export function rowReader(columns: ColumnPlan[]): Reader {
     if (skype) person.skypeId = skype;
     const linkedin = one(linkedinAt);
     if (linkedin) person.linkedinUrl = linkedin;
-    const location = one(locationAt) ?? ([one(cityAt), one(countryAt)].filter(Boolean).join(', ') || null);
+    const location = one(locationAt) ?? ([one(cityAt), country].filter(Boolean).join(', ') || null);
     if (location) person.location = location;
     if (email) person.email = email;
     if (phone) person.phone = phone;

@@ -718,6 +718,25 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(registrations).toEqual([{ order_ref: '7001', attendee_ref: '9001', registered_at: new Date('2025-08-01T10:30:00Z') }]);
   });
 
+  it('[SRC-EVENT] a Google Forms export: its timestamp, mapped to the order date, dates the registration; a date that cannot be read is a warning, not silently the import’s time', async () => {
+    const eventId = await newEvent();
+    const file = crlf(
+      'Timestamp,Email address,Full name',
+      '2025/08/15 1:23:45 PM GMT+2,eva@gforms.example,Eva Skjema',
+      'midt i august,ivar@gforms.example,Ivar Skjema',
+    );
+    const mapping = { Timestamp: 'orderDate' };
+    const dry = await upload(eventId, file, { mapping }).expect(201);
+    expect(dry.body.analysis).toMatchObject({ rows: 2, registrations: 2, rejectedRows: 0 });
+    expect(dry.body.rejected).toEqual([{ line: 3, reason: 'order_date_dropped', message: expect.stringContaining('under "Timestamp"') }]);
+    await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
+    expect((await finished(eventId, dry.body.id)).view.status).toBe('done');
+    const [eva] = await db.query(`SELECT r.registered_at FROM event_registration r JOIN person p ON p.id = r.person_id WHERE p.email = 'eva@gforms.example'`);
+    expect(eva.registered_at).toEqual(new Date('2025-08-15T11:23:45Z'));
+    const [capture] = await db.query(`SELECT c.warnings FROM capture c JOIN person p ON p.id = c.person_id WHERE p.email = 'ivar@gforms.example' AND c.source = 'event'`);
+    expect(capture.warnings).toEqual([{ field: 'orderDate', message: expect.stringContaining('dated by the import') }]);
+  });
+
   it('[SRC-EVENT] a bad phone beside a good address drops the phone, not the attendee, with a warning line', async () => {
     const eventId = await newEvent();
     const file = crlf('Email,First Name,Cell Phone', 'kept@badphone.example,Kept,12', 'nophone@badphone.example,Nomail,', ',Gone,12');

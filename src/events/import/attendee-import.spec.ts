@@ -396,7 +396,36 @@ describe('order dates', () => {
     expect(orderDate('2025-08-01', today)?.toISOString()).toBe('2025-08-01T00:00:00.000Z');
   });
 
+  it('reads a Google Forms timestamp (its zone as GMT±h) and a Norwegian date with seconds', () => {
+    expect(orderDate('2025/08/15 1:23:45 PM GMT+2', today)?.toISOString()).toBe('2025-08-15T11:23:45.000Z');
+    expect(orderDate('2025/08/15 12:05:00 AM GMT-5', today)?.toISOString()).toBe('2025-08-15T05:05:00.000Z');
+    expect(orderDate('2025/08/15 9:30:00 AM GMT+5:30', today)?.toISOString()).toBe('2025-08-15T04:00:00.000Z');
+    expect(orderDate('2025/08/15 13:23:45 GMT', today)?.toISOString()).toBe('2025-08-15T13:23:45.000Z');
+    expect(orderDate('2025/08/15', today)?.toISOString()).toBe('2025-08-15T00:00:00.000Z');
+    expect(orderDate('15.08.2025 13:23:45', today)?.toISOString()).toBe('2025-08-15T13:23:45.000Z');
+  });
+
   it('is no date when it is none, impossible, or after the import', () => {
-    for (const raw of ['yesterday', '2025-02-30 10:00', '31.13.2025', '2026-01-01', '', null]) expect(orderDate(raw, today)).toBeNull();
+    for (const raw of ['yesterday', '2025-02-30 10:00', '31.13.2025', '2026-01-01', '', null, '2025/08/15 13:23:45 PM GMT+2', '2025/02/30 1:00:00 PM GMT+1', '2025/08/15 1:00:00 PM GMT+20', '2025/08/15 1:00:61 PM']) {
+      expect([raw, orderDate(raw, today)]).toEqual([raw, null]);
+    }
+  });
+
+  it('warns on a line whose order date is not read (the registration is dated by the import), as on a dropped phone', () => {
+    const { columns } = planColumns(['Timestamp', 'Email address', 'Full name'], { Timestamp: 'orderDate' });
+    const read = (when: string) => readRow({ line: 5, cells: [when, 'eva@forms.example', 'Eva Skjema'] }, columns, { ...ctx, today });
+    expect(read('2025/08/15 1:23:45 PM GMT+2')).toMatchObject({ kind: 'attendee', attendee: { registeredAt: new Date('2025-08-15T11:23:45Z'), warning: null, warnings: [] } });
+    for (const when of ['15 Aug 2025 kl 13', '2026/01/01 1:00:00 PM GMT+1']) {
+      expect([when, read(when)]).toEqual([when, {
+        kind: 'attendee',
+        attendee: expect.objectContaining({
+          registeredAt: null,
+          warning: { line: 5, reason: 'order_date_dropped', message: expect.stringContaining('under "Timestamp"'), values: expect.objectContaining({ Timestamp: when }) },
+          warnings: [{ field: 'orderDate', message: expect.stringContaining('dated by the import') }],
+        }),
+      }]);
+    }
+    // No date given: nothing to warn of.
+    expect(read('')).toMatchObject({ kind: 'attendee', attendee: { registeredAt: null, warning: null } });
   });
 });

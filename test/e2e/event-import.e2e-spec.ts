@@ -376,6 +376,19 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(await personByEmail('goril@w1252.example')).toMatchObject({ first_name: 'Gøril', last_name: 'Håland', company_name: 'Blåbær AS' });
   });
 
+  it('Mac Excel’s "CSV (Macintosh)" (MacRoman, CR line ends) and "MS-DOS CSV" (CP850) are read as such, not as Windows-1252 mojibake, and the dry run names the encoding', async () => {
+    for (const [encoding, nl] of [['macintosh', '\r'], ['cp850', '\r\n']]) {
+      const eventId = await newEvent();
+      const file = iconv.encode(['Fornavn;Etternavn;E-post;Firma', `Bjørnar;Ødegård;bjornar@${encoding}.example;Blåbær AS`, `Åse;Kværne;ase@${encoding}.example;Fjell AS`, ''].join(nl), encoding);
+      const dry = await upload(eventId, file).expect(201);
+      expect(dry.body).toMatchObject({ encoding, delimiter: ';', analysis: { rows: 2, newPersons: 2 } });
+      await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
+      expect((await finished(eventId, dry.body.id)).view.status).toBe('done');
+      expect(await personByEmail(`bjornar@${encoding}.example`)).toMatchObject({ first_name: 'Bjørnar', last_name: 'Ødegård', company_name: 'Blåbær AS' });
+      expect(await personByEmail(`ase@${encoding}.example`)).toMatchObject({ first_name: 'Åse', last_name: 'Kværne' });
+    }
+  });
+
   it('quoted fields with line breaks, delimiters and quotes keep the line numbers right', async () => {
     const eventId = await newEvent();
     const file = crlf('Email,Company,Notes', 'a@quoted.example,"Acme, Inc.","line one', 'line two, with ""quotes"""', 'broken-address,Beta,x', 'b@quoted.example,"Gamma ""G""",', '', 'bad@,Delta,"multi', 'line"');

@@ -34,6 +34,23 @@ describe('reading attendee files', () => {
     expect(detectEncoding(iconv.encode('Navn,E-post\r\nÅse,a@b.no', 'windows-1252'), false)).toBe('windows-1252');
   });
 
+  it('tells Mac Excel’s MacRoman and MS-DOS Excel’s CP850 from Windows-1252 by the Norwegian letters each reading gives', async () => {
+    const list = 'Fornavn;Etternavn;E-post\rBjørnar;Ødegård;bjornar@mac.example\rÅse;Kværne;ase@mac.example\rBJØRNULF;ÆRØ;b@mac.example\r';
+    for (const encoding of ['macintosh', 'cp850', 'windows-1252']) {
+      const bytes = iconv.encode(list, encoding);
+      expect([encoding, detectEncoding(bytes, false)]).toEqual([encoding, encoding]);
+      expect((await records(bytes, encoding, ';'))[1].cells).toEqual(['Bjørnar', 'Ødegård', 'bjornar@mac.example']);
+    }
+    // What the audit saw: MacRoman and CP850 read as Windows-1252.
+    expect(iconv.decode(iconv.encode('Bjørnar', 'macintosh'), 'windows-1252')).toBe('Bj¿rnar');
+    expect(iconv.decode(iconv.encode('Bjørnulf', 'cp850'), 'windows-1252')).toBe('Bj›rnulf');
+    // Windows-1252 curly quotes are CP850's Æ and æ: words cased like no word do not count, and a tie stays Windows-1252.
+    expect(detectEncoding(iconv.encode('Name,Email\r\nSeán O’Brien,s@x.example\r\nDon’t ‘quote’ me,d@x.example\r\n', 'windows-1252'), false)).toBe('windows-1252');
+    expect(detectEncoding(iconv.encode('Navn,E-post\r\nKari’s Gøril,k@x.example\r\n', 'windows-1252'), false)).toBe('windows-1252');
+    // Without Norwegian letters, nothing tells them apart: Windows-1252, as before.
+    expect(detectEncoding(iconv.encode('Name,Email\r\nJosé,j@x.example\r\n', 'windows-1252'), false)).toBe('windows-1252');
+  });
+
   it('checks the whole upload for UTF-8, not only its start', () => {
     const inspector = new UploadInspector();
     inspector.update(Buffer.from(`Navn\r\n${'Ola\r\n'.repeat(20_000)}`));

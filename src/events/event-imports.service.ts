@@ -22,7 +22,7 @@ import { UploadSpool } from './import/upload-spool';
 import { UnreadableFileError, UploadInspector, UploadRecordCounter, type FileShape } from './import/attendee-file';
 import { attendeeLines, countLines, HEADER_SEARCH_RECORDS, readLayout, type FileLayout } from './import/attendee-lines';
 import type { Attendee, Rejection } from './import/attendee-row';
-import { toCsv } from './import/csv-out';
+import { answerDelimiter, toCsv } from './import/csv-out';
 import { describeColumns, planColumns, type ColumnPlan } from './import/header-map';
 import { addCounts, FileIdentities, knownPersons, planBatch, PlannedWrites, zeroCounts } from './import/registration-plan';
 
@@ -223,14 +223,15 @@ export class EventImportsService {
   async rejectedCsv(eventId: string, importId: string): Promise<{ fileName: string; stream: Readable }> {
     const imp = await this.find(eventId, importId);
     const headers = imp.columns.map((c) => c.header);
+    const delimiter = answerDelimiter(imp.delimiter);
     const as = sameIdentity();
     const repo = this.imports;
     async function* lines(): AsyncGenerator<string> {
-      yield toCsv([['Line', 'Reason', 'What to fix', ...headers]]);
+      yield toCsv([['Line', 'Reason', 'What to fix', ...headers]], true, delimiter);
       for (let after = 0; ; ) {
         const page = await as(() => repo.rejections(imp.id, after, 5000));
         if (!page.length) return;
-        yield toCsv(page.map((r) => [r.line, r.reason, r.message, ...headers.map((h) => r.values?.[h] ?? '')]), false);
+        yield toCsv(page.map((r) => [r.line, r.reason, r.message, ...headers.map((h) => r.values?.[h] ?? '')]), false, delimiter);
         after = page[page.length - 1].line;
       }
     }

@@ -302,6 +302,9 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(dry.body.analysis).toMatchObject({ rows: 2, newPersons: 1, rejectedRows: 1 });
     expect(dry.body.rejected).toEqual([{ line: 3, reason: 'under_16', message: expect.stringContaining('16') }]);
     expect(await db.query(`SELECT values FROM event_import_rejection WHERE import_id = $1`, [dry.body.id])).toEqual([{ values: null }]);
+    // The rejected lines come back split as the upload was (Norwegian Excel opens a .csv on semicolons), after the BOM Excel needs for UTF-8.
+    const rejected = await t.http().get(`/api/events/${eventId}/imports/${dry.body.id}/rejected.csv`).set(as(staff.token)).expect(200);
+    expect(rejected.text.split('\r\n').slice(0, 2)).toEqual(['\uFEFFLine;Reason;What to fix;Fornavn;Etternavn;E-post;Firma;Stilling;Mobil;Alder', expect.stringMatching(/^3;under_16;[^;]*;;;;;;;$/)]);
     await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
     expect((await finished(eventId, dry.body.id)).view.status).toBe('done');
     expect(await personByEmail('ase@fjell.example')).toMatchObject({ first_name: 'Åse', last_name: 'Ørnes', company_name: 'Fjell Bedrift AS', position: 'Daglig leder', phone: '+4791300001' });
@@ -371,6 +374,19 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     const view = await importFile(eventId, file);
     expect(view.encoding).toBe('windows-1252');
     expect(await personByEmail('goril@w1252.example')).toMatchObject({ first_name: 'Gøril', last_name: 'Håland', company_name: 'Blåbær AS' });
+  });
+
+  it('Mac Excel’s "CSV (Macintosh)" (MacRoman, CR line ends) and "MS-DOS CSV" (CP850) are read as such, not as Windows-1252 mojibake, and the dry run names the encoding', async () => {
+    for (const [encoding, nl] of [['macintosh', '\r'], ['cp850', '\r\n']]) {
+      const eventId = await newEvent();
+      const file = iconv.encode(['Fornavn;Etternavn;E-post;Firma', `Bjørnar;Ødegård;bjornar@${encoding}.example;Blåbær AS`, `Åse;Kværne;ase@${encoding}.example;Fjell AS`, ''].join(nl), encoding);
+      const dry = await upload(eventId, file).expect(201);
+      expect(dry.body).toMatchObject({ encoding, delimiter: ';', analysis: { rows: 2, newPersons: 2 } });
+      await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
+      expect((await finished(eventId, dry.body.id)).view.status).toBe('done');
+      expect(await personByEmail(`bjornar@${encoding}.example`)).toMatchObject({ first_name: 'Bjørnar', last_name: 'Ødegård', company_name: 'Blåbær AS' });
+      expect(await personByEmail(`ase@${encoding}.example`)).toMatchObject({ first_name: 'Åse', last_name: 'Kværne' });
+    }
   });
 
   it('quoted fields with line breaks, delimiters and quotes keep the line numbers right', async () => {
@@ -454,6 +470,35 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(await personByEmail('ada@zoom-reg.example')).toMatchObject({ first_name: 'Ada', last_name: 'Lovaas' });
     // The host of the webinar is in the preamble, not an attendee.
     expect(await personByEmail('vera.vert@host.example')).toBeUndefined();
+  });
+
+  it('a Zoom attendee report: the host and panelist tables (each with its own Email header) are skipped and reported, and only the attendees are imported', async () => {
+    const eventId = await newEvent();
+    const file = crlf(
+      'Attendee Report',
+      'Report Generated:,"Sep 12, 2025 10:15 AM"',
+      'Topic,Webinar ID,Actual Start Time,Unique Viewers',
+      'Datasikkerhet i praksis,812 3456 7890,"Sep 10, 2025 09:00 AM",2',
+      '',
+      'Host Details',
+      'Attended,User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes)',
+      'Yes,Vera Vert,vera@zoom-host.example,"Sep 10, 2025 08:55 AM","Sep 10, 2025 10:02 AM",67',
+      '',
+      'Panelist Details',
+      'Attended,User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes)',
+      'Yes,Per Panel,per@zoom-host.example,"Sep 10, 2025 08:58 AM","Sep 10, 2025 10:00 AM",62',
+      '',
+      'Attendee Details',
+      'Attended,First Name,Last Name,Email,Registration Time,Approval Status,Join Time',
+      'Yes,Ada,Lovaas,ada@zoom-att.example,"Sep 01, 2025 08:12 AM",approved,"Sep 10, 2025 09:01 AM"',
+      'No,Bo,Berg,bo@zoom-att.example,"Sep 02, 2025 09:00 AM",approved,',
+    );
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body).toMatchObject({ headerLine: 15, skippedLines: 14 });
+    expect(dry.body.analysis).toMatchObject({ rows: 2, newPersons: 2, rejectedRows: 0 });
+    await importAttendees(t, staff.token, eventId, file);
+    expect(await personByEmail('ada@zoom-att.example')).toMatchObject({ first_name: 'Ada', last_name: 'Lovaas' });
+    expect(await count(`SELECT 1 FROM person WHERE email LIKE '%@zoom-host.example'`)).toBe(0);
   });
 
   it('a Microsoft Forms export: the answers to its e-mail and name questions are read, not Forms’ own Email ("anonymous") and empty Name columns', async () => {
@@ -686,6 +731,25 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     expect(registrations).toEqual([{ order_ref: '7001', attendee_ref: '9001', registered_at: new Date('2025-08-01T10:30:00Z') }]);
   });
 
+  it('[SRC-EVENT] a Google Forms export: its timestamp, mapped to the order date, dates the registration; a date that cannot be read is a warning, not silently the import’s time', async () => {
+    const eventId = await newEvent();
+    const file = crlf(
+      'Timestamp,Email address,Full name',
+      '2025/08/15 1:23:45 PM GMT+2,eva@gforms.example,Eva Skjema',
+      'midt i august,ivar@gforms.example,Ivar Skjema',
+    );
+    const mapping = { Timestamp: 'orderDate' };
+    const dry = await upload(eventId, file, { mapping }).expect(201);
+    expect(dry.body.analysis).toMatchObject({ rows: 2, registrations: 2, rejectedRows: 0 });
+    expect(dry.body.rejected).toEqual([{ line: 3, reason: 'order_date_dropped', message: expect.stringContaining('under "Timestamp"') }]);
+    await t.http().post(`/api/events/${eventId}/imports/${dry.body.id}/run`).set(as(staff.token)).expect(202);
+    expect((await finished(eventId, dry.body.id)).view.status).toBe('done');
+    const [eva] = await db.query(`SELECT r.registered_at FROM event_registration r JOIN person p ON p.id = r.person_id WHERE p.email = 'eva@gforms.example'`);
+    expect(eva.registered_at).toEqual(new Date('2025-08-15T11:23:45Z'));
+    const [capture] = await db.query(`SELECT c.warnings FROM capture c JOIN person p ON p.id = c.person_id WHERE p.email = 'ivar@gforms.example' AND c.source = 'event'`);
+    expect(capture.warnings).toEqual([{ field: 'orderDate', message: expect.stringContaining('dated by the import') }]);
+  });
+
   it('[SRC-EVENT] a bad phone beside a good address drops the phone, not the attendee, with a warning line', async () => {
     const eventId = await newEvent();
     const file = crlf('Email,First Name,Cell Phone', 'kept@badphone.example,Kept,12', 'nophone@badphone.example,Nomail,', ',Gone,12');
@@ -703,6 +767,16 @@ describe('attendee list import (/api/events/{id}/imports)', () => {
     const [capture] = await db.query(`SELECT warnings, payload FROM capture WHERE person_id = $1 AND source = 'event'`, [person.id]);
     expect(capture.warnings).toEqual([{ field: 'phone', message: expect.stringMatching(/imported without it/) }]);
     expect(capture.payload).toMatchObject({ 'Cell Phone': '12' });
+  });
+
+  it('[SRC-EVENT] a phone without a country code is read as of the line’s own country column (Eventbrite’s Home Country), not dropped as a bad Norwegian number', async () => {
+    const eventId = await newEvent();
+    const file = crlf('First Name,Email,Cell Phone,Home Country', 'Amy,amy@country.example,(415) 555-0132,United States', 'Sven,sven@country.example,070-123 45 67,SE', 'Kari,kari@country.example,912 34 567,');
+    const dry = await upload(eventId, file).expect(201);
+    expect(dry.body.rejected).toEqual([]);
+    await importAttendees(t, staff.token, eventId, file);
+    const phones = await db.query(`SELECT email, phone FROM person WHERE email LIKE '%@country.example' ORDER BY email`);
+    expect(phones).toEqual([{ email: 'amy@country.example', phone: '+14155550132' }, { email: 'kari@country.example', phone: '+4791234567' }, { email: 'sven@country.example', phone: '+46701234567' }]);
   });
 
   it('[SRC-EVENT] columns the import does not know are listed by the dry run and dropped, unless mapped to a field or to "keep"', async () => {

@@ -47,8 +47,8 @@ export class ImportColumnView {
 export class RejectedLineView {
   @ApiProperty() line: number;
   @ApiProperty({
-    enum: ['no_contact', 'invalid_email', 'invalid_phone', 'under_16', 'invalid_age', 'invalid_birth_date', 'too_long', 'restricted', 'phone_dropped', 'consent_unclear'],
-    description: 'phone_dropped and consent_unclear are warnings: the line is imported, without the phone or the consent.',
+    enum: ['no_contact', 'invalid_email', 'invalid_phone', 'under_16', 'invalid_age', 'invalid_birth_date', 'too_long', 'restricted', 'phone_dropped', 'consent_unclear', 'order_date_dropped'],
+    description: 'phone_dropped, consent_unclear and order_date_dropped are warnings: the line is imported, without the phone or the consent, or dated by the import.',
   })
   reason: string;
   @ApiProperty() message: string;

@@ -10,7 +10,7 @@ export class EventImportRejection {
   @PrimaryColumn('integer')
   line: number;
 
-  /** A code: no_contact, invalid_email, invalid_phone, under_16, invalid_age, invalid_birth_date, too_long, restricted; or a warning on an imported line: phone_dropped, consent_unclear. */
+  /** A code: no_contact, invalid_email, invalid_phone, under_16, invalid_age, invalid_birth_date, too_long, restricted; or a warning on an imported line: phone_dropped, consent_unclear, order_date_dropped. */
   @Column('text')
   reason: string;
 

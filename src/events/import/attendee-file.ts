@@ -8,7 +8,7 @@ import iconv from 'iconv-lite';
 /** What the upload looked like, found from its bytes (file names and declared types are not trusted). */
 export interface FileShape {
   format: 'csv' | 'xlsx';
-  /** CSV only: utf-8, utf-16le, utf-16be or windows-1252. */
+  /** CSV only: utf-8, utf-16le, utf-16be, windows-1252, macintosh (Mac Excel) or cp850 (MS-DOS CSV). */
   encoding: string | null;
   /** CSV only: `,`, `;` or a tab. */
   delimiter: string | null;
@@ -89,7 +89,7 @@ export function sniff(head: Buffer, validUtf8: boolean): FileShape {
 /**
  * A byte-order mark decides; without one, UTF-16 shows as a zero byte beside most ASCII
  * characters (Excel's "Unicode text" has a BOM, other tools may not), and anything that is not
- * valid UTF-8 is taken as Windows-1252, what Excel on Windows writes for "CSV".
+ * valid UTF-8 is one of the single-byte encodings Excel writes (singleByteEncoding).
  */
 export function detectEncoding(head: Buffer, validUtf8: boolean): string {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
@@ -105,7 +105,47 @@ export function detectEncoding(head: Buffer, validUtf8: boolean): string {
   const pairs = sample.length / 2;
   if (pairs >= 2 && oddZeros > pairs * 0.4 && evenZeros < pairs * 0.1) return 'utf-16le';
   if (pairs >= 2 && evenZeros > pairs * 0.4 && oddZeros < pairs * 0.1) return 'utf-16be';
-  return validUtf8 ? 'utf-8' : 'windows-1252';
+  return validUtf8 ? 'utf-8' : singleByteEncoding(head);
+}
+
+/**
+ * What Excel writes for "CSV" on Windows (Windows-1252), for "CSV (Macintosh)" (MacRoman) and
+ * for "MS-DOS CSV" (CP850), in that order of preference on a tie.
+ */
+const SINGLE_BYTE = ['windows-1252', 'macintosh', 'cp850'] as const;
+
+/**
+ * Which single-byte encoding a file is in. The three agree on ASCII and differ on every
+ * Norwegian letter, and each one's æøå read as another is punctuation or another letter
+ * (MacRoman's "ø" is Windows-1252's "¿", CP850's is "›"): the file is read each way, and the
+ * reading with the most æøåÆØÅ inside words that look like words wins. A reading with a byte it
+ * has no character for (U+FFFD) or a C1 control is out: no real text has one.
+ */
+export function singleByteEncoding(head: Buffer): string {
+  let best: { encoding: string; letters: number } | null = null;
+  for (const encoding of SINGLE_BYTE) {
+    const text = iconv.decode(head, encoding);
+    if (/[\u0080-\u009f\ufffd]/.test(text)) continue;
+    const letters = norwegianLetters(text);
+    if (!best || letters > best.letters) best = { encoding, letters };
+  }
+  return best?.encoding ?? 'windows-1252';
+}
+
+/**
+ * æøåÆØÅ in words of two letters or more cased as words are (all lower, all upper, or
+ * capitalised): Windows-1252's curly quotes read as CP850 make "O’Brien" into "OÆBrien" and
+ * "don’t" into "donÆt", which do not count.
+ */
+function norwegianLetters(text: string): number {
+  let count = 0;
+  for (const [word] of text.matchAll(/\p{L}{2,}/gu)) {
+    const letters = word.match(/[æøåÆØÅ]/g);
+    if (!letters) continue;
+    const rest = word.slice(1);
+    if (word === word.toLowerCase() || word === word.toUpperCase() || rest === rest.toLowerCase()) count += letters.length;
+  }
+  return count;
 }
 
 const DELIMITERS = [',', ';', '\t'] as const;

@@ -4,7 +4,7 @@ import type { KnownPerson } from '../event-imports.repository';
 import { CsvRecordCounter, detectDelimiter, detectEncoding, readRecords, sniff, UnreadableFileError, UploadInspector, UploadRecordCounter } from './attendee-file';
 import { attendeeLines, countLines, readLayout } from './attendee-lines';
 import { readRow, type Attendee, orderDate } from './attendee-row';
-import { neutralise } from './csv-out';
+import { answerDelimiter, neutralise, toCsv } from './csv-out';
 import { headerKey, planColumns } from './header-map';
 import { FileIdentities, planBatch } from './registration-plan';
 
@@ -32,6 +32,23 @@ describe('reading attendee files', () => {
     expect(detectEncoding(iconv.encode('Email\tName\r\n', 'utf-16be'), false)).toBe('utf-16be');
     expect(detectEncoding(Buffer.from('Navn,E-post\r\nÅse,a@b.no'), true)).toBe('utf-8');
     expect(detectEncoding(iconv.encode('Navn,E-post\r\nÅse,a@b.no', 'windows-1252'), false)).toBe('windows-1252');
+  });
+
+  it('tells Mac Excel’s MacRoman and MS-DOS Excel’s CP850 from Windows-1252 by the Norwegian letters each reading gives', async () => {
+    const list = 'Fornavn;Etternavn;E-post\rBjørnar;Ødegård;bjornar@mac.example\rÅse;Kværne;ase@mac.example\rBJØRNULF;ÆRØ;b@mac.example\r';
+    for (const encoding of ['macintosh', 'cp850', 'windows-1252']) {
+      const bytes = iconv.encode(list, encoding);
+      expect([encoding, detectEncoding(bytes, false)]).toEqual([encoding, encoding]);
+      expect((await records(bytes, encoding, ';'))[1].cells).toEqual(['Bjørnar', 'Ødegård', 'bjornar@mac.example']);
+    }
+    // What the audit saw: MacRoman and CP850 read as Windows-1252.
+    expect(iconv.decode(iconv.encode('Bjørnar', 'macintosh'), 'windows-1252')).toBe('Bj¿rnar');
+    expect(iconv.decode(iconv.encode('Bjørnulf', 'cp850'), 'windows-1252')).toBe('Bj›rnulf');
+    // Windows-1252 curly quotes are CP850's Æ and æ: words cased like no word do not count, and a tie stays Windows-1252.
+    expect(detectEncoding(iconv.encode('Name,Email\r\nSeán O’Brien,s@x.example\r\nDon’t ‘quote’ me,d@x.example\r\n', 'windows-1252'), false)).toBe('windows-1252');
+    expect(detectEncoding(iconv.encode('Navn,E-post\r\nKari’s Gøril,k@x.example\r\n', 'windows-1252'), false)).toBe('windows-1252');
+    // Without Norwegian letters, nothing tells them apart: Windows-1252, as before.
+    expect(detectEncoding(iconv.encode('Name,Email\r\nJosé,j@x.example\r\n', 'windows-1252'), false)).toBe('windows-1252');
   });
 
   it('checks the whole upload for UTF-8, not only its start', () => {
@@ -189,6 +206,28 @@ describe('finding the header row', () => {
     expect(streaming.finish(shape, layout.leading)).toBe(3);
   });
 
+  it('skips a Zoom attendee report’s host and panelist tables (their own header naming Email): the header is the attendees’, and no host line is read', async () => {
+    const report = [
+      'Attendee Report', 'Report Generated:,"Sep 12, 2025 10:15 AM"', 'Topic,Webinar ID,Actual Start Time,Unique Viewers', 'Datasikkerhet i praksis,812 3456 7890,"Sep 10, 2025 09:00 AM",2', '',
+      'Host Details', 'Attended,User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes),Country/Region Name', 'Yes,Vera Vert,vera@host.example,"Sep 10, 2025 08:55 AM","Sep 10, 2025 10:02 AM",67,Norway', '',
+      'Panelist Details', 'Attended,User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes),Country/Region Name', 'Yes,Per Panel,per@panel.example,"Sep 10, 2025 08:58 AM","Sep 10, 2025 10:00 AM",62,Norway', '',
+      'Attendee Details', 'Attended,First Name,Last Name,Email,Registration Time,Approval Status,Join Time,Leave Time,Time in Session (minutes)',
+      'Yes,Ada,Lovaas,ada@zoom.example,"Sep 01, 2025 08:12 AM",approved,"Sep 10, 2025 09:01 AM","Sep 10, 2025 10:00 AM",59',
+      'No,Bo,Berg,bo@zoom.example,"Sep 02, 2025 09:00 AM",approved,,,',
+    ].join('\r\n');
+    const open = () => Readable.from([Buffer.from(report)]);
+    const layout = await readLayout(open(), shape, null);
+    expect(layout).toMatchObject({ header: ['Attended', 'First Name', 'Last Name', 'Email', 'Registration Time', 'Approval Status', 'Join Time', 'Leave Time', 'Time in Session (minutes)'], line: 15, leading: 11, found: true });
+    const { columns } = planColumns(layout.header, null, layout.sample);
+    const emails: (string | null)[] = [];
+    for await (const lines of attendeeLines(open(), shape, layout.line, columns, ctx)) for (const { result } of lines) if (result.kind === 'attendee') emails.push(result.attendee.email);
+    expect(emails).toEqual(['ada@zoom.example', 'bo@zoom.example']);
+    expect(await countLines(open(), shape, layout)).toBe(2);
+    // Without its title the host table is an ordinary table: its header is the first naming Email (as before).
+    const untitled = report.replace('Host Details\r\n', '').replace('Panelist Details\r\n', '');
+    expect(await readLayout(Readable.from([Buffer.from(untitled)]), shape, null)).toMatchObject({ line: 6 });
+  });
+
   it('takes the column the mapping names as the e-mail or phone column as the header’s sign', async () => {
     const text = 'Visitor badges\r\nPrinted 2025-09-01\r\nNavn på kort;Kontakt\r\nKnut;knut@kort.example\r\n';
     const semi = { ...shape, delimiter: ';' };
@@ -265,6 +304,28 @@ describe('reading a line', () => {
     expect(row('', '', '', '', '', '', '', '', '')).toEqual({ kind: 'blank' });
   });
 
+  it('reads a phone without a country code as of the line’s country column (ISO code, English or Norwegian name), else as of the default region', () => {
+    const phoneOf = (phone: string, country: string) => {
+      const r = row('A', 'B', 'a@b.no', phone, '', '', '', '', country);
+      return r.kind === 'attendee' ? r.attendee.phone : r;
+    };
+    for (const country of ['US', 'us', 'United States', 'USA', 'U.S.A.', 'United States of America']) expect([country, phoneOf('(415) 555-0132', country)]).toEqual([country, '+14155550132']);
+    for (const country of ['SE', 'Sweden', 'Sverige']) expect([country, phoneOf('070-123 45 67', country)]).toEqual([country, '+46701234567']);
+    // The default region still reads a number the line's country does not (a Norwegian mobile of someone living abroad), and a blank or unknown country.
+    expect(phoneOf('912 34 567', 'United States')).toBe('+4791234567');
+    expect(phoneOf('912 34 567', '')).toBe('+4791234567');
+    expect(phoneOf('912 34 567', 'Scandinavia')).toBe('+4791234567');
+    // Without the country, the US number is no Norwegian one: dropped, and the warning names the regions tried.
+    expect(row('A', 'B', 'a@b.no', '(415) 555-0132', '', '', '', '', 'Norway')).toMatchObject({ kind: 'attendee', attendee: { phone: null, warning: { reason: 'phone_dropped' } } });
+    expect(row('A', 'B', 'a@b.no', '555', '', '', '', '', 'Sverige')).toMatchObject({ attendee: { warning: { message: expect.stringContaining('read as SE, then as NO') } } });
+  });
+
+  it('reads an age written with a zero fraction ("33,0" from Norwegian Excel, "33.0") as the whole number; any other fraction is no age', () => {
+    for (const age of ['33,0', '33.0', '33,00', '33']) expect([age, row('A', 'B', 'a@b.no', '', '', '', age, '', '')]).toEqual([age, { kind: 'attendee', attendee: expect.anything() }]);
+    expect(row('A', 'B', 'a@b.no', '', '', '', '15,0', '', '')).toMatchObject({ kind: 'rejected', rejection: { reason: 'under_16', values: null } });
+    for (const age of ['33,5', '33.25', ',0', '33,', '3,300']) expect([age, row('A', 'B', 'a@b.no', '', '', '', age, '', '')]).toEqual([age, { kind: 'rejected', rejection: expect.objectContaining({ reason: 'invalid_age' }) }]);
+  });
+
   it('does not register cancelled, refunded, transferred or not-attending tickets', () => {
     for (const status of ['Refunded', 'Cancelled', 'canceled', 'Not Attending', 'Transferred', 'Avbestilt', 'Refundert']) {
       expect(row('A', 'B', 'a@b.no', '', '', status, '', '', '').kind).toBe('not_attending');
@@ -334,6 +395,12 @@ describe('CSV for spreadsheets', () => {
   it('neutralises cells a spreadsheet would run as a formula', () => {
     expect(['=1+1', '+47', '-2', '@SUM(A1)', '\tx', '\rx', 'plain', 'a=b'].map(neutralise)).toEqual(["'=1+1", "'+47", "'-2", "'@SUM(A1)", "'\tx", "'\rx", 'plain', 'a=b']);
   });
+
+  it('writes the lines back with a semicolon for a semicolon upload, a comma otherwise, after a BOM', () => {
+    const rows = [['Line', 'Navn', 'Notat'], [3, 'Åse', 'a; b, c']];
+    expect(toCsv(rows, true, answerDelimiter(';'))).toBe('\uFEFFLine;Navn;Notat\r\n3;Åse;"a; b, c"\r\n');
+    for (const uploaded of [',', '\t', null]) expect(toCsv(rows, true, answerDelimiter(uploaded))).toBe('\uFEFFLine,Navn,Notat\r\n3,Åse,"a; b, c"\r\n');
+  });
 });
 
 describe('order dates', () => {
@@ -346,7 +413,36 @@ describe('order dates', () => {
     expect(orderDate('2025-08-01', today)?.toISOString()).toBe('2025-08-01T00:00:00.000Z');
   });
 
+  it('reads a Google Forms timestamp (its zone as GMT±h) and a Norwegian date with seconds', () => {
+    expect(orderDate('2025/08/15 1:23:45 PM GMT+2', today)?.toISOString()).toBe('2025-08-15T11:23:45.000Z');
+    expect(orderDate('2025/08/15 12:05:00 AM GMT-5', today)?.toISOString()).toBe('2025-08-15T05:05:00.000Z');
+    expect(orderDate('2025/08/15 9:30:00 AM GMT+5:30', today)?.toISOString()).toBe('2025-08-15T04:00:00.000Z');
+    expect(orderDate('2025/08/15 13:23:45 GMT', today)?.toISOString()).toBe('2025-08-15T13:23:45.000Z');
+    expect(orderDate('2025/08/15', today)?.toISOString()).toBe('2025-08-15T00:00:00.000Z');
+    expect(orderDate('15.08.2025 13:23:45', today)?.toISOString()).toBe('2025-08-15T13:23:45.000Z');
+  });
+
   it('is no date when it is none, impossible, or after the import', () => {
-    for (const raw of ['yesterday', '2025-02-30 10:00', '31.13.2025', '2026-01-01', '', null]) expect(orderDate(raw, today)).toBeNull();
+    for (const raw of ['yesterday', '2025-02-30 10:00', '31.13.2025', '2026-01-01', '', null, '2025/08/15 13:23:45 PM GMT+2', '2025/02/30 1:00:00 PM GMT+1', '2025/08/15 1:00:00 PM GMT+20', '2025/08/15 1:00:61 PM']) {
+      expect([raw, orderDate(raw, today)]).toEqual([raw, null]);
+    }
+  });
+
+  it('warns on a line whose order date is not read (the registration is dated by the import), as on a dropped phone', () => {
+    const { columns } = planColumns(['Timestamp', 'Email address', 'Full name'], { Timestamp: 'orderDate' });
+    const read = (when: string) => readRow({ line: 5, cells: [when, 'eva@forms.example', 'Eva Skjema'] }, columns, { ...ctx, today });
+    expect(read('2025/08/15 1:23:45 PM GMT+2')).toMatchObject({ kind: 'attendee', attendee: { registeredAt: new Date('2025-08-15T11:23:45Z'), warning: null, warnings: [] } });
+    for (const when of ['15 Aug 2025 kl 13', '2026/01/01 1:00:00 PM GMT+1']) {
+      expect([when, read(when)]).toEqual([when, {
+        kind: 'attendee',
+        attendee: expect.objectContaining({
+          registeredAt: null,
+          warning: { line: 5, reason: 'order_date_dropped', message: expect.stringContaining('under "Timestamp"'), values: expect.objectContaining({ Timestamp: when }) },
+          warnings: [{ field: 'orderDate', message: expect.stringContaining('dated by the import') }],
+        }),
+      }]);
+    }
+    // No date given: nothing to warn of.
+    expect(read('')).toMatchObject({ kind: 'attendee', attendee: { registeredAt: null, warning: null } });
   });
 });

@@ -35,15 +35,33 @@ export interface FileLayout {
 }
 
 /**
+ * A report's section title naming people who are not the attendees: a Zoom attendee report
+ * opens with a "Host Details" (and a webinar's "Panelist Details") table with a header of its
+ * own naming an e-mail column, before "Attendee Details". Those tables are the organisers'
+ * side, not who registered: their header and rows are preamble, and the header is searched for
+ * after them.
+ */
+const NOT_ATTENDEES_SECTION = /^(?:host|co-?host|panel+ist|alternative host|vert|panel)s?\s+details$|^(?:verter|paneldeltakere|paneldeltagere)$/i;
+
+/** A line of one cell ("Attendee Details"): a report's section title, or a title line of the preamble. */
+function sectionTitle(cells: string[]): string | null {
+  const filled = cells.filter((c) => c.trim());
+  return filled.length === 1 && cells[0].trim() ? cells[0].trim() : null;
+}
+
+/**
  * The header row: the first of the leading records that names an e-mail or phone column (or
  * the one the mapping names), so a report's preamble (title, date, host block) is skipped;
- * failing that, the first record with anything in it.
+ * failing that, the first record with anything in it. A header-like line in a section titled
+ * for hosts or panelists (NOT_ATTENDEES_SECTION) is that section's, and skipped with its rows.
  */
 export async function readLayout(source: Readable, shape: FileShape, mapping: Record<string, string> | null): Promise<FileLayout> {
   let first: FileRecord | null = null;
   let leading = 0;
   let read = 0;
   let layout: FileLayout | null = null;
+  /** Inside a hosts' or panelists' section: its lines are preamble, whatever they name. */
+  let skipping: false | 'title' | 'table' = false;
   for await (const record of readRecords(source, shape)) {
     if (layout) {
       if (isBlank(record.cells)) continue;
@@ -59,8 +77,15 @@ export async function readLayout(source: Readable, shape: FileShape, mapping: Re
       continue;
     }
     if (++read > HEADER_SEARCH_RECORDS && first) break;
-    if (isBlank(record.cells)) continue;
-    if (read <= HEADER_SEARCH_RECORDS && namesContact(record.cells, mapping)) {
+    if (isBlank(record.cells)) {
+      // A blank line after the section's table ends it, even when no title follows.
+      if (skipping === 'table') skipping = false;
+      continue;
+    }
+    const title = sectionTitle(record.cells);
+    if (title !== null) skipping = NOT_ATTENDEES_SECTION.test(title) ? 'title' : false;
+    else if (skipping === 'title') skipping = 'table';
+    if (read <= HEADER_SEARCH_RECORDS && !skipping && namesContact(record.cells, mapping)) {
       const zeros = () => new Array<number>(record.cells.length).fill(0);
       layout = { header: record.cells, line: record.line, leading, found: true, sample: { rows: 0, filled: zeros(), addresses: zeros() } };
       continue;

@@ -1,6 +1,7 @@
 import { ageFromBirthDate, normaliseEmail, normalisePhone, splitName } from '../../domain/identity';
 import type { PersonFields } from '../../domain/person-fields';
 import type { FileRecord } from './attendee-file';
+import { countryRegion } from './country-region';
 import type { ColumnPlan, ImportTarget } from './header-map';
 import type { ConsentPurpose } from '../../domain/purposes';
 
@@ -38,7 +39,7 @@ export interface Attendee {
   payloadJson: string;
 }
 
-export type RejectionReason = 'no_contact' | 'invalid_email' | 'invalid_phone' | 'under_16' | 'invalid_age' | 'invalid_birth_date' | 'too_long' | 'phone_dropped' | 'consent_unclear' | 'restricted';
+export type RejectionReason = 'no_contact' | 'invalid_email' | 'invalid_phone' | 'under_16' | 'invalid_age' | 'invalid_birth_date' | 'too_long' | 'phone_dropped' | 'consent_unclear' | 'order_date_dropped' | 'restricted';
 
 export interface Rejection {
   line: number;
@@ -122,7 +123,8 @@ export function rowReader(columns: ColumnPlan[]): Reader {
     const ageText = one(ageAt);
     let age: number | null = null;
     if (ageText) {
-      const years = Number(ageText);
+      // Norwegian Excel writes a number cell as "33,0": a zero fraction is the whole number.
+      const years = Number(ageText.replace(/^(\d+)[.,]0+$/, '$1'));
       if (!Number.isInteger(years) || years < 0 || years >= 150) return reject('invalid_age', 'The age is not a whole number of years.');
       age = years;
     }
@@ -139,16 +141,22 @@ export function rowReader(columns: ColumnPlan[]): Reader {
     const email = emailColumn === undefined ? null : normaliseEmail(value(emailColumn));
     // The column, not the value: the message is shown and stored beside other lines' messages; the value is in the line's own cells.
     if (emailColumn !== undefined && !email) return reject('invalid_email', `The e-mail address under "${headerOf.get(emailColumn)}" is not valid.`);
+    // A number without a country code is read as of the line's own country when a country
+    // column names one (an American's "(415) 555-0132" is no Norwegian number); failing that,
+    // as of the firm's default region, which was the only reading before.
+    const country = one(countryAt);
+    const lineRegion = countryRegion(country);
+    const regions = lineRegion && lineRegion !== ctx.phoneRegion ? [lineRegion, ctx.phoneRegion] : [ctx.phoneRegion];
     let phone: string | null = null;
     let phoneGiven = false;
     for (const i of phoneAt) {
       const v = value(i);
       if (!v) continue;
       phoneGiven = true;
-      phone = normalisePhone(v, ctx.phoneRegion);
+      for (const region of regions) if ((phone = normalisePhone(v, region))) break;
       if (phone) break;
     }
-    const badPhone = `The phone number is not valid (numbers without a country code are read as ${ctx.phoneRegion})`;
+    const badPhone = `The phone number is not valid (numbers without a country code are read as ${regions.join(', then as ')})`;
     // A bad phone beside a good address costs the phone, not the attendee.
     if (phoneGiven && !phone && !email) return reject('invalid_phone', `${badPhone}.`);
     if (!email && !phone) return reject('no_contact', 'The line has neither an e-mail address nor a phone number.');
@@ -170,7 +178,7 @@ export function rowReader(columns: ColumnPlan[]): Reader {
     if (skype) person.skypeId = skype;
     const linkedin = one(linkedinAt);
     if (linkedin) person.linkedinUrl = linkedin;
-    const location = one(locationAt) ?? ([one(cityAt), one(countryAt)].filter(Boolean).join(', ') || null);
+    const location = one(locationAt) ?? ([one(cityAt), country].filter(Boolean).join(', ') || null);
     if (location) person.location = location;
     if (email) person.email = email;
     if (phone) person.phone = phone;
@@ -182,20 +190,28 @@ export function rowReader(columns: ColumnPlan[]): Reader {
       // Consent must be unambiguous: an answer read as neither is not consent, and the uploader is told so.
       else warnings.push({ field: `consent:${purpose}`, reason: 'consent_unclear', message: `The answer under "${wording}" is neither yes nor no; no consent was recorded from it.` });
     }
+    // An order date read as none would date the registration by the import without a word: the uploader is told.
+    const orderDateColumn = orderDateAt.find((i) => value(i));
+    const registeredAt = orderDateColumn === undefined ? null : orderDate(value(orderDateColumn), ctx.today);
+    if (orderDateColumn !== undefined && !registeredAt) {
+      const header = headerOf.get(orderDateColumn);
+      warnings.push({ field: 'orderDate', reason: 'order_date_dropped', message: `The date under "${header}" is not a date like 2025-08-01 10:00, 01.08.2025 10:00 or 2025/08/01 1:00:00 PM GMT+2, or is after the upload; the registration is dated by the import.` });
+    }
     // One line per line of the file in the rejected/warnings CSV, naming everything to look at.
     const warning: Rejection | null = warnings.length ? { line, reason: warnings[0].reason, message: warnings.map((w) => w.message).join(' '), values: payload } : null;
 
     return {
       kind: 'attendee',
-      attendee: { line, person, email, phone, ticketType: one(ticketAt), orderRef: one(orderAt), attendeeRef: one(attendeeAt), attendeeStatus: status, warning, warnings: warnings.map(({ field, message }) => ({ field, message })), registeredAt: orderDate(one(orderDateAt), ctx.today), consents, payloadJson: JSON.stringify(payload) },
+      attendee: { line, person, email, phone, ticketType: one(ticketAt), orderRef: one(orderAt), attendeeRef: one(attendeeAt), attendeeStatus: status, warning, warnings: warnings.map(({ field, message }) => ({ field, message })), registeredAt, consents, payloadJson: JSON.stringify(payload) },
     };
   };
 }
 
 /**
  * An order date as exports write it: `2025-08-01 10:00` (Eventbrite), ISO 8601 with or without a
- * zone, `01.08.2025 10:00` (Norwegian), `8/1/2025 10:00 AM` (US). A time without a zone is read
- * as UTC, as event dates are. Anything else, or a date after the import, is no date (null).
+ * zone, `01.08.2025 10:00` or `01.08.2025 10:00:05` (Norwegian), `8/1/2025 10:00 AM` (US),
+ * `2025/08/15 1:23:45 PM GMT+2` (a Google Forms timestamp). A time without a zone is read as UTC,
+ * as event dates are. Anything else, or a date after the import, is no date (null).
  */
 export function orderDate(raw: string | null, today: Date): Date | null {
   if (!raw) return null;
@@ -203,13 +219,25 @@ export function orderDate(raw: string | null, today: Date): Date | null {
   let parts: [number, number, number, number, number, number] | null = null;
   let zoned: Date | null = null;
   const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(text);
-  const nordic = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:,?\s+(?:kl\.?\s*)?(\d{1,2})[:.](\d{2}))?$/i.exec(text);
+  const nordic = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:,?\s+(?:kl\.?\s*)?(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?$/i.exec(text);
+  const forms = /^(\d{4})\/(\d{1,2})\/(\d{1,2})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(AM|PM)?(?:\s*(?:GMT|UTC)(?:([+-])(\d{1,2})(?::?(\d{2}))?)?)?)?$/i.exec(text);
+  /** Minutes the time is ahead of UTC (Google Forms writes its zone as "GMT+2"). */
+  let offset = 0;
   const us = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(AM|PM)?)?$/i.exec(text);
   if (iso) {
     if (iso[7]) zoned = new Date(text.replace(' ', 'T'));
     else parts = [+iso[1]!, +iso[2]!, +iso[3]!, +(iso[4] ?? 0), +(iso[5] ?? 0), +(iso[6] ?? 0)];
-  } else if (nordic) parts = [+nordic[3]!, +nordic[2]!, +nordic[1]!, +(nordic[4] ?? 0), +(nordic[5] ?? 0), 0];
-  else if (us) {
+  } else if (nordic) parts = [+nordic[3]!, +nordic[2]!, +nordic[1]!, +(nordic[4] ?? 0), +(nordic[5] ?? 0), +(nordic[6] ?? 0)];
+  else if (forms) {
+    let hour = +(forms[4] ?? 0);
+    if (forms[7]) {
+      if (hour < 1 || hour > 12) return null;
+      hour = (hour % 12) + (forms[7].toUpperCase() === 'PM' ? 12 : 0);
+    }
+    parts = [+forms[1]!, +forms[2]!, +forms[3]!, hour, +(forms[5] ?? 0), +(forms[6] ?? 0)];
+    if (forms[8]) offset = (forms[8] === '-' ? -1 : 1) * (+forms[9]! * 60 + +(forms[10] ?? 0));
+    if (Math.abs(offset) > 14 * 60) return null;
+  } else if (us) {
     let hour = +(us[4] ?? 0);
     if (us[7]) hour = (hour % 12) + (us[7].toUpperCase() === 'PM' ? 12 : 0);
     parts = [+us[3]!, +us[1]!, +us[2]!, hour, +(us[5] ?? 0), +(us[6] ?? 0)];
@@ -218,7 +246,8 @@ export function orderDate(raw: string | null, today: Date): Date | null {
   if (parts) {
     const [y, mo, d, h, mi, sec] = parts;
     when = new Date(Date.UTC(y, mo - 1, d, h, mi, sec));
-    if (when.getUTCFullYear() !== y || when.getUTCMonth() !== mo - 1 || when.getUTCDate() !== d || h > 23 || mi > 59) return null;
+    if (when.getUTCFullYear() !== y || when.getUTCMonth() !== mo - 1 || when.getUTCDate() !== d || h > 23 || mi > 59 || sec > 59) return null;
+    when = new Date(when.getTime() - offset * 60_000);
   }
   return when && !Number.isNaN(when.getTime()) && when <= today ? when : null;
 }

@@ -10,7 +10,18 @@ export function neutralise(value: unknown): string {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
-/** CSV for spreadsheets: a UTF-8 BOM (Excel reads æøå right only with it), CRLF line ends, every cell neutralised. */
-export function toCsv(rows: unknown[][], withBom = true): string {
-  return (withBom ? '\uFEFF' : '') + stringify(rows.map((r) => r.map(neutralise)), { record_delimiter: 'windows' });
+/**
+ * CSV for spreadsheets: a UTF-8 BOM (Excel reads æøå right only with it), CRLF line ends, every
+ * cell neutralised; comma-delimited unless `delimiter` is `;` (what Excel in a Norwegian locale
+ * splits on when it opens a .csv).
+ */
+export function toCsv(rows: unknown[][], withBom = true, delimiter: ',' | ';' = ','): string {
+  return (withBom ? '\uFEFF' : '') + stringify(rows.map((r) => r.map(neutralise)), { record_delimiter: 'windows', delimiter });
 }
+
+/**
+ * The delimiter to give back a file's own lines in: a semicolon file came from a spreadsheet
+ * that splits on semicolons, and gets them back. A tab file (Excel's "Unicode text") gets
+ * commas: Excel opens no .csv split on tabs, whatever its locale.
+ */
+export const answerDelimiter = (uploaded: string | null): ',' | ';' => (uploaded === ';' ? ';' : ',');

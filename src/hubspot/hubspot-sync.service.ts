@@ -52,6 +52,9 @@ export function backoffMs(attempts: number): number {
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
+/** An answer to creating a group or property that says it is there already (409 OBJECT_ALREADY_EXISTS). */
+const alreadyExists = (failure: Failure) => failure.kind === 'rejected' && failure.status === 409 && (failure.category === 'OBJECT_ALREADY_EXISTS' || /already exists/i.test(failure.message));
+
 /** HubSpot's message about an address we are deleting may quote it, also URL-encoded: the failure shown keeps no address. */
 const withoutAddresses = (message: string) => message.replace(/[^\s@"'<>(),;:/?&=]+(?:@|%40)[^\s@"'<>(),;:/?&=]+/gi, '[address]');
 
@@ -125,17 +128,58 @@ export class HubspotSyncService {
     const call = <T>(work: () => Promise<T>) => this.call(work);
     const read = (name: string) => call(() => client.crm.properties.coreApi.getByName('contacts', name));
     const [legalBasis, leadStatus, stages] = [await read('hs_legal_basis'), await read('hs_lead_status'), await read('lifecyclestage')];
-    const existing = new Set((await call(() => client.crm.properties.coreApi.getAll('contacts'))).results.map((p) => p.name));
+    const existing = new Map((await call(() => client.crm.properties.coreApi.getAll('contacts'))).results.map((p) => [p.name, p]));
     const groups = new Set((await call(() => client.crm.properties.groupsApi.getAll('contacts'))).results.map((g) => g.name));
-    if (!groups.has(PROPERTY_GROUP.name)) await call(() => client.crm.properties.groupsApi.create('contacts', { ...PROPERTY_GROUP, displayOrder: -1 }));
-    for (const p of CUSTOM_PROPERTIES.filter((p) => !existing.has(p.name))) {
-      await call(() => client.crm.properties.coreApi.create('contacts', { ...p, groupName: PROPERTY_GROUP.name, options: p.options?.map((o, i) => ({ ...o, displayOrder: i, hidden: false })) } as never));
+    // Another instance (or person) may create the same thing between our read and our create: theirs is as good as ours.
+    const create = async (work: () => Promise<unknown>) => {
+      try {
+        await call(work);
+      } catch (err) {
+        if (!alreadyExists(classify(err))) throw err;
+      }
+    };
+    if (!groups.has(PROPERTY_GROUP.name)) await create(() => client.crm.properties.groupsApi.create('contacts', { ...PROPERTY_GROUP, displayOrder: -1 }));
+    const unusable: { name: string; why: string }[] = [];
+    for (const p of CUSTOM_PROPERTIES) {
+      const theirs = existing.get(p.name);
+      if (!theirs) {
+        await create(() => client.crm.properties.coreApi.create('contacts', { ...p, groupName: PROPERTY_GROUP.name, options: p.options?.map((o, i) => ({ ...o, displayOrder: i, hidden: false })) } as never));
+        continue;
+      }
+      // Made by someone else, or by an older version of ours: a value of ours it cannot hold would fail every contact, one by one.
+      if (theirs.type !== p.type || theirs.fieldType !== p.fieldType) {
+        unusable.push({ name: p.name, why: `is ${theirs.type}/${theirs.fieldType}, not ${p.type}/${p.fieldType}` });
+        continue;
+      }
+      const lacking = (p.options ?? []).filter((o) => !theirs.options.some((t) => t.value === o.value));
+      if (!lacking.length) continue;
+      // HubSpot's PATCH replaces the whole option list: theirs are sent back with ours after them.
+      const options = [
+        ...theirs.options.map((o) => ({ label: o.label, value: o.value, description: o.description, displayOrder: o.displayOrder, hidden: o.hidden })),
+        ...lacking.map((o, i) => ({ ...o, displayOrder: theirs.options.length + i, hidden: false })),
+      ];
+      try {
+        await call(() => client.crm.properties.coreApi.update('contacts', p.name, { options }));
+      } catch (err) {
+        const failure = classify(err);
+        if (failure.kind !== 'rejected') throw err;
+        unusable.push({ name: p.name, why: `lacks option(s) ${lacking.map((o) => o.value).join(', ')} and HubSpot refused to add them (HTTP ${failure.status})` });
+      }
     }
-    this.portal = portalOptions(legalBasis.options, leadStatus.options, stages.options, {
-      leadStatus: parseStatusMap(this.config.HUBSPOT_LEAD_STATUS_MAP),
-      lifecycle: parseStatusMap(this.config.HUBSPOT_LIFECYCLE_MAP),
-    });
+    this.portal = {
+      ...portalOptions(legalBasis.options, leadStatus.options, stages.options, {
+        leadStatus: parseStatusMap(this.config.HUBSPOT_LEAD_STATUS_MAP),
+        lifecycle: parseStatusMap(this.config.HUBSPOT_LIFECYCLE_MAP),
+      }),
+      unusable: unusable.map((u) => u.name),
+    };
     for (const missing of this.portal.missing) this.logger.warn(`HubSpot ${missing}: not sent`);
+    if (unusable.length) {
+      // Property names are ours, not personal: fit for the log and the sync-wide status.
+      const message = `HubSpot property ${unusable.map((u) => `${u.name} ${u.why}`).join('; ')}: not sent until fixed in HubSpot`;
+      this.logger.warn(message);
+      await this.repo.updateControl({ lastError: message.slice(0, 1000) });
+    }
     return this.portal;
   }
 

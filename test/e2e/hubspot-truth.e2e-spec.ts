@@ -1,5 +1,14 @@
 import { runAsSystem } from '../../src/access/access-context';
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../src/config/app-config';
+import { APP_CONFIG } from '../../src/config/config.module';
+import { createHubspotClient, type Sleep } from '../../src/hubspot/hubspot.client';
+import { HubspotLimiter } from '../../src/hubspot/hubspot-limiter';
+import { CUSTOM_PROPERTIES } from '../../src/hubspot/hubspot.mapper';
+import { HubspotRepository } from '../../src/hubspot/hubspot.repository';
+import { PersonSyncService } from '../../src/leads/person-sync.service';
+import { NotificationsService } from '../../src/notifications/notifications.service';
 import { HubspotSyncService, MAX_ATTEMPTS, OUTAGE_AFTER } from '../../src/hubspot/hubspot-sync.service';
 import { LeadsService } from '../../src/leads/leads.service';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
@@ -74,6 +83,22 @@ describe('[DISCLOSE-HUBSPOT] the HubSpot sync tells the truth', () => {
       .filter((i) => i.id === key.email || i.id === key.hubspotId)
       .map((i) => i.properties);
   const dueNow = () => db.query(`UPDATE hubspot_outbox SET available_at = now() WHERE done_at IS NULL`);
+  /** The sync as another process runs it: its own client (to `url`, by default the fake's), sleep and number of senders. */
+  const anotherSync = (options: { url?: string; sleep?: Sleep; senders?: number } = {}) => {
+    const config: AppConfig = { ...t.app.get<AppConfig>(APP_CONFIG), ...(options.url ? { HUBSPOT_BASE_URL: options.url } : {}), ...(options.senders ? { HUBSPOT_SENDERS: options.senders } : {}) };
+    const sleep: Sleep = options.sleep ?? (async (ms) => void (now += ms));
+    return new HubspotSyncService(t.app.get(HubspotRepository), t.app.get(PersonSyncService), t.app.get(HubspotLimiter), t.app.get(NotificationsService), createHubspotClient(config), sleep, config);
+  };
+  /** A portal of its own, for tests of what the sync finds there at start. */
+  const withPortal = async (work: (portal: FakeHubSpot, url: string) => Promise<void>) => {
+    const portal = new FakeHubSpot({ now: () => now, rateLimit: { perTenSeconds: 1000 } });
+    const { url } = await portal.start();
+    try {
+      await work(portal, url);
+    } finally {
+      await portal.stop();
+    }
+  };
 
   it('a failed start-up backs off instead of asking again at once; health says degraded; the first request that works resumes the sync', async () => {
     fake.failNext(1, 503, { path: /\/crm\/v3\/properties/ });
@@ -423,5 +448,44 @@ describe('[DISCLOSE-HUBSPOT] the HubSpot sync tells the truth', () => {
     expect(await person(people[2].id)).toMatchObject({ sync_state: 'synced' });
     expect(await person(people[1].id)).toMatchObject({ sync_state: 'failed', sync_error: expect.stringMatching(/^Property values were not valid/) });
     expect((await t.http().get('/api/hubspot/status').set(as(admin)).expect(200)).body).toMatchObject({ paused: false });
+  });
+
+  it('two instances preparing a fresh portal at once: HubSpot’s 409 “already exists” on the second’s creates counts as done, not as a failed start', async () => {
+    await withPortal(async (portal, url) => {
+      const [a, b] = [anotherSync({ url }), anotherSync({ url })];
+      // b prepares the whole portal between a's reading it and a's first create: each of a's creates then meets b's.
+      portal.beforeNext({ method: 'POST', path: '/crm/v3/properties/contacts/groups' }, () => b.prepare());
+      await expect(a.prepare()).resolves.toMatchObject({ unusable: [] });
+      const creates = portal.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/crm/v3/properties/contacts'));
+      expect(creates.filter((r) => r.status === 201)).toHaveLength(1 + CUSTOM_PROPERTIES.length);
+      expect(creates.filter((r) => r.status === 409)).toHaveLength(1 + CUSTOM_PROPERTIES.length);
+      expect(portal.property('crm_restricted')).toMatchObject({ groupName: 'lead_intake_crm' });
+    });
+  });
+
+  it('our properties as someone else made them: a missing option of ours is added (theirs kept); one of another type is named in a warning and the status, and not sent', async () => {
+    await withPortal(async (portal, url) => {
+      const option = (value: string, displayOrder: number) => ({ label: value, value, description: '', displayOrder, hidden: false });
+      portal.seedProperty({ name: 'crm_consent_service_updates', type: 'bool', fieldType: 'booleancheckbox', options: [option('true', 0), option('false', 1)] });
+      portal.seedProperty({ name: 'crm_consent_request_contact', type: 'enumeration', fieldType: 'select', options: [option('granted', 0), option('unknown', 1)] });
+      const warn = jest.spyOn(Logger.prototype, 'warn');
+      try {
+        const other = anotherSync({ url });
+        const { person: p } = await capture({ consents: ['service_updates', 'request_contact'] });
+        await other.drain();
+        expect(portal.property('crm_consent_request_contact')!.options.map((o) => o.value)).toEqual(['granted', 'unknown', 'withdrawn']);
+        expect(portal.property('crm_consent_service_updates')).toMatchObject({ type: 'bool', fieldType: 'booleancheckbox' }); // not ours to change
+        const contact = portal.contactByEmail(p.email!)!;
+        expect(contact.properties).toMatchObject({ crm_consent_request_contact: 'granted', crm_restricted: 'false' });
+        expect(contact.properties).not.toHaveProperty('crm_consent_service_updates');
+        expect(contact.properties).toHaveProperty('crm_consent_service_updates_at');
+        expect(await person(p.id)).toMatchObject({ sync_state: 'synced' });
+        const said = 'HubSpot property crm_consent_service_updates is bool/booleancheckbox, not enumeration/select: not sent until fixed in HubSpot';
+        expect(warn.mock.calls.map((c) => c[0])).toContain(said);
+        expect((await t.http().get('/api/hubspot/status').set(as(admin)).expect(200)).body).toMatchObject({ lastError: said });
+      } finally {
+        warn.mockRestore();
+      }
+    });
   });
 });

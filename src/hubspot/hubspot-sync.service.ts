@@ -52,6 +52,17 @@ export function backoffMs(attempts: number): number {
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
+/**
+ * HubSpot's refusal of one contact, as kept on the person. An update that would give the contact
+ * an address another contact has ("Contact already exists. Existing ID: N") is said as what staff
+ * can do about it; the other contact's id stays (it is not personal), HubSpot's wording does not.
+ */
+function refusal(category: string | undefined, message: string): string {
+  const existing = category === 'CONFLICT' ? /Existing ID: *(\d+)/i.exec(message) : null;
+  if (existing) return `HubSpot already has another contact with this address (id ${existing[1]}): merge the two in HubSpot or correct the address here, then requeue`;
+  return message.slice(0, 1000);
+}
+
 /** An answer to creating a group or property that says it is there already (409 OBJECT_ALREADY_EXISTS). */
 const alreadyExists = (failure: Failure) => failure.kind === 'rejected' && failure.status === 409 && (failure.category === 'OBJECT_ALREADY_EXISTS' || /already exists/i.test(failure.message));
 
@@ -334,7 +345,7 @@ export class HubspotSyncService {
         return;
       }
       if (failure.kind === 'rejected') {
-        outcomes.set(subjects[0].id, { personId: subjects[0].id, state: 'failed', error: failure.message });
+        outcomes.set(subjects[0].id, { personId: subjects[0].id, state: 'failed', error: refusal(failure.category, failure.message) });
         return;
       }
       const step = await this.onFailure(failure, report);
@@ -359,7 +370,7 @@ export class HubspotSyncService {
         // The contact is gone from HubSpot: deleted there, perhaps as someone's erasure, which a send by
         // e-mail would undo. Shown as failed, its id forgotten: staff decide, and a requeue creates it again.
         if (how === 'update' && error.category === 'OBJECT_NOT_FOUND') outcomes.set(s.id, { personId: s.id, state: 'failed', forgetId: true, error: 'HubSpot no longer has this contact (deleted there); not created again unless staff requeue it' });
-        else outcomes.set(s.id, { personId: s.id, state: 'failed', error: error.message.slice(0, 1000) });
+        else outcomes.set(s.id, { personId: s.id, state: 'failed', error: refusal(error.category, error.message) });
       }
     }
     for (const s of subjects) if (!outcomes.has(s.id)) outcomes.set(s.id, this.unanswered(s, attempts, 'HubSpot neither confirmed nor refused this contact'));

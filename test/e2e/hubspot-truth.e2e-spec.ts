@@ -450,6 +450,25 @@ describe('[DISCLOSE-HUBSPOT] the HubSpot sync tells the truth', () => {
     expect((await t.http().get('/api/hubspot/status').set(as(admin)).expect(200)).body).toMatchObject({ paused: false });
   });
 
+  it('a changed address another HubSpot contact already has (409 CONFLICT): the person fails saying what staff can do, with the other contact’s id', async () => {
+    const { person: p } = await capture();
+    await sync.drain();
+    const taken = `taken.${Date.now()}@example.no`;
+    const other = fake.seedContact({ email: taken }); // sales created it in HubSpot
+    await t.http().patch(`/api/persons/${p.id}`).set(as(admin)).send({ email: taken }).expect(200);
+    await sync.drain();
+    const advice = (id: string) => `HubSpot already has another contact with this address (id ${id}): merge the two in HubSpot or correct the address here, then requeue`;
+    expect(await person(p.id)).toMatchObject({ sync_state: 'failed', sync_error: advice(other.id) });
+    const failures = (await t.http().get('/api/hubspot/failures').set(as(admin)).expect(200)).body;
+    expect(failures).toEqual(expect.arrayContaining([expect.objectContaining({ personId: p.id, kind: 'upsert', error: advice(other.id) })]));
+
+    // The same refusal as a whole-request 409 (a single update), not inside a 207.
+    fake.failNext(1, 409, { path: /\/batch\/update$/ }, 'Contact already exists. Existing ID: 4242');
+    await t.http().post(`/api/hubspot/failures/${p.id}/requeue`).set(as(admin)).expect(200);
+    await sync.drain();
+    expect(await person(p.id)).toMatchObject({ sync_state: 'failed', sync_error: advice('4242') });
+  });
+
   it('two instances preparing a fresh portal at once: HubSpot’s 409 “already exists” on the second’s creates counts as done, not as a failed start', async () => {
     await withPortal(async (portal, url) => {
       const [a, b] = [anotherSync({ url }), anotherSync({ url })];

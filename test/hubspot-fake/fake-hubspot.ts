@@ -1240,6 +1240,7 @@ export class FakeHubSpot {
       401: ['INVALID_AUTHENTICATION', 'Authentication credentials not found.'],
       // HubSpot's usual 403: a private app without a scope the call needs (e.g. communication preferences for unsubscribes).
       403: ['MISSING_SCOPES', "This app hasn't been granted all required scopes to make this call."],
+      409: ['CONFLICT', 'Contact already exists. Existing ID: 1'],
       500: ['INTERNAL_ERROR', 'internal error'],
       502: ['BAD_GATEWAY', 'Bad Gateway'],
       503: ['SERVICE_UNAVAILABLE', 'Service Unavailable'],

@@ -315,8 +315,13 @@ export class HubspotSyncService {
     const settled = [...outcomes.values()];
     const retry = new Set(settled.filter((o) => o.state === 'retry').map((o) => o.personId));
     await this.repo.done(db, rows.filter((r) => !retry.has(r.personId)).map((r) => r.id));
-    const again = rows.filter((r) => retry.has(r.personId));
-    if (again.length) await this.repo.retryLater(db, again.map((r) => r.id), backoffMs(Math.max(...again.map((r) => r.attempts))), outcomes.get(again[0].personId)!.error ?? 'retrying');
+    // Each row keeps its own person's reason: persons in one batch retry for different ones.
+    const again = new Map<string, ClaimedRow[]>();
+    for (const r of rows.filter((r) => retry.has(r.personId))) {
+      const error = outcomes.get(r.personId)!.error ?? 'retrying';
+      again.set(error, [...(again.get(error) ?? []), r]);
+    }
+    for (const [error, same] of again) await this.repo.retryLater(db, same.map((r) => r.id), backoffMs(Math.max(...same.map((r) => r.attempts))), error);
     await this.persons.recordOutcomes(db, settled);
     const restricted = [...byId, ...byEmail].filter((s) => s.restricted && outcomes.get(s.id)?.state === 'synced');
     await this.repo.recordDisclosures(db, SYSTEM_ACTOR, 'restriction', restricted.map((s) => ({ personId: s.id })));

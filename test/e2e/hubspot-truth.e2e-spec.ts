@@ -469,6 +469,24 @@ describe('[DISCLOSE-HUBSPOT] the HubSpot sync tells the truth', () => {
     expect(await person(p.id)).toMatchObject({ sync_state: 'failed', sync_error: advice('4242') });
   });
 
+  it('persons in one batch retrying for different reasons each keep their own reason on their rows', async () => {
+    const known = (await capture()).person;
+    await sync.drain();
+    await t.http().patch(`/api/persons/${known.id}`).set(as(admin)).send({ location: 'Molde' }).expect(200); // updated by id
+    const fresh = (await capture()).person; // upserted by e-mail
+    fake.failNext(1, 503, { path: /\/batch\/update$/ });
+    fake.failEmail(fresh.email!, 'Something went wrong with one input', 'VALIDATION_ERROR', { named: false });
+    await anotherSync({ senders: 1 }).drain(); // one sender: both persons in one batch
+    const rows = await db.query(`SELECT person_id, attempts, last_error FROM hubspot_outbox WHERE person_id = ANY($1::uuid[]) AND done_at IS NULL ORDER BY id`, [[known.id, fresh.id]]);
+    expect(rows).toEqual([
+      { person_id: known.id, attempts: 1, last_error: 'HTTP 503: Service Unavailable' },
+      { person_id: fresh.id, attempts: 1, last_error: 'HubSpot neither confirmed nor refused this contact' },
+    ]);
+    fake.clearFaults();
+    await dueNow();
+    await sync.drain();
+  });
+
   it('two instances preparing a fresh portal at once: HubSpot’s 409 “already exists” on the second’s creates counts as done, not as a failed start', async () => {
     await withPortal(async (portal, url) => {
       const [a, b] = [anotherSync({ url }), anotherSync({ url })];

@@ -86,9 +86,15 @@ type Step = 'worked' | 'idle' | 'paused';
 type Subject = PersonForSync & { change: ContactChange };
 type BatchAnswer = { results?: { id: string; properties?: Record<string, string | null> }[]; errors?: { message: string; category?: string; context?: { ids?: string[] } }[] };
 
-/** A failure that stops the whole batch (window, day, token): its rows go back untouched. */
+/**
+ * A failure that stops the whole batch (window, day, token): its rows go back untouched, and a
+ * wait for the window (`waitMs`) comes only after its transaction is rolled back, holding no rows.
+ */
 class BatchStopped extends Error {
-  constructor(readonly step: 'paused' | 'worked') {
+  constructor(
+    readonly step: 'paused' | 'worked',
+    readonly waitMs = 0,
+  ) {
     super('batch stopped');
   }
 }
@@ -219,6 +225,7 @@ export class HubspotSyncService {
       // The portal could not be read: the sync waits, longer each time, rather than ask again at once.
       const failure = classify(err);
       await this.onFailure(failure.kind === 'window' || failure.kind === 'daily' || (failure.kind === 'access' && !failure.scope) ? failure : { kind: 'access', status: failure.status ?? 0, message: failure.message, setup: true }, report);
+      if (failure.kind === 'window') await this.sleep(failure.waitMs);
       report.paused = true;
       return;
     }
@@ -245,6 +252,8 @@ export class HubspotSyncService {
       } catch (err) {
         if (!(err instanceof BatchStopped)) throw err; // the database failed: the job retries later
         step = err.step;
+        // The batch's transaction is over (rolled back, its rows untouched): waiting holds no row and no connection.
+        if (err.waitMs) await this.sleep(err.waitMs);
       }
       if (step === 'idle') return;
       if (step === 'paused') {
@@ -354,7 +363,7 @@ export class HubspotSyncService {
         return;
       }
       const step = await this.onFailure(failure, report);
-      if (failure.kind !== 'transient') throw new BatchStopped(step === 'paused' ? 'paused' : 'worked');
+      if (failure.kind !== 'transient') throw new BatchStopped(step === 'paused' ? 'paused' : 'worked', failure.kind === 'window' ? failure.waitMs : 0);
       for (const s of subjects) outcomes.set(s.id, this.unanswered(s, attempts, failure.message, true));
       return;
     }
@@ -411,6 +420,7 @@ export class HubspotSyncService {
       const rowFailure = failure && (failure.kind === 'transient' || failure.kind === 'rejected' || (failure.kind === 'access' && failure.scope));
       if (failure && !rowFailure) {
         await tx.rollback();
+        if (failure.kind === 'window') await this.sleep(failure.waitMs); // the row is free again while we wait
         return step === 'paused' ? 'paused' : 'worked';
       }
       if (failure) {
@@ -488,7 +498,8 @@ export class HubspotSyncService {
   }
 
   /**
-   * What a failure does to the sync as a whole: wait out the window, pause for the day or for a
+   * What a failure does to the sync as a whole: note the window (the caller waits it out once its
+   * transaction is over, so no rows stay locked meanwhile), pause for the day or for a
    * token that works, or note the error. The sync-wide state (shown to sales at
    * /api/hubspot/status) says what kind of failure it was, never HubSpot's message, which may
    * name a contact: that stays on the outbox row and the person, where row-level security decides
@@ -499,7 +510,6 @@ export class HubspotSyncService {
       case 'window':
         report.rateLimited++;
         await this.repo.updateControl({ rateLimited: 1, lastError: describe(failure) });
-        await this.sleep(failure.waitMs);
         return 'worked';
       case 'daily':
         report.rateLimited++;

@@ -487,6 +487,42 @@ describe('[DISCLOSE-HUBSPOT] the HubSpot sync tells the truth', () => {
     await sync.drain();
   });
 
+  it('a ten-secondly 429 is waited out after the batch is rolled back: its rows are locked by no one meanwhile, and then each is sent once', async () => {
+    const people = [(await capture()).person, (await capture()).person];
+    const ids = people.map((p) => p.id);
+    let asleep!: (ms: number) => void;
+    const slept = new Promise<number>((resolve) => (asleep = resolve));
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const other = anotherSync({ senders: 1, sleep: (ms) => (asleep(ms), (now += ms), woken) });
+    await other.prepare(); // so that the 429 falls on the batch
+    fake.failNext(1, 429, { path: /\/batch\// });
+    const drained = other.drain();
+    try {
+      expect(await slept).toBe(10_000);
+      // While the sync waits for the window: another connection takes the rows and the persons' locks at once.
+      const runner = db.createQueryRunner();
+      await runner.connect();
+      try {
+        await runner.startTransaction();
+        const rows = await runner.query(`SELECT attempts FROM hubspot_outbox WHERE person_id = ANY($1::uuid[]) AND done_at IS NULL FOR UPDATE NOWAIT`, [ids]);
+        expect(rows).toEqual([{ attempts: 0 }, { attempts: 0 }]); // untouched
+        const [{ free }] = await runner.query(`SELECT bool_and(pg_try_advisory_xact_lock(hashtextextended('hubspot:' || id::text, 0))) AS free FROM unnest($1::uuid[]) AS id`, [ids]);
+        expect(free).toBe(true);
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
+    } finally {
+      wake();
+    }
+    expect(await drained).toMatchObject({ rateLimited: 1, upserted: 2 });
+    for (const p of people) {
+      expect(await person(p.id)).toMatchObject({ sync_state: 'synced' });
+      expect(sentFor({ email: p.email! })).toHaveLength(1);
+    }
+  });
+
   it('two instances preparing a fresh portal at once: HubSpot’s 409 “already exists” on the second’s creates counts as done, not as a failed start', async () => {
     await withPortal(async (portal, url) => {
       const [a, b] = [anotherSync({ url }), anotherSync({ url })];

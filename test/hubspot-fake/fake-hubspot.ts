@@ -452,7 +452,7 @@ export class FakeHubSpot {
     this.failingEmails.set(email.trim().toLowerCase(), { message, category, named: options.named ?? true, wholeBatch: options.wholeBatch ?? false });
   }
 
-  /** Removes every injected fault (counts, rates, per-e-mail failures). Pending delays keep running. */
+  /** Removes every injected fault (counts, rates, per-e-mail failures, `beforeNext` actions not yet run). Pending delays keep running. */
   clearFaults(): void {
     this.faultRules = [];
     this.failFraction = { fraction: 0, status: 502 };

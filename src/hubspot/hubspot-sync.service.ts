@@ -52,6 +52,20 @@ export function backoffMs(attempts: number): number {
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
+/**
+ * HubSpot's refusal of one contact, as kept on the person. An update that would give the contact
+ * an address another contact has ("Contact already exists. Existing ID: N") is said as what staff
+ * can do about it; the other contact's id stays (it is not personal), HubSpot's wording does not.
+ */
+function refusal(category: string | undefined, message: string): string {
+  const existing = category === 'CONFLICT' ? /Existing ID: *(\d+)/i.exec(message) : null;
+  if (existing) return `HubSpot already has another contact with this address (id ${existing[1]}): merge the two in HubSpot or correct the address here, then requeue`;
+  return message.slice(0, 1000);
+}
+
+/** An answer to creating a group or property that says it is there already (409 OBJECT_ALREADY_EXISTS). */
+const alreadyExists = (failure: Failure) => failure.kind === 'rejected' && failure.status === 409 && (failure.category === 'OBJECT_ALREADY_EXISTS' || /already exists/i.test(failure.message));
+
 /** HubSpot's message about an address we are deleting may quote it, also URL-encoded: the failure shown keeps no address. */
 const withoutAddresses = (message: string) => message.replace(/[^\s@"'<>(),;:/?&=]+(?:@|%40)[^\s@"'<>(),;:/?&=]+/gi, '[address]');
 
@@ -72,9 +86,15 @@ type Step = 'worked' | 'idle' | 'paused';
 type Subject = PersonForSync & { change: ContactChange };
 type BatchAnswer = { results?: { id: string; properties?: Record<string, string | null> }[]; errors?: { message: string; category?: string; context?: { ids?: string[] } }[] };
 
-/** A failure that stops the whole batch (window, day, token): its rows go back untouched. */
+/**
+ * A failure that stops the whole batch (window, day, token): its rows go back untouched, and a
+ * wait for the window (`waitMs`) comes only after its transaction is rolled back, holding no rows.
+ */
 class BatchStopped extends Error {
-  constructor(readonly step: 'paused' | 'worked') {
+  constructor(
+    readonly step: 'paused' | 'worked',
+    readonly waitMs = 0,
+  ) {
     super('batch stopped');
   }
 }
@@ -125,17 +145,58 @@ export class HubspotSyncService {
     const call = <T>(work: () => Promise<T>) => this.call(work);
     const read = (name: string) => call(() => client.crm.properties.coreApi.getByName('contacts', name));
     const [legalBasis, leadStatus, stages] = [await read('hs_legal_basis'), await read('hs_lead_status'), await read('lifecyclestage')];
-    const existing = new Set((await call(() => client.crm.properties.coreApi.getAll('contacts'))).results.map((p) => p.name));
+    const existing = new Map((await call(() => client.crm.properties.coreApi.getAll('contacts'))).results.map((p) => [p.name, p]));
     const groups = new Set((await call(() => client.crm.properties.groupsApi.getAll('contacts'))).results.map((g) => g.name));
-    if (!groups.has(PROPERTY_GROUP.name)) await call(() => client.crm.properties.groupsApi.create('contacts', { ...PROPERTY_GROUP, displayOrder: -1 }));
-    for (const p of CUSTOM_PROPERTIES.filter((p) => !existing.has(p.name))) {
-      await call(() => client.crm.properties.coreApi.create('contacts', { ...p, groupName: PROPERTY_GROUP.name, options: p.options?.map((o, i) => ({ ...o, displayOrder: i, hidden: false })) } as never));
+    // Another instance (or person) may create the same thing between our read and our create: theirs is as good as ours.
+    const create = async (work: () => Promise<unknown>) => {
+      try {
+        await call(work);
+      } catch (err) {
+        if (!alreadyExists(classify(err))) throw err;
+      }
+    };
+    if (!groups.has(PROPERTY_GROUP.name)) await create(() => client.crm.properties.groupsApi.create('contacts', { ...PROPERTY_GROUP, displayOrder: -1 }));
+    const unusable: { name: string; why: string }[] = [];
+    for (const p of CUSTOM_PROPERTIES) {
+      const theirs = existing.get(p.name);
+      if (!theirs) {
+        await create(() => client.crm.properties.coreApi.create('contacts', { ...p, groupName: PROPERTY_GROUP.name, options: p.options?.map((o, i) => ({ ...o, displayOrder: i, hidden: false })) } as never));
+        continue;
+      }
+      // Made by someone else, or by an older version of ours: a value of ours it cannot hold would fail every contact, one by one.
+      if (theirs.type !== p.type || theirs.fieldType !== p.fieldType) {
+        unusable.push({ name: p.name, why: `is ${theirs.type}/${theirs.fieldType}, not ${p.type}/${p.fieldType}` });
+        continue;
+      }
+      const lacking = (p.options ?? []).filter((o) => !theirs.options.some((t) => t.value === o.value));
+      if (!lacking.length) continue;
+      // HubSpot's PATCH replaces the whole option list: theirs are sent back with ours after them.
+      const options = [
+        ...theirs.options.map((o) => ({ label: o.label, value: o.value, description: o.description, displayOrder: o.displayOrder, hidden: o.hidden })),
+        ...lacking.map((o, i) => ({ ...o, displayOrder: theirs.options.length + i, hidden: false })),
+      ];
+      try {
+        await call(() => client.crm.properties.coreApi.update('contacts', p.name, { options }));
+      } catch (err) {
+        const failure = classify(err);
+        if (failure.kind !== 'rejected') throw err;
+        unusable.push({ name: p.name, why: `lacks option(s) ${lacking.map((o) => o.value).join(', ')} and HubSpot refused to add them (HTTP ${failure.status})` });
+      }
     }
-    this.portal = portalOptions(legalBasis.options, leadStatus.options, stages.options, {
-      leadStatus: parseStatusMap(this.config.HUBSPOT_LEAD_STATUS_MAP),
-      lifecycle: parseStatusMap(this.config.HUBSPOT_LIFECYCLE_MAP),
-    });
+    this.portal = {
+      ...portalOptions(legalBasis.options, leadStatus.options, stages.options, {
+        leadStatus: parseStatusMap(this.config.HUBSPOT_LEAD_STATUS_MAP),
+        lifecycle: parseStatusMap(this.config.HUBSPOT_LIFECYCLE_MAP),
+      }),
+      unusable: unusable.map((u) => u.name),
+    };
     for (const missing of this.portal.missing) this.logger.warn(`HubSpot ${missing}: not sent`);
+    if (unusable.length) {
+      // Property names are ours, not personal: fit for the log and the sync-wide status.
+      const message = `HubSpot property ${unusable.map((u) => `${u.name} ${u.why}`).join('; ')}: not sent until fixed in HubSpot`;
+      this.logger.warn(message);
+      await this.repo.updateControl({ lastError: message.slice(0, 1000) });
+    }
     return this.portal;
   }
 
@@ -164,6 +225,7 @@ export class HubspotSyncService {
       // The portal could not be read: the sync waits, longer each time, rather than ask again at once.
       const failure = classify(err);
       await this.onFailure(failure.kind === 'window' || failure.kind === 'daily' || (failure.kind === 'access' && !failure.scope) ? failure : { kind: 'access', status: failure.status ?? 0, message: failure.message, setup: true }, report);
+      if (failure.kind === 'window') await this.sleep(failure.waitMs);
       report.paused = true;
       return;
     }
@@ -190,6 +252,8 @@ export class HubspotSyncService {
       } catch (err) {
         if (!(err instanceof BatchStopped)) throw err; // the database failed: the job retries later
         step = err.step;
+        // The batch's transaction is over (rolled back, its rows untouched): waiting holds no row and no connection.
+        if (err.waitMs) await this.sleep(err.waitMs);
       }
       if (step === 'idle') return;
       if (step === 'paused') {
@@ -260,8 +324,13 @@ export class HubspotSyncService {
     const settled = [...outcomes.values()];
     const retry = new Set(settled.filter((o) => o.state === 'retry').map((o) => o.personId));
     await this.repo.done(db, rows.filter((r) => !retry.has(r.personId)).map((r) => r.id));
-    const again = rows.filter((r) => retry.has(r.personId));
-    if (again.length) await this.repo.retryLater(db, again.map((r) => r.id), backoffMs(Math.max(...again.map((r) => r.attempts))), outcomes.get(again[0].personId)!.error ?? 'retrying');
+    // Each row keeps its own person's reason: persons in one batch retry for different ones.
+    const again = new Map<string, ClaimedRow[]>();
+    for (const r of rows.filter((r) => retry.has(r.personId))) {
+      const error = outcomes.get(r.personId)!.error ?? 'retrying';
+      again.set(error, [...(again.get(error) ?? []), r]);
+    }
+    for (const [error, same] of again) await this.repo.retryLater(db, same.map((r) => r.id), backoffMs(Math.max(...same.map((r) => r.attempts))), error);
     await this.persons.recordOutcomes(db, settled);
     const restricted = [...byId, ...byEmail].filter((s) => s.restricted && outcomes.get(s.id)?.state === 'synced');
     await this.repo.recordDisclosures(db, SYSTEM_ACTOR, 'restriction', restricted.map((s) => ({ personId: s.id })));
@@ -290,11 +359,11 @@ export class HubspotSyncService {
         return;
       }
       if (failure.kind === 'rejected') {
-        outcomes.set(subjects[0].id, { personId: subjects[0].id, state: 'failed', error: failure.message });
+        outcomes.set(subjects[0].id, { personId: subjects[0].id, state: 'failed', error: refusal(failure.category, failure.message) });
         return;
       }
       const step = await this.onFailure(failure, report);
-      if (failure.kind !== 'transient') throw new BatchStopped(step === 'paused' ? 'paused' : 'worked');
+      if (failure.kind !== 'transient') throw new BatchStopped(step === 'paused' ? 'paused' : 'worked', failure.kind === 'window' ? failure.waitMs : 0);
       for (const s of subjects) outcomes.set(s.id, this.unanswered(s, attempts, failure.message, true));
       return;
     }
@@ -315,7 +384,7 @@ export class HubspotSyncService {
         // The contact is gone from HubSpot: deleted there, perhaps as someone's erasure, which a send by
         // e-mail would undo. Shown as failed, its id forgotten: staff decide, and a requeue creates it again.
         if (how === 'update' && error.category === 'OBJECT_NOT_FOUND') outcomes.set(s.id, { personId: s.id, state: 'failed', forgetId: true, error: 'HubSpot no longer has this contact (deleted there); not created again unless staff requeue it' });
-        else outcomes.set(s.id, { personId: s.id, state: 'failed', error: error.message.slice(0, 1000) });
+        else outcomes.set(s.id, { personId: s.id, state: 'failed', error: refusal(error.category, error.message) });
       }
     }
     for (const s of subjects) if (!outcomes.has(s.id)) outcomes.set(s.id, this.unanswered(s, attempts, 'HubSpot neither confirmed nor refused this contact'));
@@ -351,6 +420,7 @@ export class HubspotSyncService {
       const rowFailure = failure && (failure.kind === 'transient' || failure.kind === 'rejected' || (failure.kind === 'access' && failure.scope));
       if (failure && !rowFailure) {
         await tx.rollback();
+        if (failure.kind === 'window') await this.sleep(failure.waitMs); // the row is free again while we wait
         return step === 'paused' ? 'paused' : 'worked';
       }
       if (failure) {
@@ -428,7 +498,8 @@ export class HubspotSyncService {
   }
 
   /**
-   * What a failure does to the sync as a whole: wait out the window, pause for the day or for a
+   * What a failure does to the sync as a whole: note the window (the caller waits it out once its
+   * transaction is over, so no rows stay locked meanwhile), pause for the day or for a
    * token that works, or note the error. The sync-wide state (shown to sales at
    * /api/hubspot/status) says what kind of failure it was, never HubSpot's message, which may
    * name a contact: that stays on the outbox row and the person, where row-level security decides
@@ -439,7 +510,6 @@ export class HubspotSyncService {
       case 'window':
         report.rateLimited++;
         await this.repo.updateControl({ rateLimited: 1, lastError: describe(failure) });
-        await this.sleep(failure.waitMs);
         return 'worked';
       case 'daily':
         report.rateLimited++;

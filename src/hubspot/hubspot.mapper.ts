@@ -116,6 +116,8 @@ export interface PortalOptions {
   stageOrder: Record<string, number>;
   /** Configured names the portal has no option for, for one warning at start. */
   missing: string[];
+  /** Our properties the portal already has with another type: never sent (each contact would be refused for them). */
+  unusable?: string[];
 }
 
 /** Matches the configured maps against the portal's `hs_lead_status` and `lifecyclestage` options. */
@@ -166,6 +168,12 @@ const held = (value: string | null | undefined): value is string => value !== nu
  * processed further (9.4). Never free text: requests, messages and notes stay here.
  */
 export function toContactChange(subject: SyncSubject, portal: PortalOptions): ContactChange {
+  const change = contactChange(subject, portal);
+  for (const name of portal.unusable ?? []) delete change.properties[name];
+  return change;
+}
+
+function contactChange(subject: SyncSubject, portal: PortalOptions): ContactChange {
   if (subject.restricted) return { properties: { crm_restricted: 'true' }, stage: null, clears: [] };
   const properties: Record<string, string> = {};
   const clears: string[] = [];

@@ -1,5 +1,14 @@
 import { runAsSystem } from '../../src/access/access-context';
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../src/config/app-config';
+import { APP_CONFIG } from '../../src/config/config.module';
+import { createHubspotClient, type Sleep } from '../../src/hubspot/hubspot.client';
+import { HubspotLimiter } from '../../src/hubspot/hubspot-limiter';
+import { CUSTOM_PROPERTIES } from '../../src/hubspot/hubspot.mapper';
+import { HubspotRepository } from '../../src/hubspot/hubspot.repository';
+import { PersonSyncService } from '../../src/leads/person-sync.service';
+import { NotificationsService } from '../../src/notifications/notifications.service';
 import { HubspotSyncService, MAX_ATTEMPTS, OUTAGE_AFTER } from '../../src/hubspot/hubspot-sync.service';
 import { LeadsService } from '../../src/leads/leads.service';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
@@ -74,6 +83,22 @@ describe('[DISCLOSE-HUBSPOT] the HubSpot sync tells the truth', () => {
       .filter((i) => i.id === key.email || i.id === key.hubspotId)
       .map((i) => i.properties);
   const dueNow = () => db.query(`UPDATE hubspot_outbox SET available_at = now() WHERE done_at IS NULL`);
+  /** The sync as another process runs it: its own client (to `url`, by default the fake's), sleep and number of senders. */
+  const anotherSync = (options: { url?: string; sleep?: Sleep; senders?: number } = {}) => {
+    const config: AppConfig = { ...t.app.get<AppConfig>(APP_CONFIG), ...(options.url ? { HUBSPOT_BASE_URL: options.url } : {}), ...(options.senders ? { HUBSPOT_SENDERS: options.senders } : {}) };
+    const sleep: Sleep = options.sleep ?? (async (ms) => void (now += ms));
+    return new HubspotSyncService(t.app.get(HubspotRepository), t.app.get(PersonSyncService), t.app.get(HubspotLimiter), t.app.get(NotificationsService), createHubspotClient(config), sleep, config);
+  };
+  /** A portal of its own, for tests of what the sync finds there at start. */
+  const withPortal = async (work: (portal: FakeHubSpot, url: string) => Promise<void>) => {
+    const portal = new FakeHubSpot({ now: () => now, rateLimit: { perTenSeconds: 1000 } });
+    const { url } = await portal.start();
+    try {
+      await work(portal, url);
+    } finally {
+      await portal.stop();
+    }
+  };
 
   it('a failed start-up backs off instead of asking again at once; health says degraded; the first request that works resumes the sync', async () => {
     fake.failNext(1, 503, { path: /\/crm\/v3\/properties/ });
@@ -423,5 +448,120 @@ describe('[DISCLOSE-HUBSPOT] the HubSpot sync tells the truth', () => {
     expect(await person(people[2].id)).toMatchObject({ sync_state: 'synced' });
     expect(await person(people[1].id)).toMatchObject({ sync_state: 'failed', sync_error: expect.stringMatching(/^Property values were not valid/) });
     expect((await t.http().get('/api/hubspot/status').set(as(admin)).expect(200)).body).toMatchObject({ paused: false });
+  });
+
+  it('a changed address another HubSpot contact already has (409 CONFLICT): the person fails saying what staff can do, with the other contact’s id', async () => {
+    const { person: p } = await capture();
+    await sync.drain();
+    const taken = `taken.${Date.now()}@example.no`;
+    const other = fake.seedContact({ email: taken }); // sales created it in HubSpot
+    await t.http().patch(`/api/persons/${p.id}`).set(as(admin)).send({ email: taken }).expect(200);
+    await sync.drain();
+    const advice = (id: string) => `HubSpot already has another contact with this address (id ${id}): merge the two in HubSpot or correct the address here, then requeue`;
+    expect(await person(p.id)).toMatchObject({ sync_state: 'failed', sync_error: advice(other.id) });
+    const failures = (await t.http().get('/api/hubspot/failures').set(as(admin)).expect(200)).body;
+    expect(failures).toEqual(expect.arrayContaining([expect.objectContaining({ personId: p.id, kind: 'upsert', error: advice(other.id) })]));
+
+    // The same refusal as a whole-request 409 (a single update), not inside a 207.
+    fake.failNext(1, 409, { path: /\/batch\/update$/ }, 'Contact already exists. Existing ID: 4242');
+    await t.http().post(`/api/hubspot/failures/${p.id}/requeue`).set(as(admin)).expect(200);
+    await sync.drain();
+    expect(await person(p.id)).toMatchObject({ sync_state: 'failed', sync_error: advice('4242') });
+  });
+
+  it('persons in one batch retrying for different reasons each keep their own reason on their rows', async () => {
+    const known = (await capture()).person;
+    await sync.drain();
+    await t.http().patch(`/api/persons/${known.id}`).set(as(admin)).send({ location: 'Molde' }).expect(200); // updated by id
+    const fresh = (await capture()).person; // upserted by e-mail
+    fake.failNext(1, 503, { path: /\/batch\/update$/ });
+    fake.failEmail(fresh.email!, 'Something went wrong with one input', 'VALIDATION_ERROR', { named: false });
+    await anotherSync({ senders: 1 }).drain(); // one sender: both persons in one batch
+    const rows = await db.query(`SELECT person_id, attempts, last_error FROM hubspot_outbox WHERE person_id = ANY($1::uuid[]) AND done_at IS NULL ORDER BY id`, [[known.id, fresh.id]]);
+    expect(rows).toEqual([
+      { person_id: known.id, attempts: 1, last_error: 'HTTP 503: Service Unavailable' },
+      { person_id: fresh.id, attempts: 1, last_error: 'HubSpot neither confirmed nor refused this contact' },
+    ]);
+    fake.clearFaults();
+    await dueNow();
+    await sync.drain();
+  });
+
+  it('a ten-secondly 429 is waited out after the batch is rolled back: its rows are locked by no one meanwhile, and then each is sent once', async () => {
+    const people = [(await capture()).person, (await capture()).person];
+    const ids = people.map((p) => p.id);
+    let asleep!: (ms: number) => void;
+    const slept = new Promise<number>((resolve) => (asleep = resolve));
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const other = anotherSync({ senders: 1, sleep: (ms) => (asleep(ms), (now += ms), woken) });
+    await other.prepare(); // so that the 429 falls on the batch
+    fake.failNext(1, 429, { path: /\/batch\// });
+    const drained = other.drain();
+    try {
+      expect(await slept).toBe(10_000);
+      // While the sync waits for the window: another connection takes the rows and the persons' locks at once.
+      const runner = db.createQueryRunner();
+      await runner.connect();
+      try {
+        await runner.startTransaction();
+        const rows = await runner.query(`SELECT attempts FROM hubspot_outbox WHERE person_id = ANY($1::uuid[]) AND done_at IS NULL FOR UPDATE NOWAIT`, [ids]);
+        expect(rows).toEqual([{ attempts: 0 }, { attempts: 0 }]); // untouched
+        const [{ free }] = await runner.query(`SELECT bool_and(pg_try_advisory_xact_lock(hashtextextended('hubspot:' || id::text, 0))) AS free FROM unnest($1::uuid[]) AS id`, [ids]);
+        expect(free).toBe(true);
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
+    } finally {
+      wake();
+    }
+    expect(await drained).toMatchObject({ rateLimited: 1, upserted: 2 });
+    for (const p of people) {
+      expect(await person(p.id)).toMatchObject({ sync_state: 'synced' });
+      expect(sentFor({ email: p.email! })).toHaveLength(1);
+    }
+  });
+
+  it('two instances preparing a fresh portal at once: HubSpot’s 409 “already exists” on the second’s creates counts as done, not as a failed start', async () => {
+    await withPortal(async (portal, url) => {
+      const [a, b] = [anotherSync({ url }), anotherSync({ url })];
+      // b prepares the whole portal between a's reading it and a's first create: each of a's creates then meets b's.
+      portal.beforeNext({ method: 'POST', path: '/crm/v3/properties/contacts/groups' }, () => b.prepare());
+      await expect(a.prepare()).resolves.toMatchObject({ unusable: [] });
+      const creates = portal.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/crm/v3/properties/contacts'));
+      expect(creates.filter((r) => r.status === 201)).toHaveLength(1 + CUSTOM_PROPERTIES.length);
+      expect(creates.filter((r) => r.status === 409)).toHaveLength(1 + CUSTOM_PROPERTIES.length);
+      expect(portal.property('crm_restricted')).toMatchObject({ groupName: 'lead_intake_crm' });
+    });
+  });
+
+  it('our properties as someone else made them: a missing option of ours is added (theirs kept); one of another type is named in a warning and the status, and not sent', async () => {
+    await withPortal(async (portal, url) => {
+      const option = (value: string, displayOrder: number) => ({ label: value, value, description: '', displayOrder, hidden: false });
+      portal.seedProperty({ name: 'crm_consent_service_updates', type: 'bool', fieldType: 'booleancheckbox', options: [option('true', 0), option('false', 1)] });
+      portal.seedProperty({ name: 'crm_consent_request_contact', type: 'enumeration', fieldType: 'select', options: [option('granted', 0), option('unknown', 1)] });
+      const warn = jest.spyOn(Logger.prototype, 'warn');
+      try {
+        const other = anotherSync({ url });
+        await expect(other.prepare()).resolves.toMatchObject({ unusable: ['crm_consent_service_updates'] });
+        expect(portal.property('crm_consent_request_contact')!.options.map((o) => o.value)).toEqual(['granted', 'unknown', 'withdrawn']);
+        expect(portal.property('crm_consent_service_updates')).toMatchObject({ type: 'bool', fieldType: 'booleancheckbox' }); // not ours to change
+        const said = 'HubSpot property crm_consent_service_updates is bool/booleancheckbox, not enumeration/select: not sent until fixed in HubSpot';
+        expect(warn.mock.calls.map((c) => c[0])).toContain(said);
+        expect((await t.http().get('/api/hubspot/status').set(as(admin)).expect(200)).body).toMatchObject({ lastError: said });
+
+        // Every contact still goes, without that one property (HubSpot would refuse "granted" for a bool).
+        const { person: p } = await capture({ consents: ['service_updates', 'request_contact'] });
+        await other.drain();
+        const contact = portal.contactByEmail(p.email!)!;
+        expect(contact.properties).toMatchObject({ crm_consent_request_contact: 'granted', crm_restricted: 'false' });
+        expect(contact.properties).not.toHaveProperty('crm_consent_service_updates');
+        expect(contact.properties).toHaveProperty('crm_consent_service_updates_at');
+        expect(await person(p.id)).toMatchObject({ sync_state: 'synced' });
+      } finally {
+        warn.mockRestore();
+      }
+    });
   });
 });

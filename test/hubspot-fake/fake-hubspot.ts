@@ -224,6 +224,7 @@ export class FakeHubSpot {
   /** A merged-away contact id -> the id it was merged into (HubSpot still resolves old ids). */
   private mergedInto = new Map<string, string>();
   private pendingDelays = new Set<PendingDelay>();
+  private hooks: { match?: FaultMatch; action: () => unknown }[] = [];
 
   constructor(options: FakeHubSpotOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -342,6 +343,32 @@ export class FakeHubSpot {
     return this.toFakeContact(stored);
   }
 
+  /**
+   * Puts a property (and its group, when missing) straight into the schema, as someone else in the
+   * portal would have created it: no request, any type or options.
+   */
+  seedProperty(definition: Pick<FakePropertyDefinition, 'name' | 'type' | 'fieldType'> & Partial<FakePropertyDefinition>): FakePropertyDefinition {
+    const groupName = definition.groupName ?? 'contactinformation';
+    if (!this.groupDefs.has(groupName)) this.groupDefs.set(groupName, { name: groupName, label: groupName, displayOrder: -1, archived: false });
+    const now = iso(this.now());
+    const property: FakePropertyDefinition = {
+      label: definition.name, description: '', options: [], displayOrder: -1, hasUniqueValue: false, hidden: false, formField: false, calculated: false, externalOptions: false,
+      archived: false, createdAt: now, updatedAt: now, modificationMetadata: { archivable: true, readOnlyDefinition: false, readOnlyValue: false },
+      ...definition,
+      groupName,
+    };
+    this.propertyDefs.set(property.name, property);
+    return structuredClone(property);
+  }
+
+  /**
+   * Runs `action` (awaited) just before the next matching request is carried out: another client's
+   * write landing between our read and our write, without timing anything.
+   */
+  beforeNext(match: FaultMatch, action: () => unknown): void {
+    this.hooks.push({ match, action });
+  }
+
   /** Addresses unsubscribed from all e-mail through `unsubscribe-all`, lower-cased, in order. */
   unsubscribed(): string[] {
     return [...this.unsubscribedEmails.keys()];
@@ -425,11 +452,12 @@ export class FakeHubSpot {
     this.failingEmails.set(email.trim().toLowerCase(), { message, category, named: options.named ?? true, wholeBatch: options.wholeBatch ?? false });
   }
 
-  /** Removes every injected fault (counts, rates, per-e-mail failures). Pending delays keep running. */
+  /** Removes every injected fault (counts, rates, per-e-mail failures, `beforeNext` actions not yet run). Pending delays keep running. */
   clearFaults(): void {
     this.faultRules = [];
     this.failFraction = { fraction: 0, status: 502 };
     this.failingEmails.clear();
+    this.hooks = [];
   }
 
   /** Ends every pending delay now: the held requests are processed and answered immediately. */
@@ -556,7 +584,12 @@ export class FakeHubSpot {
       return;
     }
 
-    // 4. The API itself.
+    // 4. The API itself, after whatever a test wants to happen first (beforeNext).
+    const hook = this.hooks.find((h) => matches(h.match, method, url.pathname));
+    if (hook) {
+      this.hooks.splice(this.hooks.indexOf(hook), 1);
+      await hook.action();
+    }
     let reply: Reply;
     try {
       if (bodyError) throw new HttpError(bodyError);
@@ -623,6 +656,7 @@ export class FakeHubSpot {
         });
       }
       if (e !== undefined && segments.length === 5) {
+        if (method === 'PATCH') return this.updateProperty(e, body);
         return this.only(method, 'GET', () => {
           const property = this.propertyDefs.get(e);
           if (!property) throw new HttpError(this.error(404, 'OBJECT_NOT_FOUND', `Unable to find property ${e}`));
@@ -758,7 +792,8 @@ export class FakeHubSpot {
       const invalid = this.validateProperties(newEmail, input.properties);
       const holder = this.idByEmail.get(newEmail);
       if (!invalid.length && holder && holder !== stored.id) {
-        errors.push({ status: 'error', category: 'CONFLICT', message: `A contact with the email ${newEmail} already exists.`, context: { ids: [input.id] }, errors: [], links: {} });
+        // HubSpot's own wording: the other contact's id, not the address.
+        errors.push({ status: 'error', category: 'CONFLICT', message: `Contact already exists. Existing ID: ${holder}`, context: { ids: [input.id] }, errors: [], links: {} });
         return;
       }
       if (invalid.length) {
@@ -1068,6 +1103,32 @@ export class FakeHubSpot {
     return { status: 201, body: structuredClone(property) };
   }
 
+  /**
+   * `PATCH /crm/v3/properties/contacts/{name}`: the fields given replace the stored ones; `options`,
+   * when given, replaces the whole option list (as HubSpot's does: send the old ones too to keep them).
+   */
+  private updateProperty(name: string, body: unknown): Reply {
+    const property = this.propertyDefs.get(name);
+    if (!property || property.archived) throw new HttpError(this.error(404, 'OBJECT_NOT_FOUND', `Unable to find property ${name}`));
+    if (property.modificationMetadata?.readOnlyDefinition) throw new HttpError(this.error(400, 'VALIDATION_ERROR', `Property ${name} is read-only and cannot be updated`));
+    const input = (body ?? {}) as Partial<FakePropertyDefinition> & { options?: Partial<FakePropertyOption>[] };
+    if (input.type !== undefined && !PROPERTY_TYPES.has(input.type)) throw new HttpError(this.error(400, 'VALIDATION_ERROR', `Unknown property type '${input.type}'`));
+    if (input.fieldType !== undefined && !FIELD_TYPES.has(input.fieldType)) throw new HttpError(this.error(400, 'VALIDATION_ERROR', `Unknown field type '${input.fieldType}'`));
+    if (input.groupName !== undefined && !this.groupDefs.has(input.groupName)) throw new HttpError(this.error(400, 'VALIDATION_ERROR', `Property group '${input.groupName}' does not exist`));
+    for (const key of ['label', 'type', 'fieldType', 'groupName', 'description', 'displayOrder', 'hidden', 'formField'] as const) {
+      if (input[key] !== undefined) (property as unknown as Record<string, unknown>)[key] = input[key];
+    }
+    if (Array.isArray(input.options)) {
+      const values = input.options.map((o) => String(o.value ?? o.label));
+      const twice = values.find((v, i) => values.indexOf(v) !== i);
+      if (twice !== undefined) throw new HttpError(this.error(400, 'VALIDATION_ERROR', `Duplicate option value '${twice}' for property ${name}`));
+      property.options = input.options.map((o, i) => ({ label: String(o.label ?? o.value), value: String(o.value ?? o.label), description: o.description ?? '', displayOrder: o.displayOrder ?? i, hidden: o.hidden ?? false }));
+    }
+    if (property.type === 'enumeration' && property.options.length === 0) throw new HttpError(this.error(400, 'VALIDATION_ERROR', `Enumeration property '${name}' needs at least one option`));
+    property.updatedAt = iso(this.now());
+    return { status: 200, body: structuredClone(property) };
+  }
+
   private createGroup(body: unknown): Reply {
     const input = (body ?? {}) as Partial<FakePropertyGroup>;
     if (typeof input.name !== 'string' || !input.name || typeof input.label !== 'string' || !input.label) {
@@ -1179,6 +1240,7 @@ export class FakeHubSpot {
       401: ['INVALID_AUTHENTICATION', 'Authentication credentials not found.'],
       // HubSpot's usual 403: a private app without a scope the call needs (e.g. communication preferences for unsubscribes).
       403: ['MISSING_SCOPES', "This app hasn't been granted all required scopes to make this call."],
+      409: ['CONFLICT', 'Contact already exists. Existing ID: 1'],
       500: ['INTERNAL_ERROR', 'internal error'],
       502: ['BAD_GATEWAY', 'Bad Gateway'],
       503: ['SERVICE_UNAVAILABLE', 'Service Unavailable'],

@@ -424,6 +424,16 @@ describe('contacts', () => {
     expect(fake.counters.blanked).toBe(1);
   });
 
+  it('batch update to an address another contact has: 207 CONFLICT in HubSpot’s words, naming the other contact’s id, not the address', async () => {
+    const client = newClient();
+    const a = fake.seedContact({ email: 'mine@example.com' });
+    const b = fake.seedContact({ email: 'taken@example.com' });
+    const answer = await client.crm.contacts.batchApi.update({ inputs: [{ id: a.id, properties: { email: 'taken@example.com' } }] });
+    expect(answer).toMatchObject({ results: [], errors: [{ category: 'CONFLICT', message: `Contact already exists. Existing ID: ${b.id}`, context: { ids: [a.id] } }] });
+    expect(JSON.stringify(answer)).not.toContain('taken@example.com');
+    expect(fake.contactById(a.id)!.properties.email).toBe('mine@example.com');
+  });
+
   it('merge: a new record with a new id keeps the primary’s values, takes the other’s where it has none, and answers for both old ids and addresses', async () => {
     const client = newClient();
     const primary = fake.seedContact({ email: 'primary@example.com', firstname: 'P' });
@@ -544,6 +554,32 @@ describe('properties', () => {
     expect(write.httpStatusCode).toBe(200);
     const wrong = await client.crm.contacts.batchApi.upsertWithHttpInfo({ inputs: [upsertInput('b@example.com', { crm_lead_source: 'fax' })] });
     expect(wrong.httpStatusCode).toBe(207);
+  });
+});
+
+describe('properties, changed by others', () => {
+  it('PATCH a property: given fields replace, options replace the whole list; 404 for an unknown one', async () => {
+    const client = newClient();
+    fake.seedProperty({ name: 'crm_choice', type: 'enumeration', fieldType: 'select', options: [{ label: 'A', value: 'a', description: '', displayOrder: 0, hidden: false }] });
+    const updated = await client.crm.properties.coreApi.update('contacts', 'crm_choice', {
+      label: 'Choice',
+      options: [
+        { label: 'A', value: 'a', displayOrder: 0, hidden: false },
+        { label: 'B', value: 'b', displayOrder: 1, hidden: false },
+      ],
+    });
+    expect(updated).toMatchObject({ name: 'crm_choice', label: 'Choice', type: 'enumeration' });
+    expect(fake.property('crm_choice')!.options.map((o) => o.value)).toEqual(['a', 'b']);
+    expect(fake.requests.at(-1)).toMatchObject({ method: 'PATCH', path: '/crm/v3/properties/contacts/crm_choice', status: 200 });
+    expect((await apiError(client.crm.properties.coreApi.update('contacts', 'no_such_property', { label: 'x' }))).code).toBe(404);
+  });
+
+  it('beforeNext runs an action before the next matching request is carried out: a create that raced another gets 409', async () => {
+    const client = newClient();
+    fake.beforeNext({ method: 'POST', path: '/crm/v3/properties/contacts/groups' }, () => fake.seedProperty({ name: 'unrelated', type: 'string', fieldType: 'text', groupName: 'lead_intake' }));
+    const error = await apiError(client.crm.properties.groupsApi.create('contacts', { name: 'lead_intake', label: 'Lead intake' }));
+    expect(error).toMatchObject({ code: 409, body: { category: 'OBJECT_ALREADY_EXISTS' } });
+    expect(fake.property('unrelated')).toBeDefined();
   });
 });
 

@@ -233,11 +233,16 @@ export class HubspotSyncService {
     await runAsSystem('hubspot sync', () => Promise.all(Array.from({ length: this.config.HUBSPOT_SENDERS }, (_, i) => this.send(report, i % 2 === 1))));
   }
 
-  /** Paused (the daily limit, or our access refused and its backoff not yet over). */
+  /**
+   * Paused (the daily limit, an outage, or our access refused, and its wait not yet over). The
+   * report only ever turns paused: senders read the control row at different moments, and one
+   * that read it before another paused the sync must not clear that.
+   */
   private async paused(report: DrainReport): Promise<boolean> {
     const control = await this.repo.control();
-    report.paused = Boolean(control.pausedUntil && control.pausedUntil > new Date());
-    return report.paused;
+    const paused = Boolean(control.pausedUntil && control.pausedUntil > new Date());
+    if (paused) report.paused = true;
+    return paused;
   }
 
   private async send(report: DrainReport, newestFirst: boolean): Promise<void> {

@@ -207,6 +207,18 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
     expect(ownCapture.payload).toMatchObject({ replyTo: 'assistant@kunde.example', relayedBy: null });
   });
 
+  it('a company in the sender’s display name is the person’s company, not their last name; a returning person’s company stays', async () => {
+    const first = await post(mail({ From: '"Ståle Solbakken (Grønland AS)" <stale@gronland.example>', Subject: 'App', 'Message-ID': '<company-1@gronland.example>' }, 'Vi trenger en app.')).expect(202);
+    const person = await personOf((await captureOf(first.body.reference)).person_id);
+    expect(person).toMatchObject({ first_name: 'Ståle', last_name: 'Solbakken', company_name: 'Grønland AS' });
+    const piped = await post(mail({ From: '=?UTF-8?Q?=C3=98ystein_Br=C3=A5then_|_Nordlys_AS?= <oystein@nordlys.example>', Subject: 'App', 'Message-ID': '<company-2@nordlys.example>' }, 'Hei.')).expect(202);
+    expect(await personOf((await captureOf(piped.body.reference)).person_id)).toMatchObject({ first_name: 'Øystein', last_name: 'Bråthen', company_name: 'Nordlys AS' });
+    // The same person writing with another company in the name: what the record has stays.
+    const again = await post(mail({ From: 'Ståle Solbakken - Annet Firma <stale@gronland.example>', Subject: 'Mer', 'Message-ID': '<company-3@gronland.example>' }, 'Mer.')).expect(202);
+    expect((await captureOf(again.body.reference)).person_id).toBe(person.id);
+    expect(await personOf(person.id)).toMatchObject({ last_name: 'Solbakken', company_name: 'Grønland AS' });
+  });
+
   it('a Contact Form 7 mail whose Reply-To has no name names the visitor by its From line', async () => {
     const cf7 = mail(
       { From: 'WordPress <wordpress@firm.example>', 'Reply-To': 'siri.dahl@fjordhytter.example', Subject: 'Nettsted "Firm" - Kontakt', 'Message-ID': '<cf7-0001@firm.example>' },

@@ -1,4 +1,4 @@
-import { asSent, readMail, screeningText, senderName } from './mail-reading';
+import { asSent, nameAndCompany, readMail, screeningText, senderName } from './mail-reading';
 
 const mail = (headers: string[]) =>
   Buffer.from([`From: Kari Lunde <kari@havbruk-data.example>`, `To: post@firm.example`, `Subject: Forespørsel`, `Message-ID: <x@havbruk-data.example>`, ...headers, '', 'Hei, vi trenger en app.'].join('\r\n'));
@@ -176,5 +176,41 @@ describe('an HTML-only mail is made text within bounds', () => {
   it('nesting deeper than real mail but within the parser’s reach is cut with an ellipsis', async () => {
     const read = await readMail(html(`<p>Hei.</p>${'<div>'.repeat(200)}dypt nede`));
     expect(read.text).toMatch(/^Hei\.\s+…$/);
+  });
+});
+
+describe('[SRC-MAIL] a company in the display name is the company, not part of the last name', () => {
+  const from = async (display: string) => senderName(await readMail(Buffer.from([`From: ${display} <someone@kunde.example>`, 'Subject: App', 'Content-Type: text/plain; charset=utf-8', '', 'Hei.'].join('\r\n'), 'utf8')));
+
+  it.each([
+    ['"Ståle Solbakken (Grønland AS)"', { firstName: 'Ståle', lastName: 'Solbakken', companyName: 'Grønland AS' }],
+    ['Øystein Bråthen | Nordlys AS', { firstName: 'Øystein', lastName: 'Bråthen', companyName: 'Nordlys AS' }],
+    ['Kari Lunde - Havbruk Data', { firstName: 'Kari', lastName: 'Lunde', companyName: 'Havbruk Data' }],
+    ['"Kari Lunde, Havbruk Data AS"', { firstName: 'Kari', lastName: 'Lunde', companyName: 'Havbruk Data AS' }],
+    ['"Jane Smith, Acme Ltd."', { firstName: 'Jane', lastName: 'Smith', companyName: 'Acme Ltd.' }],
+    ['"Lunde, Kari (Havbruk Data AS)"', { firstName: 'Kari', lastName: 'Lunde', companyName: 'Havbruk Data AS' }],
+  ])('%s', async (display, expected) => {
+    expect(await from(display)).toEqual(expected);
+  });
+
+  it.each([
+    ['"Lunde, Kari"', { firstName: 'Kari', lastName: 'Lunde' }],
+    ['Anne-Marie Smith-Jones', { firstName: 'Anne-Marie', lastName: 'Smith-Jones' }],
+    ['"Smith-Jones, Anne-Marie"', { firstName: 'Anne-Marie', lastName: 'Smith-Jones' }],
+    ['Kari Lunde', { firstName: 'Kari', lastName: 'Lunde' }],
+  ])('%s keeps its name whole, with no company', async (display, expected) => {
+    expect(await from(display)).toEqual(expected);
+  });
+
+  it('a display name that is only a company in parentheses, or a separator with nothing after it, stays the name', () => {
+    expect(nameAndCompany('(Nordlys AS)')).toEqual({ name: '(Nordlys AS)', company: null });
+    expect(nameAndCompany('Kari Lunde - ')).toEqual({ name: 'Kari Lunde -', company: null });
+  });
+
+  it('reads a hostile display name in linear time', () => {
+    const started = process.hrtime.bigint();
+    nameAndCompany(`${'a, '.repeat(50_000)}x${' ('.repeat(50_000)})`);
+    nameAndCompany(`${' - '.repeat(50_000)}`);
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(500);
   });
 });

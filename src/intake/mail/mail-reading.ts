@@ -329,13 +329,51 @@ function reading(parsed: ParsedMail, raw: Buffer): MailReading {
   };
 }
 
-/** The display name as first and last name (`Last, First` as Outlook writes it too), unless it is only the address again. */
-export function senderName(mail: MailReading): { firstName?: string; lastName?: string | null } {
-  const name = mail.from.name?.replace(/^["']|["']$/g, '').trim();
-  if (!name || name.includes('@')) return {};
+// The legal-form endings that make a name after a comma a company ("Kari Lunde, Nordlys AS"), not Outlook's "Last, First".
+const COMPANY_SUFFIX = /(?:^|[\s.])(?:as|asa|ltd|inc|gmbh|ab|llc|plc|oy|a\/s|aps)\.?$/i;
+// Separators mail clients' users put between their name and their company: spaced, so "Anne-Marie" and "Smith-Jones" stay whole.
+const COMPANY_SEPARATORS = [' | ', ' - ', ' \u2013 ', ' \u2014 '];
+const COMPANY_MAX = 200;
+
+/**
+ * A display name with its company split off: a trailing "(Company)", "Name | Company",
+ * "Name - Company" or "Name, Company AS" (a legal form after the comma). Done with indexOf, not
+ * regexes, so any header is read in linear time. What is left of the name is never empty.
+ */
+export function nameAndCompany(display: string): { name: string; company: string | null } {
+  let name = display.trim();
+  const split = (at: number, skip: number, end: number) => {
+    const person = name.slice(0, at).trim();
+    const company = name.slice(at + skip, end).trim();
+    return at > 0 && person && company && company.length <= COMPANY_MAX ? { name: person, company } : null;
+  };
+  let inParentheses: string | null = null;
+  if (name.endsWith(')')) {
+    const found = split(name.lastIndexOf('('), 1, name.length - 1);
+    if (found) ({ name, company: inParentheses } = found);
+  }
+  for (const separator of COMPANY_SEPARATORS) {
+    const found = split(name.indexOf(separator), separator.length, name.length);
+    if (found) return found;
+  }
+  const comma = name.lastIndexOf(',');
+  const afterComma = comma > 0 && COMPANY_SUFFIX.test(name.slice(comma + 1).trim()) ? split(comma, 1, name.length) : null;
+  return afterComma ?? { name, company: inParentheses };
+}
+
+/**
+ * The display name as first and last name (`Last, First` as Outlook writes it too), unless it is
+ * only the address again; a company in it ("Kari Lunde (Nordlys AS)") is the company, not part of
+ * the last name (a returning person's company is only filled in when they have none).
+ */
+export function senderName(mail: MailReading): { firstName?: string; lastName?: string | null; companyName?: string } {
+  const display = mail.from.name?.replace(/^["']|["']$/g, '').trim();
+  if (!display || display.includes('@')) return {};
+  const { name, company } = nameAndCompany(display);
+  const companyName = company ? { companyName: company } : {};
   const [last, first, ...rest] = name.split(',').map((part) => part.trim());
-  if (first && !rest.length) return { firstName: first, lastName: last || null };
-  return splitName(name);
+  if (first && !rest.length) return { firstName: first, lastName: last || null, ...companyName };
+  return { ...splitName(name), ...companyName };
 }
 
 // A sign-off line ("Best regards", "Med vennlig hilsen", …) that a signature block follows.

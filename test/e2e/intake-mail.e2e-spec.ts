@@ -219,6 +219,26 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
     expect(await personOf(person.id)).toMatchObject({ last_name: 'Solbakken', company_name: 'Grønland AS' });
   });
 
+  it('a reply quoting the firm’s earlier mail (Gmail or Outlook) has the person’s new text as its request; the quoted mail stays in the stored payload', async () => {
+    const firm = ['Hei Kari,', 'vi sender et tilbud innen fredag.', '', 'Ola Nordmann', 'Firm AS'];
+    const gmail = mail(
+      { From: 'Kari Lunde <kari@kunde.example>', To: 'ola@firm.example', Subject: 'Re: Tilbud', 'Message-ID': '<reply-gmail@kunde.example>' },
+      ['Fredag passer fint.', '', 'On Mon, Mar 2, 2026 at 9:00 AM Ola Nordmann <ola@firm.example> wrote:', '', ...firm.map((l) => `> ${l}`)].join('\r\n'),
+    );
+    const gmailCapture = await captureOf((await post(gmail).expect(202)).body.reference);
+    expect(gmailCapture.request).toBe('Re: Tilbud\n\nFredag passer fint.');
+    expect(gmailCapture.payload.text).toContain('> vi sender et tilbud innen fredag.');
+    const outlook = mail(
+      { From: 'Nils Berg <nils@lysverket.example>', To: 'ola@firm.example', Subject: 'RE: Tilbud', 'Message-ID': '<reply-outlook@lysverket.example>' },
+      ['Takk, vi ser på det.', '', '________________________________', 'From: Ola Nordmann <ola@firm.example>', 'Sent: Monday, March 2, 2026 9:00 AM', 'To: Nils Berg <nils@lysverket.example>', 'Subject: Tilbud', '', ...firm].join('\r\n'),
+    );
+    const outlookCapture = await captureOf((await post(outlook).expect(202)).body.reference);
+    expect(outlookCapture.request).toBe('RE: Tilbud\n\nTakk, vi ser på det.');
+    expect(outlookCapture.payload.text).toContain('vi sender et tilbud innen fredag.');
+    // The person is who replied, not the firm's colleague in the quoted header.
+    expect(await personOf(outlookCapture.person_id)).toMatchObject({ email: 'nils@lysverket.example' });
+  });
+
   it('a Contact Form 7 mail whose Reply-To has no name names the visitor by its From line', async () => {
     const cf7 = mail(
       { From: 'WordPress <wordpress@firm.example>', 'Reply-To': 'siri.dahl@fjordhytter.example', Subject: 'Nettsted "Firm" - Kontakt', 'Message-ID': '<cf7-0001@firm.example>' },

@@ -147,7 +147,7 @@ export class MailIntakeService {
         contentType: 'message/rfc822',
         payload: { ...facts, text: mail.text, html: mail.html },
         person: { email: mail.from.address, ...senderName(mail) },
-        request: [mail.subject, mail.text].filter(Boolean).join('\n\n'),
+        request: [mail.subject, mail.request].filter(Boolean).join('\n\n'),
         // What a mail asks is for a person to read: processed as "any other purpose" (5.3(3)) until then.
         inquiryType: 'other',
         consents: [],

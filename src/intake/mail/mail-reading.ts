@@ -452,12 +452,62 @@ function nameInForm(text: string, address: string | null): string | null {
   return name && name.length <= FORM_NAME_MAX && !/[@<>\/]/.test(name) ? name : null;
 }
 
+// A reply's subject (English, Norwegian/Danish/Swedish, German, Dutch), as against a forward's.
+const REPLY_PREFIX = /^\s*(?:re|sv|aw|antw)\s*:/i;
+// Gmail's, Apple Mail's and Thunderbird's line above a quote: "On …, … wrote:", or naming the address, "… skrev Ola <ola@…>:", "Am … schrieb …:".
+const saysWrote = (line: string) => {
+  const l = line.trim().toLowerCase();
+  return (l.startsWith('on ') && l.endsWith(' wrote:')) || ((l.includes(' skrev ') || l.includes(' schrieb ')) && l.endsWith('>:') && l.includes('@'));
+};
+// Outlook's line above the earlier mail in a reply (a forward's "Forwarded message" is no reply: that stays).
+const ORIGINAL_MARKER = /^\s*(?:-{2,}\s*(?:original message|opprinnelig melding|urspr\u00fcngliche nachricht)\s*-{2,}|_{10,})\s*$/i;
+const OUTLOOK_FROM = /^\s*\*?(?:from|fra|von)\*?:/i;
+const OUTLOOK_SENT = /^\s*\*?(?:sent|sendt|gesendet|date|dato|datum)\*?:/i;
+const QUOTED = /^\s*>/;
+
+/** The attribution at line i, one line or two (Gmail wraps a long one), when a `>` quote follows it: how many lines it takes, or 0. */
+function attributionAt(lines: string[], i: number): number {
+  const span = saysWrote(lines[i]) ? 1 : lines[i].trim() && i + 1 < lines.length && saysWrote(`${lines[i]} ${lines[i + 1]}`) ? 2 : 0;
+  if (!span) return 0;
+  let next = i + span;
+  while (next < lines.length && !lines[next].trim()) next++;
+  return next < lines.length && QUOTED.test(lines[next]) ? span : 0;
+}
+
+/**
+ * What a person newly wrote in a reply: their text without the earlier mail quoted below it.
+ * From Gmail's "On … wrote:" line on, that line and the `>` quotes are dropped (what they wrote
+ * between quotes, answering inline, stays); in a reply (RE:, SV:, AW:), Outlook's earlier mail
+ * from its "From: … Sent: …" block (or its "Original Message" line) is dropped to the end. A
+ * forward is left whole (the forward logic reads it), and so is a reply with nothing new above
+ * the quote. One pass over the lines.
+ */
+export function newText(text: string, subject: string): string {
+  if (FORWARD_PREFIX.test(subject)) return text;
+  const lines = text.split('\n');
+  const reply = REPLY_PREFIX.test(subject);
+  const kept: string[] = [];
+  let quoting = false;
+  for (let i = 0; i < lines.length; i++) {
+    if (reply && ((OUTLOOK_FROM.test(lines[i]) && OUTLOOK_SENT.test(lines[i + 1] ?? '')) || (ORIGINAL_MARKER.test(lines[i]) && OUTLOOK_FROM.test(lines[i + 1] ?? '')))) break;
+    const span = attributionAt(lines, i);
+    if (span) {
+      quoting = true;
+      i += span - 1;
+    } else if (!(quoting && QUOTED.test(lines[i]))) kept.push(lines[i]);
+  }
+  const fresh = kept.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return fresh || text;
+}
+
 /** A mail as the intake takes it: whose request it is, and its text. */
 export type SentMail = MailReading & {
   /** The firm's relay or no-reply address it came From, when the person is its Reply-To. */
   relayedBy: string | null;
   /** The colleague who forwarded the person's message, when the person is the forwarded message's sender. */
   forwardedBy: string | null;
+  /** The text for the request: as `text`, without the earlier mail a reply quotes (see newText); `text` keeps it all. */
+  request: string;
 };
 
 const domainOf = (address: string | null) => address?.split('@')[1] ?? null;
@@ -472,18 +522,20 @@ const FORWARD_PREFIX = /^(?:\s*(?:fwd?|vs|wg|tr|videresend)\s*:)+\s*/i;
  */
 export function asSent(mail: MailReading, firmDomains: readonly string[]): SentMail {
   const sender = senderOf(mail, firmDomains);
-  if (sender !== mail.from) return { ...mail, from: sender.name ? sender : { ...sender, name: nameInForm(mail.text, sender.address) }, relayedBy: mail.from.address, forwardedBy: null };
+  if (sender !== mail.from) return { ...mail, from: sender.name ? sender : { ...sender, name: nameInForm(mail.text, sender.address) }, relayedBy: mail.from.address, forwardedBy: null, request: newText(mail.text, mail.subject) };
   const forwarded = mail.forwarded;
-  const asWritten: SentMail = { ...mail, relayedBy: null, forwardedBy: null };
+  const asWritten: SentMail = { ...mail, relayedBy: null, forwardedBy: null, request: newText(mail.text, mail.subject) };
   if (!forwarded) return asWritten;
   const atFirm = (address: string | null) => firmDomains.includes(domainOf(address) ?? '');
   if (atFirm(mail.from.address) && forwarded.from.address && !atFirm(forwarded.from.address)) {
     const note = forwarded.note ? `Forwarded by ${mail.from.address}, who wrote:\n${forwarded.note}` : `Forwarded by ${mail.from.address}.`;
+    const subject = forwarded.subject || mail.subject.replace(FORWARD_PREFIX, '');
     return {
       ...asWritten,
       from: forwarded.from,
-      subject: forwarded.subject || mail.subject.replace(FORWARD_PREFIX, ''),
+      subject,
       text: [forwarded.text, note].filter(Boolean).join('\n\n'),
+      request: [newText(forwarded.text, subject), note].filter(Boolean).join('\n\n'),
       // The outer mail's In-Reply-To and References are the colleague's conversation, not the person's.
       thread: [],
       forwardedBy: mail.from.address,
@@ -492,5 +544,6 @@ export function asSent(mail: MailReading, firmDomains: readonly string[]): SentM
   if (forwarded.as !== 'attached' || !forwarded.text) return asWritten;
   const who = [forwarded.from.name, forwarded.from.address && `<${forwarded.from.address}>`].filter(Boolean).join(' ');
   const heading = ['Attached message' + (who ? ` from ${who}` : '') + ':', forwarded.subject && `Subject: ${forwarded.subject}`].filter(Boolean).join('\n');
-  return { ...asWritten, text: [mail.text, `${heading}\n\n${forwarded.text}`].filter(Boolean).join('\n\n') };
+  const attached = `${heading}\n\n${forwarded.text}`;
+  return { ...asWritten, text: [mail.text, attached].filter(Boolean).join('\n\n'), request: [asWritten.request, attached].filter(Boolean).join('\n\n') };
 }

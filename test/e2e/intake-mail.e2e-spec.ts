@@ -239,6 +239,23 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
     expect(await personOf(outlookCapture.person_id)).toMatchObject({ email: 'nils@lysverket.example' });
   });
 
+  it('a calendar invite’s meeting (summary, start with its time zone, place) ends the request; its calendar part is listed once, as invite.ics', async () => {
+    const ics = ['BEGIN:VCALENDAR', 'METHOD:REQUEST', 'BEGIN:VEVENT', 'SUMMARY:Oppstart: app for', '  merdene', 'DTSTART;TZID=Europe/Oslo:20260310T100000', 'LOCATION:Møterom 2\\, Bergen', 'END:VEVENT', 'END:VCALENDAR'].join('\r\n');
+    const raw = Buffer.from(
+      [
+        'From: Kari Lunde <kari.invite@kunde.example>', 'To: ola@firm.example', 'Subject: Invitation: Oppstart', 'Message-ID: <invite-0001@kunde.example>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="m"', '',
+        '--m', 'Content-Type: multipart/alternative; boundary="a"', '', '--a', 'Content-Type: text/plain; charset=utf-8', '', 'Du er invitert.', '',
+        '--a', 'Content-Type: text/calendar; charset=utf-8; method=REQUEST', '', ics, '--a--', '',
+        '--m', 'Content-Type: application/ics; name="invite.ics"', 'Content-Disposition: attachment; filename="invite.ics"', '', ics, '--m--', '',
+      ].join('\r\n'),
+      'utf8',
+    );
+    const capture = await captureOf((await post(raw).expect(202)).body.reference);
+    expect(capture.request).toBe('Invitation: Oppstart\n\nDu er invitert.\n\nMeeting invite: Oppstart: app for merdene, 20260310T100000 (Europe/Oslo), Møterom 2, Bergen');
+    expect(capture.payload.invite).toEqual({ summary: 'Oppstart: app for merdene', start: '20260310T100000 (Europe/Oslo)', location: 'Møterom 2, Bergen' });
+    expect(capture.payload.attachments).toEqual([expect.objectContaining({ filename: 'invite.ics', contentType: 'application/ics', kept: true })]);
+  });
+
   it('a Contact Form 7 mail whose Reply-To has no name names the visitor by its From line', async () => {
     const cf7 = mail(
       { From: 'WordPress <wordpress@firm.example>', 'Reply-To': 'siri.dahl@fjordhytter.example', Subject: 'Nettsted "Firm" - Kontakt', 'Message-ID': '<cf7-0001@firm.example>' },

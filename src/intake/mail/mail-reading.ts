@@ -39,6 +39,16 @@ export interface MailReading {
   automatic: string | null;
   /** The first message forwarded in it, attached or inline, or null. */
   forwarded: ForwardedMail | null;
+  /** The meeting a calendar invite in it is for (its first event), or null. */
+  invite: MeetingInvite | null;
+}
+
+/** A calendar invite's meeting, each value as the invite writes it (unescaped), or null when it has none. */
+export interface MeetingInvite {
+  summary: string | null;
+  /** DTSTART's value as written, followed by its TZID in parentheses when it has one. */
+  start: string | null;
+  location: string | null;
 }
 
 /** A message forwarded in a mail, as far as the forward shows it. */
@@ -316,18 +326,99 @@ function reading(parsed: ParsedMail, raw: Buffer): MailReading {
     text: textOf(parsed),
     html: typeof parsed.html === 'string' ? parsed.html : null,
     thread: [...new Set([...ids(parsed.inReplyTo), ...ids(parsed.references)])],
-    files: parsed.attachments.map((a) => ({
-      filename: a.filename ?? null,
-      contentType: a.contentType || 'application/octet-stream',
-      size: a.content.length,
-      sha256: createHash('sha256').update(a.content).digest('hex'),
-      inline: a.related === true || a.contentDisposition === 'inline',
-      content: a.content,
-    })),
+    files: calendarNamed(
+      parsed.attachments.map((a) => ({
+        filename: a.filename ?? null,
+        contentType: a.contentType || 'application/octet-stream',
+        size: a.content.length,
+        sha256: createHash('sha256').update(a.content).digest('hex'),
+        inline: a.related === true || a.contentDisposition === 'inline',
+        content: a.content,
+      })),
+    ),
     automatic: automaticReason(parsed, sender?.address ?? null),
     forwarded: null,
+    invite: meetingInvite(parsed.attachments.find((a) => isCalendar(a.contentType, a.filename))?.content ?? null),
   };
 }
+
+const isCalendar = (contentType: string | undefined, filename: string | null | undefined) =>
+  /^(?:text\/calendar|application\/ics)$/i.test(contentType ?? '') || (filename ?? '').toLowerCase().endsWith('.ics');
+
+/**
+ * An invite's text/calendar alternative part has no name (it downloaded as "attachment"), and
+ * Google sends the same calendar again as invite.ics: a nameless one that is a copy of another
+ * file is left out, one that is not is named invite.ics.
+ */
+function calendarNamed(files: MailFile[]): MailFile[] {
+  return files.flatMap((f) => {
+    if (f.filename || !/^text\/calendar$/i.test(f.contentType)) return [f];
+    return files.some((other) => other !== f && other.sha256 === f.sha256) ? [] : [{ ...f, filename: 'invite.ics' }];
+  });
+}
+
+// An invite's few lines are near its start; more is not read (a calendar file can hold a year of events).
+const CALENDAR_READ_MAX = 256 * 1024;
+const INVITE_VALUE_MAX = 200;
+
+/**
+ * SUMMARY, DTSTART (with its TZID) and LOCATION of the first VEVENT of an iCalendar (RFC 5545),
+ * read line by line with folded lines unfolded; an alarm's or time zone's own lines are not the
+ * meeting's. No iCalendar library: these three properties are all the request shows. Null when
+ * there is no event.
+ */
+export function meetingInvite(content: Buffer | null): MeetingInvite | null {
+  if (!content) return null;
+  const text = content.subarray(0, CALENDAR_READ_MAX).toString('utf8');
+  const lines: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    // A line starting with a space or tab continues the one before (RFC 5545 3.1).
+    if ((line.startsWith(' ') || line.startsWith('\t')) && lines.length) lines[lines.length - 1] += line.slice(1);
+    else lines.push(line);
+  }
+  const invite: MeetingInvite = { summary: null, start: null, location: null };
+  let inEvent = false;
+  let nested = 0;
+  for (const line of lines) {
+    const property = contentLine(line);
+    if (!property) continue;
+    const value = property.value.trim();
+    if (property.name === 'BEGIN') {
+      if (inEvent) nested++;
+      else inEvent = value.toUpperCase() === 'VEVENT';
+    } else if (property.name === 'END' && inEvent) {
+      if (nested) nested--;
+      else return invite.summary || invite.start || invite.location ? invite : null;
+    } else if (inEvent && !nested) {
+      const unescaped = value.replace(/\\([\\;,nN])/g, (_, c: string) => (c === 'n' || c === 'N' ? ' ' : c)).slice(0, INVITE_VALUE_MAX) || null;
+      if (property.name === 'SUMMARY') invite.summary ??= unescaped;
+      else if (property.name === 'LOCATION') invite.location ??= unescaped;
+      else if (property.name === 'DTSTART') invite.start ??= property.tzid ? `${unescaped} (${property.tzid.slice(0, INVITE_VALUE_MAX)})` : unescaped;
+    }
+  }
+  return null;
+}
+
+/** One content line, `NAME;PARAM=…;PARAM="…:…":value`, read in one pass (a quoted parameter may hold a colon). */
+function contentLine(line: string): { name: string; tzid: string | null; value: string } | null {
+  let quoted = false;
+  let colon = -1;
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === '"') quoted = !quoted;
+    else if (line[i] === ':' && !quoted) {
+      colon = i;
+      break;
+    }
+  }
+  if (colon <= 0) return null;
+  const [name, ...params] = line.slice(0, colon).split(';');
+  const tzid = params.find((p) => p.toUpperCase().startsWith('TZID='))?.slice(5).replace(/^"|"$/g, '') || null;
+  return { name: name.trim().toUpperCase(), tzid, value: line.slice(colon + 1) };
+}
+
+/** The short line an invite adds to the request: "Meeting invite: <summary>, <start>, <location>". */
+export const inviteLine = (invite: MeetingInvite | null): string | null =>
+  invite && `Meeting invite: ${[invite.summary, invite.start, invite.location].filter(Boolean).join(', ')}`;
 
 // The legal-form endings that make a name after a comma a company ("Kari Lunde, Nordlys AS"), not Outlook's "Last, First".
 const COMPANY_SUFFIX = /(?:^|[\s.])(?:as|asa|ltd|inc|gmbh|ab|llc|plc|oy|a\/s|aps)\.?$/i;

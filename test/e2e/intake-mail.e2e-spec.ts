@@ -256,6 +256,22 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
     expect(capture.payload.attachments).toEqual([expect.objectContaining({ filename: 'invite.ics', contentType: 'application/ics', kept: true })]);
   });
 
+  it('Outlook’s winmail.dat (application/ms-tnef) is kept as it came, and its entry in the listing says what it is and what to do', async () => {
+    const tnef = Buffer.from([0x78, 0x9f, 0x3e, 0x22, 0x00, 0x00, 0x01, 0x06, 0x90, 0x08, 0x00]);
+    const raw = Buffer.from(
+      [
+        'From: Nils Berg <nils.tnef@lysverket.example>', 'To: post@firm.example', 'Subject: Tilbud', 'Message-ID: <tnef-0001@lysverket.example>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="m"', '',
+        '--m', 'Content-Type: text/plain; charset=utf-8', '', 'Se vedlegg.', '',
+        '--m', 'Content-Type: application/ms-tnef; name="winmail.dat"', 'Content-Disposition: attachment; filename="winmail.dat"', 'Content-Transfer-Encoding: base64', '', tnef.toString('base64'), '--m--', '',
+      ].join('\r\n'),
+    );
+    const capture = await captureOf((await post(raw).expect(202)).body.reference);
+    const person = await t.http().get(`/api/persons/${capture.person_id}`).set('Authorization', `Bearer ${sales}`).expect(200);
+    expect(person.body.captures[0].payload.attachments).toEqual([
+      expect.objectContaining({ filename: 'winmail.dat', contentType: 'application/ms-tnef', size: tnef.length, kept: true, note: 'Outlook rich-text attachment (winmail.dat): open it in Outlook, or ask the sender to resend as plain attachments' }),
+    ]);
+  });
+
   it('a Contact Form 7 mail whose Reply-To has no name names the visitor by its From line', async () => {
     const cf7 = mail(
       { From: 'WordPress <wordpress@firm.example>', 'Reply-To': 'siri.dahl@fjordhytter.example', Subject: 'Nettsted "Firm" - Kontakt', 'Message-ID': '<cf7-0001@firm.example>' },

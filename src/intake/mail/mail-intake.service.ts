@@ -35,6 +35,16 @@ export interface MailFileContent {
  * person's timeline instead. Auto-replies, bounces and list mail are recorded as skipped and
  * make no one. Each Message-ID is taken once.
  */
+/**
+ * What a file staff cannot simply open is. Outlook's winmail.dat (TNEF) wraps the rich-text
+ * body and the real attachments; no maintained TNEF reader is among the dependencies, so it is
+ * kept as it came, and the listing says what to do with it.
+ */
+function fileNote(file: Pick<FileRow, 'filename' | 'contentType'>): { note?: string } {
+  const tnef = /^application\/(?:vnd\.)?ms-tnef$/i.test(file.contentType) || file.filename?.toLowerCase() === 'winmail.dat';
+  return tnef ? { note: 'Outlook rich-text attachment (winmail.dat): open it in Outlook, or ask the sender to resend as plain attachments' } : {};
+}
+
 @Injectable()
 export class MailIntakeService {
   constructor(
@@ -126,7 +136,7 @@ export class MailIntakeService {
     const facts = {
       messageId: mail.messageId, date: mail.date, from: mail.from.address, fromName: mail.from.name, replyTo: mail.replyTo?.address ?? null,
       relayedBy: mail.relayedBy, forwardedBy: mail.forwardedBy, forwarded, to: mail.to, cc: mail.cc, subject: mail.subject, invite: mail.invite,
-      attachments: files.map(({ content: _content, ...file }) => ({ ...file, kept: file.skippedReason === null })),
+      attachments: files.map(({ content: _content, ...file }) => ({ ...file, kept: file.skippedReason === null, ...fileNote(file) })),
     };
     // The timeline is ordered by when the firm received it: a Date header can say anything.
     const threadOwner = await this.threadOwner(tx, mail.thread, mail.from.address);

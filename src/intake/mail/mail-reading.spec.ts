@@ -308,6 +308,11 @@ describe('[SRC-MAIL] a calendar invite', () => {
     expect(mail.text).toBe('Du er invitert.');
   });
 
+  it('two nameless copies of a calendar part keep one', async () => {
+    const twice = Buffer.from(invite(false).toString('utf8').replace('--a--', ['--a', 'Content-Type: text/calendar; charset=utf-8; method=REQUEST', 'Content-Transfer-Encoding: 8bit', '', ics, '--a--'].join('\r\n')), 'utf8');
+    expect((await readMail(twice)).files.map((f) => f.filename)).toEqual(['invite.ics']);
+  });
+
   it('a calendar with no event, or no calendar, is no invite; a UTC start is as written', () => {
     expect(meetingInvite(Buffer.from('BEGIN:VCALENDAR\r\nEND:VCALENDAR'))).toBeNull();
     expect(meetingInvite(null)).toBeNull();

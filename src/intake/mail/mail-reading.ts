@@ -351,9 +351,11 @@ const isCalendar = (contentType: string | undefined, filename: string | null | u
  * file is left out, one that is not is named invite.ics.
  */
 function calendarNamed(files: MailFile[]): MailFile[] {
-  return files.flatMap((f) => {
+  return files.flatMap((f, i) => {
     if (f.filename || !/^text\/calendar$/i.test(f.contentType)) return [f];
-    return files.some((other) => other !== f && other.sha256 === f.sha256) ? [] : [{ ...f, filename: 'invite.ics' }];
+    // A copy of a named file, or of an earlier one: two nameless copies keep one.
+    const copy = files.some((other, j) => j !== i && other.sha256 === f.sha256 && (other.filename || j < i));
+    return copy ? [] : [{ ...f, filename: 'invite.ics' }];
   });
 }
 

@@ -207,6 +207,71 @@ describe('[SRC-MAIL] mail intake: the raw-message endpoint', () => {
     expect(ownCapture.payload).toMatchObject({ replyTo: 'assistant@kunde.example', relayedBy: null });
   });
 
+  it('a company in the sender’s display name is the person’s company, not their last name; a returning person’s company stays', async () => {
+    const first = await post(mail({ From: '"Ståle Solbakken (Grønland AS)" <stale@gronland.example>', Subject: 'App', 'Message-ID': '<company-1@gronland.example>' }, 'Vi trenger en app.')).expect(202);
+    const person = await personOf((await captureOf(first.body.reference)).person_id);
+    expect(person).toMatchObject({ first_name: 'Ståle', last_name: 'Solbakken', company_name: 'Grønland AS' });
+    const piped = await post(mail({ From: '=?UTF-8?Q?=C3=98ystein_Br=C3=A5then_|_Nordlys_AS?= <oystein@nordlys.example>', Subject: 'App', 'Message-ID': '<company-2@nordlys.example>' }, 'Hei.')).expect(202);
+    expect(await personOf((await captureOf(piped.body.reference)).person_id)).toMatchObject({ first_name: 'Øystein', last_name: 'Bråthen', company_name: 'Nordlys AS' });
+    // The same person writing with another company in the name: what the record has stays.
+    const again = await post(mail({ From: 'Ståle Solbakken - Annet Firma <stale@gronland.example>', Subject: 'Mer', 'Message-ID': '<company-3@gronland.example>' }, 'Mer.')).expect(202);
+    expect((await captureOf(again.body.reference)).person_id).toBe(person.id);
+    expect(await personOf(person.id)).toMatchObject({ last_name: 'Solbakken', company_name: 'Grønland AS' });
+  });
+
+  it('a reply quoting the firm’s earlier mail (Gmail or Outlook) has the person’s new text as its request; the quoted mail stays in the stored payload', async () => {
+    const firm = ['Hei Kari,', 'vi sender et tilbud innen fredag.', '', 'Ola Nordmann', 'Firm AS'];
+    const gmail = mail(
+      { From: 'Kari Lunde <kari@kunde.example>', To: 'ola@firm.example', Subject: 'Re: Tilbud', 'Message-ID': '<reply-gmail@kunde.example>' },
+      ['Fredag passer fint.', '', 'On Mon, Mar 2, 2026 at 9:00 AM Ola Nordmann <ola@firm.example> wrote:', '', ...firm.map((l) => `> ${l}`)].join('\r\n'),
+    );
+    const gmailCapture = await captureOf((await post(gmail).expect(202)).body.reference);
+    expect(gmailCapture.request).toBe('Re: Tilbud\n\nFredag passer fint.');
+    expect(gmailCapture.payload.text).toContain('> vi sender et tilbud innen fredag.');
+    const outlook = mail(
+      { From: 'Nils Berg <nils@lysverket.example>', To: 'ola@firm.example', Subject: 'RE: Tilbud', 'Message-ID': '<reply-outlook@lysverket.example>' },
+      ['Takk, vi ser på det.', '', '________________________________', 'From: Ola Nordmann <ola@firm.example>', 'Sent: Monday, March 2, 2026 9:00 AM', 'To: Nils Berg <nils@lysverket.example>', 'Subject: Tilbud', '', ...firm].join('\r\n'),
+    );
+    const outlookCapture = await captureOf((await post(outlook).expect(202)).body.reference);
+    expect(outlookCapture.request).toBe('RE: Tilbud\n\nTakk, vi ser på det.');
+    expect(outlookCapture.payload.text).toContain('vi sender et tilbud innen fredag.');
+    // The person is who replied, not the firm's colleague in the quoted header.
+    expect(await personOf(outlookCapture.person_id)).toMatchObject({ email: 'nils@lysverket.example' });
+  });
+
+  it('a calendar invite’s meeting (summary, start with its time zone, place) ends the request; its calendar part is listed once, as invite.ics', async () => {
+    const ics = ['BEGIN:VCALENDAR', 'METHOD:REQUEST', 'BEGIN:VEVENT', 'SUMMARY:Oppstart: app for', '  merdene', 'DTSTART;TZID=Europe/Oslo:20260310T100000', 'LOCATION:Møterom 2\\, Bergen', 'END:VEVENT', 'END:VCALENDAR'].join('\r\n');
+    const raw = Buffer.from(
+      [
+        'From: Kari Lunde <kari.invite@kunde.example>', 'To: ola@firm.example', 'Subject: Invitation: Oppstart', 'Message-ID: <invite-0001@kunde.example>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="m"', '',
+        '--m', 'Content-Type: multipart/alternative; boundary="a"', '', '--a', 'Content-Type: text/plain; charset=utf-8', '', 'Du er invitert.', '',
+        '--a', 'Content-Type: text/calendar; charset=utf-8; method=REQUEST', '', ics, '--a--', '',
+        '--m', 'Content-Type: application/ics; name="invite.ics"', 'Content-Disposition: attachment; filename="invite.ics"', '', ics, '--m--', '',
+      ].join('\r\n'),
+      'utf8',
+    );
+    const capture = await captureOf((await post(raw).expect(202)).body.reference);
+    expect(capture.request).toBe('Invitation: Oppstart\n\nDu er invitert.\n\nMeeting invite: Oppstart: app for merdene, 20260310T100000 (Europe/Oslo), Møterom 2, Bergen');
+    expect(capture.payload.invite).toEqual({ summary: 'Oppstart: app for merdene', start: '20260310T100000 (Europe/Oslo)', location: 'Møterom 2, Bergen' });
+    expect(capture.payload.attachments).toEqual([expect.objectContaining({ filename: 'invite.ics', contentType: 'application/ics', kept: true })]);
+  });
+
+  it('Outlook’s winmail.dat (application/ms-tnef) is kept as it came, and its entry in the listing says what it is and what to do', async () => {
+    const tnef = Buffer.from([0x78, 0x9f, 0x3e, 0x22, 0x00, 0x00, 0x01, 0x06, 0x90, 0x08, 0x00]);
+    const raw = Buffer.from(
+      [
+        'From: Nils Berg <nils.tnef@lysverket.example>', 'To: post@firm.example', 'Subject: Tilbud', 'Message-ID: <tnef-0001@lysverket.example>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="m"', '',
+        '--m', 'Content-Type: text/plain; charset=utf-8', '', 'Se vedlegg.', '',
+        '--m', 'Content-Type: application/ms-tnef; name="winmail.dat"', 'Content-Disposition: attachment; filename="winmail.dat"', 'Content-Transfer-Encoding: base64', '', tnef.toString('base64'), '--m--', '',
+      ].join('\r\n'),
+    );
+    const capture = await captureOf((await post(raw).expect(202)).body.reference);
+    const person = await t.http().get(`/api/persons/${capture.person_id}`).set('Authorization', `Bearer ${sales}`).expect(200);
+    expect(person.body.captures[0].payload.attachments).toEqual([
+      expect.objectContaining({ filename: 'winmail.dat', contentType: 'application/ms-tnef', size: tnef.length, kept: true, note: 'Outlook rich-text attachment (winmail.dat): open it in Outlook, or ask the sender to resend as plain attachments' }),
+    ]);
+  });
+
   it('a Contact Form 7 mail whose Reply-To has no name names the visitor by its From line', async () => {
     const cf7 = mail(
       { From: 'WordPress <wordpress@firm.example>', 'Reply-To': 'siri.dahl@fjordhytter.example', Subject: 'Nettsted "Firm" - Kontakt', 'Message-ID': '<cf7-0001@firm.example>' },

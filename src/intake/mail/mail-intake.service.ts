@@ -15,7 +15,7 @@ import { tellNewOwner } from '../owner-notice';
 import type { Verdict } from '../../domain/verdict';
 import { ScreeningService } from '../../screening/screening.service';
 import type { MailTakenView, SkippedMailView, TakenInView } from './dto/mail.dto';
-import { asSent, rawMessageId, readMail, screeningText, senderName, UnreadableMailError, type MailReading, type SentMail } from './mail-reading';
+import { asSent, inviteLine, rawMessageId, readMail, screeningText, senderName, UnreadableMailError, type MailReading, type SentMail } from './mail-reading';
 import { MailIntakeRepository, type FileRow, type MailRow } from './mail-intake.repository';
 
 export type MailVia = 'api' | 'imap';
@@ -35,6 +35,16 @@ export interface MailFileContent {
  * person's timeline instead. Auto-replies, bounces and list mail are recorded as skipped and
  * make no one. Each Message-ID is taken once.
  */
+/**
+ * What a file staff cannot simply open is. Outlook's winmail.dat (TNEF) wraps the rich-text
+ * body and the real attachments; no maintained TNEF reader is among the dependencies, so it is
+ * kept as it came, and the listing says what to do with it.
+ */
+function fileNote(file: Pick<FileRow, 'filename' | 'contentType'>): { note?: string } {
+  const tnef = /^application\/(?:vnd\.)?ms-tnef$/i.test(file.contentType) || file.filename?.toLowerCase() === 'winmail.dat';
+  return tnef ? { note: 'Outlook rich-text attachment (winmail.dat): open it in Outlook, or ask the sender to resend as plain attachments' } : {};
+}
+
 @Injectable()
 export class MailIntakeService {
   constructor(
@@ -125,13 +135,13 @@ export class MailIntakeService {
     const forwarded = mail.forwarded && { as: mail.forwarded.as, from: mail.forwarded.from.address, fromName: mail.forwarded.from.name, date: mail.forwarded.date, subject: mail.forwarded.subject, messageId: mail.forwarded.messageId };
     const facts = {
       messageId: mail.messageId, date: mail.date, from: mail.from.address, fromName: mail.from.name, replyTo: mail.replyTo?.address ?? null,
-      relayedBy: mail.relayedBy, forwardedBy: mail.forwardedBy, forwarded, to: mail.to, cc: mail.cc, subject: mail.subject,
-      attachments: files.map(({ content: _content, ...file }) => ({ ...file, kept: file.skippedReason === null })),
+      relayedBy: mail.relayedBy, forwardedBy: mail.forwardedBy, forwarded, to: mail.to, cc: mail.cc, subject: mail.subject, invite: mail.invite,
+      attachments: files.map(({ content: _content, ...file }) => ({ ...file, kept: file.skippedReason === null, ...fileNote(file) })),
     };
     // The timeline is ordered by when the firm received it: a Date header can say anything.
     const threadOwner = await this.threadOwner(tx, mail.thread, mail.from.address);
     if (threadOwner) {
-      const activityId = await this.leads.addActivity(tx, actor, threadOwner, { type: 'email', body: mail.text, occurredAt: receivedAt, details: { ...facts, direction: 'inbound', inReplyTo: mail.thread } });
+      const activityId = await this.leads.addActivity(tx, actor, threadOwner, { type: 'email', body: [mail.text, inviteLine(mail.invite)].filter(Boolean).join('\n\n'), occurredAt: receivedAt, details: { ...facts, direction: 'inbound', inReplyTo: mail.thread } });
       await this.repo.insertFiles(tx, id, { activityId }, files);
       await this.repo.settleSubmission(tx, id, outcome.status, outcome.verdict);
       await this.repo.settle(tx, id, 'reply', { activityId });
@@ -147,7 +157,7 @@ export class MailIntakeService {
         contentType: 'message/rfc822',
         payload: { ...facts, text: mail.text, html: mail.html },
         person: { email: mail.from.address, ...senderName(mail) },
-        request: [mail.subject, mail.text].filter(Boolean).join('\n\n'),
+        request: [mail.subject, mail.request, inviteLine(mail.invite)].filter(Boolean).join('\n\n'),
         // What a mail asks is for a person to read: processed as "any other purpose" (5.3(3)) until then.
         inquiryType: 'other',
         consents: [],

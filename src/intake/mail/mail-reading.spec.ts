@@ -1,4 +1,4 @@
-import { asSent, readMail, screeningText, senderName } from './mail-reading';
+import { asSent, meetingInvite, nameAndCompany, newText, readMail, screeningText, senderName } from './mail-reading';
 
 const mail = (headers: string[]) =>
   Buffer.from([`From: Kari Lunde <kari@havbruk-data.example>`, `To: post@firm.example`, `Subject: Forespørsel`, `Message-ID: <x@havbruk-data.example>`, ...headers, '', 'Hei, vi trenger en app.'].join('\r\n'));
@@ -176,5 +176,152 @@ describe('an HTML-only mail is made text within bounds', () => {
   it('nesting deeper than real mail but within the parser’s reach is cut with an ellipsis', async () => {
     const read = await readMail(html(`<p>Hei.</p>${'<div>'.repeat(200)}dypt nede`));
     expect(read.text).toMatch(/^Hei\.\s+…$/);
+  });
+});
+
+describe('[SRC-MAIL] a company in the display name is the company, not part of the last name', () => {
+  const from = async (display: string) => senderName(await readMail(Buffer.from([`From: ${display} <someone@kunde.example>`, 'Subject: App', 'Content-Type: text/plain; charset=utf-8', '', 'Hei.'].join('\r\n'), 'utf8')));
+
+  it.each([
+    ['"Ståle Solbakken (Grønland AS)"', { firstName: 'Ståle', lastName: 'Solbakken', companyName: 'Grønland AS' }],
+    ['Øystein Bråthen | Nordlys AS', { firstName: 'Øystein', lastName: 'Bråthen', companyName: 'Nordlys AS' }],
+    ['Kari Lunde - Havbruk Data', { firstName: 'Kari', lastName: 'Lunde', companyName: 'Havbruk Data' }],
+    ['"Kari Lunde, Havbruk Data AS"', { firstName: 'Kari', lastName: 'Lunde', companyName: 'Havbruk Data AS' }],
+    ['"Jane Smith, Acme Ltd."', { firstName: 'Jane', lastName: 'Smith', companyName: 'Acme Ltd.' }],
+    ['"Lunde, Kari (Havbruk Data AS)"', { firstName: 'Kari', lastName: 'Lunde', companyName: 'Havbruk Data AS' }],
+  ])('%s', async (display, expected) => {
+    expect(await from(display)).toEqual(expected);
+  });
+
+  it.each([
+    ['"Lunde, Kari"', { firstName: 'Kari', lastName: 'Lunde' }],
+    ['Anne-Marie Smith-Jones', { firstName: 'Anne-Marie', lastName: 'Smith-Jones' }],
+    ['"Smith-Jones, Anne-Marie"', { firstName: 'Anne-Marie', lastName: 'Smith-Jones' }],
+    ['Kari Lunde', { firstName: 'Kari', lastName: 'Lunde' }],
+  ])('%s keeps its name whole, with no company', async (display, expected) => {
+    expect(await from(display)).toEqual(expected);
+  });
+
+  it('a display name that is only a company in parentheses, or a separator with nothing after it, stays the name', () => {
+    expect(nameAndCompany('(Nordlys AS)')).toEqual({ name: '(Nordlys AS)', company: null });
+    expect(nameAndCompany('Kari Lunde - ')).toEqual({ name: 'Kari Lunde -', company: null });
+  });
+
+  it('reads a hostile display name in linear time', () => {
+    const started = process.hrtime.bigint();
+    nameAndCompany(`${'a, '.repeat(50_000)}x${' ('.repeat(50_000)})`);
+    nameAndCompany(`${' - '.repeat(50_000)}`);
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(500);
+  });
+});
+
+describe('[SRC-MAIL] a reply’s request is what the person newly wrote, not the earlier mail it quotes', () => {
+  const reply = (subject: string, body: string[], type = 'text/plain') =>
+    Buffer.from(['From: Kari Lunde <kari@kunde.example>', 'To: ola@firm.example', `Subject: ${subject}`, 'Message-ID: <reply-1@kunde.example>', `Content-Type: ${type}; charset=utf-8`, '', ...body].join('\r\n'), 'utf8');
+  const firmText = ['Hei Kari,', 'takk for praten. Vi sender et tilbud innen fredag.', '', 'Ola Nordmann', 'Firm AS | https://firm.example'];
+
+  it('Gmail: the "On … wrote:" line (wrapped over two lines too) and the > quote below it are left out', async () => {
+    const gmail = asSent(await readMail(reply('Re: Tilbud', ['Takk, fredag passer fint.', '', 'On Mon, Mar 2, 2026 at 9:00 AM Ola Nordmann <', 'ola@firm.example> wrote:', '', ...firmText.map((l) => `> ${l}`)])), FIRM);
+    expect(gmail.request).toBe('Takk, fredag passer fint.');
+    // The mail's text keeps it all, for the stored payload.
+    expect(gmail.text).toContain('> takk for praten');
+    const norwegian = asSent(await readMail(reply('SV: Tilbud', ['Takk!', '', 'man. 2. mar. 2026 kl. 09:00 skrev Ola Nordmann <ola@firm.example>:', ...firmText.map((l) => `> ${l}`)])), FIRM);
+    expect(norwegian.request).toBe('Takk!');
+  });
+
+  it('Gmail as HTML only: the quoted block is left out too', async () => {
+    const html = `<div dir="ltr">Takk, fredag passer fint.</div><br><div class="gmail_quote"><div class="gmail_attr">On Mon, Mar 2, 2026 at 9:00 AM Ola Nordmann &lt;ola@firm.example&gt; wrote:<br></div><blockquote class="gmail_quote">${firmText.join('<br>')}</blockquote></div>`;
+    const mail = asSent(await readMail(reply('Re: Tilbud', [html], 'text/html')), FIRM);
+    expect(mail.request).toBe('Takk, fredag passer fint.');
+  });
+
+  it('answers written between the quotes stay', async () => {
+    const mail = asSent(await readMail(reply('Re: Tilbud', ['Se svar under.', '', 'On Mon, Mar 2, 2026 at 9:00 AM Ola Nordmann <ola@firm.example> wrote:', '> Hvor mange brukere?', '', '25 brukere.', '', '> Når trenger dere den?', '', 'Til sommeren.'])), FIRM);
+    expect(mail.request).toBe('Se svar under.\n\n25 brukere.\n\nTil sommeren.');
+  });
+
+  it.each([
+    ['English', ['________________________________', 'From: Ola Nordmann <ola@firm.example>', 'Sent: Monday, March 2, 2026 9:00 AM', 'To: Kari Lunde <kari@kunde.example>', 'Subject: Tilbud', '']],
+    ['Norwegian', ['Fra: Ola Nordmann <ola@firm.example>', 'Sendt: mandag 2. mars 2026 09:00', 'Til: Kari Lunde <kari@kunde.example>', 'Emne: Tilbud', '']],
+    ['old', ['-----Original Message-----', 'From: Ola Nordmann [mailto:ola@firm.example]', 'Sent: Monday, March 2, 2026 9:00 AM', 'Subject: Tilbud', '']],
+  ])('%s Outlook: the earlier mail below its From/Sent block is left out', async (_client, header) => {
+    const mail = asSent(await readMail(reply('RE: Tilbud', ['Takk, fredag passer fint.', '', 'Mvh Kari', '', ...header, ...firmText])), FIRM);
+    expect(mail.request).toBe('Takk, fredag passer fint.\n\nMvh Kari');
+    expect(mail.from.address).toBe('kari@kunde.example');
+  });
+
+  it('a forward, a reply with nothing new above the quote, and a quote with no reply line are left whole', async () => {
+    const outlookBlock = ['From: Nils Berg <nils@lysverket.example>', 'Sent: Monday, March 2, 2026 9:00 AM', 'Subject: Dataplattform', '', 'Vi trenger hjelp.'];
+    expect(newText(['Se under.', '', ...outlookBlock].join('\n'), 'FW: Dataplattform')).toBe(['Se under.', '', ...outlookBlock].join('\n'));
+    // Without RE: an Outlook block is no reply header (a forward may have lost its prefix).
+    expect(newText(['Se under.', '', ...outlookBlock].join('\n'), 'Dataplattform')).toContain('Vi trenger hjelp.');
+    const onlyQuote = ['On Mon, Mar 2, 2026 at 9:00 AM Ola <ola@firm.example> wrote:', '> Hei'].join('\n');
+    expect(newText(onlyQuote, 'Re: x')).toBe(onlyQuote);
+    // A person's own line ending in "wrote:" that quotes nothing stays, and so does a quote under no reply line.
+    expect(newText('On Monday my colleague wrote:\nwe need an app.', 'Re: x')).toBe('On Monday my colleague wrote:\nwe need an app.');
+    expect(newText('> your price?\n100 000 kr.', 'Re: x')).toBe('> your price?\n100 000 kr.');
+  });
+
+  it('a colleague’s inline forward of a prospect’s reply is the prospect’s, with the prospect’s new text and the colleague’s note', async () => {
+    const body = ['Kan noen ta denne?', '', '---------- Forwarded message ---------', 'From: Kari Lunde <kari@kunde.example>', 'Date: Tue, Mar 3, 2026 at 10:00 AM', 'Subject: Re: Tilbud', 'To: <ola@firm.example>', '', 'Ja, vi vil gjerne ha et tilbud.', '', 'On Mon, Mar 2, 2026 at 9:00 AM Ola <ola@firm.example> wrote:', '> Vil dere ha et tilbud?'];
+    const mail = asSent(await readMail(inlineForward(body)), FIRM);
+    expect(mail.from.address).toBe('kari@kunde.example');
+    expect(mail.request).toBe('Ja, vi vil gjerne ha et tilbud.\n\nForwarded by ola.nordmann@firm.example, who wrote:\nKan noen ta denne?');
+    expect(mail.text).toContain('> Vil dere ha et tilbud?');
+  });
+
+  it('reads a hostile text in linear time', () => {
+    const started = process.hrtime.bigint();
+    newText(`${'On x wrote:\n'.repeat(20_000)}${'> q\n'.repeat(20_000)}${'From: a\n'.repeat(20_000)}`, 'Re: x');
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(1000);
+  });
+});
+
+describe('[SRC-MAIL] a calendar invite', () => {
+  const ics = [
+    'BEGIN:VCALENDAR', 'METHOD:REQUEST', 'BEGIN:VTIMEZONE', 'TZID:W. Europe Standard Time', 'BEGIN:STANDARD', 'DTSTART:16010101T030000', 'END:STANDARD', 'END:VTIMEZONE',
+    'BEGIN:VEVENT', 'SUMMARY;LANGUAGE=nb-NO:Oppstart: app for røktere på', '  merdene', 'DTSTART;TZID="W. Europe Standard Time":20260310T100000', 'DTEND;TZID="W. Europe Standard Time":20260310T110000',
+    'LOCATION:Møterom 2\\, Bergen', 'BEGIN:VALARM', 'ACTION:DISPLAY', 'SUMMARY:Reminder', 'END:VALARM', 'END:VEVENT', 'END:VCALENDAR',
+  ].join('\r\n');
+  const invite = (withFile: boolean) =>
+    Buffer.from(
+      [
+        'From: Kari Lunde <kari@kunde.example>', 'To: ola@firm.example', 'Subject: Invitation: Oppstart', 'Message-ID: <invite-1@kunde.example>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="m"', '',
+        '--m', 'Content-Type: multipart/alternative; boundary="a"', '', '--a', 'Content-Type: text/plain; charset=utf-8', '', 'Du er invitert.', '',
+        '--a', 'Content-Type: text/calendar; charset=utf-8; method=REQUEST', 'Content-Transfer-Encoding: 8bit', '', ics, '--a--', '',
+        ...(withFile ? ['--m', 'Content-Type: application/ics; name="invite.ics"', 'Content-Disposition: attachment; filename="invite.ics"', 'Content-Transfer-Encoding: 8bit', '', ics] : []),
+        '--m--', '',
+      ].join('\r\n'),
+      'utf8',
+    );
+
+  it('Google’s (the calendar part and invite.ics alike): one file, invite.ics', async () => {
+    const mail = await readMail(invite(true));
+    expect(mail.files.map((f) => [f.filename, f.contentType])).toEqual([['invite.ics', 'application/ics']]);
+  });
+
+  it('Outlook’s (the calendar part only): the part is named invite.ics, and the meeting’s summary, start with its time zone and place are read', async () => {
+    const mail = await readMail(invite(false));
+    expect(mail.files.map((f) => [f.filename, f.contentType])).toEqual([['invite.ics', 'text/calendar']]);
+    // The folded SUMMARY unfolded, the quoted TZID kept, the escaped comma read; the alarm's and time zone's lines are not the meeting's.
+    expect(mail.invite).toEqual({ summary: 'Oppstart: app for røktere på merdene', start: '20260310T100000 (W. Europe Standard Time)', location: 'Møterom 2, Bergen' });
+    expect(mail.text).toBe('Du er invitert.');
+  });
+
+  it('two nameless copies of a calendar part keep one', async () => {
+    const twice = Buffer.from(invite(false).toString('utf8').replace('--a--', ['--a', 'Content-Type: text/calendar; charset=utf-8; method=REQUEST', 'Content-Transfer-Encoding: 8bit', '', ics, '--a--'].join('\r\n')), 'utf8');
+    expect((await readMail(twice)).files.map((f) => f.filename)).toEqual(['invite.ics']);
+  });
+
+  it('a calendar with no event, or no calendar, is no invite; a UTC start is as written', () => {
+    expect(meetingInvite(Buffer.from('BEGIN:VCALENDAR\r\nEND:VCALENDAR'))).toBeNull();
+    expect(meetingInvite(null)).toBeNull();
+    expect(meetingInvite(Buffer.from('BEGIN:VEVENT\nDTSTART:20260310T090000Z\nEND:VEVENT'))).toEqual({ summary: null, start: '20260310T090000Z', location: null });
+  });
+
+  it('reads a hostile calendar in bounded time', () => {
+    const started = process.hrtime.bigint();
+    meetingInvite(Buffer.from(`BEGIN:VEVENT\r\nSUMMARY${';X="'.repeat(50_000)}\r\n${' a'.repeat(100_000)}`));
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(1000);
   });
 });

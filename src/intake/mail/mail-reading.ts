@@ -39,6 +39,16 @@ export interface MailReading {
   automatic: string | null;
   /** The first message forwarded in it, attached or inline, or null. */
   forwarded: ForwardedMail | null;
+  /** The meeting a calendar invite in it is for (its first event), or null. */
+  invite: MeetingInvite | null;
+}
+
+/** A calendar invite's meeting, each value as the invite writes it (unescaped), or null when it has none. */
+export interface MeetingInvite {
+  summary: string | null;
+  /** DTSTART's value as written, followed by its TZID in parentheses when it has one. */
+  start: string | null;
+  location: string | null;
 }
 
 /** A message forwarded in a mail, as far as the forward shows it. */
@@ -316,26 +326,147 @@ function reading(parsed: ParsedMail, raw: Buffer): MailReading {
     text: textOf(parsed),
     html: typeof parsed.html === 'string' ? parsed.html : null,
     thread: [...new Set([...ids(parsed.inReplyTo), ...ids(parsed.references)])],
-    files: parsed.attachments.map((a) => ({
-      filename: a.filename ?? null,
-      contentType: a.contentType || 'application/octet-stream',
-      size: a.content.length,
-      sha256: createHash('sha256').update(a.content).digest('hex'),
-      inline: a.related === true || a.contentDisposition === 'inline',
-      content: a.content,
-    })),
+    files: calendarNamed(
+      parsed.attachments.map((a) => ({
+        filename: a.filename ?? null,
+        contentType: a.contentType || 'application/octet-stream',
+        size: a.content.length,
+        sha256: createHash('sha256').update(a.content).digest('hex'),
+        inline: a.related === true || a.contentDisposition === 'inline',
+        content: a.content,
+      })),
+    ),
     automatic: automaticReason(parsed, sender?.address ?? null),
     forwarded: null,
+    invite: meetingInvite(parsed.attachments.find((a) => isCalendar(a.contentType, a.filename))?.content ?? null),
   };
 }
 
-/** The display name as first and last name (`Last, First` as Outlook writes it too), unless it is only the address again. */
-export function senderName(mail: MailReading): { firstName?: string; lastName?: string | null } {
-  const name = mail.from.name?.replace(/^["']|["']$/g, '').trim();
-  if (!name || name.includes('@')) return {};
+const isCalendar = (contentType: string | undefined, filename: string | null | undefined) =>
+  /^(?:text\/calendar|application\/ics)$/i.test(contentType ?? '') || (filename ?? '').toLowerCase().endsWith('.ics');
+
+/**
+ * An invite's text/calendar alternative part has no name (it downloaded as "attachment"), and
+ * Google sends the same calendar again as invite.ics: a nameless one that is a copy of another
+ * file is left out, one that is not is named invite.ics.
+ */
+function calendarNamed(files: MailFile[]): MailFile[] {
+  return files.flatMap((f, i) => {
+    if (f.filename || !/^text\/calendar$/i.test(f.contentType)) return [f];
+    // A copy of a named file, or of an earlier one: two nameless copies keep one.
+    const copy = files.some((other, j) => j !== i && other.sha256 === f.sha256 && (other.filename || j < i));
+    return copy ? [] : [{ ...f, filename: 'invite.ics' }];
+  });
+}
+
+// An invite's few lines are near its start; more is not read (a calendar file can hold a year of events).
+const CALENDAR_READ_MAX = 256 * 1024;
+const INVITE_VALUE_MAX = 200;
+
+/**
+ * SUMMARY, DTSTART (with its TZID) and LOCATION of the first VEVENT of an iCalendar (RFC 5545),
+ * read line by line with folded lines unfolded; an alarm's or time zone's own lines are not the
+ * meeting's. No iCalendar library: these three properties are all the request shows. Null when
+ * there is no event.
+ */
+export function meetingInvite(content: Buffer | null): MeetingInvite | null {
+  if (!content) return null;
+  const text = content.subarray(0, CALENDAR_READ_MAX).toString('utf8');
+  const lines: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    // A line starting with a space or tab continues the one before (RFC 5545 3.1).
+    if ((line.startsWith(' ') || line.startsWith('\t')) && lines.length) lines[lines.length - 1] += line.slice(1);
+    else lines.push(line);
+  }
+  const invite: MeetingInvite = { summary: null, start: null, location: null };
+  let inEvent = false;
+  let nested = 0;
+  for (const line of lines) {
+    const property = contentLine(line);
+    if (!property) continue;
+    const value = property.value.trim();
+    if (property.name === 'BEGIN') {
+      if (inEvent) nested++;
+      else inEvent = value.toUpperCase() === 'VEVENT';
+    } else if (property.name === 'END' && inEvent) {
+      if (nested) nested--;
+      else return invite.summary || invite.start || invite.location ? invite : null;
+    } else if (inEvent && !nested) {
+      const unescaped = value.replace(/\\([\\;,nN])/g, (_, c: string) => (c === 'n' || c === 'N' ? ' ' : c)).slice(0, INVITE_VALUE_MAX) || null;
+      if (property.name === 'SUMMARY') invite.summary ??= unescaped;
+      else if (property.name === 'LOCATION') invite.location ??= unescaped;
+      else if (property.name === 'DTSTART') invite.start ??= property.tzid ? `${unescaped} (${property.tzid.slice(0, INVITE_VALUE_MAX)})` : unescaped;
+    }
+  }
+  return null;
+}
+
+/** One content line, `NAME;PARAM=…;PARAM="…:…":value`, read in one pass (a quoted parameter may hold a colon). */
+function contentLine(line: string): { name: string; tzid: string | null; value: string } | null {
+  let quoted = false;
+  let colon = -1;
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === '"') quoted = !quoted;
+    else if (line[i] === ':' && !quoted) {
+      colon = i;
+      break;
+    }
+  }
+  if (colon <= 0) return null;
+  const [name, ...params] = line.slice(0, colon).split(';');
+  const tzid = params.find((p) => p.toUpperCase().startsWith('TZID='))?.slice(5).replace(/^"|"$/g, '') || null;
+  return { name: name.trim().toUpperCase(), tzid, value: line.slice(colon + 1) };
+}
+
+/** The short line an invite adds to the request: "Meeting invite: <summary>, <start>, <location>". */
+export const inviteLine = (invite: MeetingInvite | null): string | null =>
+  invite && `Meeting invite: ${[invite.summary, invite.start, invite.location].filter(Boolean).join(', ')}`;
+
+// The legal-form endings that make a name after a comma a company ("Kari Lunde, Nordlys AS"), not Outlook's "Last, First".
+const COMPANY_SUFFIX = /(?:^|[\s.])(?:as|asa|ltd|inc|gmbh|ab|llc|plc|oy|a\/s|aps)\.?$/i;
+// Separators mail clients' users put between their name and their company: spaced, so "Anne-Marie" and "Smith-Jones" stay whole.
+const COMPANY_SEPARATORS = [' | ', ' - ', ' \u2013 ', ' \u2014 '];
+const COMPANY_MAX = 200;
+
+/**
+ * A display name with its company split off: a trailing "(Company)", "Name | Company",
+ * "Name - Company" or "Name, Company AS" (a legal form after the comma). Done with indexOf, not
+ * regexes, so any header is read in linear time. What is left of the name is never empty.
+ */
+export function nameAndCompany(display: string): { name: string; company: string | null } {
+  let name = display.trim();
+  const split = (at: number, skip: number, end: number) => {
+    const person = name.slice(0, at).trim();
+    const company = name.slice(at + skip, end).trim();
+    return at > 0 && person && company && company.length <= COMPANY_MAX ? { name: person, company } : null;
+  };
+  let inParentheses: string | null = null;
+  if (name.endsWith(')')) {
+    const found = split(name.lastIndexOf('('), 1, name.length - 1);
+    if (found) ({ name, company: inParentheses } = found);
+  }
+  for (const separator of COMPANY_SEPARATORS) {
+    const found = split(name.indexOf(separator), separator.length, name.length);
+    if (found) return found;
+  }
+  const comma = name.lastIndexOf(',');
+  const afterComma = comma > 0 && COMPANY_SUFFIX.test(name.slice(comma + 1).trim()) ? split(comma, 1, name.length) : null;
+  return afterComma ?? { name, company: inParentheses };
+}
+
+/**
+ * The display name as first and last name (`Last, First` as Outlook writes it too), unless it is
+ * only the address again; a company in it ("Kari Lunde (Nordlys AS)") is the company, not part of
+ * the last name (a returning person's company is only filled in when they have none).
+ */
+export function senderName(mail: MailReading): { firstName?: string; lastName?: string | null; companyName?: string } {
+  const display = mail.from.name?.replace(/^["']|["']$/g, '').trim();
+  if (!display || display.includes('@')) return {};
+  const { name, company } = nameAndCompany(display);
+  const companyName = company ? { companyName: company } : {};
   const [last, first, ...rest] = name.split(',').map((part) => part.trim());
-  if (first && !rest.length) return { firstName: first, lastName: last || null };
-  return splitName(name);
+  if (first && !rest.length) return { firstName: first, lastName: last || null, ...companyName };
+  return { ...splitName(name), ...companyName };
 }
 
 // A sign-off line ("Best regards", "Med vennlig hilsen", …) that a signature block follows.
@@ -414,12 +545,62 @@ function nameInForm(text: string, address: string | null): string | null {
   return name && name.length <= FORM_NAME_MAX && !/[@<>\/]/.test(name) ? name : null;
 }
 
+// A reply's subject (English, Norwegian/Danish/Swedish, German, Dutch), as against a forward's.
+const REPLY_PREFIX = /^\s*(?:re|sv|aw|antw)\s*:/i;
+// Gmail's, Apple Mail's and Thunderbird's line above a quote: "On …, … wrote:", or naming the address, "… skrev Ola <ola@…>:", "Am … schrieb …:".
+const saysWrote = (line: string) => {
+  const l = line.trim().toLowerCase();
+  return (l.startsWith('on ') && l.endsWith(' wrote:')) || ((l.includes(' skrev ') || l.includes(' schrieb ')) && l.endsWith('>:') && l.includes('@'));
+};
+// Outlook's line above the earlier mail in a reply (a forward's "Forwarded message" is no reply: that stays).
+const ORIGINAL_MARKER = /^\s*(?:-{2,}\s*(?:original message|opprinnelig melding|urspr\u00fcngliche nachricht)\s*-{2,}|_{10,})\s*$/i;
+const OUTLOOK_FROM = /^\s*\*?(?:from|fra|von)\*?:/i;
+const OUTLOOK_SENT = /^\s*\*?(?:sent|sendt|gesendet|date|dato|datum)\*?:/i;
+const QUOTED = /^\s*>/;
+
+/** The attribution at line i, one line or two (Gmail wraps a long one), when a `>` quote follows it: how many lines it takes, or 0. */
+function attributionAt(lines: string[], i: number): number {
+  const span = saysWrote(lines[i]) ? 1 : lines[i].trim() && i + 1 < lines.length && saysWrote(`${lines[i]} ${lines[i + 1]}`) ? 2 : 0;
+  if (!span) return 0;
+  let next = i + span;
+  while (next < lines.length && !lines[next].trim()) next++;
+  return next < lines.length && QUOTED.test(lines[next]) ? span : 0;
+}
+
+/**
+ * What a person newly wrote in a reply: their text without the earlier mail quoted below it.
+ * From Gmail's "On … wrote:" line on, that line and the `>` quotes are dropped (what they wrote
+ * between quotes, answering inline, stays); in a reply (RE:, SV:, AW:), Outlook's earlier mail
+ * from its "From: … Sent: …" block (or its "Original Message" line) is dropped to the end. A
+ * forward is left whole (the forward logic reads it), and so is a reply with nothing new above
+ * the quote. One pass over the lines.
+ */
+export function newText(text: string, subject: string): string {
+  if (FORWARD_PREFIX.test(subject)) return text;
+  const lines = text.split('\n');
+  const reply = REPLY_PREFIX.test(subject);
+  const kept: string[] = [];
+  let quoting = false;
+  for (let i = 0; i < lines.length; i++) {
+    if (reply && ((OUTLOOK_FROM.test(lines[i]) && OUTLOOK_SENT.test(lines[i + 1] ?? '')) || (ORIGINAL_MARKER.test(lines[i]) && OUTLOOK_FROM.test(lines[i + 1] ?? '')))) break;
+    const span = attributionAt(lines, i);
+    if (span) {
+      quoting = true;
+      i += span - 1;
+    } else if (!(quoting && QUOTED.test(lines[i]))) kept.push(lines[i]);
+  }
+  const fresh = kept.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return fresh || text;
+}
+
 /** A mail as the intake takes it: whose request it is, and its text. */
 export type SentMail = MailReading & {
   /** The firm's relay or no-reply address it came From, when the person is its Reply-To. */
   relayedBy: string | null;
   /** The colleague who forwarded the person's message, when the person is the forwarded message's sender. */
   forwardedBy: string | null;
+  /** The text for the request: as `text`, without the earlier mail a reply quotes (see newText); `text` keeps it all. */
+  request: string;
 };
 
 const domainOf = (address: string | null) => address?.split('@')[1] ?? null;
@@ -434,18 +615,20 @@ const FORWARD_PREFIX = /^(?:\s*(?:fwd?|vs|wg|tr|videresend)\s*:)+\s*/i;
  */
 export function asSent(mail: MailReading, firmDomains: readonly string[]): SentMail {
   const sender = senderOf(mail, firmDomains);
-  if (sender !== mail.from) return { ...mail, from: sender.name ? sender : { ...sender, name: nameInForm(mail.text, sender.address) }, relayedBy: mail.from.address, forwardedBy: null };
+  if (sender !== mail.from) return { ...mail, from: sender.name ? sender : { ...sender, name: nameInForm(mail.text, sender.address) }, relayedBy: mail.from.address, forwardedBy: null, request: newText(mail.text, mail.subject) };
   const forwarded = mail.forwarded;
-  const asWritten: SentMail = { ...mail, relayedBy: null, forwardedBy: null };
+  const asWritten: SentMail = { ...mail, relayedBy: null, forwardedBy: null, request: newText(mail.text, mail.subject) };
   if (!forwarded) return asWritten;
   const atFirm = (address: string | null) => firmDomains.includes(domainOf(address) ?? '');
   if (atFirm(mail.from.address) && forwarded.from.address && !atFirm(forwarded.from.address)) {
     const note = forwarded.note ? `Forwarded by ${mail.from.address}, who wrote:\n${forwarded.note}` : `Forwarded by ${mail.from.address}.`;
+    const subject = forwarded.subject || mail.subject.replace(FORWARD_PREFIX, '');
     return {
       ...asWritten,
       from: forwarded.from,
-      subject: forwarded.subject || mail.subject.replace(FORWARD_PREFIX, ''),
+      subject,
       text: [forwarded.text, note].filter(Boolean).join('\n\n'),
+      request: [newText(forwarded.text, subject), note].filter(Boolean).join('\n\n'),
       // The outer mail's In-Reply-To and References are the colleague's conversation, not the person's.
       thread: [],
       forwardedBy: mail.from.address,
@@ -454,5 +637,6 @@ export function asSent(mail: MailReading, firmDomains: readonly string[]): SentM
   if (forwarded.as !== 'attached' || !forwarded.text) return asWritten;
   const who = [forwarded.from.name, forwarded.from.address && `<${forwarded.from.address}>`].filter(Boolean).join(' ');
   const heading = ['Attached message' + (who ? ` from ${who}` : '') + ':', forwarded.subject && `Subject: ${forwarded.subject}`].filter(Boolean).join('\n');
-  return { ...asWritten, text: [mail.text, `${heading}\n\n${forwarded.text}`].filter(Boolean).join('\n\n') };
+  const attached = `${heading}\n\n${forwarded.text}`;
+  return { ...asWritten, text: [mail.text, attached].filter(Boolean).join('\n\n'), request: [asWritten.request, attached].filter(Boolean).join('\n\n') };
 }

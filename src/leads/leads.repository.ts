@@ -173,6 +173,14 @@ export interface PersonFilter {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, '\\$&');
 
+/** What the eraser took away: who, every address and HubSpot contact they had, and who still owed HubSpot an update. */
+export interface Erasure {
+  erased: string[];
+  addresses: { personId: string; email: string }[];
+  contacts: { personId: string; hubspotId: string }[];
+  unsettled: string[];
+}
+
 @Injectable()
 export class LeadsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -719,8 +727,8 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
    * dates, status), capture facts (channel, dates, inquiry type), consent events as counts.
    * Returns the addresses they ever gave, for the HubSpot purge.
    */
-  async erase(tx: EntityManager, personIds: string[], also: AlsoErased[], lockedByCaller = false): Promise<{ erased: string[]; addresses: { personId: string; email: string }[]; contacts: { personId: string; hubspotId: string }[] }> {
-    if (!personIds.length) return { erased: [], addresses: [], contacts: [] };
+  async erase(tx: EntityManager, personIds: string[], also: AlsoErased[], lockedByCaller = false): Promise<Erasure> {
+    if (!personIds.length) return { erased: [], addresses: [], contacts: [], unsettled: [] };
     // Locked (unless the caller's transaction holds the rows already: the sweep's), with what the
     // purges need from the person row itself.
     const people: { id: string; email: string | null; hubspotIds: (string | null)[] }[] = await tx.query(
@@ -729,15 +737,16 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
       [personIds],
     );
     const erased = people.map((p) => p.id);
-    if (!erased.length) return { erased, addresses: [], contacts: [] };
+    if (!erased.length) return { erased, addresses: [], contacts: [], unsettled: [] };
     // Every address they ever gave (now, on any capture, in any message still owed to HubSpot),
     // every HubSpot contact they ever had (merged ones too), and their timeline: one read.
-    const rows: { kind: 'capture' | 'outbox' | 'activity'; id: string | null; personId: string; email: string | null; hubspotIds: (string | null)[] }[] = await tx.query(
-      `SELECT 'capture' AS kind, id, person_id AS "personId", lower(trim(mapped->>'email')) AS email, '{}'::text[] AS "hubspotIds" FROM capture WHERE person_id = ANY($1::uuid[])
+    const rows: { kind: 'capture' | 'outbox' | 'activity'; id: string | null; personId: string; email: string | null; hubspotIds: (string | null)[]; unsettled: boolean }[] = await tx.query(
+      `SELECT 'capture' AS kind, id, person_id AS "personId", lower(trim(mapped->>'email')) AS email, '{}'::text[] AS "hubspotIds", false AS unsettled FROM capture WHERE person_id = ANY($1::uuid[])
        UNION ALL
-       SELECT 'outbox', NULL, person_id, lower(trim(email)), CASE WHEN kind = 'merge' THEN ARRAY[hubspot_id, merged_hubspot_id] ELSE '{}' END FROM hubspot_outbox WHERE person_id = ANY($1::uuid[])
+       SELECT 'outbox', NULL, person_id, lower(trim(email)), CASE WHEN kind = 'merge' THEN ARRAY[hubspot_id, merged_hubspot_id] ELSE '{}' END, kind = 'upsert' AND done_at IS NULL
+         FROM hubspot_outbox WHERE person_id = ANY($1::uuid[])
        UNION ALL
-       SELECT 'activity', id, person_id, NULL, '{}' FROM activity WHERE person_id = ANY($1::uuid[])`,
+       SELECT 'activity', id, person_id, NULL, '{}', false FROM activity WHERE person_id = ANY($1::uuid[])`,
       [erased],
     );
     const captureRows = rows.filter((r) => r.kind === 'capture');
@@ -763,16 +772,19 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
         WHERE id = ANY($1::uuid[])`,
       [erased],
     );
-    return { erased, addresses, contacts };
+    // An update still owed to HubSpot may be on its way (sent, its answer timed out): it could land after the purge.
+    const unsettled = [...new Set(outboxRows.filter((r) => r.unsettled).map((r) => r.personId))];
+    return { erased, addresses, contacts, unsettled };
   }
 
   /**
    * A GDPR delete in HubSpot per contact id they had (first), and per address, with a suppression
-   * of each address (its hash only), so the sync never re-creates the contact. Each address is
-   * purged once more ten minutes later: an update sent before the erasure whose answer timed out
-   * may still land in HubSpot after the first purge and create the contact again.
+   * of each address (its hash only), so the sync never re-creates the contact. The addresses of
+   * `unsettled` persons (an update of theirs was still owed to HubSpot) are purged once more ten
+   * minutes later: one sent before the erasure whose answer timed out may still land in HubSpot
+   * after the first purge and create the contact again.
    */
-  async enqueuePurges(tx: EntityManager, contacts: { personId: string; hubspotId: string }[], purges: { personId: string; email: string; emailHash: string }[]): Promise<void> {
+  async enqueuePurges(tx: EntityManager, contacts: { personId: string; hubspotId: string }[], purges: { personId: string; email: string; emailHash: string }[], unsettled: string[] = []): Promise<void> {
     if (contacts.length) {
       await tx.query(`INSERT INTO hubspot_outbox (person_id, kind, hubspot_id) SELECT p, 'purge', h FROM unnest($1::uuid[], $2::text[]) AS v(p, h)`, [
         contacts.map((c) => c.personId), contacts.map((c) => c.hubspotId),
@@ -781,8 +793,10 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
     if (!purges.length) return;
     await tx.query(
       `INSERT INTO hubspot_outbox (person_id, kind, email, available_at)
-       SELECT p, 'purge', e, now() + later * interval '10 minutes' FROM unnest($1::uuid[], $2::text[]) AS v(p, e), (VALUES (0), (1)) AS again(later)`,
-      [purges.map((p) => p.personId), purges.map((p) => p.email)],
+       SELECT p, 'purge', e, now() FROM unnest($1::uuid[], $2::text[]) AS v(p, e)
+       UNION ALL
+       SELECT p, 'purge', e, now() + interval '10 minutes' FROM unnest($1::uuid[], $2::text[]) AS v(p, e) WHERE p = ANY($3::uuid[])`,
+      [purges.map((p) => p.personId), purges.map((p) => p.email), unsettled],
     );
     await tx.query(
       `INSERT INTO hubspot_suppression (email_hash) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (email_hash) DO UPDATE SET created_at = now()`,

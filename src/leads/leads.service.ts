@@ -466,14 +466,14 @@ export class LeadsService {
    */
   async erase(actor: Actor, personIds: string[], reason: string, outer?: { tx: EntityManager; locked: boolean }): Promise<{ erased: string[]; purges: number }> {
     const work = async (tx: EntityManager) => {
-      const { erased, addresses, contacts } = await this.leads.erase(tx, personIds, this.alsoErased, outer?.locked);
+      const { erased, addresses, contacts, unsettled } = await this.leads.erase(tx, personIds, this.alsoErased, outer?.locked);
       if (!erased.length) return { erased, purges: 0 };
       const purges = addresses.map(({ personId, email }) => ({
         personId,
         email,
         emailHash: createHash('sha256').update(email).digest('hex'),
       }));
-      await this.leads.enqueuePurges(tx, contacts, purges);
+      await this.leads.enqueuePurges(tx, contacts, purges, unsettled);
       await this.audit.recordMany(actor, erased.map((id) => ({ action: 'person.erased', entityType: 'person', entityId: id, after: { reason } })), tx);
       return { erased, purges: purges.length + contacts.length };
     };

@@ -9,7 +9,8 @@ import { APP_CONFIG } from '../config/config.module';
 import type { LoginDto, TokenView } from './dto/auth.dto';
 import type { StaffUser } from './entities/staff-user.entity';
 import { LoginThrottle } from './login-throttle';
-import { hashPassword, normaliseEmail } from './users.service';
+import { foldEmail } from '../domain/identity';
+import { hashPassword } from './users.service';
 import { SessionsService } from './sessions.service';
 import { UsersRepository } from './users.repository';
 
@@ -31,7 +32,7 @@ export class AuthService {
 
   /** Signs in: an access token, and the refresh token of a new sign-in (for the session cookie). */
   async login(actor: Actor, dto: LoginDto): Promise<{ view: TokenView; refreshToken: string }> {
-    const email = normaliseEmail(dto.email);
+    const email = foldEmail(dto.email);
     const ip = actor.ip ?? 'unknown';
     const wait = await this.throttle.attempt(email, ip);
     if (wait > 0) throw new ProblemException(429, 'Too many failed sign-ins. Try again later.', { retryAfterSeconds: wait });

@@ -2,6 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../domain/actor';
+import { foldEmail } from '../domain/identity';
 import { OWNER_ROLES, type Role } from '../domain/roles';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { ProblemException } from '../common/problem-details';
@@ -10,7 +11,6 @@ import type { StaffUser } from './entities/staff-user.entity';
 import { UsersRepository } from './users.repository';
 import { SessionsRepository } from './sessions.repository';
 
-export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 
 export function toUserView(u: StaffUser): UserView {
   return { id: u.id, email: u.email, name: u.name, roles: u.roles, active: u.deactivatedAt === null, lastLoginAt: u.lastLoginAt, createdAt: u.createdAt, updatedAt: u.updatedAt };
@@ -36,7 +36,7 @@ export class UsersService {
   async create(actor: Actor, dto: CreateUserDto): Promise<UserView> {
     const passwordHash = await hashPassword(dto.password);
     return this.users.transaction(async (tx) => {
-      const user = await this.users.insert(tx, { email: normaliseEmail(dto.email), name: dto.name, roles: dto.roles, passwordHash });
+      const user = await this.users.insert(tx, { email: foldEmail(dto.email), name: dto.name, roles: dto.roles, passwordHash });
       if (!user) throw new ProblemException(409, 'A user with this e-mail already exists.', { errors: [{ field: 'email', message: 'already in use' }] });
       await this.audit.record(actor, { action: 'user.created', entityType: 'staff_user', entityId: user.id, after: auditSnapshot(user) }, tx);
       return toUserView(user);

@@ -54,7 +54,7 @@ async function keyValues(parts: () => AsyncIterable<Multipart>, limits: Limits):
  * large"); anything else busboy throws (no boundary, a body cut short, a bad header) is the
  * sender's malformed body, a 400, never a 500.
  */
-export function malformedMultipart(err: unknown, limits: Limits = {}): unknown {
+function malformedMultipart(err: unknown, limits: Limits): unknown {
   if (err instanceof HttpException) return err; // the edge's byte cap, already a problem
   switch ((err as { code?: unknown })?.code) {
     case 'FST_FILES_LIMIT':
@@ -76,14 +76,10 @@ export function malformedMultipart(err: unknown, limits: Limits = {}): unknown {
 }
 
 /**
- * The whole body of an upload route by default: the largest file of ours (an attendee list, 50
- * MiB: MAX_IMPORT_FILE_BYTES) and a MiB for its other fields and the multipart framing. The edge
- * stops reading past it (413), whatever the parts are.
+ * This route's multipart body is not read before the guards; the handler reads it (StreamedForm),
+ * up to `bodyLimit` bytes in all: the edge stops reading past it (413), whatever the parts are.
  */
-export const UPLOAD_BODY_LIMIT_BYTES = 51 * 1024 * 1024;
-
-/** This route's multipart body is not read before the guards; the handler reads it (StreamedForm), up to `bodyLimit` bytes in all. */
-export const StreamedMultipart = (bodyLimit = UPLOAD_BODY_LIMIT_BYTES): MethodDecorator =>
+export const StreamedMultipart = (bodyLimit: number): MethodDecorator =>
   routeConfig({ [STREAMED]: true, accepts: ['multipart/form-data'], bodyLimit });
 
 /** One part of a streamed form: a field's value, or a file to be read before the next part comes. */

@@ -61,15 +61,15 @@ export async function registerRequestEdge(
       return payload;
     }
     const config = configOf(request);
-    if (hasBody(request)) {
+    const type = hasBody(request) ? mediaType(request.headers['content-type']) : null;
+    if (type !== null) {
       const accepts = (config[ACCEPTS_CONFIG] as string[] | undefined) ?? [JSON_TYPE];
-      const type = mediaType(request.headers['content-type']);
       if (!accepts.includes(type)) throw new ProblemException(415, `Send the body as ${accepts.join(' or ')}${type ? `, not ${type}` : ''}.`);
     }
     await admit(request, config);
     // Fastify's own parsers stop at the route's (or the parser's) limit while reading; the
     // multipart reader does not (see capBody), so its bytes are counted here.
-    if (hasBody(request) && mediaType(request.headers['content-type']) === MULTIPART_TYPE) {
+    if (type === MULTIPART_TYPE) {
       const cap = request.routeOptions.bodyLimit ?? fastify.initialConfig.bodyLimit ?? 1024 * 1024;
       // An upload route refuses a declared length itself, naming its file's limit.
       if (!isStreamedMultipart(config) && Number(request.headers['content-length'] ?? 0) > cap) throw bodyTooLarge(cap);
@@ -85,7 +85,7 @@ export async function registerRequestEdge(
 }
 
 /** A 413 naming the route's limit. */
-export function bodyTooLarge(cap: number): ProblemException {
+function bodyTooLarge(cap: number): ProblemException {
   return new ProblemException(413, `The request body is larger than the ${formatBytes(cap)} this route accepts.`, { limitBytes: cap });
 }
 

@@ -6,6 +6,9 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
 /** An address as every address here is compared (valid or not): trimmed and lower-cased. */
 export const foldEmail = (raw: string): string => raw.trim().toLowerCase();
 
+/** What no address holds: control or invisible format characters, or U+FFFD (a byte that was not text). */
+export const NOT_IN_ADDRESS = /[\p{C}\uFFFD]/u;
+
 /**
  * Trimmed and lower-cased as a whole. The issue asked for only the domain lower-cased, but
  * HubSpot (the sync target, keyed on e-mail) and every mail provider the firm deals with treat
@@ -14,7 +17,7 @@ export const foldEmail = (raw: string): string => raw.trim().toLowerCase();
 export function normaliseEmail(raw: string): string | null {
   const email = foldEmail(raw);
   // Control, format and unassigned characters, or U+FFFD (a NUL or a broken byte at the edge), make no address.
-  return email.length <= 254 && EMAIL.test(email) && !/[\p{C}\uFFFD]/u.test(email) ? email : null;
+  return email.length <= 254 && EMAIL.test(email) && !NOT_IN_ADDRESS.test(email) ? email : null;
 }
 
 /** E.164, or null when the number cannot be a real one. Numbers without a country code are read as `region`'s. */

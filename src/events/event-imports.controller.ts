@@ -6,7 +6,7 @@ import { CurrentActor } from '../common/actor';
 import { type Actor } from '../domain/actor';
 import { StreamedForm, StreamedMultipart, type UploadForm } from '../common/multipart';
 import { ImportListQuery, ImportPage, ImportUploadForm, ImportUploadQuery, ImportView } from './dto/event-import.dto';
-import { EventImportsService, MAX_IMPORT_FILE_BYTES } from './event-imports.service';
+import { EventImportsService, FORM_ROOM_BYTES, MAX_IMPORT_FILE_BYTES } from './event-imports.service';
 
 @ApiTags('events')
 @Controller('events/:id/imports')
@@ -17,7 +17,7 @@ export class EventImportsController {
 
   @Post()
   // The upload is read by the service, after the guards, straight into storage (never whole in memory).
-  @StreamedMultipart()
+  @StreamedMultipart(MAX_IMPORT_FILE_BYTES + FORM_ROOM_BYTES)
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: ImportUploadForm })
   @ApiOperation({ summary: 'Upload an attendee list (CSV or XLSX): a dry run unless dryRun=false, then the import runs in the background' })

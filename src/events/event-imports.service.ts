@@ -33,7 +33,7 @@ const SHOWN_REJECTIONS = 1000;
 export const MAX_UPLOADS_PER_USER = 2;
 
 /** Room for the form around the file (boundaries, part headers, the mapping) when judging a declared Content-Length. */
-const FORM_ROOM_BYTES = 1024 * 1024;
+export const FORM_ROOM_BYTES = 1024 * 1024;
 
 const invalid = (errors: FieldError[], detail = 'Some fields are missing or invalid; see errors.') => new ProblemException(422, detail, { errors });
 const tooLarge = () =>

@@ -4,6 +4,7 @@ import type { Client } from '@hubspot/api-client';
 import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { SYSTEM_ACTOR } from '../domain/actor';
+import { foldEmail } from '../domain/identity';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { classify, HUBSPOT_CLIENT, HUBSPOT_SLEEP, safeJson, withTimeout, type Failure, type Sleep } from './hubspot.client';
@@ -44,7 +45,7 @@ const describe = (failure: Failure): string =>
     rejected: `HubSpot refused a request (HTTP ${(failure as { status?: number }).status})`,
   })[failure.kind];
 
-export const emailHash = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+export const emailHash = (email: string) => createHash('sha256').update(foldEmail(email)).digest('hex');
 
 /** Exponential backoff with full jitter: 1 s, 2 s, 4 s ... up to 5 minutes, each between half and all of it. */
 export function backoffMs(attempts: number): number {
@@ -83,6 +84,8 @@ export interface DrainReport {
 }
 
 type Step = 'worked' | 'idle' | 'paused';
+/** Per person in a batch: the most sends any of their rows had, and when the oldest was queued. */
+type Tries = Map<string, { attempts: number; since: Date }>;
 type Subject = PersonForSync & { change: ContactChange };
 type BatchAnswer = { results?: { id: string; properties?: Record<string, string | null> }[]; errors?: { message: string; category?: string; context?: { ids?: string[] } }[] };
 
@@ -316,7 +319,7 @@ export class HubspotSyncService {
         (s.hubspotId ? byId : byEmail).push({ ...s, change });
       }
     }
-    const attempts = new Map<string, { attempts: number; since: Date }>();
+    const attempts: Tries = new Map();
     for (const r of rows) {
       const seen = attempts.get(r.personId);
       attempts.set(r.personId, { attempts: Math.max(seen?.attempts ?? 0, r.attempts), since: seen && seen.since < r.createdAt ? seen.since : r.createdAt });
@@ -350,7 +353,7 @@ export class HubspotSyncService {
    * One request for these persons (an update by id, or an upsert by e-mail), and what its
    * answer says of each: confirmed, refused by name, or neither (sent again, then failed).
    */
-  private async sendGroup(how: 'update' | 'upsert', subjects: Subject[], outcomes: Map<string, SyncOutcome>, attempts: Map<string, { attempts: number; since: Date }>, report: DrainReport): Promise<void> {
+  private async sendGroup(how: 'update' | 'upsert', subjects: Subject[], outcomes: Map<string, SyncOutcome>, attempts: Tries, report: DrainReport): Promise<void> {
     if (!subjects.length) return;
     const inputs = subjects.map((s) => (how === 'update' ? { id: s.hubspotId!, properties: s.change.properties } : { id: s.email!, idProperty: 'email', properties: s.change.properties }));
     let answer: BatchAnswer;
@@ -396,7 +399,7 @@ export class HubspotSyncService {
   }
 
   /** Sent, but not answered for: again later, until the attempts run out (in an outage, also the day), then a visible failure. */
-  private unanswered(s: Subject, attempts: Map<string, { attempts: number; since: Date }>, error: string, outage = false): SyncOutcome {
+  private unanswered(s: Subject, attempts: Tries, error: string, outage = false): SyncOutcome {
     const seen = attempts.get(s.id);
     return givesUp(seen?.attempts ?? 0, seen?.since ?? new Date(), outage) ? { personId: s.id, state: 'failed', error: `${error} (${(seen?.attempts ?? 0) + 1} attempts)` } : { personId: s.id, state: 'retry', error };
   }

@@ -39,7 +39,8 @@ export type Failure =
 export function classify(err: unknown): Failure {
   const e = err as { code?: unknown; body?: unknown; headers?: Record<string, string>; message?: string };
   const status = typeof e.code === 'number' ? e.code : undefined;
-  const body = (typeof e.body === 'string' ? safeJson(e.body) : e.body) as { message?: string; policyName?: string } | undefined;
+  const body = (typeof e.body === 'string' ? safeJson(e.body) : e.body) as { message?: string; policyName?: string; category?: unknown } | undefined;
+  const category = typeof body?.category === 'string' ? body.category : undefined;
   const message = (body?.message ?? e.message ?? 'unknown error').slice(0, 500);
   if (status === 429) {
     if (body?.policyName === 'DAILY') return { kind: 'daily', message };
@@ -47,11 +48,11 @@ export function classify(err: unknown): Failure {
     return { kind: 'window', waitMs: Number.isFinite(interval) && interval > 0 ? interval : 10_000, message };
   }
   // A token refused (401), or a scope this app lacks for one kind of call (403 MISSING_SCOPES): not the contacts'.
-  if (status === 401 || status === 403) return { kind: 'access', status, message, ...(status === 403 && (body as { category?: string } | undefined)?.category === 'MISSING_SCOPES' ? { scope: true } : {}) };
+  if (status === 401 || status === 403) return { kind: 'access', status, message, ...(status === 403 && category === 'MISSING_SCOPES' ? { scope: true } : {}) };
   // No answer: a network error's message quotes the URL (an unsubscribe's names an address), so only its code is kept.
   if (status === undefined) return { kind: 'transient', message: err instanceof HubspotTimeoutError ? err.message : `no answer from HubSpot${typeof e.code === 'string' && /^[A-Z0-9_]{1,40}$/.test(e.code) ? ` (${e.code})` : ''}` };
   if (status >= 500) return { kind: 'transient', status, message: `HTTP ${status}: ${message}` };
-  return { kind: 'rejected', status, message, ...(typeof (body as { category?: unknown } | undefined)?.category === 'string' ? { category: (body as { category: string }).category } : {}) };
+  return { kind: 'rejected', status, message, ...(category ? { category } : {}) };
 }
 
 export function safeJson(text: string): unknown {

@@ -784,7 +784,7 @@ ${[...wanted.map((name) => parts[name]()), ...(also?.ctes($) ?? [])].join(',\n  
    * minutes later: one sent before the erasure whose answer timed out may still land in HubSpot
    * after the first purge and create the contact again.
    */
-  async enqueuePurges(tx: EntityManager, contacts: { personId: string; hubspotId: string }[], purges: { personId: string; email: string; emailHash: string }[], unsettled: string[] = []): Promise<void> {
+  async enqueuePurges(tx: EntityManager, contacts: { personId: string; hubspotId: string }[], purges: { personId: string; email: string; emailHash: string }[], unsettled: string[]): Promise<void> {
     if (contacts.length) {
       await tx.query(`INSERT INTO hubspot_outbox (person_id, kind, hubspot_id) SELECT p, 'purge', h FROM unnest($1::uuid[], $2::text[]) AS v(p, h)`, [
         contacts.map((c) => c.personId), contacts.map((c) => c.hubspotId),

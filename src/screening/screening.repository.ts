@@ -93,7 +93,7 @@ export class ScreeningRepository {
                                   jsonb_array_elements(convert_from($6::bytea, 'UTF8')::jsonb), unnest($7::inet[]), unnest($8::text[]), unnest($9::text[]), unnest($11::bytea[]), unnest($12::bytea[]))
            WITH ORDINALITY AS u(id, channel, form_id, content_type, raw_body, fields, ip, sender_email, text_fingerprint, post_key, content_hash, n)
        ), counted AS (
-         SELECT u.*, c.ip_oldest, c.sender_oldest,
+         SELECT u.*, c.ip_oldest,
                 (c.by_ip + count(u.ip) OVER (PARTITION BY u.ip ORDER BY u.n) - (u.ip IS NOT NULL)::int)::int AS by_ip,
                 (c.by_sender + count(u.sender_email) OVER (PARTITION BY u.sender_email ORDER BY u.n) - (u.sender_email IS NOT NULL)::int)::int AS by_sender,
                 (c.near_copies + count(u.text_fingerprint) OVER (PARTITION BY u.text_fingerprint ORDER BY u.n) - (u.text_fingerprint IS NOT NULL)::int)::int AS near_copies,

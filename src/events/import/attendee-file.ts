@@ -121,7 +121,7 @@ const SINGLE_BYTE = ['windows-1252', 'macintosh', 'cp850'] as const;
  * reading with the most æøåÆØÅ inside words that look like words wins. A reading with a byte it
  * has no character for (U+FFFD) or a C1 control is out: no real text has one.
  */
-export function singleByteEncoding(head: Buffer): string {
+function singleByteEncoding(head: Buffer): string {
   let best: { encoding: string; letters: number } | null = null;
   for (const encoding of SINGLE_BYTE) {
     const text = iconv.decode(head, encoding);

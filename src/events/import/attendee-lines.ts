@@ -18,7 +18,7 @@ export function bufferStream(buffer: Buffer, piece = 64 * 1024): Readable {
 export const HEADER_SEARCH_RECORDS = 50;
 
 /** Data lines sampled after the header to choose between columns that could fill one field (planColumns). */
-export const SAMPLE_RECORDS = 200;
+const SAMPLE_RECORDS = 200;
 
 /** Where the attendee table starts in the file, and what its first data lines hold. */
 export interface FileLayout {

@@ -1,5 +1,5 @@
 import type { FieldError } from '../../common/problem-details';
-import { normaliseEmail, normalisePhone, splitName } from '../../domain/identity';
+import { NOT_IN_ADDRESS, normaliseEmail, normalisePhone, splitName } from '../../domain/identity';
 import { ageOn, parseBirthDate, parseStatedAge } from '../../domain/stated-age';
 import type { PersonFields } from '../../domain/person-fields';
 import { CONSENT_PURPOSES, INQUIRY_TYPES, type ConsentPurpose, type InquiryType } from '../../domain/purposes';
@@ -32,19 +32,12 @@ const MAX_VALUES = 100;
 const TICKED = new Set(['1', 'on', 'yes', 'ja', 'true', 'x', '✓', '✔', '☑']);
 const UNTICKED = new Set(['', '0', 'off', 'no', 'nei', 'false']);
 type Tick = 'yes' | 'no' | 'unknown';
-export function readTick(raw: string): Tick {
+function readTick(raw: string): Tick {
   const v = raw.normalize('NFKC').trim().toLowerCase();
   if (TICKED.has(v) || /^(yes|ja)(?![\p{L}\p{N}])/u.test(v)) return 'yes';
   if (UNTICKED.has(v) || /^(no|nei)(?![\p{L}\p{N}])/u.test(v)) return 'no';
   return 'unknown';
 }
-
-/**
- * Control, format or unassigned characters, or U+FFFD (what a NUL or a broken byte became at the
- * edge): no address has them, and one read past them would be another person's. (Names and free
- * text keep U+FFFD as the edge stored it: a broken byte there loses no way to reach the person.)
- */
-const NOT_IN_ADDRESS = /[\p{C}\uFFFD]/u;
 
 /** What is wrong with a form's configuration, by field, before it is saved. */
 export function mappingErrors(form: Pick<IntakeForm, 'fieldMapping' | 'inquiryTypeValues' | 'consentFields' | 'consentTexts'>): FieldError[] {
@@ -101,6 +94,8 @@ export function mapSubmission(form: IntakeForm, fields: SubmittedFields, phoneRe
       continue;
     }
     const text = (Array.isArray(raw) ? (raw[0] ?? '') : raw).trim();
+    // An address read past such a character would be another person's: refused, not warned of. (Names and
+    // free text keep U+FFFD as the edge stored it: a broken byte there loses no way to reach the person.)
     if (target === 'email' && NOT_IN_ADDRESS.test(text)) {
       // Refused even beside a phone number: it is no unreadable typo but a forged address.
       errors.push({ field, message: 'must be an e-mail address without control characters' });

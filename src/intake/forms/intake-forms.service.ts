@@ -51,14 +51,13 @@ const toView = (f: IntakeForm): IntakeFormView => ({
   archivedAt: f.archivedAt, createdAt: f.createdAt, updatedAt: f.updatedAt,
 });
 
-/** Flat fields only: a website form has no nesting. Scalars become the strings a form would send. */
 /**
  * What makes two posts the same post: the sender's Idempotency-Key when given, else what was
- * sent (the fields in a stable order). Hashed: the key table holds nothing of the post.
+ * sent (`sent`, the content hash). Hashed: the key table holds nothing of the post.
  */
-function postKey(submission: Submission, fields: SubmittedFields): Buffer {
+function postKey(submission: Submission, sent: Buffer): Buffer {
   const given = submission.idempotencyKey;
-  return given ? createHash('sha256').update(`key:${given}`).digest() : contentHash(fields);
+  return given ? createHash('sha256').update(`key:${given}`).digest() : sent;
 }
 
 /** What a post sent (its fields in a stable order), hashed: a key reused with other content is no retry. */
@@ -69,6 +68,7 @@ function contentHash(fields: SubmittedFields): Buffer {
 /** Fields a post may carry beyond the form's own: bot traps, a render token, a site builder's hidden fields. */
 const EXTRA_FIELDS = 30;
 
+/** Flat fields only: a website form has no nesting. Scalars become the strings a form would send. */
 function toFields(body: unknown): SubmittedFields {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ProblemException(422, 'Send the form fields as an object of field names to values.');
@@ -214,11 +214,12 @@ export class IntakeFormsService {
     if (errors.length) throw new ProblemException(422, 'Some fields are missing or invalid; nothing was stored.', { errors });
 
     const id = randomUUID();
-    const postHash = postKey(submission, fields);
+    const sent = contentHash(fields);
+    const postHash = postKey(submission, sent);
     try {
       // Per-visitor limits and screening see the visitor, not the relay's server.
       const visitor = relay?.visitorIp ? { ...actor, ip: relay.visitorIp } : actor;
-      return await this.take(visitor, form, submission, { id, fields, mapped, postHash, relay: relay && { timeOnPageSeconds: relay.timeOnPageSeconds ?? cf7TimeOnPage(fields) } });
+      return await this.take(visitor, form, submission, { id, fields, mapped, postHash, sent, relay: relay && { timeOnPageSeconds: relay.timeOnPageSeconds ?? cf7TimeOnPage(fields) } });
     } catch (err) {
       // Refused after its key was claimed: the key is free again for a later post. A failure of
       // ours keeps it, and the claim is taken over after a minute if the arrival never settled.
@@ -231,11 +232,10 @@ export class IntakeFormsService {
     actor: Actor,
     form: IntakeForm,
     submission: Submission,
-    { id, fields, mapped, postHash, relay }: { id: string; fields: SubmittedFields; mapped: MappedSubmission; postHash: Buffer; relay: FormTraps['relay'] | null },
+    { id, fields, mapped, postHash, sent, relay }: { id: string; fields: SubmittedFields; mapped: MappedSubmission; postHash: Buffer; sent: Buffer; relay: FormTraps['relay'] | null },
   ): Promise<SubmissionAcceptedView> {
     // Kept as received before any rule runs; a rule can hold it, never lose it. A retry of a post
     // already taken (same key, or the same fields, within 24 hours) gets the first reference.
-    const sent = contentHash(fields);
     const textual = submission.rawBody && /json|x-www-form-urlencoded/.test(submission.contentType ?? '');
     const raw = textual ? storable(submission.rawBody!.toString('utf8')) : null;
     const name = [mapped.person.firstName, mapped.person.lastName].filter(Boolean).join(' ');

@@ -29,13 +29,6 @@ export interface MailFileContent {
 }
 
 /**
- * The mail channel (policy section 5): one reader for both ways in, the raw-message endpoint
- * and the inbox poller. The sender becomes the person and subject and text the request, as an
- * `email` capture with its files; a reply in a thread the firm already has goes on that
- * person's timeline instead. Auto-replies, bounces and list mail are recorded as skipped and
- * make no one. Each Message-ID is taken once.
- */
-/**
  * What a file staff cannot simply open is. Outlook's winmail.dat (TNEF) wraps the rich-text
  * body and the real attachments; no maintained TNEF reader is among the dependencies, so it is
  * kept as it came, and the listing says what to do with it.
@@ -45,6 +38,13 @@ function fileNote(file: Pick<FileRow, 'filename' | 'contentType'>): { note?: str
   return tnef ? { note: 'Outlook rich-text attachment (winmail.dat): open it in Outlook, or ask the sender to resend as plain attachments' } : {};
 }
 
+/**
+ * The mail channel (policy section 5): one reader for both ways in, the raw-message endpoint
+ * and the inbox poller. The sender becomes the person and subject and text the request, as an
+ * `email` capture with its files; a reply in a thread the firm already has goes on that
+ * person's timeline instead. Auto-replies, bounces and list mail are recorded as skipped and
+ * make no one. Each Message-ID is taken once.
+ */
 @Injectable()
 export class MailIntakeService {
   constructor(

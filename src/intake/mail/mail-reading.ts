@@ -153,7 +153,7 @@ const TAG = /<(\/?)([a-z][a-z0-9:-]*)[^<>]*>/gi;
 // Table cells keep apart as the reader sees them ("Antall   25", not "Antall25"), mail's tables being mostly forms and layout.
 const HTML_TO_TEXT = { limits: HTML_TO_TEXT_LIMITS, selectors: [{ selector: 'table', format: 'dataTable' }] };
 
-export function htmlText(html: string): string {
+function htmlText(html: string): string {
   const input = html.length > HTML_TO_TEXT_LIMITS.maxInputLength ? html.slice(0, HTML_TO_TEXT_LIMITS.maxInputLength) : html;
   return htmlToText(nesting(input) > MAX_NESTING ? input.replace(/<[^<>]*>/g, ' ') : input, HTML_TO_TEXT);
 }
@@ -186,7 +186,7 @@ function textOf(parsed: ParsedMail): string {
  */
 async function parse(raw: Buffer): Promise<ParsedMail> {
   const parsed = await simpleParser(raw, PARSE_OPTIONS);
-  if (!`${parsed.text ?? ''}${typeof parsed.html === 'string' ? parsed.html : ''}`.includes('\ufffd')) return parsed;
+  if (!parsed.text?.includes('\ufffd') && !(typeof parsed.html === 'string' && parsed.html.includes('\ufffd'))) return parsed;
   // The first reading stands if the second cannot be made.
   const relabelled = await undeclaredCharsetsNamed(raw).catch(() => null);
   return relabelled ? simpleParser(relabelled, PARSE_OPTIONS) : parsed;
@@ -314,12 +314,12 @@ function forwardedFrom(value: string): ForwardedMail['from'] {
 function reading(parsed: ParsedMail, raw: Buffer): MailReading {
   const sender = [parsed.from ?? []].flat().flatMap((a) => a.value)[0];
   const replyTo = [parsed.replyTo ?? []].flat().flatMap((a) => a.value)[0];
-  const fromAddress = sender?.address ? normaliseEmail(sender.address) : null;
+  const from = firstMailbox(sender);
   return {
     messageId: ids(parsed.messageId)[0] ?? rawMessageId(raw),
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
-    from: { address: fromAddress, name: sender?.name?.trim() || null },
-    replyTo: replyTo?.address ? { address: normaliseEmail(replyTo.address), name: replyTo.name?.trim() || null } : null,
+    from,
+    replyTo: replyTo?.address ? firstMailbox(replyTo) : null,
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
     subject: (parsed.subject ?? '').trim(),
@@ -521,7 +521,7 @@ const NO_REPLY = /^(no-?reply|do-?not-?reply|noreply|mailer|wordpress|forms?)([+
  * `firmDomains`) or a no-reply address and it names a Reply-To: then the Reply-To. A website's
  * form mail comes From the site and is the visitor's by its Reply-To.
  */
-export function senderOf(mail: MailReading, firmDomains: readonly string[]): MailReading['from'] {
+function senderOf(mail: MailReading, firmDomains: readonly string[]): MailReading['from'] {
   const from = mail.from.address;
   if (!from || !mail.replyTo?.address || mail.replyTo.address === from) return mail.from;
   const [local, domain] = from.split('@') as [string, string];
@@ -615,9 +615,10 @@ const FORWARD_PREFIX = /^(?:\s*(?:fwd?|vs|wg|tr|videresend)\s*:)+\s*/i;
  */
 export function asSent(mail: MailReading, firmDomains: readonly string[]): SentMail {
   const sender = senderOf(mail, firmDomains);
-  if (sender !== mail.from) return { ...mail, from: sender.name ? sender : { ...sender, name: nameInForm(mail.text, sender.address) }, relayedBy: mail.from.address, forwardedBy: null, request: newText(mail.text, mail.subject) };
+  const request = newText(mail.text, mail.subject);
+  if (sender !== mail.from) return { ...mail, from: sender.name ? sender : { ...sender, name: nameInForm(mail.text, sender.address) }, relayedBy: mail.from.address, forwardedBy: null, request };
   const forwarded = mail.forwarded;
-  const asWritten: SentMail = { ...mail, relayedBy: null, forwardedBy: null, request: newText(mail.text, mail.subject) };
+  const asWritten: SentMail = { ...mail, relayedBy: null, forwardedBy: null, request };
   if (!forwarded) return asWritten;
   const atFirm = (address: string | null) => firmDomains.includes(domainOf(address) ?? '');
   if (atFirm(mail.from.address) && forwarded.from.address && !atFirm(forwarded.from.address)) {
